@@ -1,0 +1,86 @@
+//! Verdicts and check names: the vocabulary shared by every check, the CLI,
+//! `results.json` and the reports.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The outcome of one check on one history.
+///
+/// Verdicts merge as `Invalid > Unknown > Valid`; `NotApplicable` (the history
+/// lacks what the check reads, e.g. `final` lines) is neutral and affects no
+/// exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    #[serde(rename = "n/a")]
+    NotApplicable,
+    Valid,
+    Unknown,
+    Invalid,
+}
+
+impl Verdict {
+    /// Merge two verdicts: invalid > unknown > valid > n/a.
+    pub fn merge(self, other: Verdict) -> Verdict {
+        self.max(other)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::NotApplicable => "n/a",
+            Verdict::Valid => "valid",
+            Verdict::Unknown => "unknown",
+            Verdict::Invalid => "invalid",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every check, by the name used everywhere (CLI, `results.json`, reports).
+///
+/// Ordered as they are displayed; later issues add the rest of `DESIGN.md`'s list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckName {
+    ReadAfterWrite,
+    Convergence,
+}
+
+impl CheckName {
+    /// All checks implemented, in display order.
+    pub const ALL: &'static [CheckName] = &[CheckName::ReadAfterWrite, CheckName::Convergence];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::ReadAfterWrite => "read-after-write",
+            CheckName::Convergence => "convergence",
+        }
+    }
+
+    /// Parses a check name as written in scenario files and on the command line.
+    pub fn parse(name: &str) -> Option<CheckName> {
+        CheckName::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check's result: a verdict and, when invalid, a counterexample a person
+/// can read (the few operations involved and one sentence saying what went wrong).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    /// Empty unless the verdict is invalid or unknown.
+    pub explanation: String,
+    /// Number of anomalies found (e.g. stale reads); 0 when valid.
+    pub anomalies: usize,
+}
