@@ -132,7 +132,7 @@ pub enum Expectation {
 
 /// A scenario that cannot be used. Displays as `file:line:column: message` plus a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}{}", location(*.line, *.column), hint(.hint))]
+#[error("{file}{}: {message}{}", location(*.line, *.column), render_hint(.hint))]
 pub struct ScenarioError {
     pub file: String,
     /// 1-based; `None` when the error has no place in the file (e.g. unreadable).
@@ -150,7 +150,7 @@ fn location(line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
-fn hint(hint: &Option<String>) -> String {
+fn render_hint(hint: &Option<String>) -> String {
     hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default()
 }
 
