@@ -1,0 +1,48 @@
+//! `results.json`: what a run found, seed by seed.
+//!
+//! Everything here is a pure function of (scenario, seeds): no wall-clock
+//! fields, seeds in order, maps sorted, so two runs of the same seeds give the
+//! same file whatever `--jobs` was.
+
+use check::{CheckName, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    /// The scenario's `name`.
+    pub scenario: String,
+    /// The scenario file as given on the command line.
+    pub scenario_file: String,
+    pub seeds: Vec<SeedResult>,
+    /// Every expectation of the scenario that did not hold, in plain words.
+    pub breaches: Vec<String>,
+}
+
+/// One seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedResult {
+    pub seed: u64,
+    /// Client operations invoked.
+    pub ops: u64,
+    pub ok: u64,
+    pub fail: u64,
+    pub info: u64,
+    /// Network messages sent (requests and responses).
+    pub messages: u64,
+    /// Simulated time the seed ran, in nanoseconds.
+    pub sim_time_ns: u64,
+    pub checks: BTreeMap<CheckName, Verdict>,
+    /// SHA-256 of the seed's `history.jsonl`, hex.
+    pub history_hash: String,
+}
+
+impl RunResults {
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("results always serialise");
+        text.push('\n');
+        text
+    }
+}

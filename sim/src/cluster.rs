@@ -1,0 +1,143 @@
+//! The simulated storage cluster: one madsim node per store node, each with
+//! its own clock, a disk that survives crashes, and an RPC server.
+
+use crate::clock::SimClock;
+use crate::net::{self, NetContext, SimTransport, Wire};
+use crate::trace::Peer;
+use madsim::runtime::{Handle, NodeHandle};
+use std::sync::{Arc, Mutex};
+use store::{ClusterConfig, Entry, MemDisk, Node};
+
+/// The store node type as the simulation builds it.
+pub type SimNode = Node<SimTransport, SimClock, MemDisk>;
+
+/// Handles on the running cluster. Index `i` of every vector is store node `i`.
+pub struct SimCluster {
+    handles: Vec<NodeHandle>,
+    disks: Vec<MemDisk>,
+    /// The live incarnation of each node (replaced on restart).
+    live: Arc<Mutex<Vec<Option<Arc<SimNode>>>>>,
+    down: Vec<bool>,
+}
+
+impl SimCluster {
+    /// Creates and starts every node. Call inside the runtime.
+    pub fn start(config: &ClusterConfig, clocks: &[SimClock], net: &NetContext) -> SimCluster {
+        assert_eq!(clocks.len(), config.nodes as usize, "one clock per node");
+        let live = Arc::new(Mutex::new(vec![None; config.nodes as usize]));
+        let mut handles = Vec::new();
+        let mut disks = Vec::new();
+        for id in 0..config.nodes {
+            let disk = MemDisk::new();
+            let boot = Boot {
+                id,
+                config: config.clone(),
+                clock: clocks[id as usize],
+                disk: disk.clone(),
+                net: net.clone(),
+                live: live.clone(),
+            };
+            let handle = Handle::current()
+                .create_node()
+                .name(format!("n{id}"))
+                .ip(net::node_addr(id).ip())
+                .init(move || boot.clone().run())
+                .build();
+            handles.push(handle);
+            disks.push(disk);
+        }
+        let down = vec![false; config.nodes as usize];
+        SimCluster { handles, disks, live, down }
+    }
+
+    /// madsim's id of store node `n`, for clogging links.
+    pub fn madsim_id(&self, n: u32) -> madsim::task::NodeId {
+        self.handles[n as usize].id()
+    }
+
+    /// Crashes node `n`: its tasks die and its disk loses unsynced writes.
+    pub fn crash(&mut self, n: u32) {
+        assert!(!self.down[n as usize], "node {n} crashed twice");
+        Handle::current().kill(self.madsim_id(n));
+        self.disks[n as usize].crash();
+        self.lock_live()[n as usize] = None;
+        self.down[n as usize] = true;
+    }
+
+    /// Restarts a crashed node from its disk.
+    pub fn restart(&mut self, n: u32) {
+        assert!(self.down[n as usize], "node {n} restarted while up");
+        // madsim: always kill before restart, or the old socket stays bound.
+        Handle::current().kill(self.madsim_id(n));
+        Handle::current().restart(self.madsim_id(n));
+        self.down[n as usize] = false;
+    }
+
+    pub fn is_down(&self, n: u32) -> bool {
+        self.down[n as usize]
+    }
+
+    /// What node `n` holds for `key`, if it is up and has started.
+    pub fn local(&self, n: u32, key: &str) -> Option<Option<Entry>> {
+        let node = self.lock_live()[n as usize].clone()?;
+        Some(node.local(key))
+    }
+
+    /// Kills every node: their server loops hold reference cycles that would
+    /// otherwise keep the runtime alive after the run (madsim leak).
+    pub fn shutdown(&mut self) {
+        for n in 0..self.handles.len() as u32 {
+            Handle::current().kill(self.madsim_id(n));
+        }
+        self.lock_live().iter_mut().for_each(|node| *node = None);
+    }
+
+    fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Option<Arc<SimNode>>>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Everything a node needs to (re)start; cloned into each incarnation.
+#[derive(Clone)]
+struct Boot {
+    id: u32,
+    config: ClusterConfig,
+    clock: SimClock,
+    disk: MemDisk,
+    net: NetContext,
+    live: Arc<Mutex<Vec<Option<Arc<SimNode>>>>>,
+}
+
+impl Boot {
+    /// The node's main task: bind, build the store node from its disk, serve
+    /// requests, and run anti-entropy until killed.
+    async fn run(self) {
+        let endpoint = madsim::net::Endpoint::bind(net::node_addr(self.id))
+            .await
+            .expect("a killed node's address is free again");
+        let me = Peer::Node(self.id);
+        let transport = SimTransport { me, endpoint: endpoint.clone(), net: self.net.clone() };
+        let node = Node::new(self.id, self.config.clone(), transport, self.clock, self.disk);
+        self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
+        let (server, net) = (node.clone(), self.net.clone());
+        endpoint.add_rpc_handler(move |wire: Wire| serve(server.clone(), net.clone(), me, wire));
+        match self.config.anti_entropy_interval {
+            Some(interval) => loop {
+                tokio::time::sleep(interval).await;
+                node.anti_entropy_round().await;
+            },
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// Handles one request after its network delay, and traces the response.
+async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> store::Response {
+    net.delay().await;
+    let key = wire.request.key().to_string();
+    let response = node.handle(wire.request).await;
+    let now = net.epoch.elapsed_ns();
+    net.trace.message(now, me, wire.from, net::response_kind(&response), &key);
+    response
+}
+

@@ -1,0 +1,186 @@
+//! One seed → one madsim runtime → one [`RunOutcome`].
+//!
+//! A run is a pure function of (scenario, seed): a safety phase with the
+//! workload and the fault schedule, then a liveness phase that heals every
+//! fault and lets the cluster quiesce, then a final read of every replica.
+
+use crate::cluster::SimCluster;
+use crate::clock::SimClock;
+use crate::faults::{self, FaultInjector};
+use crate::net::NetContext;
+use crate::recorder::Recorder;
+use crate::scenario::Scenario;
+use crate::timescale::{self, Epoch};
+use crate::trace::{Trace, TraceEvent};
+use crate::workload::{self, ClientPlan};
+use check::{Final, History};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{ClusterConfig, Ring};
+
+/// Options that change what a run records, never what it does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Keep every message in the trace (for `replay --trace`); otherwise only counted.
+    pub trace_messages: bool,
+    /// **Test-only**: plant the coordinator bug that acknowledges writes
+    /// before W replicas answered.
+    pub bug_ack_before_quorum: bool,
+}
+
+/// Everything one seed produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub seed: u64,
+    /// Client events followed by the final replica states.
+    pub history: History,
+    /// Messages sent (requests and responses).
+    pub messages: u64,
+    /// Faults and phases, plus every message when `trace_messages` was set.
+    pub trace: Vec<TraceEvent>,
+    /// Each node's clock error, as drawn from the seed (offset ns, drift ppm).
+    pub clocks: Vec<(i64, f64)>,
+    /// Scenario time at which the run ended, in nanoseconds.
+    pub end_ns: u64,
+}
+
+/// A seed that could not be run to completion.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error("seed {seed}: the simulation panicked: {message}")]
+    Panicked { seed: u64, message: String },
+}
+
+/// Runs one seed on a fresh OS thread with its own runtime (std's `HashMap`
+/// order and thread RNGs are only reproducible that way, madsim issue #240).
+pub fn run_seed(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutcome, RunError> {
+    let scenario = scenario.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("seed-{seed}"))
+        .spawn(move || run_on_this_thread(&scenario, seed, options));
+    let joined = match thread {
+        Ok(handle) => handle.join(),
+        Err(e) => return Err(RunError::Panicked { seed, message: format!("cannot spawn: {e}") }),
+    };
+    joined.map_err(|panic| RunError::Panicked { seed, message: panic_message(&panic) })
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    (panic.downcast_ref::<String>().cloned())
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// The madsim configuration: no latency of madsim's own (ours is added per
+/// message, see `net`), and the scenario's loss rate.
+fn madsim_config(scenario: &Scenario) -> madsim::Config {
+    let mut config = madsim::Config::default();
+    config.net.send_latency = Duration::ZERO..Duration::from_nanos(1);
+    config.net.packet_loss_rate = scenario.network.loss;
+    config
+}
+
+fn run_on_this_thread(scenario: &Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+    let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim_config(scenario));
+    // Generous: the run itself bounds every phase; this only turns a hang into an error.
+    let limit = scenario.duration + scenario.quiesce + scenario.cluster.client_timeout * 4;
+    rt.set_time_limit(timescale::to_madsim(limit + Duration::from_secs(60)));
+    rt.block_on(supervise(scenario.clone(), seed, options))
+}
+
+/// The store's configuration for a scenario, with durations in madsim time.
+pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig {
+    let c = &scenario.cluster;
+    ClusterConfig {
+        nodes: c.nodes,
+        replicas: c.replicas,
+        write_quorum: c.write_quorum,
+        read_quorum: c.read_quorum,
+        protocol: c.protocol,
+        read_repair: c.read_repair,
+        replica_timeout: timescale::to_madsim(c.replica_timeout),
+        anti_entropy_interval: c.anti_entropy.map(timescale::to_madsim),
+        bug_ack_before_quorum: options.bug_ack_before_quorum,
+        ..ClusterConfig::default()
+    }
+}
+
+async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+    let epoch = Epoch::now();
+    let trace = Trace::new(options.trace_messages);
+    let net = NetContext { epoch, trace: trace.clone(), latency: Arc::new(scenario.network.latency.clone()) };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let clocks: Vec<SimClock> = (0..scenario.cluster.nodes)
+        .map(|_| SimClock::draw(epoch, scenario.clocks.skew, scenario.clocks.drift_ppm, &mut rng))
+        .collect();
+    let config = cluster_config(&scenario, options);
+    let mut cluster = SimCluster::start(&config, &clocks, &net);
+    let recorder = Recorder::default();
+    let clients = start_clients(&scenario, seed, &net, &recorder);
+
+    // Safety phase: the workload runs while faults come and go.
+    let actions = faults::schedule(&scenario.faults, scenario.cluster.nodes, scenario.duration);
+    let mut injector = FaultInjector::new(trace.clone(), epoch);
+    injector.run(actions, &mut cluster).await;
+    epoch.sleep_until(scenario.duration).await;
+
+    // Liveness phase: heal, let in-flight operations finish, quiesce.
+    injector.heal_all(&mut cluster, scenario.cluster.nodes);
+    for client in clients {
+        client.await.expect("a client task never panics");
+    }
+    timescale::sleep(scenario.quiesce).await;
+    trace.fault(epoch.elapsed_ns(), "quiesced: final reads".to_string());
+
+    let finals = final_reads(&scenario, &config, &cluster);
+    let end_ns = epoch.elapsed_ns();
+    cluster.shutdown();
+    // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    RunOutcome {
+        seed,
+        history: History { events: recorder.events(), finals, ..History::default() },
+        messages: trace.messages(),
+        trace: trace.events(),
+        clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
+        end_ns,
+    }
+}
+
+fn start_clients(
+    scenario: &Scenario,
+    seed: u64,
+    net: &NetContext,
+    recorder: &Recorder,
+) -> Vec<madsim::task::JoinHandle<()>> {
+    (0..scenario.workload.clients)
+        .map(|c| {
+            let plan = ClientPlan::for_client(scenario, seed, c);
+            let (net, recorder) = (net.clone(), recorder.clone());
+            let node = madsim::runtime::Handle::current()
+                .create_node()
+                .name(format!("c{c}"))
+                .ip(crate::net::client_addr(c).ip())
+                .build();
+            node.spawn(workload::run_client(plan, net, recorder))
+        })
+        .collect()
+}
+
+/// What every replica of every key holds, read directly from each node's state
+/// (no messages: the final read must not itself be subject to faults).
+fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster) -> Vec<Final> {
+    let ring = Ring::new(config.nodes, config.vnodes);
+    let mut finals = Vec::new();
+    for k in 0..scenario.workload.keys {
+        let key = workload::key_name(k);
+        for node in ring.preference_list(&key, config.replicas) {
+            let Some(entry) = cluster.local(node, &key) else { continue };
+            let value = entry.and_then(|e| e.value);
+            finals.push(Final { node, key: key.clone(), value });
+        }
+    }
+    finals
+}

@@ -1,0 +1,56 @@
+//! Scenario time versus madsim time.
+//!
+//! madsim makes every sleep last at least 1 ms and adds a ≥ 1 ms sleep on both
+//! the send and the receive side of each message. Datacenter links are
+//! 0.2–0.5 ms, so simulating at face value would blur exactly the races we
+//! want to see. Instead, everything handed to madsim is stretched by [`SCALE`]:
+//! one microsecond of scenario time is one millisecond of madsim time. madsim's
+//! floors then cost 1 µs of scenario time per sleep (≈ 2 µs per message hop),
+//! and every time we record (history, trace, clocks) is converted back.
+//!
+//! Stretching is free: madsim jumps from event to event, so a run's wall-clock
+//! cost does not depend on how much simulated time passes.
+
+use std::time::{Duration, Instant};
+
+/// madsim time per unit of scenario time.
+pub const SCALE: u32 = 1000;
+
+/// Converts a scenario duration into the madsim duration that represents it.
+pub fn to_madsim(scenario: Duration) -> Duration {
+    scenario * SCALE
+}
+
+/// The start of a run, in madsim time; converts madsim's clock into scenario time.
+#[derive(Debug, Clone, Copy)]
+pub struct Epoch {
+    start: Instant,
+}
+
+impl Epoch {
+    /// Starts the scenario clock at madsim's current time. Call inside the runtime.
+    pub fn now() -> Epoch {
+        #[allow(clippy::disallowed_methods)] // madsim's virtual clock, not the wall clock
+        let start = Instant::now();
+        Epoch { start }
+    }
+
+    /// Scenario time elapsed since the epoch, in nanoseconds.
+    pub fn elapsed_ns(&self) -> u64 {
+        #[allow(clippy::disallowed_methods)] // madsim's virtual clock, not the wall clock
+        let madsim = Instant::now().saturating_duration_since(self.start);
+        let ns = madsim.as_nanos() / u128::from(SCALE);
+        u64::try_from(ns).unwrap_or(u64::MAX)
+    }
+
+    /// Sleeps until `at` of scenario time has elapsed since the epoch (no-op if past).
+    pub async fn sleep_until(&self, at: Duration) {
+        let deadline = self.start + to_madsim(at);
+        tokio::time::sleep_until(deadline.into()).await;
+    }
+}
+
+/// Sleeps for a scenario duration.
+pub async fn sleep(scenario: Duration) {
+    tokio::time::sleep(to_madsim(scenario)).await;
+}

@@ -1,0 +1,97 @@
+//! The run's trace: every message sent and every fault applied, with its
+//! scenario time. Printed by `replay --trace`; counted for throughput figures.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// Who sends or receives a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Peer {
+    Node(u32),
+    Client(u32),
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Node(n) => write!(f, "n{n}"),
+            Peer::Client(c) => write!(f, "c{c}"),
+        }
+    }
+}
+
+/// One traced event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceEvent {
+    /// A message handed to the network (it may still be lost or dropped by a partition).
+    Message { time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: String },
+    /// A fault starting or ending, or a phase change.
+    Fault { time_ns: u64, what: String },
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEvent::Message { time_ns, from, to, kind, key } => {
+                write!(f, "{:>14} {from:>4} -> {to:<4} {kind} {key}", format_ms(*time_ns))
+            }
+            TraceEvent::Fault { time_ns, what } => {
+                write!(f, "{:>14} ** {what}", format_ms(*time_ns))
+            }
+        }
+    }
+}
+
+/// `12345678` ns → `"12.345678 ms"`.
+pub fn format_ms(ns: u64) -> String {
+    format!("{}.{:06} ms", ns / 1_000_000, ns % 1_000_000)
+}
+
+/// Shared, append-only trace of one run. Messages are only counted unless
+/// `keep_messages` is set, so long runs stay small in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    inner: Arc<Mutex<TraceState>>,
+}
+
+#[derive(Debug, Default)]
+struct TraceState {
+    keep_messages: bool,
+    messages: u64,
+    events: Vec<TraceEvent>,
+}
+
+impl Trace {
+    pub fn new(keep_messages: bool) -> Trace {
+        let state = TraceState { keep_messages, ..TraceState::default() };
+        Trace { inner: Arc::new(Mutex::new(state)) }
+    }
+
+    pub fn message(&self, time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: &str) {
+        let mut state = self.lock();
+        state.messages += 1;
+        if state.keep_messages {
+            let key = key.to_string();
+            state.events.push(TraceEvent::Message { time_ns, from, to, kind, key });
+        }
+    }
+
+    pub fn fault(&self, time_ns: u64, what: String) {
+        self.lock().events.push(TraceEvent::Fault { time_ns, what });
+    }
+
+    /// Messages sent so far.
+    pub fn messages(&self) -> u64 {
+        self.lock().messages
+    }
+
+    /// The recorded events, in order.
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.lock().events.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TraceState> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,186 @@
+//! The workload: concurrent clients issuing operations against the cluster.
+//!
+//! Each client draws its operations from its own RNG (seeded from the run seed
+//! and the client index), so what a client asks does not depend on how the
+//! network behaved — only when it asks does.
+
+use crate::net::{self, NetContext, SimTransport};
+use crate::recorder::{Record, Recorder};
+use crate::scenario::{Mix, Scenario};
+use crate::timescale;
+use crate::trace::Peer;
+use check::{EventType, Function, Value};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use store::{ClientRequest, ClientResponse, Request, Response, Transport, TransportError};
+
+/// The name of key `i` (`k1`, `k2`, ...).
+pub fn key_name(i: u32) -> String {
+    format!("k{}", i + 1)
+}
+
+/// What one client is to do.
+#[derive(Debug, Clone)]
+pub struct ClientPlan {
+    pub client: u32,
+    /// Number of clients: a client that ends an operation with `info` continues
+    /// as process `process + clients` (an `info` process issues nothing more).
+    pub clients: u32,
+    pub ops: u64,
+    pub seed: u64,
+    pub nodes: u32,
+    pub keys: u32,
+    pub mix: Mix,
+    pub think: Duration,
+    /// No operation starts after this much scenario time.
+    pub stop_at: Duration,
+    /// How long a client waits for its coordinator (scenario time).
+    pub timeout: Duration,
+}
+
+impl ClientPlan {
+    /// Splits the scenario's operations evenly over its clients.
+    pub fn for_client(scenario: &Scenario, seed: u64, client: u32) -> ClientPlan {
+        let w = &scenario.workload;
+        let share = w.ops / u64::from(w.clients);
+        let extra = u64::from(u64::from(client) < w.ops % u64::from(w.clients));
+        ClientPlan {
+            client,
+            clients: w.clients,
+            ops: share + extra,
+            seed,
+            nodes: scenario.cluster.nodes,
+            keys: w.keys,
+            mix: w.mix,
+            think: w.think,
+            stop_at: scenario.duration,
+            timeout: scenario.cluster.client_timeout,
+        }
+    }
+}
+
+/// Runs one client to completion. Call on the client's own madsim node.
+pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
+    let endpoint = madsim::net::Endpoint::bind(net::client_addr(plan.client))
+        .await
+        .expect("client addresses are unique");
+    let transport = SimTransport { me: Peer::Client(plan.client), endpoint, net: net.clone() };
+    let stream = 0x5eed_c11e_u64.wrapping_mul(u64::from(plan.client) + 1);
+    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ stream);
+    let mut client = Client { plan: &plan, process: u64::from(plan.client), seen: BTreeMap::new() };
+    for seq in 1..=plan.ops {
+        let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
+        timescale::sleep(think).await;
+        if net.epoch.elapsed_ns() >= plan.stop_at.as_nanos() as u64 {
+            break;
+        }
+        let op = client.draw(&mut rng, seq);
+        client.execute(op, &transport, &net, &recorder).await;
+    }
+}
+
+/// One operation, as drawn.
+struct Draw {
+    f: Function,
+    key: String,
+    request: ClientRequest,
+    value: Value,
+    coordinator: u32,
+}
+
+struct Client<'a> {
+    plan: &'a ClientPlan,
+    process: u64,
+    /// The last value this client saw for each key (used as a cas `from`).
+    seen: BTreeMap<String, Option<String>>,
+}
+
+impl Client<'_> {
+    fn draw(&self, rng: &mut impl Rng, seq: u64) -> Draw {
+        let key = key_name(rng.gen_range(0..self.plan.keys));
+        let coordinator = rng.gen_range(0..self.plan.nodes);
+        let fresh = format!("c{}-{seq}", self.plan.client);
+        let Mix { get, put, delete, .. } = self.plan.mix;
+        let x: f64 = rng.r#gen();
+        let (f, request, value) = if x < get {
+            (Function::Get, ClientRequest::Get { key: key.clone() }, Value::Absent)
+        } else if x < get + put {
+            let request = ClientRequest::Put { key: key.clone(), value: fresh.clone() };
+            (Function::Put, request, Value::Str(fresh))
+        } else if x < get + put + delete {
+            (Function::Delete, ClientRequest::Delete { key: key.clone() }, Value::Absent)
+        } else {
+            let from = self.seen.get(&key).cloned().flatten();
+            let request = ClientRequest::Cas { key: key.clone(), from: from.clone(), to: fresh.clone() };
+            (Function::Cas, request, Value::Cas { from, to: fresh })
+        };
+        Draw { f, key, request, value, coordinator }
+    }
+
+    async fn execute(&mut self, op: Draw, transport: &SimTransport, net: &NetContext, log: &Recorder) {
+        let invoke = Record {
+            process: self.process,
+            kind: EventType::Invoke,
+            f: op.f,
+            key: &op.key,
+            value: op.value.clone(),
+            time: net.epoch.elapsed_ns(),
+            node: op.coordinator,
+        };
+        log.record(invoke);
+        let timeout = timescale::to_madsim(self.plan.timeout);
+        let result = transport.call(op.coordinator, Request::Client(op.request), timeout).await;
+        let (kind, value) = outcome(op.f, op.value, result);
+        self.remember(&op.key, op.f, kind, &value);
+        let completion = Record {
+            process: self.process,
+            kind,
+            f: op.f,
+            key: &op.key,
+            value,
+            time: net.epoch.elapsed_ns(),
+            node: op.coordinator,
+        };
+        log.record(completion);
+        if kind == EventType::Info {
+            self.process += u64::from(self.plan.clients);
+        }
+    }
+
+    fn remember(&mut self, key: &str, f: Function, kind: EventType, value: &Value) {
+        let seen = match (f, kind, value) {
+            (Function::Get, EventType::Ok, Value::Str(v)) => Some(v.clone()),
+            (Function::Get | Function::Delete, EventType::Ok, Value::Absent) => None,
+            (Function::Put, EventType::Ok, Value::Str(v)) => Some(v.clone()),
+            (Function::Cas, EventType::Ok, Value::Cas { to, .. }) => Some(to.clone()),
+            _ => return,
+        };
+        self.seen.insert(key.to_string(), seen);
+    }
+}
+
+/// Maps the coordinator's answer to the history's completion type and value.
+///
+/// A timeout is `info` (the request may have been applied); a write that
+/// missed its quorum is `info` too (some replicas may hold it); a read that
+/// missed its quorum or a cas whose precondition failed did nothing: `fail`.
+fn outcome(
+    f: Function,
+    asked: Value,
+    result: Result<Response, TransportError>,
+) -> (EventType, Value) {
+    use ClientResponse as C;
+    let response = match result {
+        Ok(Response::Client(r)) => r,
+        Ok(Response::Replica(_)) | Err(_) => return (EventType::Info, asked),
+    };
+    match (f, response) {
+        (Function::Get, C::Value(v)) => (EventType::Ok, v.map_or(Value::Absent, Value::Str)),
+        (Function::Get, C::ReadUnavailable) => (EventType::Fail, asked),
+        (Function::Put | Function::Delete | Function::Cas, C::Done) => (EventType::Ok, asked),
+        (Function::Cas, C::PreconditionFailed | C::ReadUnavailable) => (EventType::Fail, asked),
+        _ => (EventType::Info, asked),
+    }
+}

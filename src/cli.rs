@@ -1,0 +1,53 @@
+//! Command-line flags (clap derive).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Deterministic simulation testbed for storage consistency.
+#[derive(Debug, Parser)]
+#[command(name = "storesim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario on one or more seeds and judge its [expect] block.
+    Run(RunArgs),
+    /// Re-run one seed, print its verdicts and counterexamples, write its history.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of seeds to run: SEED, SEED+1, ...
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub seeds: u64,
+    /// First seed [default: the scenario's `seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seeds run in parallel [default: available cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
+    /// Run folder for results.json and failing histories [default: runs/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The seed to replay.
+    #[arg(long)]
+    pub seed: u64,
+    /// Folder for history.jsonl [default: runs/<scenario name>/seeds/<SEED>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print every simulated message and fault with its simulated time.
+    #[arg(long)]
+    pub trace: bool,
+}
