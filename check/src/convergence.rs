@@ -1,7 +1,115 @@
 //! `convergence`: after heal and quiesce, every replica of a key holds the same value.
-use crate::history::History;
-use crate::verdict::CheckResult;
+//!
+//! Reads the `final` lines only (plus the writes, to know which values
+//! exist). What the history can show, and so what this check claims:
+//!
+//! - *divergence*: two replicas of a key hold different values;
+//! - *a value nobody wrote*: a replica holds a value that no put or cas on
+//!   that key wrote (ok or info; a failed write did not happen). Under last
+//!   write wins the converged value is the highest version *written*, so it
+//!   must be one of these.
+//!
+//! What it cannot show from values alone, and leaves to other checks: that
+//! the converged value is the *highest* version (versions are not in the
+//! history; `lost-update` compares real time instead), and that an
+//! acknowledged write did not vanish (`durability`). "Absent" is never
+//! flagged here: the initial state and deletes both leave it.
+//!
+//! A history without `final` lines is `n/a`.
 
+use crate::counterexample::value;
+use crate::history::{Final, History};
+use crate::op::{Outcome, pair};
+use crate::verdict::{CheckResult, Verdict};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
-    todo!("{history:?}")
+    if history.finals.is_empty() {
+        return CheckResult {
+            verdict: Verdict::NotApplicable,
+            explanation: "the history has no \"final\" lines".to_owned(),
+            anomalies: 0,
+        };
+    }
+    let ops = pair(history);
+    let written: BTreeSet<(&str, &str)> = ops
+        .iter()
+        .filter(|op| op.f.is_write() && op.outcome != Outcome::Fail)
+        .filter_map(|op| Some((op.key.as_str(), op.written()?)))
+        .collect();
+    let mut by_key: BTreeMap<&str, Vec<&Final>> = BTreeMap::new();
+    for fin in &history.finals {
+        by_key.entry(fin.key.as_str()).or_default().push(fin);
+    }
+    let mut problems: Vec<String> = Vec::new();
+    for (key, finals) in by_key {
+        let holders = holders(&finals);
+        if holders.len() > 1 {
+            problems.push(format!(
+                "replicas of {key} disagree after heal and quiesce: {}",
+                describe(&holders)
+            ));
+        }
+        for (v, nodes) in &holders {
+            if let Some(v) = v.filter(|v| !written.contains(&(key, v))) {
+                problems.push(format!(
+                    "{} of {key} {} {}, a value no put or cas on {key} wrote",
+                    nodes_text(nodes),
+                    if nodes.len() == 1 { "holds" } else { "hold" },
+                    value(Some(v))
+                ));
+            }
+        }
+    }
+    let Some(first) = problems.first() else {
+        return CheckResult {
+            verdict: Verdict::Valid,
+            explanation: String::new(),
+            anomalies: 0,
+        };
+    };
+    let mut explanation = first.clone();
+    if problems.len() > 1 {
+        explanation.push_str(&format!(" (+{} more)", problems.len() - 1));
+    }
+    CheckResult {
+        verdict: Verdict::Invalid,
+        explanation,
+        anomalies: problems.len(),
+    }
+}
+
+/// The nodes holding each value of one key (`None` = absent), nodes ascending.
+fn holders<'a>(finals: &[&'a Final]) -> BTreeMap<Option<&'a str>, BTreeSet<u32>> {
+    let mut holders: BTreeMap<Option<&str>, BTreeSet<u32>> = BTreeMap::new();
+    for fin in finals {
+        holders
+            .entry(fin.value.as_deref())
+            .or_default()
+            .insert(fin.node);
+    }
+    holders
+}
+
+/// "nodes 0 and 2 hold c0-1; node 1 holds absent".
+fn describe(holders: &BTreeMap<Option<&str>, BTreeSet<u32>>) -> String {
+    let parts: Vec<String> = holders
+        .iter()
+        .map(|(v, nodes)| {
+            let verb = if nodes.len() == 1 { "holds" } else { "hold" };
+            format!("{} {verb} {}", nodes_text(nodes), value(*v))
+        })
+        .collect();
+    parts.join("; ")
+}
+
+/// "node 1", "nodes 0 and 2", "nodes 0, 2 and 4".
+fn nodes_text(nodes: &BTreeSet<u32>) -> String {
+    let names: Vec<String> = nodes.iter().map(u32::to_string).collect();
+    match names.as_slice() {
+        [] => "no node".to_owned(),
+        [one] => format!("node {one}"),
+        [init @ .., last] => format!("nodes {} and {last}", init.join(", ")),
+    }
 }

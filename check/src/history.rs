@@ -8,8 +8,18 @@
 //!
 //! `time` is integer nanoseconds. Extra fields are allowed and ignored by the
 //! model; the ones we write ourselves (`node`) are kept as typed options.
+//!
+//! Reading is two steps, each in its own module: [`decode`] turns one line into
+//! an [`Event`] or [`Final`] (shape errors: bad JSON, missing fields), and
+//! [`validate`] checks the line against the lines before it (protocol errors:
+//! a completion with no invoke, time going backwards, ...). Both say what is
+//! wrong in their own words, naming the field, and the caller adds the line.
+
+mod decode;
+mod validate;
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// What happened to an operation: `invoke` starts it; `ok`, `fail` (it did not
 /// happen) or `info` (unknown: it may have happened) complete it.
@@ -22,6 +32,24 @@ pub enum EventType {
     Info,
 }
 
+impl EventType {
+    /// The name used in the `type` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Invoke => "invoke",
+            EventType::Ok => "ok",
+            EventType::Fail => "fail",
+            EventType::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The operation kind (`f`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,6 +58,29 @@ pub enum Function {
     Put,
     Delete,
     Cas,
+}
+
+impl Function {
+    /// The name used in the `f` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Get => "get",
+            Function::Put => "put",
+            Function::Delete => "delete",
+            Function::Cas => "cas",
+        }
+    }
+
+    /// Whether the operation changes the register (put, delete, cas).
+    pub fn is_write(self) -> bool {
+        self != Function::Get
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `value` field: `null`, a string, or a compare-and-set pair
@@ -68,12 +119,25 @@ pub struct Final {
 }
 
 /// A parsed and validated history.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Equality compares `events` and `finals` only: `lines` records where the
+/// events came from, not what happened, so a history built in memory equals
+/// the same history parsed back from its JSONL.
+#[derive(Debug, Clone, Default, Eq)]
 pub struct History {
     /// Client events in file order (times never decrease).
     pub events: Vec<Event>,
     /// `final` lines, if the history has any.
     pub finals: Vec<Final>,
+    /// The 1-based file line of each event, parallel to `events`, when the
+    /// history was parsed; empty when it was built in memory.
+    pub lines: Vec<usize>,
+}
+
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        self.events == other.events && self.finals == other.finals
+    }
 }
 
 /// A history that cannot be read. Always names the line (1-based) where there is one.
@@ -84,14 +148,197 @@ pub enum HistoryError {
 }
 
 impl History {
+    /// A history built in memory (e.g. by the simulator); no line numbers.
+    pub fn new(events: Vec<Event>, finals: Vec<Final>) -> History {
+        History {
+            events,
+            finals,
+            lines: Vec::new(),
+        }
+    }
+
     /// Parses and validates JSONL text (blank lines allowed). Errors name the 1-based line.
+    ///
+    /// Every rule of [`History::validate`] is applied line by line, so the
+    /// first bad line is the one reported.
     pub fn parse(text: &str) -> Result<History, HistoryError> {
-        todo!("{text}")
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut history = History::default();
+        let mut validator = validate::Validator::default();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let at = |message| HistoryError::Line { line, message };
+            match decode::decode(raw).map_err(at)? {
+                decode::Line::Event(event) => {
+                    validator.event(line, &event).map_err(at)?;
+                    history.events.push(event);
+                    history.lines.push(line);
+                }
+                decode::Line::Final(fin) => {
+                    validator.final_line(line, &fin).map_err(at)?;
+                    history.finals.push(fin);
+                }
+            }
+        }
+        Ok(history)
+    }
+
+    /// Like [`History::parse`], for raw bytes: a line that is not UTF-8 is an
+    /// error naming that line (and the byte within it), not a panic or a
+    /// silently replaced character.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<History, HistoryError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => History::parse(text),
+            Err(error) => {
+                let bad = error.valid_up_to();
+                let before = &bytes[..bad];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let line_start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+                let message = format!(
+                    "not valid UTF-8 (byte {} of the line)",
+                    bad - line_start + 1
+                );
+                Err(HistoryError::Line { line, message })
+            }
+        }
+    }
+
+    /// Checks a history built in memory against the same rules `parse`
+    /// applies. Errors name `lines[i]` when known, else the event's 1-based
+    /// position (finals count after the events).
+    pub fn validate(&self) -> Result<(), HistoryError> {
+        let mut validator = validate::Validator::default();
+        for (index, event) in self.events.iter().enumerate() {
+            let line = self.lines.get(index).copied().unwrap_or(index + 1);
+            let at = |message| HistoryError::Line { line, message };
+            validator.event(line, event).map_err(at)?;
+        }
+        for (index, fin) in self.finals.iter().enumerate() {
+            let line = self.lines.last().copied().unwrap_or(self.events.len()) + index + 1;
+            let at = |message| HistoryError::Line { line, message };
+            validator.final_line(line, fin).map_err(at)?;
+        }
+        Ok(())
     }
 
     /// Writes the history as JSONL: events then `final` lines, one per line,
     /// fields in a fixed order, so equal histories give equal bytes.
+    ///
+    /// Field order is the one in `DESIGN.md`:
+    /// `process, type, f, key, value, time[, node]` and `type, node, key, value`.
     pub fn to_jsonl(&self) -> String {
-        todo!()
+        let mut out = String::with_capacity(80 * (self.events.len() + self.finals.len()));
+        for e in &self.events {
+            out.push_str(&format!(
+                "{{\"process\":{},\"type\":\"{}\",\"f\":\"{}\",\"key\":",
+                e.process, e.kind, e.f
+            ));
+            push_json_str(&mut out, &e.key);
+            out.push_str(",\"value\":");
+            push_json_value(&mut out, &e.value);
+            out.push_str(&format!(",\"time\":{}", e.time));
+            if let Some(node) = e.node {
+                out.push_str(&format!(",\"node\":{node}"));
+            }
+            out.push_str("}\n");
+        }
+        for fin in &self.finals {
+            out.push_str(&format!(
+                "{{\"type\":\"final\",\"node\":{},\"key\":",
+                fin.node
+            ));
+            push_json_str(&mut out, &fin.key);
+            out.push_str(",\"value\":");
+            push_json_opt(&mut out, fin.value.as_deref());
+            out.push_str("}\n");
+        }
+        out
+    }
+}
+
+fn push_json_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Absent => out.push_str("null"),
+        Value::Str(s) => push_json_str(out, s),
+        Value::Cas { from, to } => {
+            out.push_str("{\"from\":");
+            push_json_opt(out, from.as_deref());
+            out.push_str(",\"to\":");
+            push_json_str(out, to);
+            out.push('}');
+        }
+    }
+}
+
+fn push_json_opt(out: &mut String, value: Option<&str>) {
+    match value {
+        None => out.push_str("null"),
+        Some(s) => push_json_str(out, s),
+    }
+}
+
+/// A JSON string literal, escaped the way `serde_json` does it.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `DESIGN.md`'s example, in time order (there, line 3 comes before line 2 in time).
+    const EXAMPLE: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k1","value":"c0-1","time":1000}
+{"process":1,"type":"invoke","f":"get","key":"k1","value":null,"time":1500}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"c0-1","time":4200,"node":3}
+{"process":1,"type":"ok","f":"get","key":"k1","value":"c0-1","time":5100}
+{"process":2,"type":"invoke","f":"cas","key":"k1","value":{"from":"c0-1","to":"c2-1"},"time":6000}
+{"process":2,"type":"fail","f":"cas","key":"k1","value":{"from":"c0-1","to":"c2-1"},"time":7000}
+{"type":"final","node":2,"key":"k1","value":"c0-1"}
+{"type":"final","node":1,"key":"k1","value":null}
+"#;
+
+    #[test]
+    fn design_example_round_trips_byte_for_byte() {
+        let history = History::parse(EXAMPLE).expect("valid");
+        assert_eq!(history.events.len(), 6);
+        assert_eq!(history.finals.len(), 2);
+        assert_eq!(history.lines, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(history.to_jsonl(), EXAMPLE);
+        assert!(history.validate().is_ok());
+    }
+
+    #[test]
+    fn escapes_like_serde_json() {
+        let s = "q\"b\\n\n\t\u{1}\u{7f}é😀";
+        let mut ours = String::new();
+        push_json_str(&mut ours, s);
+        assert_eq!(ours, serde_json::to_string(s).expect("string"));
+    }
+
+    #[test]
+    fn equality_ignores_line_numbers() {
+        let parsed = History::parse(EXAMPLE).expect("valid");
+        let built = History::new(parsed.events.clone(), parsed.finals.clone());
+        assert_eq!(parsed, built);
     }
 }

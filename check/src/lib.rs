@@ -7,6 +7,7 @@
 //! [`op::Op`]s (invoke paired with completion) → each check → [`verdict::CheckResult`].
 
 pub mod convergence;
+pub mod counterexample;
 pub mod history;
 pub mod op;
 pub mod read_after_write;

@@ -1,6 +1,7 @@
 //! Operations: an invoke paired with its completion.
 
-use crate::history::{Function, History, Value};
+use crate::history::{EventType, Function, History, Value};
+use std::collections::BTreeMap;
 
 /// How an operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -35,6 +36,105 @@ pub struct Op {
 }
 
 /// Pairs every invoke with its completion, in invoke order.
+///
+/// An invoke with no completion in the history, or completed by `info`, is
+/// an [`Outcome::Info`] operation with `complete_time: None`: it may take
+/// effect at any time after its invoke. A completion with no invoke in
+/// flight (possible only in a history that skipped [`History::validate`]) is
+/// ignored rather than guessed at.
 pub fn pair(history: &History) -> Vec<Op> {
-    todo!("{history:?}")
+    let mut ops: Vec<Op> = Vec::new();
+    let mut in_flight: BTreeMap<u64, usize> = BTreeMap::new();
+    for (position, e) in history.events.iter().enumerate() {
+        if e.kind == EventType::Invoke {
+            in_flight.insert(e.process, ops.len());
+            ops.push(Op {
+                index: ops.len(),
+                line: history.lines.get(position).copied(),
+                process: e.process,
+                f: e.f,
+                key: e.key.clone(),
+                input: e.value.clone(),
+                output: Value::Absent,
+                invoke_time: e.time,
+                complete_time: None,
+                outcome: Outcome::Info,
+                node: e.node,
+            });
+            continue;
+        }
+        let Some(op) = in_flight.remove(&e.process).and_then(|i| ops.get_mut(i)) else {
+            continue;
+        };
+        op.output = e.value.clone();
+        op.node = e.node.or(op.node);
+        (op.outcome, op.complete_time) = match e.kind {
+            EventType::Ok => (Outcome::Ok, Some(e.time)),
+            EventType::Fail => (Outcome::Fail, Some(e.time)),
+            EventType::Info | EventType::Invoke => (Outcome::Info, None),
+        };
+    }
+    ops
+}
+
+impl Op {
+    /// What a write leaves in the register if it takes effect: `Some(value)`
+    /// for put and cas, `None` (absent) for delete. `None` for a get too, so
+    /// ask only of writes ([`Function::is_write`]).
+    pub fn written(&self) -> Option<&str> {
+        match (&self.f, &self.input) {
+            (Function::Put, Value::Str(v)) => Some(v),
+            (Function::Cas, Value::Cas { to, .. }) => Some(to),
+            _ => None,
+        }
+    }
+
+    /// What an ok get returned: `Some(Some(v))`, `Some(None)` for absent, and
+    /// `None` when this is not an ok get (nothing was observed).
+    pub fn read(&self) -> Option<Option<&str>> {
+        if self.f != Function::Get || self.outcome != Outcome::Ok {
+            return None;
+        }
+        match &self.output {
+            Value::Absent => Some(None),
+            Value::Str(v) => Some(Some(v)),
+            Value::Cas { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_in_invoke_order_and_leaves_open_ops_as_info() {
+        let text = r#"{"process":0,"type":"invoke","f":"put","key":"k","value":"a","time":1}
+{"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":2}
+{"process":1,"type":"ok","f":"get","key":"k","value":"a","time":3}
+
+{"process":0,"type":"info","f":"put","key":"k","value":"a","time":4}
+{"process":2,"type":"invoke","f":"delete","key":"k","value":null,"time":5}
+"#;
+        let history = History::parse(text).expect("valid");
+        let ops = pair(&history);
+        assert_eq!(ops.len(), 3);
+        assert_eq!(
+            (ops[0].f, ops[0].outcome, ops[0].complete_time),
+            (Function::Put, Outcome::Info, None)
+        );
+        assert_eq!(
+            (ops[1].outcome, ops[1].complete_time, ops[1].line),
+            (Outcome::Ok, Some(3), Some(2))
+        );
+        assert_eq!(ops[1].read(), Some(Some("a")));
+        assert_eq!(
+            (ops[2].outcome, ops[2].complete_time, ops[2].line),
+            (Outcome::Info, None, Some(6))
+        );
+        assert_eq!(
+            ops.iter().map(|o| o.index).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+    }
 }

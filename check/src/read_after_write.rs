@@ -1,7 +1,374 @@
 //! `read-after-write`: stale reads, reads of values never written, reads from the future.
-use crate::history::History;
-use crate::verdict::CheckResult;
+//!
+//! A write W1 is *superseded* at time t when some other write W2 began after
+//! W1 completed (W1 → W2 in real time) and W2 was acknowledged at t. A read
+//! that began after t must not return W1's value, because W2 is then known to
+//! be newer:
+//!
+//! ```text
+//! W1 put a  [===]
+//! W2 put b         [===]
+//! R  get          t     [===] -> a    stale: b superseded a before R began
+//! ```
+//!
+//! Values may repeat (foreign histories reuse small integers), so a read of
+//! `v` is stale only when *every* write of `v` that it could have seen was
+//! superseded before it began. `absent` is written by the initial state
+//! (before everything; superseded by the first acknowledged write) and by
+//! every delete. Operations that ended `info` may have taken effect, so they
+//! can be a read's source, but they never supersede (they never complete);
+//! `fail` operations did not happen and count for nothing.
+//!
+//! Also flagged: a read of a value that no put or cas on the key wrote, and a
+//! read of a value whose every write began after the read completed.
+//!
+//! Cost: O(n log n) per key. Each write's supersede time is a binary search
+//! over the acknowledged writes sorted by invoke time (with a suffix minimum
+//! of completion times); each read is a binary search over its value's writes
+//! (with a prefix maximum of supersede times).
 
+use crate::counterexample::{format_ms, span, timeline, value};
+use crate::history::{Function, History};
+use crate::op::{Op, Outcome, pair};
+use crate::verdict::{CheckResult, Verdict};
+use std::collections::BTreeMap;
+
+/// One read the check rejects. Fields are indices into the `ops` given to
+/// [`anomalies`] (equal to [`Op::index`] for ops from [`pair`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anomaly {
+    /// Every possible source of the value read was superseded before the read
+    /// began. `source` is the one superseded last (`None`: the initial
+    /// state), `superseder` the write that superseded it, `sources` how many
+    /// possible sources there were.
+    Stale {
+        read: usize,
+        source: Option<usize>,
+        superseder: usize,
+        sources: usize,
+    },
+    /// No put or cas on the key that did not fail wrote the value. `failed`
+    /// is a failed write of it, if there was one.
+    NeverWritten { read: usize, failed: Option<usize> },
+    /// Every write of the value began after the read completed; `write` is the first.
+    FromFuture { read: usize, write: usize },
+}
+
+impl Anomaly {
+    /// The read at fault.
+    pub fn read(&self) -> usize {
+        match *self {
+            Anomaly::Stale { read, .. }
+            | Anomaly::NeverWritten { read, .. }
+            | Anomaly::FromFuture { read, .. } => read,
+        }
+    }
+}
+
+/// Runs the check: `Valid`, or `Invalid` with the first anomaly explained.
 pub fn check(history: &History) -> CheckResult {
-    todo!("{history:?}")
+    let ops = pair(history);
+    let found = anomalies(&ops);
+    let Some(first) = found.first() else {
+        return CheckResult {
+            verdict: Verdict::Valid,
+            explanation: String::new(),
+            anomalies: 0,
+        };
+    };
+    let mut explanation = explain(first, &ops);
+    if found.len() > 1 {
+        explanation.push_str(&more(&found[1..]));
+    }
+    CheckResult {
+        verdict: Verdict::Invalid,
+        explanation,
+        anomalies: found.len(),
+    }
+}
+
+/// Every anomaly, ordered by the read's invoke time.
+pub fn anomalies(ops: &[Op]) -> Vec<Anomaly> {
+    let mut by_key: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
+    for op in ops {
+        by_key.entry(op.key.as_str()).or_default().push(op);
+    }
+    let mut found = Vec::new();
+    for key_ops in by_key.values_mut() {
+        key_ops.sort_by_key(|op| (op.invoke_time, op.index));
+        let index = KeyIndex::new(key_ops);
+        found.extend(key_ops.iter().filter_map(|op| index.judge(op)));
+    }
+    found.sort_by_key(|a| ops.get(a.read()).map(|op| (op.invoke_time, op.index)));
+    found
+}
+
+/// A time and the op at that time: when a write was superseded, and by which write.
+type Superseded = Option<(u64, usize)>;
+
+/// How late a supersede time is; `None` (never superseded) is latest.
+fn lateness(s: Superseded) -> u64 {
+    s.map_or(u64::MAX, |(t, _)| t)
+}
+
+/// A write a read of its value could have seen.
+struct Candidate {
+    invoke_time: u64,
+    /// `None`: the initial state.
+    source: Option<usize>,
+    superseded: Superseded,
+}
+
+/// One key's writes, arranged for the two binary searches.
+struct KeyIndex<'a> {
+    /// Acknowledged writes as (invoke time, completion time, op), by invoke time.
+    acked: Vec<(u64, u64, usize)>,
+    /// `earliest[i]`: the earliest completion among `acked[i..]`.
+    earliest: Vec<Superseded>,
+    /// Per value written (`None` = absent): candidates by invoke time, and
+    /// `best[i]`: the index of the latest-superseded candidate in `..=i`.
+    by_value: BTreeMap<Option<&'a str>, (Vec<Candidate>, Vec<usize>)>,
+    /// A failed write per value, for the never-written explanation.
+    failed: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> KeyIndex<'a> {
+    /// `ops`: one key's operations, sorted by invoke time.
+    fn new(ops: &[&'a Op]) -> KeyIndex<'a> {
+        let acked: Vec<(u64, u64, usize)> = ops
+            .iter()
+            .filter(|op| op.f.is_write() && op.outcome == Outcome::Ok)
+            .filter_map(|op| Some((op.invoke_time, op.complete_time?, op.index)))
+            .collect();
+        let mut earliest = vec![None; acked.len() + 1];
+        for (i, &(_, done, op)) in acked.iter().enumerate().rev() {
+            let later = earliest[i + 1];
+            earliest[i] = if lateness(later) <= done {
+                later
+            } else {
+                Some((done, op))
+            };
+        }
+        let mut index = KeyIndex {
+            acked,
+            earliest,
+            by_value: BTreeMap::new(),
+            failed: BTreeMap::new(),
+        };
+        for (v, list) in index.candidates(ops) {
+            let best = latest_so_far(&list);
+            index.by_value.insert(v, (list, best));
+        }
+        index
+    }
+
+    /// Every possible source of each value, by invoke time: the initial state
+    /// (of absent) and each write that did not fail. Notes failed writes.
+    fn candidates(&mut self, ops: &[&'a Op]) -> BTreeMap<Option<&'a str>, Vec<Candidate>> {
+        let initial = Candidate {
+            invoke_time: 0,
+            source: None,
+            superseded: self.superseded_after(None),
+        };
+        let mut candidates: BTreeMap<Option<&str>, Vec<Candidate>> = BTreeMap::new();
+        candidates.entry(None).or_default().push(initial);
+        for op in ops.iter().filter(|op| op.f.is_write()) {
+            if op.outcome == Outcome::Fail {
+                if let Some(v) = op.written() {
+                    self.failed.entry(v).or_insert(op.index);
+                }
+                continue;
+            }
+            let superseded = op
+                .complete_time
+                .and_then(|t| self.superseded_after(Some(t)));
+            let candidate = Candidate {
+                invoke_time: op.invoke_time,
+                source: Some(op.index),
+                superseded,
+            };
+            candidates.entry(op.written()).or_default().push(candidate);
+        }
+        candidates
+    }
+
+    /// The earliest acknowledgement of a write invoked strictly after `t`
+    /// (`None`: after the beginning of time, i.e. any acknowledged write).
+    fn superseded_after(&self, t: Option<u64>) -> Superseded {
+        let from = t.map_or(0, |t| {
+            self.acked.partition_point(|&(invoke, _, _)| invoke <= t)
+        });
+        self.earliest.get(from).copied().flatten()
+    }
+
+    /// The anomaly of `op`, if it is an ok read with one.
+    fn judge(&self, op: &Op) -> Option<Anomaly> {
+        let seen = op.read()?;
+        let (read, begin, end) = (op.index, op.invoke_time, op.complete_time?);
+        let Some((list, best)) = self.by_value.get(&seen) else {
+            let failed = seen.and_then(|v| self.failed.get(v).copied());
+            return Some(Anomaly::NeverWritten { read, failed });
+        };
+        let seeable = list.partition_point(|c| c.invoke_time <= end);
+        let Some(&last) = seeable.checked_sub(1).and_then(|i| best.get(i)) else {
+            let write = list.first().and_then(|c| c.source)?;
+            return Some(Anomaly::FromFuture { read, write });
+        };
+        let chosen = list.get(last)?;
+        let (at, superseder) = chosen.superseded?;
+        (at < begin).then_some(Anomaly::Stale {
+            read,
+            source: chosen.source,
+            superseder,
+            sources: seeable,
+        })
+    }
+}
+
+/// `best[i]`: the index of the latest-superseded candidate among `list[..=i]`.
+fn latest_so_far(list: &[Candidate]) -> Vec<usize> {
+    let mut best: Vec<usize> = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let keep = best
+            .last()
+            .copied()
+            .filter(|&b| lateness(list[b].superseded) >= lateness(c.superseded));
+        best.push(keep.unwrap_or(i));
+    }
+    best
+}
+
+/// One sentence and a timeline for one anomaly.
+fn explain(anomaly: &Anomaly, ops: &[Op]) -> String {
+    let get = |i: usize| ops.get(i);
+    let Some(read) = get(anomaly.read()) else {
+        return String::new();
+    };
+    let seen = value(read.read().flatten());
+    let head = format!(
+        "read by process {} of {} ({}) returned {seen}",
+        read.process,
+        read.key,
+        span(read)
+    );
+    let (sentence, involved) = match *anomaly {
+        Anomaly::Stale {
+            source,
+            superseder,
+            sources,
+            ..
+        } => {
+            let (w1, w2) = (source.and_then(get), get(superseder));
+            (
+                stale(head, w1, w2, sources, &seen),
+                vec![w1, w2, Some(read)],
+            )
+        }
+        Anomaly::NeverWritten { failed, .. } => {
+            let w = failed.and_then(get);
+            let why = w.map_or(String::new(), |w| {
+                format!(" (only {}, which failed)", by(w))
+            });
+            (
+                format!("{head}, a value no put or cas on {} wrote{why}", read.key),
+                vec![w, Some(read)],
+            )
+        }
+        Anomaly::FromFuture { write, .. } => {
+            let w = get(write);
+            let text = w.map_or(head.clone(), |w| {
+                format!(
+                    "{head}, but the first write of {seen}, by {}, began after the read completed",
+                    by(w)
+                )
+            });
+            (text, vec![w, Some(read)])
+        }
+    };
+    let mut involved: Vec<&Op> = involved.into_iter().flatten().collect();
+    involved.sort_by_key(|op| (op.invoke_time, op.index));
+    format!("{sentence}\n{}", timeline(&involved))
+}
+
+/// The stale-read sentence; `w1` is the source (`None`: the initial state),
+/// `w2` the write that superseded it.
+fn stale(head: String, w1: Option<&Op>, w2: Option<&Op>, sources: usize, seen: &str) -> String {
+    let Some(w2) = w2 else {
+        return head;
+    };
+    let (process, act, acked) = (w2.process, action(w2), done(w2));
+    let (f, when) = (w2.f, span(w2));
+    let mut text = match w1 {
+        Some(w1) => format!(
+            "{head}, {}; but process {process} then {act} ({f}, {when}), invoked after that write \
+             completed and acknowledged at {acked}, before the read began",
+            origin(w1)
+        ),
+        None => format!(
+            "{head} (the initial state), but process {process} {act} ({f}, {when}), \
+             acknowledged at {acked}, before the read began"
+        ),
+    };
+    if sources > 1 {
+        text.push_str(&format!(
+            " (all {sources} possible sources of {seen} were overwritten like this; shown: the last one)"
+        ));
+    }
+    text
+}
+
+/// "process 2 (put, 5.000–7.000 ms)".
+fn by(w: &Op) -> String {
+    format!("process {} ({}, {})", w.process, w.f, span(w))
+}
+
+/// "written by process 2 (put, 5.000–7.000 ms)" / "as left by process 2's delete (...)".
+fn origin(w: &Op) -> String {
+    match w.f {
+        Function::Delete => format!("as left by process {}'s delete ({})", w.process, span(w)),
+        _ => format!("written by {}", by(w)),
+    }
+}
+
+/// "wrote c1-7" / "deleted k1".
+fn action(w: &Op) -> String {
+    match w.f {
+        Function::Delete => format!("deleted {}", w.key),
+        _ => format!("wrote {}", value(w.written())),
+    }
+}
+
+fn done(w: &Op) -> String {
+    w.complete_time
+        .map_or_else(|| "never".to_owned(), format_ms)
+}
+
+/// "(+3 more stale reads)" or, when kinds mix, "(+3 more: 2 stale reads, 1 read of a value never written)".
+fn more(rest: &[Anomaly]) -> String {
+    let count = |pick: fn(&Anomaly) -> bool| rest.iter().filter(|a| pick(a)).count();
+    let stale = count(|a| matches!(a, Anomaly::Stale { .. }));
+    let never = count(|a| matches!(a, Anomaly::NeverWritten { .. }));
+    let future = count(|a| matches!(a, Anomaly::FromFuture { .. }));
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if stale == rest.len() {
+        return format!(
+            "(+{})\n",
+            plural(stale, "more stale read", "more stale reads")
+        );
+    }
+    let parts: Vec<String> = [
+        (stale, "stale read", "stale reads"),
+        (
+            never,
+            "read of a value never written",
+            "reads of values never written",
+        ),
+        (future, "read from the future", "reads from the future"),
+    ]
+    .into_iter()
+    .filter(|&(n, _, _)| n > 0)
+    .map(|(n, one, many)| plural(n, one, many))
+    .collect();
+    format!("(+{} more: {})\n", rest.len(), parts.join(", "))
 }

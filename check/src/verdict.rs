@@ -79,7 +79,8 @@ impl fmt::Display for CheckName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     pub verdict: Verdict,
-    /// Empty unless the verdict is invalid or unknown.
+    /// Empty when valid; when invalid or unknown, what went wrong; when
+    /// `n/a`, why the check did not apply.
     pub explanation: String,
     /// Number of anomalies found (e.g. stale reads); 0 when valid.
     pub anomalies: usize,

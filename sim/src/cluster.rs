@@ -137,7 +137,7 @@ async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> sto
     let key = wire.request.key().to_string();
     let response = node.handle(wire.request).await;
     let now = net.epoch.elapsed_ns();
-    net.trace.message(now, me, wire.from, net::response_kind(&response), &key);
+    net.trace.message(now, me, wire.from, response.kind(), &key);
     response
 }
 

@@ -63,22 +63,6 @@ impl madsim::net::rpc::Request for Wire {
     const ID: u64 = 0x5709_e51d;
 }
 
-/// Names a response for the trace.
-pub fn response_kind(response: &Response) -> &'static str {
-    use store::{ClientResponse as C, ReplicaResponse as R};
-    match response {
-        Response::Client(C::Value(_)) => "client-value",
-        Response::Client(C::Done) => "client-done",
-        Response::Client(C::PreconditionFailed) => "client-precondition-failed",
-        Response::Client(C::ReadUnavailable) => "client-read-unavailable",
-        Response::Client(C::WriteUnavailable) => "client-write-unavailable",
-        Response::Replica(R::Read(_)) => "replica-value",
-        Response::Replica(R::Written) => "replica-written",
-        #[allow(unreachable_patterns)]
-        Response::Replica(_) => "replica-sync",
-    }
-}
-
 /// What a process needs to send and trace messages.
 #[derive(Clone)]
 pub struct NetContext {

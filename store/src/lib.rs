@@ -23,7 +23,10 @@ pub mod version;
 pub use clock::Clock;
 pub use config::{ClusterConfig, Protocol};
 pub use disk::{Disk, MemDisk};
-pub use message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse, Request, Response};
+pub use message::{
+    ClientRequest, ClientResponse, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse,
+    Request, Response,
+};
 pub use node::Node;
 pub use ring::Ring;
 pub use transport::{Transport, TransportError};

@@ -1,43 +1,186 @@
 //! A storage node: replica of some keys, coordinator of any request.
+//!
+//! The node's work is split by role: `replica` holds the local state,
+//! `coordinator` serves client requests with quorums, `anti_entropy`
+//! reconciles replicas in the background. This file wires them together.
 
+mod anti_entropy;
+mod coordinator;
+mod replica;
+
+use crate::NodeId;
 use crate::clock::Clock;
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, Protocol};
 use crate::disk::Disk;
-use crate::message::{Request, Response};
+use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
 use crate::ring::Ring;
 use crate::transport::Transport;
-use crate::version::Entry;
-use crate::NodeId;
-use std::sync::Arc;
+use crate::version::{Entry, Version};
+use anti_entropy::AntiEntropyState;
+use replica::{Replica, SyncPolicy};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One node. Shared as `Arc<Node>` between the tasks serving its requests.
+///
+/// A node keeps no state outside its [`Disk`] that must survive a crash: the
+/// simulation restarts a node by building a new one on the same disk.
 pub struct Node<T, C, D> {
     id: NodeId,
     config: ClusterConfig,
     ring: Ring,
     transport: T,
     clock: C,
-    disk: D,
+    replica: Replica<D>,
+    /// The greatest timestamp this node has put in a version: the next one is
+    /// strictly greater, so one node never issues two equal versions.
+    last_timestamp: Mutex<u64>,
+    anti_entropy: Mutex<AntiEntropyState>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// A node that starts from whatever its disk holds (empty, or what survived a crash).
+    ///
+    /// Panics unless `id < nodes` and `1 <= W <= N`, `1 <= R <= N`, `N <= nodes`,
+    /// `vnodes >= 1`: the caller (the scenario loader) validates configurations
+    /// with clear errors, so a bad one here is a bug.
     pub fn new(id: NodeId, config: ClusterConfig, transport: T, clock: C, disk: D) -> Arc<Self> {
-        todo!()
+        validate(id, &config);
+        let replica = Replica::new(disk, SyncPolicy::Always);
+        // Versions this node issued before a restart and that reached its own disk;
+        // see `next_version`.
+        let last_timestamp = replica.max_timestamp_of(id).unwrap_or(0);
+        Arc::new(Node {
+            id,
+            ring: Ring::new(config.nodes, config.vnodes),
+            config,
+            transport,
+            clock,
+            replica,
+            last_timestamp: Mutex::new(last_timestamp),
+            anti_entropy: Mutex::new(AntiEntropyState::new(id)),
+        })
     }
 
-    /// Serves one request: as coordinator for client requests, as replica for replica requests.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+
+    /// Serves one request: as coordinator for client requests, as replica for
+    /// replica requests. Never panics on a message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
-        todo!()
-    }
-
-    /// One anti-entropy round with the next peer (round robin).
-    pub async fn anti_entropy_round(self: &Arc<Self>) {
-        todo!()
+        match (self.config.protocol, request) {
+            (Protocol::Quorum, Request::Client(request)) => {
+                Response::Client(self.coordinate(request).await)
+            }
+            (Protocol::Quorum, Request::Replica(request)) => {
+                Response::Replica(self.serve_replica(request))
+            }
+        }
     }
 
     /// What this replica holds for `key` (tombstones included), without any messaging.
     pub fn local(&self, key: &str) -> Option<Entry> {
-        todo!()
+        self.replica.get(key)
     }
+
+    /// Everything this replica holds (tombstones included), in key order: for
+    /// the `final` lines of a history.
+    pub fn local_entries(&self) -> Vec<(String, Entry)> {
+        self.replica
+            .scan(&crate::message::KeyRange::all(), usize::MAX, |_, _| true)
+    }
+
+    /// The replica side: answers from local state only, without messaging.
+    fn serve_replica(&self, request: ReplicaRequest) -> ReplicaResponse {
+        match request {
+            ReplicaRequest::Read { key } => ReplicaResponse::Read(self.replica.get(&key)),
+            ReplicaRequest::Write { key, entry } => {
+                self.replica.merge(&key, &entry);
+                ReplicaResponse::Written
+            }
+            ReplicaRequest::Sync {
+                from,
+                range,
+                entries,
+            } => self.serve_sync(from, &range, &entries),
+        }
+    }
+
+    /// Sends `request` to replica `to` and returns its answer, or `None` if none
+    /// came in time. The node reaches its own replica directly: a node can
+    /// always talk to itself, whatever the network does.
+    async fn call_replica(
+        self: &Arc<Self>,
+        to: NodeId,
+        request: ReplicaRequest,
+    ) -> Option<ReplicaResponse> {
+        if to == self.id {
+            return Some(self.serve_replica(request));
+        }
+        match self
+            .transport
+            .call(to, Request::Replica(request), self.config.replica_timeout)
+            .await
+        {
+            Ok(Response::Replica(response)) => Some(response),
+            // A client answer to a replica request is a peer bug: count it as no answer.
+            Ok(Response::Client(_)) | Err(_) => None,
+        }
+    }
+
+    /// A fresh version: the clock's time, pushed past the last timestamp this
+    /// node issued (clocks may stand still or jump back), with this node's id.
+    ///
+    /// Known hole, kept on purpose (real LWW stores have it too): the last
+    /// timestamp lives in memory, recovered on restart only from versions on
+    /// this node's own disk, so a node restarted with its clock set back may
+    /// reissue a version whose write never reached its disk. `Entry::supersedes`
+    /// keeps replicas convergent if that happens.
+    fn next_version(&self) -> Version {
+        let mut last = lock(&self.last_timestamp);
+        let timestamp = self
+            .clock
+            .now_ns()
+            .max(last.checked_add(1).expect("timestamp space exhausted"));
+        *last = timestamp;
+        Version {
+            timestamp,
+            node: self.id,
+        }
+    }
+
+    /// The preference list of `key` under this cluster's N.
+    fn replicas_of(&self, key: &str) -> Vec<NodeId> {
+        self.ring.preference_list(key, self.config.replicas)
+    }
+}
+
+fn validate(id: NodeId, config: &ClusterConfig) {
+    let (nodes, n, w, r) = (
+        config.nodes,
+        config.replicas,
+        config.write_quorum,
+        config.read_quorum,
+    );
+    assert!(id < nodes, "node id {id} outside 0..{nodes}");
+    assert!(1 <= n && n <= nodes, "N = {n} must be in 1..={nodes}");
+    assert!(1 <= w && w <= n, "W = {w} must be in 1..=N (N = {n})");
+    assert!(1 <= r && r <= n, "R = {r} must be in 1..=N (N = {n})");
+    assert!(config.vnodes >= 1, "vnodes must be at least 1");
+}
+
+/// Locks a mutex that no code path holds across a panic that matters: a
+/// poisoned lock still guards consistent data (every update is one assignment).
+fn lock<S>(mutex: &Mutex<S>) -> MutexGuard<'_, S> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -20,3 +20,14 @@ pub struct Entry {
     pub version: Version,
     pub value: Option<String>,
 }
+
+impl Entry {
+    /// Whether `self` wins over `other` under last-write-wins: the greater
+    /// version wins. Equal versions should be the same write; should two
+    /// different writes ever share a version (a node restarted with its clock
+    /// set back can reissue one), the value breaks the tie (a tombstone loses),
+    /// so replicas still converge on one of them instead of disagreeing forever.
+    pub fn supersedes(&self, other: &Entry) -> bool {
+        (self.version, &self.value) > (other.version, &other.value)
+    }
+}

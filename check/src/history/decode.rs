@@ -1,0 +1,183 @@
+//! One line of JSONL → an [`Event`] or a [`Final`], with errors that name the
+//! field at fault. Only the shape of the line is checked here; how it relates
+//! to earlier lines is [`super::validate`]'s job.
+
+use super::{Event, EventType, Final, Function, Value};
+use serde_json::{Map, Value as Json};
+
+/// A decoded, non-blank line.
+pub(super) enum Line {
+    Event(Event),
+    Final(Final),
+}
+
+type Object = Map<String, Json>;
+
+/// Decodes one line. Unknown extra fields are ignored.
+pub(super) fn decode(line: &str) -> Result<Line, String> {
+    let json: Json = serde_json::from_str(line).map_err(|e| json_error(&e))?;
+    let Some(obj) = json.as_object() else {
+        return Err(format!("expected a JSON object, found {}", kind_of(&json)));
+    };
+    let kind = match str_field(obj, "type")? {
+        "final" => return decode_final(obj).map(Line::Final),
+        "invoke" => EventType::Invoke,
+        "ok" => EventType::Ok,
+        "fail" => EventType::Fail,
+        "info" => EventType::Info,
+        other => {
+            let expected = "invoke, ok, fail, info or final";
+            return Err(format!("unknown \"type\" {other:?} (expected {expected})"));
+        }
+    };
+    let f = match str_field(obj, "f")? {
+        "get" => Function::Get,
+        "put" => Function::Put,
+        "delete" => Function::Delete,
+        "cas" => Function::Cas,
+        other => {
+            return Err(format!(
+                "unknown \"f\" {other:?} (expected get, put, delete or cas)"
+            ));
+        }
+    };
+    Ok(Line::Event(Event {
+        process: u64_field(obj, "process")?,
+        kind,
+        f,
+        key: str_field(obj, "key")?.to_owned(),
+        value: value_field(obj)?,
+        time: u64_field(obj, "time")?,
+        node: node_field(obj),
+    }))
+}
+
+fn decode_final(obj: &Object) -> Result<Final, String> {
+    let node = u64_field(obj, "node")?;
+    let node = u32::try_from(node).map_err(|_| format!("\"node\" {node} is too large"))?;
+    let value = match field(obj, "value")? {
+        Json::Null => None,
+        Json::String(s) => Some(s.clone()),
+        other => {
+            return Err(format!(
+                "final \"value\" must be a string or null, found {}",
+                show(other)
+            ));
+        }
+    };
+    Ok(Final {
+        node,
+        key: str_field(obj, "key")?.to_owned(),
+        value,
+    })
+}
+
+/// `null`, a string, or `{"from": string|null, "to": string}`. Whether the
+/// shape suits the operation (`put` needs a string, ...) is checked later.
+fn value_field(obj: &Object) -> Result<Value, String> {
+    match field(obj, "value")? {
+        Json::Null => Ok(Value::Absent),
+        Json::String(s) => Ok(Value::Str(s.clone())),
+        Json::Object(pair) => {
+            let from = match pair.get("from") {
+                None => return Err(
+                    "missing field \"value.from\" (cas: {\"from\": string|null, \"to\": string})"
+                        .into(),
+                ),
+                Some(Json::Null) => None,
+                Some(Json::String(s)) => Some(s.clone()),
+                Some(other) => {
+                    return Err(format!(
+                        "\"value.from\" must be a string or null, found {}",
+                        show(other)
+                    ));
+                }
+            };
+            let to =
+                match pair.get("to") {
+                    None => return Err(
+                        "missing field \"value.to\" (cas: {\"from\": string|null, \"to\": string})"
+                            .into(),
+                    ),
+                    Some(Json::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(format!(
+                            "\"value.to\" must be a string, found {}",
+                            show(other)
+                        ));
+                    }
+                };
+            Ok(Value::Cas { from, to })
+        }
+        other => Err(format!(
+            "\"value\" must be null, a string or {{\"from\", \"to\"}}, found {}",
+            show(other)
+        )),
+    }
+}
+
+/// `node` is ours when it is a small non-negative integer; anything else
+/// (Jepsen writes names such as `"n1"`) is a foreign extra field, ignored.
+fn node_field(obj: &Object) -> Option<u32> {
+    obj.get("node")
+        .and_then(Json::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+fn field<'a>(obj: &'a Object, name: &str) -> Result<&'a Json, String> {
+    obj.get(name)
+        .ok_or_else(|| format!("missing field \"{name}\""))
+}
+
+fn str_field<'a>(obj: &'a Object, name: &str) -> Result<&'a str, String> {
+    let value = field(obj, name)?;
+    value
+        .as_str()
+        .ok_or_else(|| format!("\"{name}\" must be a string, found {}", show(value)))
+}
+
+fn u64_field(obj: &Object, name: &str) -> Result<u64, String> {
+    let value = field(obj, name)?;
+    value.as_u64().ok_or_else(|| {
+        format!(
+            "\"{name}\" must be a non-negative integer, found {}",
+            show(value)
+        )
+    })
+}
+
+/// serde_json's message without its "at line 1 column N" (we name the line;
+/// the column is kept).
+fn json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let what = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(what, _)| what);
+    if error.is_eof() {
+        format!("truncated line: the JSON ends early ({what})")
+    } else {
+        format!("malformed JSON at column {}: {what}", error.column())
+    }
+}
+
+fn kind_of(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// A JSON value for an error message, cut to a readable length.
+fn show(json: &Json) -> String {
+    const MAX_CHARS: usize = 40;
+    let text = json.to_string();
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_CHARS).collect();
+    format!("{cut}…")
+}

@@ -1,0 +1,155 @@
+//! Histories written as operations instead of event lines.
+
+use check::{Event, EventType, Final, Function, History, Value};
+
+/// One operation of a test history: invoke at `invoke`, completion at `complete`.
+#[derive(Debug, Clone)]
+pub struct T {
+    process: u64,
+    f: Function,
+    key: String,
+    input: Value,
+    output: Value,
+    invoke: u64,
+    /// `None`: no completion event at all.
+    complete: Option<u64>,
+    kind: EventType,
+}
+
+fn op(process: u64, f: Function, key: &str, input: Value, output: Value, times: (u64, u64)) -> T {
+    let key = key.to_owned();
+    T {
+        process,
+        f,
+        key,
+        input,
+        output,
+        invoke: times.0,
+        complete: Some(times.1),
+        kind: EventType::Ok,
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::Str(v.to_owned())
+}
+
+pub fn put(process: u64, key: &str, v: &str, invoke: u64, complete: u64) -> T {
+    op(process, Function::Put, key, s(v), s(v), (invoke, complete))
+}
+
+pub fn get(process: u64, key: &str, seen: Option<&str>, invoke: u64, complete: u64) -> T {
+    let output = seen.map_or(Value::Absent, s);
+    op(
+        process,
+        Function::Get,
+        key,
+        Value::Absent,
+        output,
+        (invoke, complete),
+    )
+}
+
+pub fn del(process: u64, key: &str, invoke: u64, complete: u64) -> T {
+    op(
+        process,
+        Function::Delete,
+        key,
+        Value::Absent,
+        Value::Absent,
+        (invoke, complete),
+    )
+}
+
+pub fn cas(process: u64, key: &str, from: Option<&str>, to: &str, invoke: u64, complete: u64) -> T {
+    let pair = Value::Cas {
+        from: from.map(str::to_owned),
+        to: to.to_owned(),
+    };
+    op(
+        process,
+        Function::Cas,
+        key,
+        pair.clone(),
+        pair,
+        (invoke, complete),
+    )
+}
+
+impl T {
+    /// Completed with `fail`: it did not happen.
+    pub fn fail(self) -> T {
+        T {
+            kind: EventType::Fail,
+            ..self
+        }
+    }
+
+    /// Completed with `info` (at the completion time given): it may have happened.
+    pub fn info(self) -> T {
+        T {
+            kind: EventType::Info,
+            ..self
+        }
+    }
+
+    /// Never completed in the history.
+    pub fn open(self) -> T {
+        T {
+            complete: None,
+            ..self
+        }
+    }
+}
+
+/// The events of `ops` in time order (a completion before an invoke at the
+/// same time), validated.
+pub fn history(ops: &[T]) -> History {
+    let mut events: Vec<(u64, u8, usize, Event)> = Vec::new();
+    for (seq, t) in ops.iter().enumerate() {
+        let event = |kind, value: &Value, time| Event {
+            process: t.process,
+            kind,
+            f: t.f,
+            key: t.key.clone(),
+            value: value.clone(),
+            time,
+            node: None,
+        };
+        events.push((
+            t.invoke,
+            1,
+            seq,
+            event(EventType::Invoke, &t.input, t.invoke),
+        ));
+        if let Some(done) = t.complete {
+            let value = if t.kind == EventType::Ok {
+                &t.output
+            } else {
+                &t.input
+            };
+            events.push((done, 0, seq, event(t.kind, value, done)));
+        }
+    }
+    events.sort_by_key(|(time, rank, seq, _)| (*time, *rank, *seq));
+    let history = History::new(
+        events.into_iter().map(|(_, _, _, e)| e).collect(),
+        Vec::new(),
+    );
+    history.validate().expect("test history is valid");
+    history
+}
+
+/// `history(ops)` with `final` lines `(node, key, value)`.
+pub fn with_finals(ops: &[T], finals: &[(u32, &str, Option<&str>)]) -> History {
+    let mut history = history(ops);
+    history.finals = finals
+        .iter()
+        .map(|&(node, key, value)| Final {
+            node,
+            key: key.to_owned(),
+            value: value.map(str::to_owned),
+        })
+        .collect();
+    history
+}

@@ -1,0 +1,196 @@
+//! The coordinator role: serves a client request by talking to the key's N
+//! replicas and waiting for a quorum (any node coordinates any key).
+
+use super::Node;
+use crate::NodeId;
+use crate::clock::Clock;
+use crate::disk::Disk;
+use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
+use crate::transport::Transport;
+use crate::version::Entry;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Replica answers as they arrive: `(replica, answer)`. Replicas that did not
+/// answer in time send nothing, so the channel closes once every call is over.
+type Answers = mpsc::Receiver<(NodeId, ReplicaResponse)>;
+
+/// Fewer than R (reads) or W (writes) replicas answered in time.
+struct Unavailable;
+
+impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
+    pub(super) async fn coordinate(self: &Arc<Self>, request: ClientRequest) -> ClientResponse {
+        match request {
+            ClientRequest::Get { key } => match self.quorum_read(&key).await {
+                Ok(newest) => ClientResponse::Value(newest.and_then(|entry| entry.value)),
+                Err(Unavailable) => ClientResponse::ReadUnavailable,
+            },
+            ClientRequest::Put { key, value } => self.quorum_write(key, Some(value)).await,
+            ClientRequest::Delete { key } => self.quorum_write(key, None).await,
+            ClientRequest::Cas { key, from, to } => self.cas(key, from, to).await,
+        }
+    }
+
+    /// Conditional put: reads as GET does (R replicas); if the newest value is
+    /// `from` (`None` = absent or deleted), writes `to` as PUT does, with a
+    /// fresh version from this node's clock.
+    ///
+    /// **Not atomic under `quorum`**: between the read and the write another
+    /// writer may write, so two concurrent CAS with the same `from` can both
+    /// succeed, and the loser's value is silently overwritten. Nor is the new
+    /// version ordered after the one read: a coordinator whose clock is behind
+    /// writes a version older than the value it replaced, and LWW then drops
+    /// the acknowledged write. Both are what this protocol really does, and
+    /// what the linearizability check must catch.
+    async fn cas(
+        self: &Arc<Self>,
+        key: String,
+        from: Option<String>,
+        to: String,
+    ) -> ClientResponse {
+        let Ok(newest) = self.quorum_read(&key).await else {
+            return ClientResponse::ReadUnavailable;
+        };
+        if newest.and_then(|entry| entry.value) != from {
+            return ClientResponse::PreconditionFailed;
+        }
+        self.quorum_write(key, Some(to)).await
+    }
+
+    /// PUT (`Some`) or DELETE (`None`, a tombstone) with a fresh version: sends
+    /// the write to all N replicas and answers `Done` once W acknowledged, or
+    /// `WriteUnavailable` if they did not within `replica_timeout` (the write may
+    /// still land on some replicas: the sends go on in the background).
+    async fn quorum_write(self: &Arc<Self>, key: String, value: Option<String>) -> ClientResponse {
+        let entry = Entry {
+            version: self.next_version(),
+            value,
+        };
+        let replicas = self.replicas_of(&key);
+        let mut answers = self.broadcast(&replicas, ReplicaRequest::Write { key, entry });
+        if self.config.bug_ack_before_quorum {
+            // The planted bug: acknowledge before any replica has the write.
+            return ClientResponse::Done;
+        }
+        let quorum = self.config.write_quorum as usize;
+        let acks = async {
+            let mut acks = 0;
+            // Bounded: at most N answers arrive, then the channel closes.
+            while acks < quorum {
+                match answers.recv().await {
+                    Some((_, ReplicaResponse::Written)) => acks += 1,
+                    Some(_) => {} // the wrong kind of answer counts as none
+                    None => break,
+                }
+            }
+            acks
+        };
+        match timeout(self.config.replica_timeout, acks).await {
+            Ok(acks) if acks >= quorum => ClientResponse::Done,
+            _ => ClientResponse::WriteUnavailable,
+        }
+    }
+
+    /// Reads `key` from all N replicas, waits for the first R answers and
+    /// returns the newest entry among them (tombstones included; `None` if no
+    /// replica holds the key), or `Unavailable` if R answers do not come within
+    /// `replica_timeout`. Then read repair, if enabled: every replica that
+    /// answered with an older entry or none gets the newest one in the
+    /// background — the first R right away, the late answerers as their answers
+    /// arrive (until `replica_timeout` after the read returned).
+    async fn quorum_read(self: &Arc<Self>, key: &str) -> Result<Option<Entry>, Unavailable> {
+        let replicas = self.replicas_of(key);
+        let mut answers = self.broadcast(
+            &replicas,
+            ReplicaRequest::Read {
+                key: key.to_string(),
+            },
+        );
+        let quorum = self.config.read_quorum as usize;
+        let mut first = Vec::with_capacity(quorum);
+        let collect = async {
+            // Bounded: at most N answers arrive, then the channel closes.
+            while first.len() < quorum {
+                match answers.recv().await {
+                    Some((replica, ReplicaResponse::Read(entry))) => first.push((replica, entry)),
+                    Some(_) => {} // the wrong kind of answer counts as none
+                    None => break,
+                }
+            }
+        };
+        let _ = timeout(self.config.replica_timeout, collect).await;
+        if first.len() < quorum {
+            return Err(Unavailable);
+        }
+        let newest = first
+            .iter()
+            .filter_map(|(_, entry)| entry.clone())
+            .reduce(newer);
+        if let (true, Some(newest)) = (self.config.read_repair, &newest) {
+            for (replica, entry) in &first {
+                self.repair_if_stale(*replica, key, entry.as_ref(), newest);
+            }
+            self.repair_late_answers(answers, key, newest.clone());
+        }
+        Ok(newest)
+    }
+
+    /// Sends `request` to every replica concurrently, one task each, so that the
+    /// calls run on after the coordinator has answered. Answers arrive on the
+    /// returned channel, which holds all N: a task never waits to deliver.
+    fn broadcast(self: &Arc<Self>, replicas: &[NodeId], request: ReplicaRequest) -> Answers {
+        let (sender, receiver) = mpsc::channel(replicas.len().max(1));
+        for &replica in replicas {
+            let (node, sender, request) = (Arc::clone(self), sender.clone(), request.clone());
+            tokio::spawn(async move {
+                if let Some(answer) = node.call_replica(replica, request).await {
+                    // Full cannot happen (one answer per task, capacity N); Closed
+                    // means the coordinator stopped listening, which is fine.
+                    let sent = sender.try_send((replica, answer));
+                    debug_assert!(!matches!(sent, Err(mpsc::error::TrySendError::Full(_))));
+                }
+            });
+        }
+        receiver
+    }
+
+    /// Background read repair of the replicas that answer after the first R.
+    fn repair_late_answers(self: &Arc<Self>, mut answers: Answers, key: &str, newest: Entry) {
+        let (node, key) = (Arc::clone(self), key.to_string());
+        tokio::spawn(async move {
+            let repair = async {
+                while let Some((replica, answer)) = answers.recv().await {
+                    if let ReplicaResponse::Read(entry) = answer {
+                        node.repair_if_stale(replica, &key, entry.as_ref(), &newest);
+                    }
+                }
+            };
+            // The calls end by their own timeouts; this bounds the task regardless.
+            let _ = timeout(node.config.replica_timeout, repair).await;
+        });
+    }
+
+    /// Sends `newest` to `replica` in the background if what it holds is older.
+    fn repair_if_stale(
+        self: &Arc<Self>,
+        replica: NodeId,
+        key: &str,
+        held: Option<&Entry>,
+        newest: &Entry,
+    ) {
+        if held.is_some_and(|held| !newest.supersedes(held)) {
+            return;
+        }
+        let (node, key, entry) = (Arc::clone(self), key.to_string(), newest.clone());
+        tokio::spawn(async move {
+            node.call_replica(replica, ReplicaRequest::Write { key, entry })
+                .await;
+        });
+    }
+}
+
+/// The LWW winner of two entries.
+fn newer(a: Entry, b: Entry) -> Entry {
+    if b.supersedes(&a) { b } else { a }
+}

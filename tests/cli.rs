@@ -1,0 +1,132 @@
+//! End-to-end tests of the `storesim` command line.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn storesim() -> Command {
+    Command::cargo_bin("storesim").expect("binary built")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+}
+
+fn results(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json written");
+    serde_json::from_str(&text).expect("results.json is JSON")
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let smoke = scenario("quorum-smoke.toml");
+    for (jobs, out) in [("1", &one), ("2", &two)] {
+        storesim()
+            .args(["run", "--seeds", "4", "--jobs", jobs, "--out"])
+            .arg(out)
+            .arg(&smoke)
+            .assert()
+            .success();
+    }
+    let (a, b) = (results(&one), results(&two));
+    assert_eq!(a["seeds"], b["seeds"]);
+    let seeds = a["seeds"].as_array().unwrap();
+    assert_eq!(seeds.len(), 4);
+    assert_eq!(seeds[0]["checks"]["read-after-write"], "valid");
+    assert_eq!(seeds[0]["history_hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn replay_writes_the_same_history_every_time_and_matches_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = scenario("quorum-smoke.toml");
+    storesim().args(["run", "--seed", "5", "--out"]).arg(tmp.path()).arg(&smoke).assert().success();
+    let hash = results(tmp.path())["seeds"][0]["history_hash"].as_str().unwrap().to_string();
+    let mut histories = Vec::new();
+    for out in ["a", "b"] {
+        let dir = tmp.path().join(out);
+        let assert = storesim().args(["replay", "--seed", "5", "--out"]).arg(&dir).arg(&smoke).assert();
+        let stdout = String::from_utf8(assert.success().get_output().stdout.clone()).unwrap();
+        assert!(stdout.contains(&hash), "replay prints the same hash as run:\n{stdout}");
+        histories.push(std::fs::read(dir.join("history.jsonl")).unwrap());
+    }
+    assert_eq!(histories[0], histories[1]);
+    assert!(!histories[0].is_empty());
+}
+
+#[test]
+fn a_broken_expectation_exits_1_and_prints_a_replay_command_that_reproduces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // eventual-partition really has stale reads; claim it has none.
+    let text = std::fs::read_to_string(scenario("eventual-partition.toml")).unwrap();
+    let text = text.replace(r#"read-after-write = "fail""#, r#"read-after-write = "pass""#);
+    let file = tmp.path().join("claims-too-much.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("run");
+    let assert = storesim().args(["run", "--seeds", "10", "--out"]).arg(&out).arg(&file).assert();
+    let stdout = String::from_utf8(assert.code(1).get_output().stdout.clone()).unwrap();
+    let command = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: "))
+        .unwrap_or_else(|| panic!("no replay command in:\n{stdout}"));
+    let seed = command.rsplit(' ').next().unwrap();
+    let saved = out.join("seeds").join(seed).join("history.jsonl");
+    assert!(saved.exists(), "the failing seed's history is kept");
+
+    // Run the printed command as printed (program, scenario, --seed S) plus --out.
+    let words: Vec<&str> = command.split(' ').collect();
+    let replay_dir = tmp.path().join("replayed");
+    let status = std::process::Command::new(words[0])
+        .args(&words[1..])
+        .arg("--out")
+        .arg(&replay_dir)
+        .output()
+        .expect("the printed command runs");
+    assert_eq!(status.status.code(), Some(1), "the replay breaks the expectation again");
+    let replayed = std::fs::read(replay_dir.join("history.jsonl")).unwrap();
+    assert_eq!(replayed, std::fs::read(saved).unwrap(), "bit-for-bit the same history");
+}
+
+#[test]
+fn trace_prints_messages_and_faults_with_simulated_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = storesim()
+        .args(["replay", "--seed", "1", "--trace", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("quorum-partition.toml"))
+        .assert();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("replica-write"), "messages are traced");
+    assert!(stdout.contains("** partition"), "faults are traced");
+    assert!(stdout.contains("** crash n1"), "crashes are traced");
+    assert!(stdout.contains(" ms "), "with simulated time");
+}
+
+#[test]
+fn a_bad_scenario_exits_2_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    let text = std::fs::read_to_string(scenario("quorum-smoke.toml")).unwrap();
+    let text = text.replace("write_quorum = 2", "write_quorum = 9");
+    assert!(text.contains("write_quorum = 9"), "the smoke scenario sets write_quorum = 2");
+    std::fs::write(&file, text).unwrap();
+    let assert = storesim().arg("run").arg(&file).arg("--out").arg(tmp.path().join("o")).assert();
+    let stderr = String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("bad.toml:"), "{stderr}");
+    assert!(stderr.contains("write_quorum"), "{stderr}");
+    assert!(!tmp.path().join("o").exists(), "nothing written for bad input");
+
+    storesim().arg("run").arg(tmp.path().join("missing.toml")).assert().code(2);
+    storesim().args(["run", "--seeds", "0"]).arg(scenario("quorum-smoke.toml")).assert().code(2);
+}
+
+#[test]
+fn a_run_folder_of_another_scenario_is_not_mixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    storesim().arg("run").arg(scenario("quorum-smoke.toml")).arg("--out").arg(tmp.path()).assert().success();
+    let assert = storesim().arg("run").arg(scenario("quorum-partition.toml")).arg("--out").arg(tmp.path()).assert();
+    let stderr = String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("choose another --out"), "{stderr}");
+}
