@@ -21,7 +21,12 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::
     let results = check::run(&outcome.history, CheckName::ALL);
     let history_jsonl = outcome.history.to_jsonl();
     let summary = summarise(&outcome, &results, &history_jsonl);
-    Ok(Evaluated { outcome, results, summary, history_jsonl })
+    Ok(Evaluated {
+        outcome,
+        results,
+        summary,
+        history_jsonl,
+    })
 }
 
 fn summarise(

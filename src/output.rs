@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 pub fn default_run_dir(scenario_name: &str) -> PathBuf {
     let slug: String = scenario_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let slug = slug.trim_matches('-');
     Path::new("runs").join(if slug.is_empty() { "scenario" } else { slug })
@@ -20,7 +26,10 @@ pub fn default_run_dir(scenario_name: &str) -> PathBuf {
 pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("output");
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -30,7 +39,9 @@ pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Refuses a run folder that already holds the results of another scenario.
 pub fn claim_run_dir(dir: &Path, scenario_name: &str) -> anyhow::Result<()> {
     let results = dir.join("results.json");
-    let Ok(text) = std::fs::read_to_string(&results) else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(&results) else {
+        return Ok(());
+    };
     let existing: Option<String> = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v.get("scenario")?.as_str().map(str::to_string));
@@ -40,7 +51,10 @@ pub fn claim_run_dir(dir: &Path, scenario_name: &str) -> anyhow::Result<()> {
             "{} holds results of scenario {name:?}, not {scenario_name:?}: choose another --out",
             dir.display()
         ),
-        None => bail!("{} is not a storesim results file: choose another --out", results.display()),
+        None => bail!(
+            "{} is not a storesim results file: choose another --out",
+            results.display()
+        ),
     }
 }
 
@@ -57,7 +71,13 @@ pub fn shell_quote(arg: &str) -> String {
 /// The command that replays `seed` of `scenario`, using the program name this
 /// process was started with (e.g. `target/release/storesim`).
 pub fn replay_command(scenario: &Path, seed: u64) -> String {
-    let program = std::env::args().next().unwrap_or_else(|| "storesim".to_string());
+    let program = std::env::args()
+        .next()
+        .unwrap_or_else(|| "storesim".to_string());
     let scenario = scenario.display().to_string();
-    format!("{} replay {} --seed {seed}", shell_quote(&program), shell_quote(&scenario))
+    format!(
+        "{} replay {} --seed {seed}",
+        shell_quote(&program),
+        shell_quote(&scenario)
+    )
 }

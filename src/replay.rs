@@ -10,13 +10,19 @@ use std::process::ExitCode;
 
 pub fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
-    let options = RunOptions { trace_messages: args.trace, ..RunOptions::default() };
+    let options = RunOptions {
+        trace_messages: args.trace,
+        ..RunOptions::default()
+    };
     let evaluated = evaluate(&scenario, args.seed, options)?;
     let outcome = &evaluated.outcome;
 
     println!("scenario {:?}, seed {}", scenario.name, args.seed);
     for (node, (offset_ns, drift_ppm)) in outcome.clocks.iter().enumerate() {
-        println!("  n{node}: clock offset {:+.3} ms, drift {drift_ppm:+.1} ppm", *offset_ns as f64 / 1e6);
+        println!(
+            "  n{node}: clock offset {:+.3} ms, drift {drift_ppm:+.1} ppm",
+            *offset_ns as f64 / 1e6
+        );
     }
     if args.trace {
         for event in &outcome.trace {
@@ -26,7 +32,12 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let s = &evaluated.summary;
     println!(
         "{} ops ({} ok, {} fail, {} info), {} messages, {} simulated",
-        s.ops, s.ok, s.fail, s.info, s.messages, format_ms(s.sim_time_ns)
+        s.ops,
+        s.ok,
+        s.fail,
+        s.info,
+        s.messages,
+        format_ms(s.sim_time_ns)
     );
     for (check, result) in &evaluated.results {
         println!("{check}: {}", result.verdict);
@@ -38,12 +49,18 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     }
 
     let dir = args.out.clone().unwrap_or_else(|| {
-        output::default_run_dir(&scenario.name).join("seeds").join(args.seed.to_string())
+        output::default_run_dir(&scenario.name)
+            .join("seeds")
+            .join(args.seed.to_string())
     });
     let path = dir.join("history.jsonl");
     output::write_atomic(&path, &evaluated.history_jsonl)?;
     println!("history: {} (sha256 {})", path.display(), s.history_hash);
 
     let breaches = sim::expect::seed_breaches(&scenario.expect, &s.checks);
-    Ok(if breaches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if breaches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

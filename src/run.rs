@@ -14,10 +14,17 @@ use std::process::ExitCode;
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
     let first = args.seed.unwrap_or(scenario.seed);
-    let last = first.checked_add(args.seeds - 1).context("--seed + --seeds overflows u64")?;
+    let last = first
+        .checked_add(args.seeds - 1)
+        .context("--seed + --seeds overflows u64")?;
     let seeds: Vec<u64> = (first..=last).collect();
-    let jobs = args.jobs.map_or_else(sim::batch::default_jobs, |j| j as usize);
-    let out = args.out.clone().unwrap_or_else(|| output::default_run_dir(&scenario.name));
+    let jobs = args
+        .jobs
+        .map_or_else(sim::batch::default_jobs, |j| j as usize);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_run_dir(&scenario.name));
     output::claim_run_dir(&out, &scenario.name)?;
 
     let runs = sim::batch::run_many(&seeds, jobs, |seed| {
@@ -30,15 +37,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     });
     let runs = runs.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
 
-    let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> =
-        runs.iter().map(|(s, _)| (s.seed, s.checks.clone())).collect();
+    let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> = runs
+        .iter()
+        .map(|(s, _)| (s.seed, s.checks.clone()))
+        .collect();
     let breaches = expect::judge(&scenario.expect, &per_seed);
     let summaries: Vec<SeedResult> = runs.iter().map(|(s, _)| s.clone()).collect();
-    println!("{}", reports::table::seeds_table(&summaries, CheckName::ALL));
+    println!(
+        "{}",
+        reports::table::seeds_table(&summaries, CheckName::ALL)
+    );
 
     for (summary, history) in &runs {
         if let Some(history) = history {
-            let path = out.join("seeds").join(summary.seed.to_string()).join("history.jsonl");
+            let path = out
+                .join("seeds")
+                .join(summary.seed.to_string())
+                .join("history.jsonl");
             output::write_atomic(&path, history)?;
         }
     }
@@ -51,12 +66,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     output::write_atomic(&out.join("results.json"), &results.to_json())?;
 
     report_breaches(args, &breaches, &out);
-    Ok(if breaches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if breaches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn describe(breach: &Breach) -> String {
     match breach {
-        Breach::Failed { check, seed, verdict } => {
+        Breach::Failed {
+            check,
+            seed,
+            verdict,
+        } => {
             format!("{check}: expected pass, seed {seed} was {verdict}")
         }
         Breach::NeverFailed { check, seeds } => {
@@ -67,16 +90,21 @@ fn describe(breach: &Breach) -> String {
 
 fn report_breaches(args: &RunArgs, breaches: &[Breach], out: &std::path::Path) {
     if breaches.is_empty() {
-        println!("every expectation holds; results in {}", out.join("results.json").display());
+        println!(
+            "every expectation holds; results in {}",
+            out.join("results.json").display()
+        );
         return;
     }
     println!("{} expectation(s) broken:", breaches.len());
     for breach in breaches {
         println!("  {}", describe(breach));
         if let Breach::Failed { seed, .. } = breach {
-            println!("    replay: {}", output::replay_command(&args.scenario, *seed));
+            println!(
+                "    replay: {}",
+                output::replay_command(&args.scenario, *seed)
+            );
         }
     }
     println!("results in {}", out.join("results.json").display());
 }
-

@@ -9,7 +9,9 @@ fn storesim() -> Command {
 }
 
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
 }
 
 fn results(dir: &Path) -> Value {
@@ -42,14 +44,29 @@ fn results_do_not_depend_on_the_number_of_jobs() {
 fn replay_writes_the_same_history_every_time_and_matches_run() {
     let tmp = tempfile::tempdir().unwrap();
     let smoke = scenario("quorum-smoke.toml");
-    storesim().args(["run", "--seed", "5", "--out"]).arg(tmp.path()).arg(&smoke).assert().success();
-    let hash = results(tmp.path())["seeds"][0]["history_hash"].as_str().unwrap().to_string();
+    storesim()
+        .args(["run", "--seed", "5", "--out"])
+        .arg(tmp.path())
+        .arg(&smoke)
+        .assert()
+        .success();
+    let hash = results(tmp.path())["seeds"][0]["history_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut histories = Vec::new();
     for out in ["a", "b"] {
         let dir = tmp.path().join(out);
-        let assert = storesim().args(["replay", "--seed", "5", "--out"]).arg(&dir).arg(&smoke).assert();
+        let assert = storesim()
+            .args(["replay", "--seed", "5", "--out"])
+            .arg(&dir)
+            .arg(&smoke)
+            .assert();
         let stdout = String::from_utf8(assert.success().get_output().stdout.clone()).unwrap();
-        assert!(stdout.contains(&hash), "replay prints the same hash as run:\n{stdout}");
+        assert!(
+            stdout.contains(&hash),
+            "replay prints the same hash as run:\n{stdout}"
+        );
         histories.push(std::fs::read(dir.join("history.jsonl")).unwrap());
     }
     assert_eq!(histories[0], histories[1]);
@@ -61,11 +78,18 @@ fn a_broken_expectation_exits_1_and_prints_a_replay_command_that_reproduces_it()
     let tmp = tempfile::tempdir().unwrap();
     // eventual-partition really has stale reads; claim it has none.
     let text = std::fs::read_to_string(scenario("eventual-partition.toml")).unwrap();
-    let text = text.replace(r#"read-after-write = "fail""#, r#"read-after-write = "pass""#);
+    let text = text.replace(
+        r#"read-after-write = "fail""#,
+        r#"read-after-write = "pass""#,
+    );
     let file = tmp.path().join("claims-too-much.toml");
     std::fs::write(&file, text).unwrap();
     let out = tmp.path().join("run");
-    let assert = storesim().args(["run", "--seeds", "10", "--out"]).arg(&out).arg(&file).assert();
+    let assert = storesim()
+        .args(["run", "--seeds", "10", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert();
     let stdout = String::from_utf8(assert.code(1).get_output().stdout.clone()).unwrap();
     let command = stdout
         .lines()
@@ -84,9 +108,17 @@ fn a_broken_expectation_exits_1_and_prints_a_replay_command_that_reproduces_it()
         .arg(&replay_dir)
         .output()
         .expect("the printed command runs");
-    assert_eq!(status.status.code(), Some(1), "the replay breaks the expectation again");
+    assert_eq!(
+        status.status.code(),
+        Some(1),
+        "the replay breaks the expectation again"
+    );
     let replayed = std::fs::read(replay_dir.join("history.jsonl")).unwrap();
-    assert_eq!(replayed, std::fs::read(saved).unwrap(), "bit-for-bit the same history");
+    assert_eq!(
+        replayed,
+        std::fs::read(saved).unwrap(),
+        "bit-for-bit the same history"
+    );
 }
 
 #[test]
@@ -110,23 +142,53 @@ fn a_bad_scenario_exits_2_naming_file_and_line() {
     let file = tmp.path().join("bad.toml");
     let text = std::fs::read_to_string(scenario("quorum-smoke.toml")).unwrap();
     let text = text.replace("write_quorum = 2", "write_quorum = 9");
-    assert!(text.contains("write_quorum = 9"), "the smoke scenario sets write_quorum = 2");
+    assert!(
+        text.contains("write_quorum = 9"),
+        "the smoke scenario sets write_quorum = 2"
+    );
     std::fs::write(&file, text).unwrap();
-    let assert = storesim().arg("run").arg(&file).arg("--out").arg(tmp.path().join("o")).assert();
+    let assert = storesim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert();
     let stderr = String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("bad.toml:"), "{stderr}");
     assert!(stderr.contains("write_quorum"), "{stderr}");
-    assert!(!tmp.path().join("o").exists(), "nothing written for bad input");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "nothing written for bad input"
+    );
 
-    storesim().arg("run").arg(tmp.path().join("missing.toml")).assert().code(2);
-    storesim().args(["run", "--seeds", "0"]).arg(scenario("quorum-smoke.toml")).assert().code(2);
+    storesim()
+        .arg("run")
+        .arg(tmp.path().join("missing.toml"))
+        .assert()
+        .code(2);
+    storesim()
+        .args(["run", "--seeds", "0"])
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn a_run_folder_of_another_scenario_is_not_mixed() {
     let tmp = tempfile::tempdir().unwrap();
-    storesim().arg("run").arg(scenario("quorum-smoke.toml")).arg("--out").arg(tmp.path()).assert().success();
-    let assert = storesim().arg("run").arg(scenario("quorum-partition.toml")).arg("--out").arg(tmp.path()).assert();
+    storesim()
+        .arg("run")
+        .arg(scenario("quorum-smoke.toml"))
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let assert = storesim()
+        .arg("run")
+        .arg(scenario("quorum-partition.toml"))
+        .arg("--out")
+        .arg(tmp.path())
+        .assert();
     let stderr = String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("choose another --out"), "{stderr}");
 }

@@ -9,8 +9,9 @@ use tabled::settings::Style;
 /// column per check in `checks` order.
 pub fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
     let mut builder = Builder::default();
-    let mut header: Vec<String> =
-        ["seed", "ops", "ok", "fail", "info", "messages"].map(String::from).to_vec();
+    let mut header: Vec<String> = ["seed", "ops", "ok", "fail", "info", "messages"]
+        .map(String::from)
+        .to_vec();
     header.extend(checks.iter().map(|c| c.as_str().to_string()));
     builder.push_record(header);
     let mut sorted: Vec<&SeedResult> = seeds.iter().collect();
@@ -24,7 +25,11 @@ pub fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
             s.info.to_string(),
             s.messages.to_string(),
         ];
-        row.extend(checks.iter().map(|c| s.checks.get(c).map_or("-", |v| v.as_str()).to_string()));
+        row.extend(
+            checks
+                .iter()
+                .map(|c| s.checks.get(c).map_or("-", |v| v.as_str()).to_string()),
+        );
         builder.push_record(row);
     }
     builder.build().with(Style::sharp()).to_string()
@@ -57,7 +62,10 @@ mod tests {
         let seven = table.find("│ 7 ").expect("seed 7 row");
         let three = table.find("│ 3 ").expect("seed 3 row");
         assert!(three < seven, "{table}");
-        assert!(table.contains("read-after-write") && table.contains("invalid"), "{table}");
+        assert!(
+            table.contains("read-after-write") && table.contains("invalid"),
+            "{table}"
+        );
         assert!(table.contains(" - "), "a missing check shows as -: {table}");
     }
 }

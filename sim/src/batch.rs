@@ -24,7 +24,10 @@ pub fn run_many<T: Send>(seeds: &[u64], jobs: usize, work: impl Fn(u64) -> T + S
         }
     });
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    results.into_iter().map(|r| r.expect("every seed was run")).collect()
+    results
+        .into_iter()
+        .map(|r| r.expect("every seed was run"))
+        .collect()
 }
 
 /// The number of parallel jobs to use by default: the machine's cores.

@@ -18,15 +18,27 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(epoch: Epoch, offset_ns: i64, drift_ppm: f64) -> SimClock {
-        SimClock { epoch, offset_ns, drift_ppm }
+        SimClock {
+            epoch,
+            offset_ns,
+            drift_ppm,
+        }
     }
 
     /// Draws a clock error within the scenario's bounds: offset uniform in
     /// `[-skew, skew]`, drift uniform in `[-drift_ppm, drift_ppm]`.
     pub fn draw(epoch: Epoch, skew: Duration, drift_ppm: f64, rng: &mut impl Rng) -> SimClock {
         let skew_ns = i64::try_from(skew.as_nanos()).unwrap_or(i64::MAX);
-        let offset_ns = if skew_ns == 0 { 0 } else { rng.gen_range(-skew_ns..=skew_ns) };
-        let drift = if drift_ppm == 0.0 { 0.0 } else { rng.gen_range(-drift_ppm..=drift_ppm) };
+        let offset_ns = if skew_ns == 0 {
+            0
+        } else {
+            rng.gen_range(-skew_ns..=skew_ns)
+        };
+        let drift = if drift_ppm == 0.0 {
+            0.0
+        } else {
+            rng.gen_range(-drift_ppm..=drift_ppm)
+        };
         SimClock::new(epoch, offset_ns, drift)
     }
 }

@@ -47,7 +47,12 @@ impl SimCluster {
             disks.push(disk);
         }
         let down = vec![false; config.nodes as usize];
-        SimCluster { handles, disks, live, down }
+        SimCluster {
+            handles,
+            disks,
+            live,
+            down,
+        }
     }
 
     /// madsim's id of store node `n`, for clogging links.
@@ -116,8 +121,18 @@ impl Boot {
             .await
             .expect("a killed node's address is free again");
         let me = Peer::Node(self.id);
-        let transport = SimTransport { me, endpoint: endpoint.clone(), net: self.net.clone() };
-        let node = Node::new(self.id, self.config.clone(), transport, self.clock, self.disk);
+        let transport = SimTransport {
+            me,
+            endpoint: endpoint.clone(),
+            net: self.net.clone(),
+        };
+        let node = Node::new(
+            self.id,
+            self.config.clone(),
+            transport,
+            self.clock,
+            self.disk,
+        );
         self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
         let (server, net) = (node.clone(), self.net.clone());
         endpoint.add_rpc_handler(move |wire: Wire| serve(server.clone(), net.clone(), me, wire));
@@ -140,4 +155,3 @@ async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> sto
     net.trace.message(now, me, wire.from, response.kind(), &key);
     response
 }
-

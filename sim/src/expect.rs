@@ -12,7 +12,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Breach {
     /// Expected to pass, but this seed's verdict was invalid or unknown.
-    Failed { check: CheckName, seed: u64, verdict: Verdict },
+    Failed {
+        check: CheckName,
+        seed: u64,
+        verdict: Verdict,
+    },
     /// Expected to fail on some seed, but valid on every seed run.
     NeverFailed { check: CheckName, seeds: usize },
 }
@@ -37,13 +41,22 @@ pub fn judge(
     let mut breaches = Vec::new();
     for (seed, verdicts) in seeds {
         for check in seed_breaches(expect, verdicts) {
-            breaches.push(Breach::Failed { check, seed: *seed, verdict: verdicts[&check] });
+            breaches.push(Breach::Failed {
+                check,
+                seed: *seed,
+                verdict: verdicts[&check],
+            });
         }
     }
     for (check, expectation) in expect {
-        let failed_somewhere = seeds.iter().any(|(_, v)| v.get(check) == Some(&Verdict::Invalid));
+        let failed_somewhere = seeds
+            .iter()
+            .any(|(_, v)| v.get(check) == Some(&Verdict::Invalid));
         if *expectation == Expectation::Fail && !failed_somewhere {
-            breaches.push(Breach::NeverFailed { check: *check, seeds: seeds.len() });
+            breaches.push(Breach::NeverFailed {
+                check: *check,
+                seeds: seeds.len(),
+            });
         }
     }
     breaches
@@ -69,16 +82,35 @@ mod tests {
         let breaches = judge(&expect, &run);
         assert_eq!(breaches.len(), 2);
         assert!(matches!(breaches[0], Breach::Failed { seed: 2, .. }));
-        assert!(matches!(breaches[1], Breach::Failed { seed: 3, verdict: Verdict::Unknown, .. }));
+        assert!(matches!(
+            breaches[1],
+            Breach::Failed {
+                seed: 3,
+                verdict: Verdict::Unknown,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn fail_holds_when_some_seed_fails_and_breaks_when_none_does() {
-        let expect = BTreeMap::from([(ReadAfterWrite, Expectation::Fail), (Convergence, Expectation::Any)]);
-        let some = [(1, verdicts(Verdict::Valid, Verdict::Invalid)), (2, verdicts(Verdict::Invalid, Verdict::Valid))];
+        let expect = BTreeMap::from([
+            (ReadAfterWrite, Expectation::Fail),
+            (Convergence, Expectation::Any),
+        ]);
+        let some = [
+            (1, verdicts(Verdict::Valid, Verdict::Invalid)),
+            (2, verdicts(Verdict::Invalid, Verdict::Valid)),
+        ];
         assert!(judge(&expect, &some).is_empty());
         let none = [(1, verdicts(Verdict::Valid, Verdict::Invalid))];
-        assert_eq!(judge(&expect, &none), vec![Breach::NeverFailed { check: ReadAfterWrite, seeds: 1 }]);
+        assert_eq!(
+            judge(&expect, &none),
+            vec![Breach::NeverFailed {
+                check: ReadAfterWrite,
+                seeds: 1
+            }]
+        );
     }
 
     #[test]

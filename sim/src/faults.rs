@@ -29,7 +29,8 @@ pub fn cut_links(groups: &[Vec<u32>], nodes: u32) -> Vec<(u32, u32)> {
     let mut links = Vec::new();
     for a in 0..nodes {
         for b in 0..nodes {
-            let together = a == b || matches!((group_of(a), group_of(b)), (Some(x), Some(y)) if x == y);
+            let together =
+                a == b || matches!((group_of(a), group_of(b)), (Some(x), Some(y)) if x == y);
             if !together {
                 links.push((a, b));
             }
@@ -69,7 +70,11 @@ pub struct FaultInjector {
 
 impl FaultInjector {
     pub fn new(trace: Trace, epoch: Epoch) -> FaultInjector {
-        FaultInjector { clogged: BTreeMap::new(), trace, epoch }
+        FaultInjector {
+            clogged: BTreeMap::new(),
+            trace,
+            epoch,
+        }
     }
 
     /// Runs the schedule to its end, sleeping until each action's time.
@@ -125,11 +130,16 @@ impl FaultInjector {
                 cluster.restart(n);
             }
         }
-        self.trace.fault(self.epoch.elapsed_ns(), "heal: every fault ends".to_string());
+        self.trace.fault(
+            self.epoch.elapsed_ns(),
+            "heal: every fault ends".to_string(),
+        );
     }
 
     fn mend(&mut self, net: &NetSim, cluster: &SimCluster, a: u32, b: u32) {
-        let Some(count) = self.clogged.get_mut(&(a, b)) else { return };
+        let Some(count) = self.clogged.get_mut(&(a, b)) else {
+            return;
+        };
         *count -= 1;
         if *count == 0 {
             self.clogged.remove(&(a, b));

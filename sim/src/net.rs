@@ -99,8 +99,13 @@ impl store::Transport for SimTransport {
         timeout: Duration,
     ) -> Result<Response, TransportError> {
         let now = self.net.epoch.elapsed_ns();
-        self.net.trace.message(now, self.me, Peer::Node(to), request.kind(), request.key());
-        let wire = Wire { from: self.me, request };
+        self.net
+            .trace
+            .message(now, self.me, Peer::Node(to), request.kind(), request.key());
+        let wire = Wire {
+            from: self.me,
+            request,
+        };
         let exchange = async {
             let response = self.endpoint.call(node_addr(to), wire).await;
             self.net.delay().await;

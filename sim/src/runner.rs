@@ -4,8 +4,8 @@
 //! workload and the fault schedule, then a liveness phase that heals every
 //! fault and lets the cluster quiesce, then a final read of every replica.
 
-use crate::cluster::SimCluster;
 use crate::clock::SimClock;
+use crate::cluster::SimCluster;
 use crate::faults::{self, FaultInjector};
 use crate::net::NetContext;
 use crate::recorder::Recorder;
@@ -55,16 +55,28 @@ pub enum RunError {
 
 /// Runs one seed on a fresh OS thread with its own runtime (std's `HashMap`
 /// order and thread RNGs are only reproducible that way, madsim issue #240).
-pub fn run_seed(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutcome, RunError> {
+pub fn run_seed(
+    scenario: &Scenario,
+    seed: u64,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     let scenario = scenario.clone();
     let thread = std::thread::Builder::new()
         .name(format!("seed-{seed}"))
         .spawn(move || run_on_this_thread(&scenario, seed, options));
     let joined = match thread {
         Ok(handle) => handle.join(),
-        Err(e) => return Err(RunError::Panicked { seed, message: format!("cannot spawn: {e}") }),
+        Err(e) => {
+            return Err(RunError::Panicked {
+                seed,
+                message: format!("cannot spawn: {e}"),
+            });
+        }
     };
-    joined.map_err(|panic| RunError::Panicked { seed, message: panic_message(&panic) })
+    joined.map_err(|panic| RunError::Panicked {
+        seed,
+        message: panic_message(&panic),
+    })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -110,10 +122,21 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
 async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOutcome {
     let epoch = Epoch::now();
     let trace = Trace::new(options.trace_messages);
-    let net = NetContext { epoch, trace: trace.clone(), latency: Arc::new(scenario.network.latency.clone()) };
+    let net = NetContext {
+        epoch,
+        trace: trace.clone(),
+        latency: Arc::new(scenario.network.latency.clone()),
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let clocks: Vec<SimClock> = (0..scenario.cluster.nodes)
-        .map(|_| SimClock::draw(epoch, scenario.clocks.skew, scenario.clocks.drift_ppm, &mut rng))
+        .map(|_| {
+            SimClock::draw(
+                epoch,
+                scenario.clocks.skew,
+                scenario.clocks.drift_ppm,
+                &mut rng,
+            )
+        })
         .collect();
     let config = cluster_config(&scenario, options);
     let mut cluster = SimCluster::start(&config, &clocks, &net);
@@ -141,7 +164,11 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     tokio::time::sleep(Duration::from_millis(1)).await;
     RunOutcome {
         seed,
-        history: History { events: recorder.events(), finals, ..History::default() },
+        history: History {
+            events: recorder.events(),
+            finals,
+            ..History::default()
+        },
         messages: trace.messages(),
         trace: trace.events(),
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
@@ -177,9 +204,15 @@ fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster
     for k in 0..scenario.workload.keys {
         let key = workload::key_name(k);
         for node in ring.preference_list(&key, config.replicas) {
-            let Some(entry) = cluster.local(node, &key) else { continue };
+            let Some(entry) = cluster.local(node, &key) else {
+                continue;
+            };
             let value = entry.and_then(|e| e.value);
-            finals.push(Final { node, key: key.clone(), value });
+            finals.push(Final {
+                node,
+                key: key.clone(),
+                value,
+            });
         }
     }
     finals

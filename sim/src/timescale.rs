@@ -46,7 +46,7 @@ impl Epoch {
     /// Sleeps until `at` of scenario time has elapsed since the epoch (no-op if past).
     pub async fn sleep_until(&self, at: Duration) {
         let deadline = self.start + to_madsim(at);
-        tokio::time::sleep_until(deadline.into()).await;
+        tokio::time::sleep_until(deadline).await;
     }
 }
 

@@ -25,7 +25,13 @@ impl fmt::Display for Peer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TraceEvent {
     /// A message handed to the network (it may still be lost or dropped by a partition).
-    Message { time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: String },
+    Message {
+        time_ns: u64,
+        from: Peer,
+        to: Peer,
+        kind: &'static str,
+        key: String,
+    },
     /// A fault starting or ending, or a phase change.
     Fault { time_ns: u64, what: String },
 }
@@ -33,8 +39,18 @@ pub enum TraceEvent {
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TraceEvent::Message { time_ns, from, to, kind, key } => {
-                write!(f, "{:>14} {from:>4} -> {to:<4} {kind} {key}", format_ms(*time_ns))
+            TraceEvent::Message {
+                time_ns,
+                from,
+                to,
+                kind,
+                key,
+            } => {
+                write!(
+                    f,
+                    "{:>14} {from:>4} -> {to:<4} {kind} {key}",
+                    format_ms(*time_ns)
+                )
             }
             TraceEvent::Fault { time_ns, what } => {
                 write!(f, "{:>14} ** {what}", format_ms(*time_ns))
@@ -64,8 +80,13 @@ struct TraceState {
 
 impl Trace {
     pub fn new(keep_messages: bool) -> Trace {
-        let state = TraceState { keep_messages, ..TraceState::default() };
-        Trace { inner: Arc::new(Mutex::new(state)) }
+        let state = TraceState {
+            keep_messages,
+            ..TraceState::default()
+        };
+        Trace {
+            inner: Arc::new(Mutex::new(state)),
+        }
     }
 
     pub fn message(&self, time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: &str) {
@@ -73,7 +94,13 @@ impl Trace {
         state.messages += 1;
         if state.keep_messages {
             let key = key.to_string();
-            state.events.push(TraceEvent::Message { time_ns, from, to, kind, key });
+            state.events.push(TraceEvent::Message {
+                time_ns,
+                from,
+                to,
+                kind,
+                key,
+            });
         }
     }
 

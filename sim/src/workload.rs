@@ -66,10 +66,18 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
     let endpoint = madsim::net::Endpoint::bind(net::client_addr(plan.client))
         .await
         .expect("client addresses are unique");
-    let transport = SimTransport { me: Peer::Client(plan.client), endpoint, net: net.clone() };
+    let transport = SimTransport {
+        me: Peer::Client(plan.client),
+        endpoint,
+        net: net.clone(),
+    };
     let stream = 0x5eed_c11e_u64.wrapping_mul(u64::from(plan.client) + 1);
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ stream);
-    let mut client = Client { plan: &plan, process: u64::from(plan.client), seen: BTreeMap::new() };
+    let mut client = Client {
+        plan: &plan,
+        process: u64::from(plan.client),
+        seen: BTreeMap::new(),
+    };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
         timescale::sleep(think).await;
@@ -102,24 +110,53 @@ impl Client<'_> {
         let key = key_name(rng.gen_range(0..self.plan.keys));
         let coordinator = rng.gen_range(0..self.plan.nodes);
         let fresh = format!("c{}-{seq}", self.plan.client);
-        let Mix { get, put, delete, .. } = self.plan.mix;
+        let Mix {
+            get, put, delete, ..
+        } = self.plan.mix;
         let x: f64 = rng.r#gen();
         let (f, request, value) = if x < get {
-            (Function::Get, ClientRequest::Get { key: key.clone() }, Value::Absent)
+            (
+                Function::Get,
+                ClientRequest::Get { key: key.clone() },
+                Value::Absent,
+            )
         } else if x < get + put {
-            let request = ClientRequest::Put { key: key.clone(), value: fresh.clone() };
+            let request = ClientRequest::Put {
+                key: key.clone(),
+                value: fresh.clone(),
+            };
             (Function::Put, request, Value::Str(fresh))
         } else if x < get + put + delete {
-            (Function::Delete, ClientRequest::Delete { key: key.clone() }, Value::Absent)
+            (
+                Function::Delete,
+                ClientRequest::Delete { key: key.clone() },
+                Value::Absent,
+            )
         } else {
             let from = self.seen.get(&key).cloned().flatten();
-            let request = ClientRequest::Cas { key: key.clone(), from: from.clone(), to: fresh.clone() };
+            let request = ClientRequest::Cas {
+                key: key.clone(),
+                from: from.clone(),
+                to: fresh.clone(),
+            };
             (Function::Cas, request, Value::Cas { from, to: fresh })
         };
-        Draw { f, key, request, value, coordinator }
+        Draw {
+            f,
+            key,
+            request,
+            value,
+            coordinator,
+        }
     }
 
-    async fn execute(&mut self, op: Draw, transport: &SimTransport, net: &NetContext, log: &Recorder) {
+    async fn execute(
+        &mut self,
+        op: Draw,
+        transport: &SimTransport,
+        net: &NetContext,
+        log: &Recorder,
+    ) {
         let invoke = Record {
             process: self.process,
             kind: EventType::Invoke,
@@ -131,7 +168,9 @@ impl Client<'_> {
         };
         log.record(invoke);
         let timeout = timescale::to_madsim(self.plan.timeout);
-        let result = transport.call(op.coordinator, Request::Client(op.request), timeout).await;
+        let result = transport
+            .call(op.coordinator, Request::Client(op.request), timeout)
+            .await;
         let (kind, value) = outcome(op.f, op.value, result);
         self.remember(&op.key, op.f, kind, &value);
         let completion = Record {

@@ -5,7 +5,9 @@ use sim::{RunOptions, RunOutcome, Scenario};
 use std::path::PathBuf;
 
 fn scenario(name: &str) -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name);
     Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -20,14 +22,21 @@ fn verdict(outcome: &RunOutcome, check: CheckName) -> Verdict {
 #[test]
 fn same_seed_gives_byte_identical_history_and_trace() {
     let s = scenario("quorum-partition.toml");
-    let options = RunOptions { trace_messages: true, ..RunOptions::default() };
+    let options = RunOptions {
+        trace_messages: true,
+        ..RunOptions::default()
+    };
     let a = run(&s, 7, options);
     let b = run(&s, 7, options);
     assert_eq!(a.history.to_jsonl(), b.history.to_jsonl());
     assert_eq!(a.trace, b.trace);
     assert_eq!(a.messages, b.messages);
     let c = run(&s, 8, options);
-    assert_ne!(a.history.to_jsonl(), c.history.to_jsonl(), "another seed, another run");
+    assert_ne!(
+        a.history.to_jsonl(),
+        c.history.to_jsonl(),
+        "another seed, another run"
+    );
 }
 
 #[test]
@@ -35,12 +44,26 @@ fn a_run_records_every_operation_and_the_final_replica_states() {
     let s = scenario("quorum-partition.toml");
     let outcome = run(&s, 1, RunOptions::default());
     let history = &outcome.history;
-    let invokes = history.events.iter().filter(|e| e.kind == check::EventType::Invoke).count();
-    assert!(invokes as u64 > s.workload.ops / 2, "most operations ran: {invokes}");
-    assert_eq!(history.events.len(), invokes * 2, "every invoke completes (ok, fail or info)");
+    let invokes = history
+        .events
+        .iter()
+        .filter(|e| e.kind == check::EventType::Invoke)
+        .count();
+    assert!(
+        invokes as u64 > s.workload.ops / 2,
+        "most operations ran: {invokes}"
+    );
+    assert_eq!(
+        history.events.len(),
+        invokes * 2,
+        "every invoke completes (ok, fail or info)"
+    );
     let expected_finals = (s.workload.keys * s.cluster.replicas) as usize;
     assert_eq!(history.finals.len(), expected_finals);
-    assert!(outcome.messages > invokes as u64 * 4, "requests really replicate");
+    assert!(
+        outcome.messages > invokes as u64 * 4,
+        "requests really replicate"
+    );
     let reparsed = check::History::parse(&history.to_jsonl()).expect("our own history parses");
     assert_eq!(reparsed.events, history.events);
 }
@@ -50,8 +73,16 @@ fn quorum_partition_meets_its_expectations() {
     let s = scenario("quorum-partition.toml");
     for seed in 1..=5 {
         let outcome = run(&s, seed, RunOptions::default());
-        assert_eq!(verdict(&outcome, CheckName::ReadAfterWrite), Verdict::Valid, "seed {seed}");
-        assert_eq!(verdict(&outcome, CheckName::Convergence), Verdict::Valid, "seed {seed}");
+        assert_eq!(
+            verdict(&outcome, CheckName::ReadAfterWrite),
+            Verdict::Valid,
+            "seed {seed}"
+        );
+        assert_eq!(
+            verdict(&outcome, CheckName::Convergence),
+            Verdict::Valid,
+            "seed {seed}"
+        );
     }
 }
 
@@ -62,15 +93,24 @@ fn eventual_partition_finds_stale_reads() {
         .map(|seed| run(&s, seed, RunOptions::default()))
         .filter(|o| verdict(o, CheckName::ReadAfterWrite) == Verdict::Invalid)
         .count();
-    assert!(stale > 0, "W=R=1 under a partition must show stale reads on some seed");
+    assert!(
+        stale > 0,
+        "W=R=1 under a partition must show stale reads on some seed"
+    );
 }
 
 #[test]
 fn a_coordinator_that_acks_before_its_quorum_is_caught() {
     let s = scenario("quorum-partition.toml");
-    let planted = RunOptions { bug_ack_before_quorum: true, ..RunOptions::default() };
+    let planted = RunOptions {
+        bug_ack_before_quorum: true,
+        ..RunOptions::default()
+    };
     let caught = (1..=5)
         .map(|seed| run(&s, seed, planted))
         .any(|o| verdict(&o, CheckName::ReadAfterWrite) == Verdict::Invalid);
-    assert!(caught, "read-after-write must go invalid when writes are acked early");
+    assert!(
+        caught,
+        "read-after-write must go invalid when writes are acked early"
+    );
 }

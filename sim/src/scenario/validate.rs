@@ -1,0 +1,652 @@
+//! Raw TOML values → a validated [`Scenario`]: defaults, ranges, and the
+//! relations between values (R, W ≤ N ≤ nodes, ...). The first problem found
+//! is returned, at the position of the value that is wrong.
+
+use super::raw::{
+    RawClocks, RawCluster, RawLatency, RawMix, RawNetwork, RawScenario, RawWorkload, S,
+};
+use super::span::{Ctx, nearest, quoted_list};
+use super::{
+    Clocks, Cluster, Expectation, Latency, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS,
+    MAX_LATENCY, MAX_NODES, MAX_OPS, Mix, Network, Scenario, ScenarioError, Workload,
+    format_duration, parse_duration,
+};
+use check::CheckName;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::time::Duration;
+use toml::Value;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Protocols `store` implements, by their name in scenario files.
+const PROTOCOLS: &[(&str, store::Protocol)] = &[("quorum", store::Protocol::Quorum)];
+/// Protocols DESIGN.md plans but `store` does not implement yet.
+const PLANNED_PROTOCOLS: &[&str] = &["eventual", "abd"];
+/// Checks DESIGN.md names that `check` does not implement yet: a scenario
+/// cannot expect anything of them, since nothing can judge them.
+const PLANNED_CHECKS: &[&str] = &[
+    "linearizable",
+    "read-your-writes",
+    "monotonic-reads",
+    "monotonic-writes",
+    "writes-follow-reads",
+    "lost-update",
+    "durability",
+];
+const EXPECTATIONS: &[(&str, Expectation)] = &[
+    ("pass", Expectation::Pass),
+    ("fail", Expectation::Fail),
+    ("any", Expectation::Any),
+];
+const DISTS: &[&str] = &["fixed", "uniform", "exponential"];
+const PLANNED_DISTS: &[&str] = &["pareto", "lognormal"];
+
+/// A validated value and where it was written (`None`: the default), so a
+/// relation between two values can blame the one the author wrote.
+#[derive(Debug, Clone)]
+pub(super) struct Field<T> {
+    pub value: T,
+    pub span: Option<Range<usize>>,
+}
+
+impl<T: Copy> Field<T> {
+    fn default(value: T) -> Self {
+        Field { value, span: None }
+    }
+}
+
+pub(super) fn scenario(ctx: &Ctx, raw: RawScenario) -> Result<Scenario> {
+    let name = required_text(ctx, raw.name, "name")?;
+    if name.get_ref().trim().is_empty() {
+        return Err(ctx.err(
+            name.span(),
+            "name is empty: give the scenario a short name".into(),
+        ));
+    }
+    let description = required_text(ctx, raw.description, "description")?;
+    let seed = seed(ctx, raw.seed.as_ref())?;
+    let duration = duration(
+        ctx,
+        raw.duration.as_ref(),
+        "duration",
+        Duration::from_secs(10),
+    )?;
+    positive(ctx, &duration, "duration")?;
+    let quiesce = duration_or(ctx, raw.quiesce.as_ref(), "quiesce", Duration::from_secs(5))?;
+    let cluster = cluster(ctx, &raw.cluster)?;
+    let faults = super::faults::faults(ctx, &raw.faults, &duration, cluster.nodes)?;
+    Ok(Scenario {
+        name: name.into_inner(),
+        description: description.into_inner(),
+        seed,
+        quiesce,
+        clocks: clocks(ctx, &raw.clocks)?,
+        network: network(ctx, &raw.network)?,
+        workload: workload(ctx, &raw.workload, duration.value)?,
+        expect: expect(ctx, &raw.expect)?,
+        duration: duration.value,
+        cluster,
+        faults,
+    })
+}
+
+fn required_text(ctx: &Ctx, raw: Option<S<String>>, key: &str) -> Result<S<String>> {
+    match raw {
+        Some(s) => Ok(s),
+        None if ctx.text.trim().is_empty() => Err(ctx.err_nowhere(
+            "the scenario file is empty".into(),
+            Some("a scenario needs at least `name = \"...\"` and `description = \"...\"`; see scenarios/ for examples".into()),
+        )),
+        None => Err(ctx.err_nowhere(
+            format!("`{key}` is missing: every scenario needs `{key} = \"...\"` at the top of the file"),
+            None,
+        )),
+    }
+}
+
+fn seed(ctx: &Ctx, raw: Option<&S<i64>>) -> Result<u64> {
+    let Some(s) = raw else { return Ok(1) };
+    u64::try_from(*s.get_ref()).map_err(|_| {
+        ctx.err(
+            s.span(),
+            format!("seed = {} is negative: expected 0 or more", s.get_ref()),
+        )
+    })
+}
+
+// ----- numbers -----
+
+/// An integer in `lo..=hi`, or `default` when absent.
+fn int(
+    ctx: &Ctx,
+    raw: Option<&S<i64>>,
+    key: &str,
+    lo: i64,
+    hi: i64,
+    default: i64,
+) -> Result<Field<i64>> {
+    let Some(s) = raw else {
+        return Ok(Field::default(default));
+    };
+    let value = *s.get_ref();
+    if !(lo..=hi).contains(&value) {
+        return Err(ctx.err(
+            s.span(),
+            format!("{key} = {value} is out of range: expected {lo} to {hi}"),
+        ));
+    }
+    Ok(Field {
+        value,
+        span: Some(s.span()),
+    })
+}
+
+/// `small ≤ big`, blaming `small` if it was written, else `big`.
+fn at_most(
+    ctx: &Ctx,
+    small: &Field<i64>,
+    small_key: &str,
+    big: &Field<i64>,
+    big_key: &str,
+    why: &str,
+) -> Result<()> {
+    if small.value <= big.value {
+        return Ok(());
+    }
+    let span = small.span.clone().or(big.span.clone()).unwrap_or(0..0);
+    let note = |f: &Field<i64>| {
+        if f.span.is_none() {
+            " (the default)"
+        } else {
+            ""
+        }
+    };
+    Err(ctx.err_hint(
+        span,
+        format!(
+            "{small_key} = {}{} is more than {big_key} = {}{}: expected {small_key} ≤ {big_key}",
+            small.value,
+            note(small),
+            big.value,
+            note(big)
+        ),
+        Some(why.to_owned()),
+    ))
+}
+
+/// A probability in [0, 1], or `default`.
+fn probability(ctx: &Ctx, raw: Option<&S<f64>>, key: &str, default: f64) -> Result<f64> {
+    let Some(s) = raw else { return Ok(default) };
+    let p = *s.get_ref();
+    if !(0.0..=1.0).contains(&p) {
+        return Err(ctx.err(
+            s.span(),
+            format!("{key} = {p} is not a probability: expected 0 to 1"),
+        ));
+    }
+    Ok(p)
+}
+
+// ----- durations -----
+
+/// A duration string (≤ [`MAX_DURATION`]), or `default` when absent.
+pub(super) fn duration(
+    ctx: &Ctx,
+    raw: Option<&S<Value>>,
+    key: &str,
+    default: Duration,
+) -> Result<Field<Duration>> {
+    match raw {
+        None => Ok(Field::default(default)),
+        Some(s) => Ok(Field {
+            value: duration_value(ctx, s, key)?,
+            span: Some(s.span()),
+        }),
+    }
+}
+
+fn duration_or(
+    ctx: &Ctx,
+    raw: Option<&S<Value>>,
+    key: &str,
+    default: Duration,
+) -> Result<Duration> {
+    duration(ctx, raw, key, default).map(|f| f.value)
+}
+
+/// A written duration: a string such as `"10s"`, at most [`MAX_DURATION`].
+pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {
+    let text = match s.get_ref() {
+        Value::String(text) => text,
+        Value::Integer(n) => {
+            return Err(ctx.err_hint(
+                s.span(),
+                format!(
+                    "{key} = {n} has no unit: durations are strings such as \"{n}s\" or \"{n}ms\""
+                ),
+                Some("units: ns, us, µs, ms, s, m".into()),
+            ));
+        }
+        other => {
+            return Err(ctx.err(
+                s.span(),
+                format!(
+                    "{key} = {other} is a {}: expected a duration string such as \"10s\"",
+                    other.type_str()
+                ),
+            ));
+        }
+    };
+    let d = parse_duration(text).map_err(|why| ctx.err(s.span(), format!("{key}: {why}")))?;
+    if d > MAX_DURATION {
+        return Err(ctx.err(
+            s.span(),
+            format!("{key} = \"{text}\" is too long: expected at most \"24h\" (\"1440m\")"),
+        ));
+    }
+    Ok(d)
+}
+
+/// A duration that must be more than zero (defaults always are).
+pub(super) fn positive(ctx: &Ctx, f: &Field<Duration>, key: &str) -> Result<()> {
+    match &f.span {
+        Some(span) if f.value.is_zero() => Err(ctx.err(
+            span.clone(),
+            format!("{key} is zero: expected more than \"0s\""),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn positive_duration(
+    ctx: &Ctx,
+    raw: Option<&S<Value>>,
+    key: &str,
+    default: Duration,
+) -> Result<Duration> {
+    let f = duration(ctx, raw, key, default)?;
+    positive(ctx, &f, key)?;
+    Ok(f.value)
+}
+
+// ----- sections -----
+
+fn cluster(ctx: &Ctx, raw: &RawCluster) -> Result<Cluster> {
+    let max = i64::from(MAX_NODES);
+    let nodes = int(ctx, raw.nodes.as_ref(), "nodes", 1, max, 3)?;
+    let replicas = int(ctx, raw.replicas.as_ref(), "replicas", 1, max, 3)?;
+    at_most(
+        ctx,
+        &replicas,
+        "replicas",
+        &nodes,
+        "nodes",
+        "each key is stored on `replicas` distinct nodes",
+    )?;
+    let write_quorum = int(ctx, raw.write_quorum.as_ref(), "write_quorum", 1, max, 2)?;
+    at_most(
+        ctx,
+        &write_quorum,
+        "write_quorum",
+        &replicas,
+        "replicas",
+        "a write cannot wait for more acknowledgements than there are replicas",
+    )?;
+    let read_quorum = int(ctx, raw.read_quorum.as_ref(), "read_quorum", 1, max, 2)?;
+    at_most(
+        ctx,
+        &read_quorum,
+        "read_quorum",
+        &replicas,
+        "replicas",
+        "a read cannot wait for more replies than there are replicas",
+    )?;
+    Ok(Cluster {
+        nodes: as_u32(nodes.value),
+        replicas: as_u32(replicas.value),
+        write_quorum: as_u32(write_quorum.value),
+        read_quorum: as_u32(read_quorum.value),
+        protocol: protocol(ctx, raw.protocol.as_ref())?,
+        read_repair: raw.read_repair.unwrap_or(true),
+        anti_entropy: anti_entropy(ctx, raw.anti_entropy.as_ref())?,
+        replica_timeout: positive_duration(
+            ctx,
+            raw.replica_timeout.as_ref(),
+            "replica_timeout",
+            Duration::from_millis(50),
+        )?,
+        client_timeout: positive_duration(
+            ctx,
+            raw.client_timeout.as_ref(),
+            "client_timeout",
+            Duration::from_millis(200),
+        )?,
+    })
+}
+
+/// Only for values already checked to lie in a `u32` range.
+fn as_u32(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+fn protocol(ctx: &Ctx, raw: Option<&S<String>>) -> Result<store::Protocol> {
+    let Some(s) = raw else {
+        return Ok(store::Protocol::Quorum);
+    };
+    let name = s.get_ref().as_str();
+    if let Some((_, p)) = PROTOCOLS.iter().find(|(n, _)| *n == name) {
+        return Ok(*p);
+    }
+    let supported: Vec<&str> = PROTOCOLS.iter().map(|(n, _)| *n).collect();
+    let message = if PLANNED_PROTOCOLS.contains(&name) {
+        format!(
+            "protocol \"{name}\" is not implemented yet: supported: {}",
+            quoted_list(&supported)
+        )
+    } else {
+        format!(
+            "unknown protocol \"{name}\": supported: {}",
+            quoted_list(&supported)
+        )
+    };
+    let hint = if name == "eventual" {
+        Some("for eventual consistency use protocol = \"quorum\" with write_quorum = 1 and read_quorum = 1".into())
+    } else {
+        nearest(name, &supported).map(|n| format!("did you mean \"{n}\"?"))
+    };
+    Err(ctx.err_hint(s.span(), message, hint))
+}
+
+/// `"off"` or a positive duration; default 500 ms.
+fn anti_entropy(ctx: &Ctx, raw: Option<&S<Value>>) -> Result<Option<Duration>> {
+    match raw {
+        Some(s) if s.get_ref().as_str() == Some("off") => Ok(None),
+        _ => positive_duration(ctx, raw, "anti_entropy", Duration::from_millis(500))
+            .map_err(|e| ScenarioError {
+                hint: Some("write a period such as \"500ms\", or \"off\"".into()),
+                ..e
+            })
+            .map(Some),
+    }
+}
+
+fn clocks(ctx: &Ctx, raw: &RawClocks) -> Result<Clocks> {
+    let skew = duration_or(ctx, raw.skew.as_ref(), "skew", Duration::ZERO)?;
+    let drift_ppm = match &raw.drift_ppm {
+        None => 0.0,
+        Some(s) if (0.0..=MAX_DRIFT_PPM).contains(s.get_ref()) => *s.get_ref(),
+        Some(s) => {
+            return Err(ctx.err(
+                s.span(),
+                format!(
+                    "drift_ppm = {} is out of range: expected 0 to {MAX_DRIFT_PPM}",
+                    s.get_ref()
+                ),
+            ));
+        }
+    };
+    Ok(Clocks { skew, drift_ppm })
+}
+
+fn network(ctx: &Ctx, raw: &RawNetwork) -> Result<Network> {
+    let latency = match &raw.latency {
+        None => Latency::Fixed(Duration::from_millis(1)),
+        Some(s) => latency(ctx, s)?,
+    };
+    Ok(Network {
+        latency,
+        loss: probability(ctx, raw.loss.as_ref(), "loss", 0.0)?,
+    })
+}
+
+fn latency(ctx: &Ctx, raw: &S<RawLatency>) -> Result<Latency> {
+    let l = raw.get_ref();
+    let Some(dist) = &l.dist else {
+        return Err(ctx.err(
+            raw.span(),
+            format!("latency needs `dist`: one of {}", quoted_list(DISTS)),
+        ));
+    };
+    let name = dist.get_ref().as_str();
+    let wanted: &[&str] = match name {
+        "fixed" => &["value"],
+        "uniform" => &["min", "max"],
+        "exponential" => &["mean"],
+        _ => return Err(unknown_dist(ctx, dist)),
+    };
+    let keys = [
+        ("value", &l.value),
+        ("min", &l.min),
+        ("max", &l.max),
+        ("mean", &l.mean),
+    ];
+    let present = keys.iter().map(|(k, v)| (*k, v.as_ref().map(|v| v.span())));
+    let what = format!("dist = \"{name}\"");
+    only_keys(ctx, present, wanted, &what)?;
+    let get = |v: &Option<S<Value>>, key: &str| -> Result<Duration> {
+        let s = required(ctx, v.as_ref(), key, &what, dist.span())?;
+        latency_value(ctx, s, key)
+    };
+    match name {
+        "fixed" => Ok(Latency::Fixed(get(&l.value, "value")?)),
+        "exponential" => Ok(Latency::Exponential {
+            mean: get(&l.mean, "mean")?,
+        }),
+        _ => {
+            let (min, max) = (get(&l.min, "min")?, get(&l.max, "max")?);
+            if min > max {
+                let span = l.max.as_ref().map_or(raw.span(), |m| m.span());
+                let message = format!(
+                    "max = \"{}\" is less than min = \"{}\": expected min ≤ max",
+                    format_duration(max),
+                    format_duration(min)
+                );
+                return Err(ctx.err(span, message));
+            }
+            Ok(Latency::Uniform { min, max })
+        }
+    }
+}
+
+/// Rejects keys that do not belong to this kind (`what`, e.g. `kind = "crash"`),
+/// at the stray value, naming the keys that do belong.
+pub(super) fn only_keys<'k>(
+    ctx: &Ctx,
+    present: impl Iterator<Item = (&'k str, Option<Range<usize>>)>,
+    wanted: &[&str],
+    what: &str,
+) -> Result<()> {
+    for (key, span) in present {
+        if let Some(span) = span.filter(|_| !wanted.contains(&key)) {
+            let takes = wanted
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ctx.err(
+                span,
+                format!("`{key}` does not apply to {what}, which takes {takes}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A key the kind (`what`) requires; if missing, the error points at the kind.
+pub(super) fn required<'v, T>(
+    ctx: &Ctx,
+    value: Option<&'v T>,
+    key: &str,
+    what: &str,
+    kind_span: Range<usize>,
+) -> Result<&'v T> {
+    value.ok_or_else(|| ctx.err(kind_span, format!("{what} needs `{key}`")))
+}
+
+fn unknown_dist(ctx: &Ctx, dist: &S<String>) -> ScenarioError {
+    let name = dist.get_ref();
+    let message = if PLANNED_DISTS.contains(&name.as_str()) {
+        format!(
+            "latency dist \"{name}\" is not implemented yet: supported: {}",
+            quoted_list(DISTS)
+        )
+    } else {
+        format!(
+            "unknown latency dist \"{name}\": expected {}",
+            quoted_list(DISTS)
+        )
+    };
+    ctx.err_hint(
+        dist.span(),
+        message,
+        nearest(name, DISTS).map(|n| format!("did you mean \"{n}\"?")),
+    )
+}
+
+fn latency_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {
+    let d = duration_value(ctx, s, key)?;
+    if d > MAX_LATENCY {
+        return Err(ctx.err(
+            s.span(),
+            format!(
+                "{key} = \"{}\" is too long for a latency: expected at most \"10s\"",
+                format_duration(d)
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload> {
+    let clients = int(
+        ctx,
+        raw.clients.as_ref(),
+        "clients",
+        1,
+        i64::from(MAX_CLIENTS),
+        4,
+    )?
+    .value;
+    let keys = int(ctx, raw.keys.as_ref(), "keys", 1, i64::from(MAX_KEYS), 3)?.value;
+    let ops = int(ctx, raw.ops.as_ref(), "ops", 1, MAX_OPS as i64, 1000)?.value;
+    let mix = match &raw.mix {
+        None => Mix {
+            get: 0.5,
+            put: 0.4,
+            delete: 0.1,
+            cas: 0.0,
+        },
+        Some(s) => mix(ctx, s)?,
+    };
+    let think = match &raw.think {
+        Some(s) => duration_value(ctx, s, "think")?,
+        None => default_think(duration, clients, ops),
+    };
+    Ok(Workload {
+        clients: as_u32(clients),
+        keys: as_u32(keys),
+        ops: ops as u64,
+        mix,
+        think,
+    })
+}
+
+/// duration × clients / ops: each client's operations spread over the faulty phase.
+fn default_think(duration: Duration, clients: i64, ops: i64) -> Duration {
+    let nanos = duration.as_nanos() * clients as u128 / ops as u128;
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
+fn mix(ctx: &Ctx, raw: &S<RawMix>) -> Result<Mix> {
+    let m = raw.get_ref();
+    let weight = |w: &Option<S<f64>>, key: &str| -> Result<f64> {
+        match w {
+            None => Ok(0.0),
+            Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 => Ok(*s.get_ref()),
+            Some(s) => Err(ctx.err(
+                s.span(),
+                format!(
+                    "mix {key} = {} is not a weight: expected a finite number ≥ 0",
+                    s.get_ref()
+                ),
+            )),
+        }
+    };
+    let (get, put) = (weight(&m.get, "get")?, weight(&m.put, "put")?);
+    let (delete, cas) = (weight(&m.delete, "delete")?, weight(&m.cas, "cas")?);
+    let sum = get + put + delete + cas;
+    if !sum.is_finite() {
+        let message = "mix weights are too large: their sum is not a finite number".into();
+        return Err(ctx.err_hint(
+            raw.span(),
+            message,
+            Some("use fractions, e.g. { get = 0.5, put = 0.5 }".into()),
+        ));
+    }
+    if sum <= 0.0 {
+        return Err(ctx.err_hint(
+            raw.span(),
+            "mix has no operations: every weight is zero".into(),
+            Some("give at least one of get, put, delete, cas a positive weight, e.g. { get = 0.5, put = 0.5 }".into()),
+        ));
+    }
+    Ok(Mix {
+        get: get / sum,
+        put: put / sum,
+        delete: delete / sum,
+        cas: cas / sum,
+    })
+}
+
+fn expect(
+    ctx: &Ctx,
+    raw: &BTreeMap<S<String>, S<String>>,
+) -> Result<BTreeMap<CheckName, Expectation>> {
+    let mut out = BTreeMap::new();
+    for (key, value) in raw {
+        out.insert(check_name(ctx, key)?, expectation(ctx, value)?);
+    }
+    Ok(out)
+}
+
+fn check_name(ctx: &Ctx, key: &S<String>) -> Result<CheckName> {
+    let name = key.get_ref().as_str();
+    if let Some(check) = CheckName::parse(name) {
+        return Ok(check);
+    }
+    let valid: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+    if PLANNED_CHECKS.contains(&name) {
+        return Err(ctx.err(
+            key.span(),
+            format!("check \"{name}\" is not implemented yet, so nothing can be expected of it; implemented checks: {}", valid.join(", ")),
+        ));
+    }
+    let mut known = valid.clone();
+    known.extend_from_slice(PLANNED_CHECKS);
+    let hint = nearest(name, &known).map(|n| format!("did you mean \"{n}\"?"));
+    Err(ctx.err_hint(
+        key.span(),
+        format!("unknown check \"{name}\": expected {}", quoted_list(&valid)),
+        hint,
+    ))
+}
+
+fn expectation(ctx: &Ctx, value: &S<String>) -> Result<Expectation> {
+    let text = value.get_ref().as_str();
+    if let Some((_, e)) = EXPECTATIONS.iter().find(|(n, _)| *n == text) {
+        return Ok(*e);
+    }
+    let names: Vec<&str> = EXPECTATIONS.iter().map(|(n, _)| *n).collect();
+    Err(ctx.err_hint(
+        value.span(),
+        format!(
+            "unknown expectation \"{text}\": expected {}",
+            quoted_list(&names)
+        ),
+        Some(
+            "\"pass\": valid on every seed; \"fail\": invalid on some seed; \"any\": not judged"
+                .into(),
+        ),
+    ))
+}
