@@ -110,13 +110,14 @@ pub enum Latency {
 }
 
 /// `[workload]`. Defaults: clients 4, keys 3, ops 1000, mix get 0.5 / put 0.4 /
-/// delete 0.1 / cas 0, think = duration × clients / ops (so the operations
-/// spread over the faulty phase).
+/// delete 0.1 / cas 0, think = 0.8 × duration × clients / ops (so the
+/// operations spread over most of the faulty phase).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
     pub clients: u32,
     pub keys: u32,
-    /// Total operations across all clients.
+    /// Total operations across all clients, split evenly. The workload stops at
+    /// the end of the faulty phase, so with a long `think` fewer may run.
     pub ops: u64,
     pub mix: Mix,
     /// Mean of the exponential pause between a client's operations.

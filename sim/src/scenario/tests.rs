@@ -105,14 +105,14 @@ fn defaults_workload() {
             cas: 0.0
         }
     );
-    // 10 s × 4 clients / 1000 ops
-    assert_eq!(w.think, ms(40));
+    // 0.8 × 10 s × 4 clients / 1000 ops
+    assert_eq!(w.think, ms(32));
 }
 
 #[test]
 fn default_think_follows_duration_clients_and_ops() {
     let w = ok("duration = \"3s\"\n[workload]\nclients = 2\nops = 300\n").workload;
-    assert_eq!(w.think, ms(20));
+    assert_eq!(w.think, ms(16));
 }
 
 #[test]

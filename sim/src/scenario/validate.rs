@@ -552,9 +552,11 @@ fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload
     })
 }
 
-/// duration × clients / ops: each client's operations spread over the faulty phase.
+/// 0.8 × duration × clients / ops: each client's operations spread over about
+/// 80% of the faulty phase, leaving room for the operations' own latency so that
+/// all `ops` usually run before the workload stops at the end of the phase.
 fn default_think(duration: Duration, clients: i64, ops: i64) -> Duration {
-    let nanos = duration.as_nanos() * clients as u128 / ops as u128;
+    let nanos = duration.as_nanos() * 4 * clients as u128 / (5 * ops as u128);
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
