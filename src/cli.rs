@@ -17,6 +17,8 @@ pub enum Command {
     Run(RunArgs),
     /// Re-run one seed, print its verdicts and counterexamples, write its history.
     Replay(ReplayArgs),
+    /// Check history files (JSONL) from storesim or any other system.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,4 +52,29 @@ pub struct ReplayArgs {
     /// Print every simulated message and fault with its simulated time.
     #[arg(long)]
     pub trace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// History files (JSONL, one event per line).
+    #[arg(required = true)]
+    pub histories: Vec<PathBuf>,
+    /// Checks to run, comma-separated [default: every implemented check].
+    #[arg(long)]
+    pub checks: Option<String>,
+    /// Time budget per file in seconds; a search that runs out says `unknown`.
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+    /// One JSON object per file and line instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 1e6 => Ok(secs),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds in (0, 1000000]"
+        )),
+    }
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 every expectation holds, 1 one does not, 2 bad input or an
 //! internal error.
 
+mod check_cmd;
 mod cli;
 mod evaluate;
 mod output;
@@ -14,6 +15,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     match run_cli() {
         Ok(code) => code,
         Err(error) => {
@@ -28,5 +30,17 @@ fn run_cli() -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Replay(args) => replay::replay(&args),
+        cli::Command::Check(args) => check_cmd::check(&args),
+    }
+}
+
+/// Lets `storesim ... | head` end quietly, as Unix tools do, instead of
+/// panicking on the first write to a closed pipe (Rust ignores SIGPIPE).
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; restoring a
+    // signal's default disposition has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -192,3 +192,101 @@ fn a_run_folder_of_another_scenario_is_not_mixed() {
     let stderr = String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("choose another --out"), "{stderr}");
 }
+
+const FRESH: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k1","value":"a","time":1}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"a","time":2}
+{"process":1,"type":"invoke","f":"get","key":"k1","value":null,"time":3}
+{"process":1,"type":"ok","f":"get","key":"k1","value":"a","time":4}
+"#;
+
+const STALE: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k1","value":"a","time":1}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"a","time":2}
+{"process":0,"type":"invoke","f":"put","key":"k1","value":"b","time":3}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"b","time":4}
+{"process":1,"type":"invoke","f":"get","key":"k1","value":null,"time":5}
+{"process":1,"type":"ok","f":"get","key":"k1","value":"a","time":6}
+"#;
+
+#[test]
+fn check_exits_0_on_valid_1_on_invalid_2_on_malformed_histories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fresh, stale, broken) = (
+        tmp.path().join("fresh.jsonl"),
+        tmp.path().join("stale.jsonl"),
+        tmp.path().join("broken.jsonl"),
+    );
+    std::fs::write(&fresh, FRESH).unwrap();
+    std::fs::write(&stale, STALE).unwrap();
+    std::fs::write(&broken, FRESH.replace(r#""time":3}"#, r#""time":3"#)).unwrap();
+
+    let out = storesim()
+        .arg("check")
+        .arg(&fresh)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("fresh.jsonl: ") && out.contains("read-after-write valid"),
+        "{out}"
+    );
+    assert!(
+        out.contains("convergence n/a"),
+        "no final lines: n/a\n{out}"
+    );
+
+    let assert = storesim()
+        .arg("check")
+        .arg(&fresh)
+        .arg(&stale)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("read-after-write invalid"), "{out}");
+    assert!(
+        out.contains("returned a"),
+        "a counterexample follows:\n{out}"
+    );
+
+    let assert = storesim().arg("check").arg(&broken).assert().code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("broken.jsonl") && err.contains("line 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_json_prints_one_object_per_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stale = tmp.path().join("stale.jsonl");
+    std::fs::write(&stale, STALE).unwrap();
+    let assert = storesim()
+        .args(["check", "--json", "--checks", "read-after-write"])
+        .arg(&stale)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let v: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["checks"]["read-after-write"], "invalid");
+    assert!(
+        v["checks"].get("convergence").is_none(),
+        "only the checks asked for"
+    );
+    assert!(v["file"].as_str().unwrap().ends_with("stale.jsonl"));
+
+    storesim()
+        .args(["check", "--checks", "no-such-check"])
+        .arg(&stale)
+        .assert()
+        .code(2);
+    storesim()
+        .args(["check", "--timeout", "-1"])
+        .arg(&stale)
+        .assert()
+        .code(2);
+}

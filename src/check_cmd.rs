@@ -1,0 +1,107 @@
+//! `storesim check`: checks history files recorded by storesim or any other
+//! system that writes the JSONL format of `DESIGN.md`.
+
+use crate::cli::CheckArgs;
+use anyhow::{Context, bail};
+use check::{Budget, CheckName, CheckResult, History, Verdict};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let checks = parse_checks(args.checks.as_deref())?;
+    let mut worst = Verdict::NotApplicable;
+    let mut unreadable = false;
+    for file in &args.histories {
+        match check_file(file, &checks, args.timeout) {
+            Ok(results) => {
+                worst = results.values().fold(worst, |w, r| w.merge(r.verdict));
+                print_results(file, &results, args.json);
+            }
+            Err(error) => {
+                unreadable = true;
+                eprintln!("error: {error:#}");
+            }
+        }
+    }
+    Ok(match worst {
+        _ if unreadable => ExitCode::from(2),
+        Verdict::Unknown => ExitCode::from(2),
+        Verdict::Invalid => ExitCode::from(1),
+        Verdict::Valid | Verdict::NotApplicable => ExitCode::SUCCESS,
+    })
+}
+
+/// `a,b,c` → check names; `None` → every implemented check.
+fn parse_checks(list: Option<&str>) -> anyhow::Result<Vec<CheckName>> {
+    let Some(list) = list else {
+        return Ok(CheckName::ALL.to_vec());
+    };
+    let mut checks = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let Some(check) = CheckName::parse(name) else {
+            let known: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+            bail!(
+                "--checks: unknown check {name:?}; implemented checks: {}",
+                known.join(", ")
+            );
+        };
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    }
+    if checks.is_empty() {
+        bail!("--checks: no check named");
+    }
+    Ok(checks)
+}
+
+fn check_file(
+    file: &Path,
+    checks: &[CheckName],
+    timeout: Option<f64>,
+) -> anyhow::Result<BTreeMap<CheckName, CheckResult>> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let history = History::parse_bytes(&bytes).with_context(|| format!("{}", file.display()))?;
+    let deadline = timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));
+    let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
+    let budget = Budget {
+        stop: Some(&stop),
+        ..Budget::default()
+    };
+    Ok(check::run_with(&history, checks, &budget))
+}
+
+fn print_results(file: &Path, results: &BTreeMap<CheckName, CheckResult>, json: bool) {
+    if json {
+        let checks: BTreeMap<&str, &str> = results
+            .iter()
+            .map(|(c, r)| (c.as_str(), r.verdict.as_str()))
+            .collect();
+        let anomalies: BTreeMap<&str, usize> = results
+            .iter()
+            .map(|(c, r)| (c.as_str(), r.anomalies))
+            .collect();
+        let line = serde_json::json!({
+            "file": file.display().to_string(),
+            "checks": checks,
+            "anomalies": anomalies,
+        });
+        println!("{line}");
+        return;
+    }
+    let verdicts: Vec<String> = results
+        .iter()
+        .map(|(c, r)| format!("{c} {}", r.verdict))
+        .collect();
+    println!("{}: {}", file.display(), verdicts.join(", "));
+    for (check, result) in results {
+        if matches!(result.verdict, Verdict::Invalid | Verdict::Unknown) {
+            println!("  {check}: {}", result.verdict);
+            for line in result.explanation.lines() {
+                println!("    {line}");
+            }
+        }
+    }
+}
