@@ -19,6 +19,18 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Check history files (JSONL) from storesim or any other system.
     Check(CheckArgs),
+    /// Combine the run folders of shards (`run --shard K/N`) into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Run folders to combine (each holds a results.json).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The merged run folder.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -37,6 +49,22 @@ pub struct RunArgs {
     /// Run folder for results.json and failing histories [default: runs/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Run only the K-th of N disjoint slices of the seeds (1-based, e.g. 2/8).
+    #[arg(long)]
+    pub shard: Option<crate::seeds::Shard>,
+    /// Run every seed twice and compare histories and traces event by event.
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Append seeds that break an expectation to regressions/<scenario>.seeds
+    /// next to the scenario; they run first on every later run.
+    #[arg(long)]
+    pub save_regressions: bool,
+    /// Skip the saved regression seeds.
+    #[arg(long)]
+    pub no_regressions: bool,
+    /// Test-only: plant nondeterminism, to show that --check-determinism catches it.
+    #[arg(long, hide = true)]
+    pub plant_nondeterminism: bool,
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,7 @@ fn summarise(
         sim_time_ns: outcome.end_ns,
         checks: results.iter().map(|(name, r)| (*name, r.verdict)).collect(),
         history_hash: hex(&Sha256::digest(history_jsonl.as_bytes())),
+        trace_hash: outcome.trace_hash.clone(),
     }
 }
 

@@ -6,10 +6,13 @@
 
 mod check_cmd;
 mod cli;
+mod determinism;
 mod evaluate;
+mod merge;
 mod output;
 mod replay;
 mod run;
+mod seeds;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -31,6 +34,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Replay(args) => replay::replay(&args),
         cli::Command::Check(args) => check_cmd::check(&args),
+        cli::Command::Merge(args) => merge::merge(&args),
     }
 }
 

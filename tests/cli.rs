@@ -290,3 +290,125 @@ fn check_json_prints_one_object_per_file() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn two_shards_merged_equal_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = scenario("quorum-smoke.toml");
+    let dir = |name: &str| tmp.path().join(name);
+    let run = |extra: &[&str], out: &Path| {
+        storesim()
+            .args(["run", "--seeds", "5", "--jobs", "2"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .arg(&smoke)
+            .assert()
+            .success();
+    };
+    run(&[], &dir("whole"));
+    run(&["--shard", "1/2"], &dir("a"));
+    run(&["--shard", "2/2"], &dir("b"));
+    assert_eq!(
+        results(&dir("a"))["seeds"].as_array().unwrap().len(),
+        3,
+        "seeds 1,3,5"
+    );
+    assert_eq!(
+        results(&dir("b"))["seeds"].as_array().unwrap().len(),
+        2,
+        "seeds 2,4"
+    );
+    storesim()
+        .arg("merge")
+        .arg(dir("b"))
+        .arg(dir("a"))
+        .arg("--out")
+        .arg(dir("merged"))
+        .assert()
+        .success();
+    let (whole, merged) = (results(&dir("whole")), results(&dir("merged")));
+    assert_eq!(
+        whole, merged,
+        "merging shards gives the results of a single run"
+    );
+
+    storesim()
+        .arg("run")
+        .args(["--shard", "3/2"])
+        .arg(&smoke)
+        .assert()
+        .code(2);
+    storesim()
+        .arg("merge")
+        .arg(dir("nope"))
+        .arg("--out")
+        .arg(dir("m2"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn check_determinism_passes_on_the_simulator_and_catches_planted_nondeterminism() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = scenario("quorum-smoke.toml");
+    storesim()
+        .args(["run", "--seeds", "2", "--check-determinism", "--out"])
+        .arg(tmp.path().join("ok"))
+        .arg(&smoke)
+        .assert()
+        .success();
+    let assert = storesim()
+        .args([
+            "run",
+            "--check-determinism",
+            "--plant-nondeterminism",
+            "--out",
+        ])
+        .arg(tmp.path().join("bad"))
+        .arg(&smoke)
+        .assert()
+        .code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("not deterministic"), "{err}");
+    assert!(
+        err.contains("run 1:") && err.contains("run 2:"),
+        "shows the first differing event: {err}"
+    );
+}
+
+#[test]
+fn saved_regression_seeds_run_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("eventual-partition.toml")).unwrap();
+    let text = text.replace(
+        r#"read-after-write = "fail""#,
+        r#"read-after-write = "pass""#,
+    );
+    let file = tmp.path().join("strict.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("run");
+    let run = |args: &[&str]| {
+        storesim()
+            .arg("run")
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .arg(&file)
+            .assert()
+            .code(1)
+    };
+    run(&["--seed", "3", "--save-regressions"]);
+    let saved = std::fs::read_to_string(tmp.path().join("regressions/strict.seeds")).unwrap();
+    assert!(saved.starts_with("3 # read-after-write"), "{saved}");
+    run(&["--seed", "40"]);
+    let seeds: Vec<u64> = results(&out)["seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, vec![3, 40], "the saved seed runs too");
+    run(&["--seed", "40", "--no-regressions"]);
+    assert_eq!(results(&out)["seeds"].as_array().unwrap().len(), 1);
+}

@@ -15,6 +15,9 @@ pub struct RunResults {
     pub scenario: String,
     /// The scenario file as given on the command line.
     pub scenario_file: String,
+    /// The scenario's `[expect]` block (`pass` | `fail` | `any` per check), so
+    /// that merged shards can be judged again without the scenario file.
+    pub expect: BTreeMap<CheckName, String>,
     pub seeds: Vec<SeedResult>,
     /// Every expectation of the scenario that did not hold, in plain words.
     pub breaches: Vec<String>,
@@ -36,6 +39,8 @@ pub struct SeedResult {
     pub checks: BTreeMap<CheckName, Verdict>,
     /// SHA-256 of the seed's `history.jsonl`, hex.
     pub history_hash: String,
+    /// Fingerprint of every simulated message and fault, in order (hex).
+    pub trace_hash: String,
 }
 
 impl RunResults {

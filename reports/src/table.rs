@@ -52,6 +52,7 @@ mod tests {
             sim_time_ns: 1,
             checks: BTreeMap::from([(CheckName::ReadAfterWrite, raw)]),
             history_hash: String::new(),
+            trace_hash: String::new(),
         }
     }
 

@@ -28,7 +28,15 @@ pub struct RunOptions {
     /// **Test-only**: plant the coordinator bug that acknowledges writes
     /// before W replicas answered.
     pub bug_ack_before_quorum: bool,
+    /// **Test-only**: plant nondeterminism (a process-wide counter delays the
+    /// workload a little more on every run), so that `--check-determinism`
+    /// can be shown to catch it.
+    pub plant_nondeterminism: bool,
 }
+
+/// Drives [`RunOptions::plant_nondeterminism`]: state that outlives a run is
+/// exactly what a deterministic simulation must never read.
+static PLANTED_NONDETERMINISM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Everything one seed produced.
 #[derive(Debug, Clone)]
@@ -40,6 +48,9 @@ pub struct RunOutcome {
     pub messages: u64,
     /// Faults and phases, plus every message when `trace_messages` was set.
     pub trace: Vec<TraceEvent>,
+    /// Fingerprint of every message and fault (`Trace::fingerprint`), whatever
+    /// `trace_messages` was: compared by `--check-determinism`.
+    pub trace_hash: String,
     /// Each node's clock error, as drawn from the seed (offset ns, drift ppm).
     pub clocks: Vec<(i64, f64)>,
     /// Scenario time at which the run ended, in nanoseconds.
@@ -141,6 +152,10 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     let config = cluster_config(&scenario, options);
     let mut cluster = SimCluster::start(&config, &clocks, &net);
     let recorder = Recorder::default();
+    if options.plant_nondeterminism {
+        let n = PLANTED_NONDETERMINISM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(1 + n % 1000)).await;
+    }
     let clients = start_clients(&scenario, seed, &net, &recorder);
 
     // Safety phase: the workload runs while faults come and go.
@@ -171,6 +186,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         },
         messages: trace.messages(),
         trace: trace.events(),
+        trace_hash: trace.fingerprint(),
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
     }

@@ -76,6 +76,45 @@ struct TraceState {
     keep_messages: bool,
     messages: u64,
     events: Vec<TraceEvent>,
+    /// Fingerprint of every event, kept or not (see [`Trace::fingerprint`]).
+    hash: Fnv64,
+}
+
+/// FNV-1a, 64 bits: cheap enough to run on every message, stable across
+/// platforms; collisions only matter to an adversary, and a run is not one.
+#[derive(Debug, Clone, Copy)]
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// Hashes one event's fields, each length-prefixed so that fields cannot run together.
+    fn event(&mut self, time_ns: u64, parts: &[&[u8]]) {
+        self.write(&time_ns.to_le_bytes());
+        for part in parts {
+            self.write(&(part.len() as u64).to_le_bytes());
+            self.write(part);
+        }
+    }
+}
+
+fn peer_bytes(peer: Peer) -> [u8; 5] {
+    let (tag, n) = match peer {
+        Peer::Node(n) => (0, n),
+        Peer::Client(c) => (1, c),
+    };
+    let b = n.to_le_bytes();
+    [tag, b[0], b[1], b[2], b[3]]
 }
 
 impl Trace {
@@ -92,6 +131,10 @@ impl Trace {
     pub fn message(&self, time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: &str) {
         let mut state = self.lock();
         state.messages += 1;
+        let (f, t) = (peer_bytes(from), peer_bytes(to));
+        state
+            .hash
+            .event(time_ns, &[&f, &t, kind.as_bytes(), key.as_bytes()]);
         if state.keep_messages {
             let key = key.to_string();
             state.events.push(TraceEvent::Message {
@@ -105,7 +148,16 @@ impl Trace {
     }
 
     pub fn fault(&self, time_ns: u64, what: String) {
-        self.lock().events.push(TraceEvent::Fault { time_ns, what });
+        let mut state = self.lock();
+        state.hash.event(time_ns, &[b"fault", what.as_bytes()]);
+        state.events.push(TraceEvent::Fault { time_ns, what });
+    }
+
+    /// A fingerprint of every message and fault so far, in order, whether or
+    /// not messages are kept: two runs with equal fingerprints sent the same
+    /// messages at the same times. 16 hex digits.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", self.lock().hash.0)
     }
 
     /// Messages sent so far.

@@ -1,0 +1,123 @@
+//! `storesim merge`: combine the run folders of shards into one, as if a
+//! single run had covered all their seeds.
+
+use crate::cli::MergeArgs;
+use crate::{output, run};
+use anyhow::{Context, bail};
+use check::{CheckName, Verdict};
+use reports::{RunResults, SeedResult};
+use sim::expect;
+use sim::scenario::Expectation;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let parts: Vec<RunResults> = args
+        .dirs
+        .iter()
+        .map(|d| read(d))
+        .collect::<anyhow::Result<_>>()?;
+    let first = parts.first().context("nothing to merge")?;
+    for (part, dir) in parts.iter().zip(&args.dirs) {
+        if (&part.scenario, &part.scenario_file, &part.expect)
+            != (&first.scenario, &first.scenario_file, &first.expect)
+        {
+            bail!(
+                "{} is a run of {:?} ({}), not of {:?} ({}): cannot merge",
+                dir.display(),
+                part.scenario,
+                part.scenario_file,
+                first.scenario,
+                first.scenario_file
+            );
+        }
+    }
+    output::claim_run_dir(&args.out, &first.scenario)?;
+    let seeds = union(&parts)?;
+    let expectations = parse_expect(&first.expect)?;
+    let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> =
+        seeds.iter().map(|s| (s.seed, s.checks.clone())).collect();
+    let breaches = expect::judge(&expectations, &per_seed);
+    for dir in &args.dirs {
+        copy_histories(dir, &args.out, &seeds)?;
+    }
+    let merged = RunResults {
+        scenario: first.scenario.clone(),
+        scenario_file: first.scenario_file.clone(),
+        expect: first.expect.clone(),
+        seeds,
+        breaches: breaches.iter().map(run::describe).collect(),
+    };
+    println!(
+        "{}",
+        reports::table::seeds_table(&merged.seeds, CheckName::ALL)
+    );
+    output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
+    run::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
+    Ok(if breaches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read(dir: &Path) -> anyhow::Result<RunResults> {
+    let path = dir.join("results.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a storesim results file", path.display()))
+}
+
+/// Every seed once, in order; a seed present twice must be identical.
+fn union(parts: &[RunResults]) -> anyhow::Result<Vec<SeedResult>> {
+    let mut seeds: BTreeMap<u64, SeedResult> = BTreeMap::new();
+    for seed in parts.iter().flat_map(|p| &p.seeds) {
+        match seeds.get(&seed.seed) {
+            Some(known) if known != seed => bail!(
+                "seed {} differs between run folders (history {} vs {}): the runs are not of the same build and scenario, or not deterministic",
+                seed.seed,
+                known.history_hash,
+                seed.history_hash
+            ),
+            Some(_) => {}
+            None => {
+                seeds.insert(seed.seed, seed.clone());
+            }
+        }
+    }
+    Ok(seeds.into_values().collect())
+}
+
+fn parse_expect(
+    expect: &BTreeMap<CheckName, String>,
+) -> anyhow::Result<BTreeMap<CheckName, Expectation>> {
+    let parse = |(check, e): (&CheckName, &String)| {
+        let e = match e.as_str() {
+            "pass" => Expectation::Pass,
+            "fail" => Expectation::Fail,
+            "any" => Expectation::Any,
+            other => {
+                bail!("results.json: expectation {other:?} for {check} is not pass, fail or any")
+            }
+        };
+        Ok((*check, e))
+    };
+    expect.iter().map(parse).collect()
+}
+
+fn copy_histories(from: &Path, to: &Path, seeds: &[SeedResult]) -> anyhow::Result<()> {
+    for seed in seeds {
+        let relative = Path::new("seeds")
+            .join(seed.seed.to_string())
+            .join("history.jsonl");
+        let source = from.join(&relative);
+        if source.exists() && !to.join(&relative).exists() {
+            let text = std::fs::read_to_string(&source)
+                .with_context(|| format!("cannot read {}", source.display()))?;
+            output::write_atomic(&to.join(&relative), &text)?;
+        }
+    }
+    Ok(())
+}
