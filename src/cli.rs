@@ -21,6 +21,21 @@ pub enum Command {
     Check(CheckArgs),
     /// Combine the run folders of shards (`run --shard K/N`) into one.
     Merge(MergeArgs),
+    /// Measure simulation speed against a raw madsim request/response loop.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scenario to measure.
+    #[arg(default_value = "scenarios/quorum-partition.toml")]
+    pub scenario: PathBuf,
+    /// Seeds per measurement.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub seeds: u64,
+    /// Calls in the raw madsim loop.
+    #[arg(long, default_value_t = 400_000, value_parser = clap::value_parser!(u64).range(4..=100_000_000))]
+    pub raw_calls: u64,
 }
 
 #[derive(Debug, Args)]

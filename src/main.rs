@@ -4,6 +4,7 @@
 //! Exit codes: 0 every expectation holds, 1 one does not, 2 bad input or an
 //! internal error.
 
+mod bench;
 mod check_cmd;
 mod cli;
 mod determinism;
@@ -35,6 +36,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Replay(args) => replay::replay(&args),
         cli::Command::Check(args) => check_cmd::check(&args),
         cli::Command::Merge(args) => merge::merge(&args),
+        cli::Command::Bench(args) => bench::bench(&args),
     }
 }
 

@@ -7,6 +7,7 @@
 //! scenario's `[expect]` block.
 
 pub mod batch;
+pub mod bench;
 pub mod clock;
 pub mod cluster;
 pub mod expect;

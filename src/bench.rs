@@ -1,0 +1,97 @@
+//! `storesim bench`: simulator speed, as rates and as a ratio to raw madsim.
+//!
+//! Wall-clock time is measured here, in the CLI, and nowhere else: it never
+//! reaches a history, a trace or `results.json`.
+
+use crate::cli::BenchArgs;
+use crate::evaluate::evaluate;
+use sim::{RunOptions, Scenario};
+use std::process::ExitCode;
+use std::time::Instant;
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+/// One measured configuration.
+struct Rate {
+    what: String,
+    seeds: u64,
+    ops: u64,
+    messages: u64,
+    secs: f64,
+}
+
+pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::load(&args.scenario)?;
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; measure with `cargo run --release -- bench`");
+    }
+    let raw = raw_loop(args.raw_calls);
+    let one = storesim(&scenario, args.seeds, 1)?;
+    let two = storesim(&scenario, args.seeds, 2)?;
+    let mut table = Builder::default();
+    table.push_record([
+        "run",
+        "seeds",
+        "ops",
+        "messages",
+        "wall s",
+        "seeds/s",
+        "ops/s",
+        "messages/s",
+    ]);
+    for r in [&raw, &one, &two] {
+        table.push_record([
+            r.what.clone(),
+            r.seeds.to_string(),
+            r.ops.to_string(),
+            r.messages.to_string(),
+            format!("{:.2}", r.secs),
+            format!("{:.0}", r.seeds as f64 / r.secs),
+            format!("{:.0}", r.ops as f64 / r.secs),
+            format!("{:.0}", r.messages as f64 / r.secs),
+        ]);
+    }
+    println!("{}", table.build().with(Style::sharp()));
+    let rate = |r: &Rate| r.messages as f64 / r.secs;
+    println!(
+        "storesim / raw madsim messages per second (1 job): {:.0}%",
+        100.0 * rate(&one) / rate(&raw)
+    );
+    println!("speed-up with 2 jobs: {:.2}x", one.secs / two.secs);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn raw_loop(calls: u64) -> Rate {
+    let start = Instant::now();
+    let messages = sim::bench::raw_rpc_loop(1, 3, 4, calls / 4);
+    let secs = start.elapsed().as_secs_f64();
+    Rate {
+        what: "raw madsim RPC loop".into(),
+        seeds: 1,
+        ops: 0,
+        messages,
+        secs,
+    }
+}
+
+fn storesim(scenario: &Scenario, seeds: u64, jobs: usize) -> anyhow::Result<Rate> {
+    let list: Vec<u64> = (1..=seeds).collect();
+    let start = Instant::now();
+    let runs = sim::batch::run_many(&list, jobs, |seed| {
+        evaluate(scenario, seed, RunOptions::default()).map(|e| (e.summary.ops, e.summary.messages))
+    });
+    let secs = start.elapsed().as_secs_f64();
+    let mut rate = Rate {
+        what: format!("storesim, {jobs} job(s)"),
+        seeds,
+        ops: 0,
+        messages: 0,
+        secs,
+    };
+    for run in runs {
+        let (ops, messages) = run?;
+        rate.ops += ops;
+        rate.messages += messages;
+    }
+    Ok(rate)
+}
