@@ -412,3 +412,56 @@ fn saved_regression_seeds_run_first() {
     run(&["--seed", "40", "--no-regressions"]);
     assert_eq!(results(&out)["seeds"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn the_kubernetes_example_shards_and_merges() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("docs/k8s/storesim-job.yaml")).unwrap();
+    let field = |name: &str| -> String {
+        let line = manifest
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name}"));
+        line.chars().filter(|c| c.is_ascii_digit()).collect()
+    };
+    assert_eq!(
+        field("completions:"),
+        field("name: SHARDS"),
+        "one pod per shard"
+    );
+    assert!(manifest.contains("completionMode: Indexed"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = scenario("quorum-smoke.toml");
+    let shards = 3;
+    for index in 0..shards {
+        let status = std::process::Command::new(root.join("docs/k8s/run-shard.sh"))
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("SCENARIO", &smoke)
+            .env("SEEDS", "7")
+            .env("SHARDS", shards.to_string())
+            .env("OUT", tmp.path())
+            .env("STORESIM", assert_cmd::cargo::cargo_bin("storesim"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "shard {index}");
+    }
+    let parts: Vec<PathBuf> = (0..shards)
+        .map(|i| tmp.path().join(format!("shard-{i}")))
+        .collect();
+    storesim()
+        .arg("merge")
+        .args(&parts)
+        .arg("--out")
+        .arg(tmp.path().join("all"))
+        .assert()
+        .success();
+    let whole = tmp.path().join("whole");
+    storesim()
+        .args(["run", "--seeds", "7", "--out"])
+        .arg(&whole)
+        .arg(&smoke)
+        .assert()
+        .success();
+    assert_eq!(results(&tmp.path().join("all")), results(&whole));
+}
