@@ -90,7 +90,11 @@ pub fn timeline(ops: &[&Op]) -> String {
     let start = ops.iter().map(|op| op.invoke_time).min().unwrap_or(0);
     let end = ops
         .iter()
-        .map(|op| op.complete_time.unwrap_or(op.invoke_time))
+        .map(|op| {
+            op.complete_time
+                .unwrap_or(op.invoke_time)
+                .max(op.invoke_time)
+        })
         .max()
         .unwrap_or(start)
         .max(start);
@@ -99,7 +103,7 @@ pub fn timeline(ops: &[&Op]) -> String {
     let column = |t: u64| -> usize {
         let span = u128::from(end - start).max(1);
         let offset = u128::from(t.saturating_sub(start)) * (WIDTH_CHARS as u128 - 2) / span;
-        usize::try_from(offset).unwrap_or(WIDTH_CHARS - 2)
+        usize::try_from(offset).map_or(WIDTH_CHARS - 2, |c| c.min(WIDTH_CHARS - 2))
     };
     let mut out = String::new();
     for (op, label) in ops.iter().zip(&labels) {

@@ -1,7 +1,136 @@
 //! `durability`: no acknowledged write vanishes unless overwritten.
-use crate::history::History;
-use crate::verdict::CheckResult;
+//!
+//! An `ok` write W (put, cas, or delete: its value is absent) to key k is
+//! *vanished* when, after heal and quiesce, no replica of k holds W's value
+//! (per the `final` lines) and no other write could have overwritten it:
+//! every other write to k that did not fail — `ok` or `info`, any kind —
+//! completed before W was invoked (`W' → W`), so none can be ordered after
+//! W. This is what a crash that loses an acknowledged but unsynced write
+//! leaves behind:
+//!
+//! ```text
+//! W1 put k1 a   [===]
+//! W  put k1 b          [===]   acknowledged; then its replicas crash
+//! final k1 = a                 b is gone, and nothing came after it
+//! ```
+//!
+//! Replicas need not agree: W is vanished only if *no* replica holds its
+//! value (a divergent key is `convergence`'s finding, and a value held by
+//! one replica is not lost). A key without `final` lines is skipped (nothing
+//! says what survived). Values may repeat: a replica holding W's value
+//! counts as holding W, so repeats can hide a vanished write, never invent
+//! one.
+//!
+//! Versus `lost-update`: durability names an acknowledged write that is gone
+//! with nothing that could have overwritten it; lost-update names a
+//! converged value provably older than some acknowledged write. When the
+//! newest acknowledged write is gone and the key fell back to an older
+//! value both flag it — the history cannot tell a crash from a bad ordering
+//! (last write wins under clock skew). Only lost-update flags a fall-back
+//! past a write that something else might have overwritten; only durability
+//! flags a vanished write on a key whose replicas disagree.
+//!
+//! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
+use crate::counterexample::timeline;
+use crate::counterexample::{span, value};
+use crate::history::{Final, Function, History};
+use crate::op::{Op, Outcome, pair};
+use crate::session::sources::{Point, Sources, by_key, held};
+use crate::verdict::{CheckResult, Verdict};
+use std::collections::BTreeSet;
+
+/// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
-    todo!("{history:?}")
+    if history.finals.is_empty() {
+        return CheckResult {
+            verdict: Verdict::NotApplicable,
+            explanation: "the history has no \"final\" lines".to_owned(),
+            anomalies: 0,
+        };
+    }
+    let ops = pair(history);
+    let found = anomalies(&ops, &history.finals);
+    let Some(&first) = found.first() else {
+        return CheckResult {
+            verdict: Verdict::Valid,
+            explanation: String::new(),
+            anomalies: 0,
+        };
+    };
+    let mut explanation = explain(first, &ops, &history.finals);
+    if found.len() > 1 {
+        let more = found.len() - 1;
+        let writes = if more == 1 { "write" } else { "writes" };
+        explanation.push_str(&format!("(+{more} more vanished {writes})\n"));
+    }
+    CheckResult {
+        verdict: Verdict::Invalid,
+        explanation,
+        anomalies: found.len(),
+    }
+}
+
+/// Every vanished write (indices into `ops`), by invoke time.
+pub fn anomalies(ops: &[Op], finals: &[Final]) -> Vec<usize> {
+    let by_key = by_key(ops);
+    let mut found = Vec::new();
+    for (key, values) in held(finals) {
+        let Some(key_ops) = by_key.get(key) else {
+            continue;
+        };
+        let mut ends: Vec<Point> = key_ops
+            .iter()
+            .filter(|op| op.f.is_write() && op.outcome != Outcome::Fail)
+            .map(|op| op.complete_time.map_or(Point::Never, Point::At))
+            .collect();
+        ends.sort_unstable();
+        for &w in key_ops {
+            if !(w.f.is_write() && w.outcome == Outcome::Ok) || values.contains(&w.written()) {
+                continue;
+            }
+            // Writes not completed before W began, W itself included.
+            let unordered = ends.len() - ends.partition_point(|&e| e < Point::At(w.invoke_time));
+            if unordered <= 1 {
+                found.push(w.index);
+            }
+        }
+    }
+    found.sort_by_key(|&i| ops.get(i).map(|op| (op.invoke_time, op.index)));
+    found
+}
+
+/// One sentence and a timeline: the write, and the newest possible source of
+/// each value the replicas hold.
+fn explain(write: usize, ops: &[Op], finals: &[Final]) -> String {
+    let Some(w) = ops.get(write) else {
+        return String::new();
+    };
+    let key_ops: Vec<&Op> = ops.iter().filter(|op| op.key == w.key).collect();
+    let sources = Sources::new(&key_ops);
+    let values: BTreeSet<Option<&str>> = held(finals).remove(w.key.as_str()).unwrap_or_default();
+    let shown: Vec<String> = values.iter().map(|v| value(*v)).collect();
+    let what = match w.f {
+        Function::Delete => format!("delete of {}", w.key),
+        _ => format!("{} of {} to {}", w.f, value(w.written()), w.key),
+    };
+    let text = format!(
+        "process {}'s {what} ({}) was acknowledged, but after heal and quiesce the replicas \
+         of {} hold only {}, and nothing could have overwritten it: no other write to {} \
+         was in flight during it or came after it",
+        w.process,
+        span(w),
+        w.key,
+        shown.join(" and "),
+        w.key
+    );
+    let mut involved: Vec<&Op> = values
+        .iter()
+        .filter_map(|v| sources.possible(*v, u64::MAX)?.newest().op)
+        .filter_map(|i| ops.get(i))
+        .chain([w])
+        .collect();
+    involved.sort_by_key(|op| (op.invoke_time, op.index));
+    involved.dedup_by_key(|op| op.index);
+    format!("{text}\n{}", timeline(&involved))
 }

@@ -61,7 +61,17 @@ pub enum CheckName {
 impl CheckName {
     /// Every check that is implemented, in display order. Only these are run
     /// by default and accepted in scenario `[expect]` blocks.
-    pub const ALL: &'static [CheckName] = &[CheckName::ReadAfterWrite, CheckName::Convergence];
+    pub const ALL: &'static [CheckName] = &[
+        CheckName::Linearizable,
+        CheckName::ReadAfterWrite,
+        CheckName::ReadYourWrites,
+        CheckName::MonotonicReads,
+        CheckName::MonotonicWrites,
+        CheckName::WritesFollowReads,
+        CheckName::Convergence,
+        CheckName::LostUpdate,
+        CheckName::Durability,
+    ];
 
     /// Every check name `DESIGN.md` defines, implemented or not.
     pub const DEFINED: &'static [CheckName] = &[

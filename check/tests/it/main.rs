@@ -3,7 +3,14 @@
 
 mod conformance;
 mod convergence;
+mod durability;
+mod linearizable;
+mod linearizable_etcd;
+mod linearizable_props;
+mod lost_update;
 mod parse;
 mod props;
 mod read_after_write;
+mod session;
+mod staleness;
 mod support;

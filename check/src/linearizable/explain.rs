@@ -1,0 +1,213 @@
+//! Counterexamples for people: one sentence saying what cannot be ordered,
+//! and the operations involved on a shared timeline (`counterexample`).
+
+use super::model::{KeyOps, Kind};
+use super::search::Stuck;
+use super::zones::{Conflict, Side};
+use crate::counterexample::{format_ms, label, span, timeline, value};
+use crate::op::Op;
+
+/// Resolves positions in `KeyOps::ops` to the history's operations.
+pub(crate) struct Ctx<'a> {
+    pub key: &'a KeyOps<'a>,
+    pub ops: &'a [Op],
+}
+
+impl<'a> Ctx<'a> {
+    fn op(&self, pos: u32) -> Option<&'a Op> {
+        let index = self.key.ops.get(pos as usize)?.index;
+        self.ops.get(index)
+    }
+
+    /// `p3 get k1 -> c2-4 (12.300–13.000 ms)`.
+    fn named(&self, pos: u32) -> String {
+        self.op(pos).map_or_else(
+            || "an operation".to_owned(),
+            |op| format!("{} ({})", label(op), span(op)),
+        )
+    }
+
+    fn invoked(&self, pos: Option<u32>) -> String {
+        pos.and_then(|p| self.op(p)).map_or_else(
+            || "the beginning".to_owned(),
+            |op| format_ms(op.invoke_time),
+        )
+    }
+
+    fn completed(&self, pos: Option<u32>) -> String {
+        match pos.and_then(|p| self.op(p)).map(|op| op.complete_time) {
+            Some(Some(t)) => format_ms(t),
+            Some(None) => "never".to_owned(),
+            None => "the beginning".to_owned(),
+        }
+    }
+
+    /// The sentence and a timeline of `involved` (deduplicated, by invoke time).
+    fn with_timeline(&self, sentence: String, involved: &[Option<u32>]) -> String {
+        let mut list: Vec<&Op> = involved
+            .iter()
+            .flatten()
+            .filter_map(|&p| self.op(p))
+            .collect();
+        list.sort_by_key(|op| (op.invoke_time, op.index));
+        list.dedup_by_key(|op| op.index);
+        format!("{sentence}\n{}", timeline(&list))
+    }
+
+    /// The last put or cas writing `state` invoked by `by`, for context.
+    fn a_write_of(&self, state: u32, by: Option<u64>) -> Option<u32> {
+        let pos = self.key.ops.iter().rposition(|op| {
+            let writes = match op.kind {
+                Kind::Put(v) | Kind::Cas { to: v, .. } => v == state,
+                Kind::Get(_) => false,
+            };
+            writes && by.is_none_or(|t| op.invoke <= t)
+        })?;
+        u32::try_from(pos).ok()
+    }
+}
+
+/// A fast-path conflict.
+pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> String {
+    let key = ctx.key.key;
+    match *c {
+        Conflict::NeverWritten { read } => ctx.with_timeline(
+            format!("no order explains {}: no put on {key} wrote that value", ctx.named(read)),
+            &[Some(read)],
+        ),
+        Conflict::FromFuture { read, write } => ctx.with_timeline(
+            format!(
+                "no order explains {}: the only write of that value, {}, began after the read completed",
+                ctx.named(read),
+                ctx.named(write)
+            ),
+            &[Some(write), Some(read)],
+        ),
+        Conflict::NoSource { read, source, superseder } => {
+            let from = source.map_or_else(|| "the initial state".to_owned(), |s| ctx.named(s));
+            ctx.with_timeline(
+                format!(
+                    "no order explains {}: every write of absent that it could see was overwritten \
+                     before it began; the last one, {from}, by {}, acknowledged at {}",
+                    ctx.named(read),
+                    ctx.named(superseder),
+                    ctx.completed(Some(superseder))
+                ),
+                &[source, Some(superseder), Some(read)],
+            )
+        }
+        Conflict::Cycle { first, second } => cycle(ctx, first, second),
+    }
+}
+
+/// "c1-7", "absent (the initial state)", "absent (left by p2's delete)".
+fn cluster_name(ctx: &Ctx, side: &Side) -> String {
+    match (side.write, ctx.key.value(side.state)) {
+        (None, _) => "absent (the initial state)".to_owned(),
+        (Some(w), None) => {
+            let p = ctx.op(w).map_or(0, |op| op.process);
+            format!("absent (left by p{p}'s delete at {})", ctx.invoked(Some(w)))
+        }
+        (Some(_), Some(v)) => value(Some(v)),
+    }
+}
+
+/// Two clusters that must each come first. A lone write inside a value's
+/// zone is the familiar stale read, and is said that way.
+fn cycle(ctx: &Ctx, first: Side, second: Side) -> String {
+    let lone = |s: &Side| s.write.is_some() && s.done == s.write && s.begun == s.write;
+    let read_last = |s: &Side| s.begun.is_some() && s.begun != s.write;
+    let involved = [
+        first.write,
+        first.done,
+        first.begun,
+        second.write,
+        second.done,
+        second.begun,
+    ];
+    let (a, b) = (cluster_name(ctx, &first), cluster_name(ctx, &second));
+    for (outer, inner, outer_name, inner_name) in
+        [(&first, &second, &a, &b), (&second, &first, &b, &a)]
+    {
+        if lone(inner) && read_last(outer) && outer.done == outer.write {
+            let (Some(read), Some(w)) = (outer.begun, inner.write) else {
+                continue;
+            };
+            let origin = outer
+                .write
+                .map_or_else(|| "the initial state".to_owned(), |w| ctx.named(w));
+            let acked = format!(
+                "{}, acknowledged at {}",
+                ctx.named(w),
+                ctx.completed(Some(w))
+            );
+            let inner = match ctx.key.value(inner.state) {
+                Some(_) => format!("{inner_name} ({acked})"),
+                None => acked,
+            };
+            let sentence = format!(
+                "no order explains {}: {inner} must come after {outer_name}'s write, {origin}, \
+                 which completed at {} before it began, and before the read, which began at {}",
+                ctx.named(read),
+                ctx.completed(outer.done),
+                ctx.invoked(Some(read)),
+            );
+            return ctx.with_timeline(sentence, &involved);
+        }
+    }
+    let sentence = format!(
+        "no order explains {a} and {b} on {}: {a} (its write and every read of it) must come before \
+         {b}, since {} completed at {} before {} began at {}; and after it, since {} completed at {} \
+         before {} began at {}",
+        ctx.key.key,
+        done_name(ctx, first.done),
+        ctx.completed(first.done),
+        done_name(ctx, second.begun),
+        ctx.invoked(second.begun),
+        done_name(ctx, second.done),
+        ctx.completed(second.done),
+        done_name(ctx, first.begun),
+        ctx.invoked(first.begun),
+    );
+    ctx.with_timeline(sentence, &involved)
+}
+
+fn done_name(ctx: &Ctx, pos: Option<u32>) -> String {
+    pos.and_then(|p| ctx.op(p))
+        .map_or_else(|| "the initial state".to_owned(), label)
+}
+
+/// Where the search got stuck.
+pub(crate) fn stuck(ctx: &Ctx, s: &Stuck) -> String {
+    let key = ctx.key;
+    let blocked = key.ops.get(s.blocked as usize);
+    let holds = value(key.value(s.state));
+    let left = s.setter.map_or_else(
+        || "the initial state".to_owned(),
+        |w| format!("left by {}", ctx.named(w)),
+    );
+    let why = match blocked.map(|op| op.kind) {
+        Some(Kind::Get(v)) => format!("but it returned {}", value(key.value(v))),
+        Some(Kind::Cas { from, .. }) => format!("but its cas expects {}", value(key.value(from))),
+        _ => "and it cannot be placed there".to_owned(),
+    };
+    let sentence = format!(
+        "no order explains {}: at most {} of {} operations on {} can be linearized before it must \
+         take effect ({} search steps); there the register holds {holds} ({left}), {why}, and no \
+         pending operation can be placed first without contradicting a later one",
+        ctx.named(s.blocked),
+        s.linearized,
+        key.ops.len(),
+        key.key,
+        s.steps,
+    );
+    let source = match blocked.map(|op| op.kind) {
+        Some(Kind::Get(v)) | Some(Kind::Cas { from: v, .. }) => {
+            ctx.a_write_of(v, blocked.and_then(|op| op.complete))
+        }
+        _ => None,
+    };
+    let mut involved = vec![s.setter, Some(s.blocked), source];
+    involved.extend(s.pending.iter().take(4).map(|&p| Some(p)));
+    ctx.with_timeline(sentence, &involved)
+}

@@ -1,0 +1,350 @@
+//! The general algorithm: Wing & Gong's search with Lowe's memoisation, in
+//! the form Porcupine uses (`checker.go`: `lift`/`unlift`, a backtracking
+//! stack, a cache of explored (set, state) pairs).
+//!
+//! The operations' calls and returns form a doubly linked list in time order
+//! (calls before returns at equal times: equal times are concurrent). The
+//! search walks the list from the head: at a call, it tries to linearize the
+//! operation now (the model allows it and the (set, state) pair is new),
+//! lifts its call and return out of the list and restarts from the head; at
+//! a return, the operation returning was not linearized in time, so it
+//! backtracks: pops the last linearized operation, puts it back, and tries the
+//! next call after it. Success: every ok operation is linearized (`info`
+//! operations have no return and never need to be). Failure: nothing left to
+//! pop.
+//!
+//! Two changes to Porcupine's search, both proven not to lose a linearization:
+//!
+//! - **Reads are forced.** If a pending read is a candidate (no pending
+//!   operation completed before it began) and the register holds what it
+//!   returned, linearizing it now is without loss of generality: it changes
+//!   nothing, and moving it to the front of any continuation keeps real time
+//!   (no pending operation precedes it). So each point first looks for such a
+//!   read and, if there is one, commits to it: no other candidate is tried
+//!   there, and when that branch fails (or its (set, state) is already
+//!   explored) the point fails. This removes most branching on read-heavy
+//!   histories.
+//! - **`info` writes are tried last**: ok writes first, then the pending
+//!   `info` writes. An `info` write may take effect any time after its
+//!   invoke; tried first it would be placed as early as possible, usually
+//!   wrongly (its readers come much later), and backtracking out of that is
+//!   exponential in practice. Tried last, it lands just before the read that
+//!   needs it. The passes together try every candidate once, and after a
+//!   backtrack the search resumes in the pass of the operation taken back.
+//!
+//! Limits: `budget.max_steps` steps per key (checked every step),
+//! `budget.stop` polled every [`POLL_STEPS`] steps, and the cache's memory
+//! cap. Each ends the search with [`Outcome::GaveUp`].
+
+use super::cache::{Bits, Cache, Full};
+use super::model::{ABSENT, KeyOps, step};
+use crate::budget::Budget;
+
+/// How often the caller's `stop` predicate is polled.
+pub(crate) const POLL_STEPS: u64 = 4096;
+/// End of the list.
+const NIL: u32 = u32::MAX;
+/// The list's head sentinel.
+const HEAD: u32 = 0;
+/// At most this many pending operations are kept for the explanation.
+const PENDING_MAX: usize = 6;
+
+/// How a search ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// A linearization (positions in `KeyOps::ops`, in order) and the steps
+    /// it took to find.
+    Linearizable {
+        order: Vec<u32>,
+        steps: u64,
+    },
+    NotLinearizable(Stuck),
+    GaveUp {
+        steps: u64,
+        why: Limit,
+    },
+}
+
+/// Why a search gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    Steps,
+    Stopped,
+    Memory,
+}
+
+/// The deepest point the search reached before it had to backtrack.
+#[derive(Debug, Default)]
+pub(crate) struct Stuck {
+    /// Operations linearized there (the longest linearizable prefix found).
+    pub linearized: usize,
+    /// The operation whose return was reached without it being linearized.
+    pub blocked: u32,
+    /// The register's state there, and the last write that set it (`None`:
+    /// the initial state).
+    pub state: u32,
+    pub setter: Option<u32>,
+    /// Some operations pending there (none could come next).
+    pub pending: Vec<u32>,
+    /// Steps the whole search took.
+    pub steps: u64,
+}
+
+/// The calls and returns, as index arrays. Entry `0` is the head; entry
+/// `1 + 2i` is op `i`'s call and `2 + 2i` its return (unlinked from the
+/// start for `info` operations, which have none).
+struct List {
+    next: Vec<u32>,
+    prev: Vec<u32>,
+}
+
+impl List {
+    fn new(key: &KeyOps) -> List {
+        let n = key.ops.len();
+        let mut events: Vec<(u64, u8, u32)> = Vec::with_capacity(2 * n);
+        for (i, op) in key.ops.iter().enumerate() {
+            let call = 1 + 2 * i as u32;
+            events.push((op.invoke, 0, call));
+            if let Some(c) = op.complete {
+                events.push((c, 1, call + 1));
+            }
+        }
+        events.sort_unstable();
+        let mut list = List {
+            next: vec![NIL; 2 * n + 1],
+            prev: vec![NIL; 2 * n + 1],
+        };
+        let mut last = HEAD;
+        for &(_, _, e) in &events {
+            list.next[last as usize] = e;
+            list.prev[e as usize] = last;
+            last = e;
+        }
+        list
+    }
+
+    fn unlink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = n;
+        if n != NIL {
+            self.prev[n as usize] = p;
+        }
+    }
+
+    /// Undoes the latest `unlink` of `e` (links are restored in LIFO order).
+    fn relink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = e;
+        if n != NIL {
+            self.prev[n as usize] = e;
+        }
+    }
+}
+
+fn is_call(e: u32) -> bool {
+    e % 2 == 1
+}
+
+fn op_of(e: u32) -> u32 {
+    (e - 1) / 2
+}
+
+/// The search's mutable state.
+struct Search<'k> {
+    key: &'k KeyOps<'k>,
+    list: List,
+    bits: Bits,
+    cache: Cache,
+    /// Linearized ops and the state before each.
+    stack: Vec<(u32, u32)>,
+    state: u32,
+    /// Ok operations not yet linearized.
+    remaining: usize,
+    /// Info operations not yet linearized.
+    infos_left: usize,
+}
+
+/// Runs the search on one key.
+pub(crate) fn search(key: &KeyOps, budget: &Budget) -> Outcome {
+    if key.ops.len() >= (u32::MAX / 4) as usize {
+        return Outcome::GaveUp {
+            steps: 0,
+            why: Limit::Memory,
+        };
+    }
+    let mut s = Search {
+        key,
+        list: List::new(key),
+        bits: Bits::new(key),
+        cache: Cache::new(),
+        stack: Vec::with_capacity(key.ops.len()),
+        state: ABSENT,
+        remaining: key.ops.iter().filter(|op| op.must()).count(),
+        infos_left: key.ops.iter().filter(|op| !op.must()).count(),
+    };
+    let mut stuck: Option<Stuck> = None;
+    let mut entry = s.list.next[HEAD as usize];
+    let mut steps: u64 = 0;
+    let mut pass = Pass::Reads;
+    while s.remaining > 0 {
+        steps += 1;
+        if steps > budget.max_steps {
+            return Outcome::GaveUp {
+                steps,
+                why: Limit::Steps,
+            };
+        }
+        if steps.is_multiple_of(POLL_STEPS) && budget.should_stop() {
+            return Outcome::GaveUp {
+                steps,
+                why: Limit::Stopped,
+            };
+        }
+        if entry != NIL && is_call(entry) {
+            if s.pass_of(op_of(entry)) != pass {
+                entry = s.list.next[entry as usize];
+                continue;
+            }
+            match s.try_lift(entry) {
+                Ok(Lift::Done) => {
+                    (entry, pass) = (s.list.next[HEAD as usize], Pass::Reads);
+                    continue;
+                }
+                Ok(Lift::Seen) if pass == Pass::Reads => {} // the node fails
+                Ok(_) => {
+                    entry = s.list.next[entry as usize];
+                    continue;
+                }
+                Err(Full) => {
+                    return Outcome::GaveUp {
+                        steps,
+                        why: Limit::Memory,
+                    };
+                }
+            }
+        } else if pass == Pass::Reads {
+            (entry, pass) = (s.list.next[HEAD as usize], Pass::Writes);
+            continue;
+        } else if pass == Pass::Writes && s.infos_left > 0 {
+            (entry, pass) = (s.list.next[HEAD as usize], Pass::Infos);
+            continue;
+        }
+        if stuck.as_ref().is_none_or(|b| s.stack.len() > b.linearized) {
+            stuck = Some(s.stuck_at(entry));
+        }
+        // Take back linearized operations until one whose node has more
+        // candidates: a forced read's node has no other.
+        loop {
+            let Some((op, before)) = s.stack.pop() else {
+                let stuck = stuck.map(|b| Stuck { steps, ..b }).unwrap_or_default();
+                return Outcome::NotLinearizable(stuck);
+            };
+            entry = s.unlift(op, before);
+            pass = s.pass_of(op);
+            if pass != Pass::Reads {
+                break;
+            }
+        }
+    }
+    debug_assert!(s.cache.len() >= s.stack.len());
+    let order = s.stack.iter().map(|&(op, _)| op).collect();
+    Outcome::Linearizable { order, steps }
+}
+
+/// Which candidates a pass over the list tries; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Reads,
+    Writes,
+    Infos,
+}
+
+/// What trying to linearize an operation did.
+enum Lift {
+    Done,
+    /// The model does not allow it in the current state.
+    Illegal,
+    /// Allowed, but the resulting (set, state) was explored already.
+    Seen,
+}
+
+impl Search<'_> {
+    fn pass_of(&self, op: u32) -> Pass {
+        let k = &self.key.ops[op as usize];
+        match k.kind {
+            _ if !k.must() => Pass::Infos,
+            super::model::Kind::Get(_) => Pass::Reads,
+            _ => Pass::Writes,
+        }
+    }
+
+    /// Linearizes the op of call entry `call` now, if the model allows it
+    /// and the resulting (set, state) is new.
+    fn try_lift(&mut self, call: u32) -> Result<Lift, Full> {
+        let op = op_of(call);
+        let k = &self.key.ops[op as usize];
+        let Some(next) = step(self.state, k.kind) else {
+            return Ok(Lift::Illegal);
+        };
+        self.bits.set(op);
+        if !self.cache.insert(&self.bits, next)? {
+            self.bits.clear(op);
+            return Ok(Lift::Seen);
+        }
+        self.stack.push((op, self.state));
+        self.state = next;
+        self.list.unlink(call);
+        if k.must() {
+            self.list.unlink(call + 1);
+            self.remaining -= 1;
+        } else {
+            self.infos_left -= 1;
+        }
+        Ok(Lift::Done)
+    }
+
+    /// Takes back the linearization of `op`; returns the entry to try next.
+    fn unlift(&mut self, op: u32, before: u32) -> u32 {
+        let call = 1 + 2 * op;
+        let k = &self.key.ops[op as usize];
+        if k.must() {
+            self.list.relink(call + 1);
+            self.remaining += 1;
+        } else {
+            self.infos_left += 1;
+        }
+        self.list.relink(call);
+        self.bits.clear(op);
+        self.state = before;
+        self.list.next[call as usize]
+    }
+
+    /// A snapshot for the explanation, taken where `ret` (a return entry, or
+    /// `NIL`) stopped the search.
+    fn stuck_at(&self, ret: u32) -> Stuck {
+        let blocked = if ret == NIL { 0 } else { op_of(ret) };
+        let setter = self
+            .stack
+            .iter()
+            .rev()
+            .take(100_000)
+            .find(|&&(op, _)| !matches!(self.key.ops[op as usize].kind, super::model::Kind::Get(_)))
+            .map(|&(op, _)| op);
+        let mut pending = Vec::new();
+        let mut e = self.list.next[HEAD as usize];
+        while e != NIL && e != ret && pending.len() < PENDING_MAX {
+            if is_call(e) && op_of(e) != blocked {
+                pending.push(op_of(e));
+            }
+            e = self.list.next[e as usize];
+        }
+        Stuck {
+            linearized: self.stack.len(),
+            blocked,
+            state: self.state,
+            setter,
+            pending,
+            steps: 0,
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! `linearizable` on fixture tables: histories it must accept and reject,
+//! each decided by both algorithms where they apply, and witnesses checked.
+
+use crate::support::{T, cas, del, get, history, put};
+use check::linearizable::{Method, analyze, check, check_with, witness};
+use check::{Budget, History, Verdict};
+
+/// Histories that are linearizable, and why.
+fn accept() -> Vec<(&'static str, Vec<T>)> {
+    vec![
+        ("empty history", vec![]),
+        ("read of the initial state", vec![get(0, "k", None, 0, 10)]),
+        (
+            "read after write",
+            vec![put(0, "k", "a", 0, 10), get(1, "k", Some("a"), 20, 30)],
+        ),
+        (
+            "concurrent write not yet seen",
+            vec![put(0, "k", "a", 10, 20), get(1, "k", None, 5, 15)],
+        ),
+        (
+            "concurrent writes read in one order",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 5, 15),
+                get(2, "k", Some("a"), 20, 30),
+            ],
+        ),
+        (
+            "concurrent writes read in the other order",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 5, 15),
+                get(2, "k", Some("b"), 20, 30),
+            ],
+        ),
+        (
+            "reads during a long write see old then new",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 100),
+                get(2, "k", Some("a"), 30, 40),
+                get(3, "k", Some("b"), 50, 60),
+                get(4, "k", Some("b"), 70, 80),
+            ],
+        ),
+        (
+            "delete then read absent",
+            vec![
+                put(0, "k", "a", 0, 10),
+                del(1, "k", 20, 30),
+                get(2, "k", None, 40, 50),
+            ],
+        ),
+        (
+            "two concurrent deletes, read absent (search fallback)",
+            vec![
+                put(0, "k", "a", 0, 10),
+                del(1, "k", 20, 30),
+                del(2, "k", 25, 35),
+                get(3, "k", None, 40, 50),
+            ],
+        ),
+        (
+            "info write explains a later read",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 25).info(),
+                put(2, "k", "c", 30, 40),
+                get(3, "k", Some("c"), 45, 48),
+                get(4, "k", Some("b"), 50, 60),
+            ],
+        ),
+        (
+            "open write explains a read",
+            vec![
+                put(1, "k", "b", 20, 25).open(),
+                get(3, "k", Some("b"), 50, 60),
+            ],
+        ),
+        (
+            "info write that never happened",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 25).info(),
+                get(2, "k", Some("a"), 30, 40),
+            ],
+        ),
+        (
+            "failed write never happened",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 25).fail(),
+                get(2, "k", Some("a"), 30, 40),
+            ],
+        ),
+        (
+            "info get constrains nothing",
+            vec![
+                put(0, "k", "a", 0, 10),
+                get(1, "k", Some("zzz"), 20, 30).info(),
+            ],
+        ),
+        (
+            "cas with a matching state",
+            vec![
+                put(0, "k", "a", 0, 10),
+                cas(1, "k", Some("a"), "b", 20, 30),
+                get(2, "k", Some("b"), 40, 50),
+            ],
+        ),
+        (
+            "cas from absent",
+            vec![
+                cas(0, "k", None, "a", 0, 10),
+                get(1, "k", Some("a"), 20, 30),
+            ],
+        ),
+        (
+            "failed cas did not happen",
+            vec![
+                put(0, "k", "a", 0, 10),
+                cas(1, "k", Some("x"), "b", 20, 30).fail(),
+                get(2, "k", Some("a"), 40, 50),
+            ],
+        ),
+        (
+            "info cas explains a read",
+            vec![
+                put(0, "k", "a", 0, 10),
+                cas(1, "k", Some("a"), "b", 20, 30).info(),
+                get(2, "k", Some("b"), 40, 50),
+            ],
+        ),
+        (
+            "repeated values (search)",
+            vec![
+                put(0, "k", "1", 0, 10),
+                put(1, "k", "2", 20, 30),
+                put(0, "k", "1", 40, 50),
+                get(2, "k", Some("1"), 60, 70),
+            ],
+        ),
+        (
+            "keys are independent",
+            vec![
+                put(0, "k1", "a", 0, 10),
+                put(1, "k2", "a", 20, 30),
+                get(2, "k1", Some("a"), 40, 50),
+                get(3, "k2", Some("a"), 40, 50),
+            ],
+        ),
+        (
+            "equal times are concurrent",
+            vec![put(0, "k", "a", 0, 10), get(1, "k", None, 10, 20)],
+        ),
+    ]
+}
+
+/// Histories that are not linearizable, and why.
+fn reject() -> Vec<(&'static str, Vec<T>)> {
+    vec![
+        (
+            "stale read",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 30),
+                get(2, "k", Some("a"), 40, 50),
+            ],
+        ),
+        (
+            "cas without a matching state",
+            vec![put(0, "k", "a", 0, 10), cas(1, "k", Some("b"), "c", 20, 30)],
+        ),
+        (
+            "read of a value never written",
+            vec![get(0, "k", Some("x"), 0, 10)],
+        ),
+        (
+            "read of a failed write",
+            vec![
+                put(0, "k", "a", 0, 10).fail(),
+                get(1, "k", Some("a"), 20, 30),
+            ],
+        ),
+        (
+            "read of the initial absent after a write completed",
+            vec![put(0, "k", "a", 0, 10), get(1, "k", None, 20, 30)],
+        ),
+        (
+            "read-your-own-write violation",
+            vec![
+                put(1, "k", "x", 0, 5),
+                put(0, "k", "a", 10, 20),
+                get(0, "k", Some("x"), 30, 40),
+            ],
+        ),
+        (
+            "info write cannot explain a read that ended before it began",
+            vec![
+                get(0, "k", Some("a"), 0, 10),
+                put(1, "k", "a", 50, 60).info(),
+            ],
+        ),
+        (
+            "read of a deleted value",
+            vec![
+                put(0, "k", "a", 0, 10),
+                del(1, "k", 20, 30),
+                get(2, "k", Some("a"), 40, 50),
+            ],
+        ),
+        (
+            "read of absent after delete then put",
+            vec![
+                put(0, "k", "a", 0, 10),
+                del(1, "k", 20, 30),
+                put(2, "k", "b", 40, 50),
+                get(3, "k", None, 60, 70),
+            ],
+        ),
+        (
+            "new value then old value",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 20, 100),
+                get(2, "k", Some("b"), 30, 40),
+                get(3, "k", Some("a"), 50, 60),
+            ],
+        ),
+        (
+            "concurrent writes read in both orders",
+            vec![
+                put(0, "k", "a", 0, 10),
+                put(1, "k", "b", 0, 10),
+                get(2, "k", Some("a"), 20, 30),
+                get(3, "k", Some("b"), 40, 50),
+                get(4, "k", Some("a"), 60, 70),
+            ],
+        ),
+        (
+            "two cas from the same state both succeed",
+            vec![
+                put(0, "k", "1", 0, 10),
+                cas(1, "k", Some("1"), "2", 20, 30),
+                cas(2, "k", Some("1"), "3", 40, 50),
+            ],
+        ),
+        (
+            "repeated values, stale (search)",
+            vec![
+                put(0, "k", "1", 0, 10),
+                put(1, "k", "2", 20, 30),
+                put(0, "k", "1", 40, 50),
+                put(1, "k", "2", 60, 70),
+                get(2, "k", Some("1"), 80, 90),
+            ],
+        ),
+        (
+            "info cas with no matching state cannot explain a read",
+            vec![
+                put(0, "k", "a", 0, 10),
+                cas(1, "k", Some("x"), "b", 20, 30).info(),
+                get(2, "k", Some("b"), 40, 50),
+            ],
+        ),
+    ]
+}
+
+fn run(h: &History, method: Method) -> Verdict {
+    check_with(h, &Budget::default(), method).verdict
+}
+
+#[test]
+fn accepts_linearizable_histories() {
+    for (name, ops) in accept() {
+        let h = history(&ops);
+        let result = check(&h, &Budget::default());
+        assert_eq!(
+            result.verdict,
+            Verdict::Valid,
+            "{name}: {}",
+            result.explanation
+        );
+        assert_eq!(
+            (result.anomalies, result.explanation.as_str()),
+            (0, ""),
+            "{name}"
+        );
+        assert_eq!(run(&h, Method::Search), Verdict::Valid, "{name} (search)");
+        assert_ne!(run(&h, Method::Zones), Verdict::Invalid, "{name} (zones)");
+        let orders = witness(&h, &Budget::default()).expect(name);
+        let reports = analyze(&h, &Budget::default(), Method::Auto);
+        for (key, order) in &orders {
+            assert_eq!(order.len(), reports[key].linearized, "{name}");
+        }
+    }
+}
+
+#[test]
+fn rejects_non_linearizable_histories() {
+    for (name, ops) in reject() {
+        let h = history(&ops);
+        let result = check(&h, &Budget::default());
+        assert_eq!(result.verdict, Verdict::Invalid, "{name}");
+        assert_eq!(result.anomalies, 1, "{name}");
+        assert!(
+            result.explanation.starts_with("key k: no order explains"),
+            "{name}: {}",
+            result.explanation
+        );
+        assert_eq!(run(&h, Method::Search), Verdict::Invalid, "{name} (search)");
+        assert_ne!(run(&h, Method::Zones), Verdict::Valid, "{name} (zones)");
+        assert!(witness(&h, &Budget::default()).is_none(), "{name}");
+    }
+}
+
+#[test]
+fn fast_path_decides_what_it_should() {
+    let decided_by =
+        |ops: &[T]| analyze(&history(ops), &Budget::default(), Method::Auto)["k"].method;
+    let plain = [
+        put(0, "k", "a", 0, 10),
+        del(1, "k", 20, 30),
+        get(2, "k", None, 40, 50),
+    ];
+    assert_eq!(decided_by(&plain), Method::Zones);
+    let with_cas = [
+        cas(0, "k", None, "a", 0, 10),
+        get(1, "k", Some("a"), 20, 30),
+    ];
+    assert_eq!(decided_by(&with_cas), Method::Search);
+    let repeated = [put(0, "k", "a", 0, 10), put(1, "k", "a", 20, 30)];
+    assert_eq!(decided_by(&repeated), Method::Search);
+    // A failed cas did not happen, and an unread info write is dropped.
+    let dropped = [
+        put(0, "k", "a", 0, 10),
+        cas(1, "k", Some("x"), "y", 20, 30).fail(),
+        put(2, "k", "a", 40, 50).info(),
+        get(3, "k", Some("a"), 60, 70),
+    ];
+    assert_eq!(decided_by(&dropped[..2]), Method::Zones);
+    assert_eq!(
+        decided_by(&dropped[..]),
+        Method::Search,
+        "the info put of a is read: kept"
+    );
+}
+
+#[test]
+fn stale_read_is_explained_with_both_writes() {
+    let h = history(&[
+        put(2, "k1", "c2-4", 5_000_000, 7_000_000),
+        put(1, "k1", "c1-7", 8_100_000, 9_800_000),
+        get(3, "k1", Some("c2-4"), 12_300_000, 13_000_000),
+    ]);
+    for method in [Method::Auto, Method::Search] {
+        let result = check_with(&h, &Budget::default(), method);
+        let text = &result.explanation;
+        assert_eq!(result.verdict, Verdict::Invalid);
+        for needle in ["p3 get k1 -> c2-4", "c1-7", "12.300"] {
+            assert!(
+                text.contains(needle),
+                "{method:?}: {needle} missing in\n{text}"
+            );
+        }
+    }
+    let zones = check_with(&h, &Budget::default(), Method::Zones).explanation;
+    assert!(zones.contains("acknowledged at 9.800 ms"), "{zones}");
+    assert!(zones.contains("must come after"), "{zones}");
+}
+
+#[test]
+fn search_reports_longest_prefix() {
+    let h = history(&[
+        put(0, "k", "1", 0, 10),
+        cas(1, "k", Some("1"), "2", 20, 30),
+        cas(2, "k", Some("1"), "3", 40, 50),
+    ]);
+    let report = &analyze(&h, &Budget::default(), Method::Search)["k"];
+    assert_eq!(
+        (report.verdict, report.linearized, report.operations),
+        (Verdict::Invalid, 2, 3)
+    );
+    assert!(
+        report.explanation.contains("at most 2 of 3 operations"),
+        "{}",
+        report.explanation
+    );
+    assert!(
+        report.explanation.contains("cas expects 1"),
+        "{}",
+        report.explanation
+    );
+}
+
+#[test]
+fn invalid_beats_unknown_and_counts_keys() {
+    // k1 is hard (many concurrent cas on repeated values), k2 and k3 are stale.
+    let mut ops = Vec::new();
+    for p in 0..12u64 {
+        ops.push(cas(p, "k1", Some("1"), "1", 0, 1000));
+    }
+    ops.push(get(12, "k1", Some("2"), 2000, 2001));
+    for (p, key) in [(20, "k2"), (30, "k3")] {
+        ops.push(put(p, key, "a", 3000, 3010));
+        ops.push(put(p + 1, key, "b", 3020, 3030));
+        ops.push(get(p + 2, key, Some("a"), 3040, 3050));
+    }
+    let tiny = Budget {
+        max_steps: 5,
+        stop: None,
+    };
+    let result = check(&history(&ops), &tiny);
+    assert_eq!((result.verdict, result.anomalies), (Verdict::Invalid, 2));
+    assert!(
+        result.explanation.starts_with("key k2:"),
+        "{}",
+        result.explanation
+    );
+    assert!(
+        result
+            .explanation
+            .contains("(+1 more keys not linearizable: k3)")
+    );
+    assert!(
+        result.explanation.contains("(1 keys undecided: k1)"),
+        "{}",
+        result.explanation
+    );
+}
+
+#[test]
+fn budget_gives_unknown_never_a_hang() {
+    let mut ops: Vec<T> = (0..40u64)
+        .map(|p| cas(p, "k", Some("0"), "0", 0, 1000))
+        .collect();
+    ops.push(put(50, "k", "0", 0, 1000));
+    ops.push(get(51, "k", Some("x"), 2000, 2001).info());
+    ops.push(get(52, "k", Some("1"), 2000, 2001));
+    let h = history(&ops);
+    let steps = Budget {
+        max_steps: 10_000,
+        stop: None,
+    };
+    let result = check(&h, &steps);
+    assert_eq!(result.verdict, Verdict::Unknown, "{}", result.explanation);
+    assert!(
+        result
+            .explanation
+            .contains("k: gave up after 10001 search steps"),
+        "{}",
+        result.explanation
+    );
+    let stop = || true;
+    let stopped = Budget {
+        max_steps: u64::MAX,
+        stop: Some(&stop),
+    };
+    let result = check(&h, &stopped);
+    assert_eq!(result.verdict, Verdict::Unknown);
+    assert!(
+        result
+            .explanation
+            .contains("stopped after 4096 search steps"),
+        "{}",
+        result.explanation
+    );
+}
