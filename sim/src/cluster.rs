@@ -1,5 +1,7 @@
 //! The simulated storage cluster: one madsim node per store node, each with
-//! its own clock, a disk that survives crashes, and an RPC server.
+//! its own clock, a disk that survives crashes, and an RPC server; in router
+//! mode also one madsim node per router (store node id `nodes + r`, address
+//! `node_addr(nodes + r)`), which holds no data and is never faulted.
 
 use crate::clock::SimClock;
 use crate::net::{self, NetContext, SimTransport, Wire};
@@ -18,6 +20,9 @@ pub struct SimCluster {
     /// The live incarnation of each node (replaced on restart).
     live: Arc<Mutex<Vec<Option<Arc<SimNode>>>>>,
     down: Vec<bool>,
+    paused: Vec<bool>,
+    /// Router processes (router mode only), never crashed.
+    routers: Vec<NodeHandle>,
 }
 
 impl SimCluster {
@@ -32,7 +37,7 @@ impl SimCluster {
             let boot = Boot {
                 id,
                 config: config.clone(),
-                clock: clocks[id as usize],
+                clock: clocks[id as usize].clone(),
                 disk: disk.clone(),
                 net: net.clone(),
                 live: live.clone(),
@@ -51,7 +56,31 @@ impl SimCluster {
             handles,
             disks,
             live,
+            paused: down.clone(),
             down,
+            routers: Vec::new(),
+        }
+    }
+
+    /// Starts the routers of a router-mode cluster, one clock each (router
+    /// `r` is store node `config.nodes + r`). Call once, after `start`.
+    pub fn start_routers(&mut self, config: &ClusterConfig, clocks: &[SimClock], net: &NetContext) {
+        assert_eq!(
+            clocks.len(),
+            config.routers() as usize,
+            "one clock per router"
+        );
+        assert!(self.routers.is_empty(), "routers started twice");
+        for (r, clock) in (0..config.routers()).zip(clocks) {
+            let id = config.nodes + r;
+            let (config, clock, net) = (config.clone(), clock.clone(), net.clone());
+            let handle = Handle::current()
+                .create_node()
+                .name(format!("r{r}"))
+                .ip(net::node_addr(id).ip())
+                .init(move || run_router(id, config.clone(), clock.clone(), net.clone()))
+                .build();
+            self.routers.push(handle);
         }
     }
 
@@ -63,6 +92,7 @@ impl SimCluster {
     /// Crashes node `n`: its tasks die and its disk loses unsynced writes.
     pub fn crash(&mut self, n: u32) {
         assert!(!self.down[n as usize], "node {n} crashed twice");
+        assert!(!self.paused[n as usize], "node {n} crashed while paused");
         Handle::current().kill(self.madsim_id(n));
         self.disks[n as usize].crash();
         self.lock_live()[n as usize] = None;
@@ -82,6 +112,26 @@ impl SimCluster {
         self.down[n as usize]
     }
 
+    /// Pauses node `n` (madsim `Handle::pause`): none of its tasks runs, its
+    /// timers fire only on resume; messages to it wait in its socket.
+    pub fn pause(&mut self, n: u32) {
+        assert!(!self.down[n as usize], "node {n} paused while crashed");
+        assert!(!self.paused[n as usize], "node {n} paused twice");
+        Handle::current().pause(self.madsim_id(n));
+        self.paused[n as usize] = true;
+    }
+
+    /// Resumes a paused node: its tasks run again, handling what queued.
+    pub fn resume(&mut self, n: u32) {
+        assert!(self.paused[n as usize], "node {n} resumed while running");
+        Handle::current().resume(self.madsim_id(n));
+        self.paused[n as usize] = false;
+    }
+
+    pub fn is_paused(&self, n: u32) -> bool {
+        self.paused[n as usize]
+    }
+
     /// What node `n` holds for `key`, if it is up and has started.
     pub fn local(&self, n: u32, key: &str) -> Option<Option<Entry>> {
         let node = self.lock_live()[n as usize].clone()?;
@@ -93,6 +143,9 @@ impl SimCluster {
     pub fn shutdown(&mut self) {
         for n in 0..self.handles.len() as u32 {
             Handle::current().kill(self.madsim_id(n));
+        }
+        for router in &self.routers {
+            Handle::current().kill(router.id());
         }
         self.lock_live().iter_mut().for_each(|node| *node = None);
     }
@@ -115,7 +168,8 @@ struct Boot {
 
 impl Boot {
     /// The node's main task: bind, build the store node from its disk, serve
-    /// requests, and run anti-entropy until killed.
+    /// requests, and run its background duties (anti-entropy, hint delivery,
+    /// interval sync) until killed.
     async fn run(self) {
         let endpoint = madsim::net::Endpoint::bind(net::node_addr(self.id))
             .await
@@ -130,25 +184,35 @@ impl Boot {
             self.id,
             self.config.clone(),
             transport,
-            self.clock,
+            self.clock.clone(),
             self.disk,
         );
         self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
         let (server, net) = (node.clone(), self.net.clone());
         endpoint.add_rpc_handler(move |wire: Wire| serve(server.clone(), net.clone(), me, wire));
-        match self.config.anti_entropy_interval {
-            Some(interval) => loop {
-                tokio::time::sleep(interval).await;
-                node.anti_entropy_round().await;
-            },
-            None => std::future::pending().await,
-        }
+        node.run_background().await;
     }
+}
+
+/// A router's main task: bind, serve client requests as coordinator until killed.
+async fn run_router(id: u32, config: ClusterConfig, clock: SimClock, net: NetContext) {
+    let endpoint = madsim::net::Endpoint::bind(net::node_addr(id))
+        .await
+        .expect("router addresses are unique");
+    let me = Peer::Node(id);
+    let transport = SimTransport {
+        me,
+        endpoint: endpoint.clone(),
+        net: net.clone(),
+    };
+    let router: Arc<SimNode> = Node::router(id, config, transport, clock);
+    endpoint.add_rpc_handler(move |wire: Wire| serve(router.clone(), net.clone(), me, wire));
+    std::future::pending().await
 }
 
 /// Handles one request after its network delay, and traces the response.
 async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> store::Response {
-    net.delay().await;
+    net.delay(wire.from, me, wire.request.kind()).await;
     let key = wire.request.key().to_string();
     let response = node.handle(wire.request).await;
     let now = net.epoch.elapsed_ns();

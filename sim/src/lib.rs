@@ -12,6 +12,8 @@ pub mod clock;
 pub mod cluster;
 pub mod expect;
 pub mod faults;
+pub mod latency;
+pub mod nemesis;
 pub mod net;
 pub mod recorder;
 pub mod runner;

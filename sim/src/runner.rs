@@ -7,7 +7,7 @@
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::faults::{self, FaultInjector};
-use crate::net::NetContext;
+use crate::net::{NetContext, NetModel};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::timescale::{self, Epoch};
@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{ClusterConfig, Ring};
+use store::{ClusterConfig, Ring, SyncPolicy};
 
 /// Options that change what a run records, never what it does.
 #[derive(Debug, Clone, Copy, Default)]
@@ -123,6 +123,13 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
         read_quorum: c.read_quorum,
         protocol: c.protocol,
         read_repair: c.read_repair,
+        hinted_handoff: c.hinted_handoff,
+        hint_interval: timescale::to_madsim(ClusterConfig::default().hint_interval),
+        sync: match c.sync {
+            SyncPolicy::Interval(every) => SyncPolicy::Interval(timescale::to_madsim(every)),
+            policy @ (SyncPolicy::Always | SyncPolicy::Never) => policy,
+        },
+        coordinators: c.coordinators,
         replica_timeout: timescale::to_madsim(c.replica_timeout),
         anti_entropy_interval: c.anti_entropy.map(timescale::to_madsim),
         bug_ack_before_quorum: options.bug_ack_before_quorum,
@@ -136,7 +143,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     let net = NetContext {
         epoch,
         trace: trace.clone(),
-        latency: Arc::new(scenario.network.latency.clone()),
+        model: Arc::new(NetModel::new(&scenario.network)),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let clocks: Vec<SimClock> = (0..scenario.cluster.nodes)
@@ -151,6 +158,14 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         .collect();
     let config = cluster_config(&scenario, options);
     let mut cluster = SimCluster::start(&config, &clocks, &net);
+    // Routers' clocks are drawn after the nodes', so a run without routers draws the same.
+    let router_clocks: Vec<SimClock> = (0..config.routers())
+        .map(|_| {
+            let (skew, drift) = (scenario.clocks.skew, scenario.clocks.drift_ppm);
+            SimClock::draw(epoch, skew, drift, &mut rng)
+        })
+        .collect();
+    cluster.start_routers(&config, &router_clocks, &net);
     let recorder = Recorder::default();
     if options.plant_nondeterminism {
         let n = PLANTED_NONDETERMINISM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -159,8 +174,8 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     let clients = start_clients(&scenario, seed, &net, &recorder);
 
     // Safety phase: the workload runs while faults come and go.
-    let actions = faults::schedule(&scenario.faults, scenario.cluster.nodes, scenario.duration);
-    let mut injector = FaultInjector::new(trace.clone(), epoch);
+    let actions = faults::plan(&scenario, seed, &trace);
+    let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone());
     injector.run(actions, &mut cluster).await;
     epoch.sleep_until(scenario.duration).await;
 

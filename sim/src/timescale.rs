@@ -5,8 +5,17 @@
 //! 0.2–0.5 ms, so simulating at face value would blur exactly the races we
 //! want to see. Instead, everything handed to madsim is stretched by [`SCALE`]:
 //! one microsecond of scenario time is one millisecond of madsim time. madsim's
-//! floors then cost 1 µs of scenario time per sleep (≈ 2 µs per message hop),
-//! and every time we record (history, trace, clocks) is converted back.
+//! floors then cost 1 µs of scenario time per sleep, and every time we record
+//! (history, trace, clocks) is converted back.
+//!
+//! Measured (sim/tests/network_faults.rs): madsim's own cost of one message
+//! hop is exactly [`HOP_OVERHEAD`] = 2 µs of scenario time, whatever the
+//! latency. The network model subtracts it from every drawn delay, so a hop
+//! takes exactly the drawn latency when that is at least 3 µs (2 µs of
+//! overhead + madsim's 1 µs sleep floor), and 3 µs otherwise: a fixed 50 µs
+//! network gives 50 µs hops and a 4-hop get of 200 µs; a fixed 10 µs one,
+//! 10 µs hops. Resolution is 1 µs; below 3 µs per hop, latencies are not
+//! faithful.
 //!
 //! Stretching is free: madsim jumps from event to event, so a run's wall-clock
 //! cost does not depend on how much simulated time passes.
@@ -15,6 +24,11 @@ use std::time::{Duration, Instant};
 
 /// madsim time per unit of scenario time.
 pub const SCALE: u32 = 1000;
+
+/// What madsim itself spends on one message hop, in scenario time (its send
+/// delay and scheduling, each ≥ 1 ms of madsim time); subtracted from every
+/// drawn network delay (`net::NetContext::delay`).
+pub const HOP_OVERHEAD: Duration = Duration::from_micros(2);
 
 /// Converts a scenario duration into the madsim duration that represents it.
 pub fn to_madsim(scenario: Duration) -> Duration {

@@ -30,7 +30,9 @@ pub struct ClientPlan {
     pub clients: u32,
     pub ops: u64,
     pub seed: u64,
-    pub nodes: u32,
+    /// The processes a client may send a request to, one drawn per operation:
+    /// every storage node, or every router in router mode.
+    pub coordinators: std::ops::Range<u32>,
     pub keys: u32,
     pub mix: Mix,
     pub think: Duration,
@@ -51,13 +53,21 @@ impl ClientPlan {
             clients: w.clients,
             ops: share + extra,
             seed,
-            nodes: scenario.cluster.nodes,
+            coordinators: coordinators(&scenario.cluster),
             keys: w.keys,
             mix: w.mix,
             think: w.think,
             stop_at: scenario.duration,
             timeout: scenario.cluster.client_timeout,
         }
+    }
+}
+
+/// Storage nodes `0..nodes`, or routers `nodes..nodes + routers`.
+fn coordinators(cluster: &crate::scenario::Cluster) -> std::ops::Range<u32> {
+    match cluster.coordinators {
+        store::Coordinators::Nodes => 0..cluster.nodes,
+        store::Coordinators::Routers(routers) => cluster.nodes..cluster.nodes + routers,
     }
 }
 
@@ -108,7 +118,7 @@ struct Client<'a> {
 impl Client<'_> {
     fn draw(&self, rng: &mut impl Rng, seq: u64) -> Draw {
         let key = key_name(rng.gen_range(0..self.plan.keys));
-        let coordinator = rng.gen_range(0..self.plan.nodes);
+        let coordinator = rng.gen_range(self.plan.coordinators.clone());
         let fresh = format!("c{}-{seq}", self.plan.client);
         let Mix {
             get, put, delete, ..

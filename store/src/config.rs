@@ -2,15 +2,62 @@
 
 use std::time::Duration;
 
-/// The replication protocol.
+/// The replication protocol. All three share the ring, the replicas, the
+/// anti-entropy and the sync policies; they differ in how a coordinator
+/// serves a client request and where versions come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {
-    /// Last-write-wins with N/R/W quorums and read repair.
+    /// Eventual consistency: the `quorum` code path with eventual defaults
+    /// (see [`ClusterConfig::for_protocol`]): acknowledge after W = 1 replica,
+    /// the rest are written in the background; read R = 1 replica; no read
+    /// repair unless asked (anti-entropy and hinted handoff spread writes).
+    /// LWW versions from the coordinator's clock. A name of its own so that a
+    /// scenario says what it means.
+    Eventual,
+    /// Last-write-wins with N/R/W quorums, optional read repair and hinted
+    /// handoff. Versions from the coordinator's clock, so R + W > N is not
+    /// linearizable under clock skew or partial writes.
     Quorum,
+    /// Multi-writer ABD (Attiya, Bar-Noy, Dolev): a linearizable register per
+    /// key. A write asks R replicas for the highest version and writes version
+    /// `max + 1` (ties broken by coordinator id) to W replicas; a read asks R
+    /// replicas and writes the highest entry back to W replicas before it
+    /// returns. Versions are logical: clocks play no part. Needs R + W > N
+    /// (every read quorum meets every write quorum); read repair is implied
+    /// by the write-back and hinted handoff is not allowed (a hint does not
+    /// count toward an intersecting quorum).
+    Abd,
 }
 
-/// How a cluster replicates. Defaults: 3 nodes, N=3, W=2, R=2, quorum protocol,
-/// read repair on, replica timeout 50 ms, anti-entropy every 500 ms.
+/// When a replica makes an accepted write durable (`Disk::sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// Sync before acknowledging: an acknowledged write survives a crash.
+    Always,
+    /// Acknowledge without syncing, and never sync: a crash loses every write
+    /// since the node started (the "ack before fsync" bug, taken to the limit).
+    Never,
+    /// Acknowledge without syncing; a background task syncs every interval,
+    /// so a crash loses up to one interval of acknowledged writes.
+    Interval(Duration),
+}
+
+/// Who coordinates client requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coordinators {
+    /// Any storage node coordinates any request (Dynamo style).
+    Nodes,
+    /// This many front-end routers coordinate; they hold no data. Router `r`
+    /// has node id `nodes + r`, so versions it issues never collide with a
+    /// storage node's.
+    Routers(u32),
+}
+
+/// How a cluster replicates. Defaults: 3 nodes, N=3, W=2, R=2, quorum
+/// protocol, read repair on, hinted handoff off (hint delivery every 100 ms,
+/// at most 1024 hints held per node), sync always, storage nodes coordinate,
+/// replica timeout 50 ms, anti-entropy every 500 ms, 16 vnodes.
+/// [`ClusterConfig::for_protocol`] gives each protocol's own defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterConfig {
     /// Number of storage nodes (ids `0..nodes`).
@@ -22,8 +69,23 @@ pub struct ClusterConfig {
     /// R: replies before a read returns (1..=N).
     pub read_quorum: u32,
     pub protocol: Protocol,
-    /// After a read, write the newest version back to replicas that answered with an older one.
+    /// After a read, write the newest version back to replicas that answered
+    /// with an older one, in the background (`eventual`/`quorum` only: `abd`
+    /// always writes back, before the read returns).
     pub read_repair: bool,
+    /// Sloppy quorum (`eventual`/`quorum` only): a write that a
+    /// preference-list replica does not acknowledge goes to the next node on
+    /// the ring beyond the preference list, which keeps a hint and delivers
+    /// it to the intended replica later. Its acknowledgement counts toward W.
+    pub hinted_handoff: bool,
+    /// How often a node tries to deliver the hints it holds.
+    pub hint_interval: Duration,
+    /// Most hints one node holds; a node with a full queue refuses new hints
+    /// (the coordinator then tries the next node). At least 1.
+    pub max_hints: u32,
+    /// When replica writes become durable.
+    pub sync: SyncPolicy,
+    pub coordinators: Coordinators,
     /// How long a coordinator waits for replicas before giving up.
     pub replica_timeout: Duration,
     /// Period of anti-entropy rounds (`None` = off).
@@ -44,10 +106,46 @@ impl Default for ClusterConfig {
             read_quorum: 2,
             protocol: Protocol::Quorum,
             read_repair: true,
+            hinted_handoff: false,
+            hint_interval: Duration::from_millis(100),
+            max_hints: 1024,
+            sync: SyncPolicy::Always,
+            coordinators: Coordinators::Nodes,
             replica_timeout: Duration::from_millis(50),
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
             bug_ack_before_quorum: false,
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// The defaults of `protocol` on `nodes` nodes with N = `replicas`:
+    /// `eventual`: W = R = 1, no read repair; `quorum`: W = R = 2 (capped at
+    /// N), read repair; `abd`: W = R = a majority of N (N/2 + 1). Everything
+    /// else as [`ClusterConfig::default`].
+    pub fn for_protocol(protocol: Protocol, nodes: u32, replicas: u32) -> ClusterConfig {
+        let (quorum, read_repair) = match protocol {
+            Protocol::Eventual => (1, false),
+            Protocol::Quorum => (2.min(replicas), true),
+            Protocol::Abd => (replicas / 2 + 1, false),
+        };
+        ClusterConfig {
+            nodes,
+            replicas,
+            write_quorum: quorum,
+            read_quorum: quorum,
+            protocol,
+            read_repair,
+            ..ClusterConfig::default()
+        }
+    }
+
+    /// Number of routers (0 when storage nodes coordinate).
+    pub fn routers(&self) -> u32 {
+        match self.coordinators {
+            Coordinators::Nodes => 0,
+            Coordinators::Routers(count) => count,
         }
     }
 }

@@ -50,6 +50,15 @@ pub enum ReplicaRequest {
     Read { key: String },
     /// Store `entry` if it is newer than the local one (LWW merge).
     Write { key: String, entry: Entry },
+    /// Hinted handoff: replica `intended` of `key` did not answer, so keep
+    /// `entry` as a hint (not as a replica of the key) and deliver it to
+    /// `intended` later. Answered `Written` once held, `Refused` if the hint
+    /// queue is full.
+    HintedWrite {
+        key: String,
+        entry: Entry,
+        intended: NodeId,
+    },
     /// Anti-entropy push-pull from node `from`: `entries` are the sender's
     /// entries for every key in `range` that both nodes replicate (at most
     /// [`MAX_SYNC_ENTRIES`]). The receiver merges the newer ones and answers with
@@ -99,6 +108,9 @@ pub enum ReplicaResponse {
     /// policy demands). A replica acknowledges an older write too: after LWW
     /// merge it holds something at least as new.
     Written,
+    /// The node does not serve this request: it is a router (it holds no
+    /// data), or its hint queue is full. Counts as no answer.
+    Refused,
     /// Anti-entropy answer: the receiver's entries the sender should merge.
     Sync {
         entries: Vec<(String, Entry)>,
@@ -129,6 +141,7 @@ impl Request {
             Request::Client(ClientRequest::Cas { .. }) => "client-cas",
             Request::Replica(ReplicaRequest::Read { .. }) => "replica-read",
             Request::Replica(ReplicaRequest::Write { .. }) => "replica-write",
+            Request::Replica(ReplicaRequest::HintedWrite { .. }) => "replica-hinted-write",
             Request::Replica(ReplicaRequest::Sync { .. }) => "replica-sync",
         }
     }
@@ -143,9 +156,11 @@ impl Request {
                 | ClientRequest::Delete { key }
                 | ClientRequest::Cas { key, .. },
             ) => key,
-            Request::Replica(ReplicaRequest::Read { key } | ReplicaRequest::Write { key, .. }) => {
-                key
-            }
+            Request::Replica(
+                ReplicaRequest::Read { key }
+                | ReplicaRequest::Write { key, .. }
+                | ReplicaRequest::HintedWrite { key, .. },
+            ) => key,
             Request::Replica(ReplicaRequest::Sync { .. }) => "",
         }
     }
@@ -162,6 +177,7 @@ impl Response {
             Response::Client(ClientResponse::WriteUnavailable) => "client-write-unavailable",
             Response::Replica(ReplicaResponse::Read(_)) => "replica-read",
             Response::Replica(ReplicaResponse::Written) => "replica-written",
+            Response::Replica(ReplicaResponse::Refused) => "replica-refused",
             Response::Replica(ReplicaResponse::Sync { .. }) => "replica-sync",
         }
     }

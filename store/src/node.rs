@@ -1,57 +1,91 @@
-//! A storage node: replica of some keys, coordinator of any request.
+//! A node: a storage node (replica of some keys, coordinator of any request)
+//! or a router (coordinator only, no data).
 //!
-//! The node's work is split by role: `replica` holds the local state,
-//! `coordinator` serves client requests with quorums, `anti_entropy`
-//! reconciles replicas in the background. This file wires them together.
+//! The node's work is split by concept: `replica` holds the local state,
+//! `coordinator` serves client requests with LWW quorums (`eventual`,
+//! `quorum`), `abd` serves them as a linearizable register, `hints` is hinted
+//! handoff, `anti_entropy` reconciles replicas in the background, `sync`
+//! flushes the disk on a timer, `router` is the coordinator-only role, and
+//! `background` runs the periodic duties. This file wires them together.
 
+mod abd;
 mod anti_entropy;
+mod background;
 mod coordinator;
+mod hints;
 mod replica;
+mod router;
+mod sync;
 
 use crate::NodeId;
 use crate::clock::Clock;
-use crate::config::{ClusterConfig, Protocol};
+use crate::config::{ClusterConfig, Coordinators, Protocol};
 use crate::disk::Disk;
 use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
 use crate::ring::Ring;
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use anti_entropy::AntiEntropyState;
-use replica::{Replica, SyncPolicy};
+pub use hints::HINTS_PER_ROUND;
+use hints::Hints;
+use replica::Replica;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One node. Shared as `Arc<Node>` between the tasks serving its requests.
 ///
 /// A node keeps no state outside its [`Disk`] that must survive a crash: the
-/// simulation restarts a node by building a new one on the same disk.
+/// simulation restarts a node by building a new one on the same disk. (Hints
+/// are the exception, kept in memory only: a crash of the node holding them
+/// loses them, and anti-entropy is left to repair what they would have.)
 pub struct Node<T, C, D> {
     id: NodeId,
     config: ClusterConfig,
     ring: Ring,
     transport: T,
     clock: C,
-    replica: Replica<D>,
+    /// `None` for a router, which holds no data.
+    replica: Option<Replica<D>>,
     /// The greatest timestamp this node has put in a version: the next one is
     /// strictly greater, so one node never issues two equal versions.
     last_timestamp: Mutex<u64>,
     anti_entropy: Mutex<AntiEntropyState>,
+    /// Writes held for replicas that did not answer (hinted handoff).
+    hints: Mutex<Hints>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
-    /// A node that starts from whatever its disk holds (empty, or what survived a crash).
+    /// A storage node that starts from whatever its disk holds (empty, or what
+    /// survived a crash).
     ///
-    /// Panics unless `id < nodes` and `1 <= W <= N`, `1 <= R <= N`, `N <= nodes`,
-    /// `vnodes >= 1`: the caller (the scenario loader) validates configurations
+    /// Panics unless `id < nodes` and the configuration is valid (see
+    /// `validate`): the caller (the scenario loader) validates configurations
     /// with clear errors, so a bad one here is a bug.
     pub fn new(id: NodeId, config: ClusterConfig, transport: T, clock: C, disk: D) -> Arc<Self> {
-        validate(id, &config);
-        let replica = Replica::new(disk, SyncPolicy::Always);
+        assert!(
+            id < config.nodes,
+            "node id {id} outside 0..{}",
+            config.nodes
+        );
+        let replica = Replica::new(disk, config.sync);
         // Versions this node issued before a restart and that reached its own disk;
         // see `next_version`.
         let last_timestamp = replica.max_timestamp_of(id).unwrap_or(0);
+        Self::build(id, config, transport, clock, Some(replica), last_timestamp)
+    }
+
+    fn build(
+        id: NodeId,
+        config: ClusterConfig,
+        transport: T,
+        clock: C,
+        replica: Option<Replica<D>>,
+        last_timestamp: u64,
+    ) -> Arc<Self> {
+        validate(&config);
         Arc::new(Node {
             id,
             ring: Ring::new(config.nodes, config.vnodes),
+            hints: Mutex::new(Hints::new(config.max_hints as usize)),
             config,
             transport,
             clock,
@@ -73,44 +107,64 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         &self.ring
     }
 
-    /// Serves one request: as coordinator for client requests, as replica for
-    /// replica requests. Never panics on a message.
+    /// Serves one request: as coordinator for client requests (by the
+    /// cluster's protocol), as replica for replica requests. Never panics on a
+    /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
-            (Protocol::Quorum, Request::Client(request)) => {
+            (Protocol::Eventual | Protocol::Quorum, Request::Client(request)) => {
                 Response::Client(self.coordinate(request).await)
             }
-            (Protocol::Quorum, Request::Replica(request)) => {
-                Response::Replica(self.serve_replica(request))
+            (Protocol::Abd, Request::Client(request)) => {
+                Response::Client(self.coordinate_abd(request).await)
             }
+            (_, Request::Replica(request)) => Response::Replica(self.serve_replica(request)),
         }
     }
 
-    /// What this replica holds for `key` (tombstones included), without any messaging.
+    /// Whether this node is a router (coordinates, holds no data).
+    pub fn is_router(&self) -> bool {
+        self.replica.is_none()
+    }
+
+    /// What this replica holds for `key` (tombstones included), without any
+    /// messaging. A router holds nothing.
     pub fn local(&self, key: &str) -> Option<Entry> {
-        self.replica.get(key)
+        self.replica.as_ref()?.get(key)
     }
 
     /// Everything this replica holds (tombstones included), in key order: for
-    /// the `final` lines of a history.
+    /// the `final` lines of a history. Empty for a router.
     pub fn local_entries(&self) -> Vec<(String, Entry)> {
+        let all = crate::message::KeyRange::all();
         self.replica
-            .scan(&crate::message::KeyRange::all(), usize::MAX, |_, _| true)
+            .as_ref()
+            .map(|replica| replica.scan(&all, usize::MAX, |_, _| true))
+            .unwrap_or_default()
     }
 
     /// The replica side: answers from local state only, without messaging.
+    /// A router refuses every replica request.
     fn serve_replica(&self, request: ReplicaRequest) -> ReplicaResponse {
+        let Some(replica) = &self.replica else {
+            return ReplicaResponse::Refused;
+        };
         match request {
-            ReplicaRequest::Read { key } => ReplicaResponse::Read(self.replica.get(&key)),
+            ReplicaRequest::Read { key } => ReplicaResponse::Read(replica.get(&key)),
             ReplicaRequest::Write { key, entry } => {
-                self.replica.merge(&key, &entry);
+                replica.merge(&key, &entry);
                 ReplicaResponse::Written
             }
+            ReplicaRequest::HintedWrite {
+                key,
+                entry,
+                intended,
+            } => self.keep_hint(intended, key, entry),
             ReplicaRequest::Sync {
                 from,
                 range,
                 entries,
-            } => self.serve_sync(from, &range, &entries),
+            } => self.serve_sync(replica, from, &range, &entries),
         }
     }
 
@@ -163,18 +217,30 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 }
 
-fn validate(id: NodeId, config: &ClusterConfig) {
+/// Panics unless `1 <= W <= N`, `1 <= R <= N`, `N <= nodes`, `vnodes >= 1`,
+/// `max_hints >= 1`, a router mode has routers, and under `abd` R + W > N
+/// without hinted handoff (ABD is only correct if every read quorum meets
+/// every write quorum, and a hint is not in the key's quorum system).
+fn validate(config: &ClusterConfig) {
     let (nodes, n, w, r) = (
         config.nodes,
         config.replicas,
         config.write_quorum,
         config.read_quorum,
     );
-    assert!(id < nodes, "node id {id} outside 0..{nodes}");
     assert!(1 <= n && n <= nodes, "N = {n} must be in 1..={nodes}");
     assert!(1 <= w && w <= n, "W = {w} must be in 1..=N (N = {n})");
     assert!(1 <= r && r <= n, "R = {r} must be in 1..=N (N = {n})");
     assert!(config.vnodes >= 1, "vnodes must be at least 1");
+    assert!(config.max_hints >= 1, "max_hints must be at least 1");
+    assert!(
+        config.coordinators != Coordinators::Routers(0),
+        "router mode needs at least one router"
+    );
+    if config.protocol == Protocol::Abd {
+        assert!(r + w > n, "abd needs R + W > N (R = {r}, W = {w}, N = {n})");
+        assert!(!config.hinted_handoff, "abd does not allow hinted handoff");
+    }
 }
 
 /// Locks a mutex that no code path holds across a panic that matters: a

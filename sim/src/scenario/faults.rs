@@ -3,21 +3,40 @@
 //! Each table is read by hand from a flat raw struct (see [`super::raw`]) so
 //! that every error points at the value: an unknown `kind`, a key that belongs
 //! to another kind, a node index outside the cluster, a partition that
-//! separates nobody, two crashes of one node at once.
+//! separates nobody, a node crashed or paused twice at once.
 
 use super::raw::{RawFault, RawGroups, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::validate::{Field, duration_value, only_keys, positive, required};
-use super::{Fault, FaultKind, ScenarioError, format_duration};
+use super::{Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration};
 use std::ops::Range;
 use std::time::Duration;
+use toml::Value;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Fault kinds implemented.
-const KINDS: &[&str] = &["partition", "crash"];
-/// Fault kinds DESIGN.md plans but the simulation does not implement yet.
-const PLANNED_KINDS: &[&str] = &["isolate", "clog", "pause", "clock-jump", "nemesis"];
+const KINDS: &[&str] = &[
+    "partition",
+    "isolate",
+    "random-halves",
+    "bridge",
+    "clog",
+    "crash",
+    "pause",
+    "clock-jump",
+];
+
+/// The keys each kind takes besides `kind`, `at` and `duration`.
+fn kind_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "partition" => &["groups"],
+        "random-halves" => &[],
+        "clog" => &["from", "to"],
+        "clock-jump" => &["node", "by"],
+        _ => &["node"],
+    }
+}
 
 /// A validated fault and the span of its `at`, for errors found after sorting.
 struct Placed {
@@ -33,12 +52,18 @@ pub(super) fn faults(
     duration: &Field<Duration>,
     nodes: u32,
 ) -> Result<Vec<Fault>> {
+    if let Some(extra) = raw.get(MAX_FAULTS) {
+        return Err(ctx.err(
+            extra.span(),
+            format!("more than {MAX_FAULTS} [[faults]]: for many random faults use a [nemesis] table"),
+        ));
+    }
     let mut placed = raw
         .iter()
         .map(|f| fault(ctx, f, duration, nodes))
         .collect::<Result<Vec<Placed>>>()?;
     placed.sort_by_key(|p| p.fault.at);
-    no_overlapping_crashes(ctx, &placed, duration.value)?;
+    no_overlapping_downs(ctx, &placed, duration.value)?;
     Ok(placed.into_iter().map(|p| p.fault).collect())
 }
 
@@ -56,61 +81,152 @@ fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -
         return Err(unknown_kind(ctx, kind));
     }
     let what = format!("kind = \"{name}\"");
-    let wanted: &[&str] = if name == "partition" {
-        &["groups"]
-    } else {
-        &["node"]
-    };
     let present = [
         ("groups", f.groups.as_ref().map(|g| g.span())),
         ("node", f.node.as_ref().map(|n| n.span())),
+        ("from", f.from.as_ref().map(|n| n.span())),
+        ("to", f.to.as_ref().map(|n| n.span())),
+        ("by", f.by.as_ref().map(|n| n.span())),
     ];
-    only_keys(ctx, present.into_iter(), wanted, &what)?;
+    only_keys(ctx, present.into_iter(), kind_keys(name), &what)?;
 
     let at = required(ctx, f.at.as_ref(), "at", &what, kind.span())?;
     let at_value = duration_value(ctx, at, "at")?;
     starts_in_time(ctx, at, at_value, duration)?;
-    let length = required(ctx, f.duration.as_ref(), "duration", &what, kind.span())?;
-    let length = Field {
-        value: duration_value(ctx, length, "duration")?,
-        span: Some(length.span()),
-    };
-    positive(ctx, &length, "duration")?;
-
-    let kind = if name == "partition" {
-        let groups = required(ctx, f.groups.as_ref(), "groups", &what, kind.span())?;
-        FaultKind::Partition {
-            groups: partition(ctx, groups, nodes)?,
-        }
-    } else {
-        let node = required(ctx, f.node.as_ref(), "node", &what, kind.span())?;
-        FaultKind::Crash {
-            node: node_index(ctx, node, nodes)?,
-        }
-    };
+    let length = fault_length(ctx, f, name, &what, kind.span())?;
+    let kind = fault_kind(ctx, f, name, &what, kind.span(), nodes)?;
     Ok(Placed {
         fault: Fault {
             at: at_value,
-            duration: length.value,
+            duration: length,
             kind,
         },
         at_span: at.span(),
     })
 }
 
+/// `duration`: required and positive, except for a clock jump, which is an
+/// instant and takes none (its fault lasts zero).
+fn fault_length(
+    ctx: &Ctx,
+    f: &RawFault,
+    name: &str,
+    what: &str,
+    kind_span: Range<usize>,
+) -> Result<Duration> {
+    if name == "clock-jump" {
+        return match &f.duration {
+            None => Ok(Duration::ZERO),
+            Some(d) => Err(ctx.err_hint(
+                d.span(),
+                "`duration` does not apply to kind = \"clock-jump\": a clock step stays, like an NTP step".into(),
+                Some("to step the clock back later, add a second clock-jump with the opposite `by`".into()),
+            )),
+        };
+    }
+    let length = required(ctx, f.duration.as_ref(), "duration", what, kind_span)?;
+    let length = Field {
+        value: duration_value(ctx, length, "duration")?,
+        span: Some(length.span()),
+    };
+    positive(ctx, &length, "duration")?;
+    Ok(length.value)
+}
+
+fn fault_kind(
+    ctx: &Ctx,
+    f: &RawFault,
+    name: &str,
+    what: &str,
+    kind_span: Range<usize>,
+    nodes: u32,
+) -> Result<FaultKind> {
+    let least = match name {
+        "bridge" => 3,
+        "isolate" | "random-halves" | "clog" | "partition" => 2,
+        _ => 1,
+    };
+    if nodes < least {
+        return Err(ctx.err(
+            kind_span,
+            format!("{what} needs a cluster of at least {least} nodes; this one has {nodes}"),
+        ));
+    }
+    let node = || -> Result<u32> {
+        let n = required(ctx, f.node.as_ref(), "node", what, kind_span.clone())?;
+        node_index(ctx, n, nodes)
+    };
+    Ok(match name {
+        "partition" => {
+            let groups = required(ctx, f.groups.as_ref(), "groups", what, kind_span.clone())?;
+            FaultKind::Partition {
+                groups: partition(ctx, groups, nodes)?,
+            }
+        }
+        "isolate" => FaultKind::Isolate { node: node()? },
+        "random-halves" => FaultKind::RandomHalves,
+        "bridge" => FaultKind::Bridge { node: node()? },
+        "clog" => clog(ctx, f, what, kind_span.clone(), nodes)?,
+        "pause" => FaultKind::Pause { node: node()? },
+        "clock-jump" => {
+            let by = required(ctx, f.by.as_ref(), "by", what, kind_span.clone())?;
+            FaultKind::ClockJump {
+                node: node()?,
+                by_ns: signed_duration(ctx, by, "by")?,
+            }
+        }
+        _ => FaultKind::Crash { node: node()? },
+    })
+}
+
+fn clog(ctx: &Ctx, f: &RawFault, what: &str, kind_span: Range<usize>, nodes: u32) -> Result<FaultKind> {
+    let from = node_index(ctx, required(ctx, f.from.as_ref(), "from", what, kind_span.clone())?, nodes)?;
+    let to_raw = required(ctx, f.to.as_ref(), "to", what, kind_span)?;
+    let to = node_index(ctx, to_raw, nodes)?;
+    if from == to {
+        return Err(ctx.err(
+            to_raw.span(),
+            format!("a clog from node {from} to itself cuts nothing: expected two different nodes"),
+        ));
+    }
+    Ok(FaultKind::Clog { from, to })
+}
+
+/// A non-zero signed duration such as `"-500ms"` or `"+2s"`, in nanoseconds,
+/// |value| at most [`MAX_DURATION`].
+fn signed_duration(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<i64> {
+    let Value::String(text) = s.get_ref() else {
+        duration_value(ctx, s, key)?; // explains what a duration looks like
+        return Err(ctx.err(s.span(), format!("{key}: expected a duration string such as \"-500ms\"")));
+    };
+    let (sign, magnitude) = match text.trim().strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.trim().strip_prefix('+').unwrap_or(text.trim())),
+    };
+    let d = parse_duration(magnitude).map_err(|why| ctx.err(s.span(), format!("{key}: {why}")))?;
+    if d.is_zero() || d > MAX_DURATION {
+        return Err(ctx.err(
+            s.span(),
+            format!("{key} = \"{text}\" is out of range: expected a non-zero step of at most a day (\"1440m\") either way, e.g. \"-500ms\""),
+        ));
+    }
+    let ns = i64::try_from(d.as_nanos()).expect("at most a day of nanoseconds fits i64");
+    Ok(sign * ns)
+}
+
 fn unknown_kind(ctx: &Ctx, kind: &S<String>) -> ScenarioError {
     let name = kind.get_ref();
-    let message = if PLANNED_KINDS.contains(&name.as_str()) {
-        format!(
-            "fault kind \"{name}\" is not implemented yet: supported: {}",
-            quoted_list(KINDS)
-        )
-    } else {
-        format!(
-            "unknown fault kind \"{name}\": expected {}",
-            quoted_list(KINDS)
-        )
-    };
+    if name == "nemesis" {
+        return ctx.err_hint(
+            kind.span(),
+            "the nemesis is not a [[faults]] entry: it has its own [nemesis] table".into(),
+            Some("write e.g. [nemesis] interval = \"1s\", duration = \"500ms\"".into()),
+        );
+    }
+    let message = format!(
+        "unknown fault kind \"{name}\": expected {}",
+        quoted_list(KINDS)
+    );
     let hint = nearest(name, KINDS).map(|n| format!("did you mean \"{n}\"?"));
     ctx.err_hint(kind.span(), message, hint)
 }
@@ -140,7 +256,7 @@ fn starts_in_time(
     ))
 }
 
-fn node_index(ctx: &Ctx, node: &S<i64>, nodes: u32) -> Result<u32> {
+pub(super) fn node_index(ctx: &Ctx, node: &S<i64>, nodes: u32) -> Result<u32> {
     let n = *node.get_ref();
     match u32::try_from(n) {
         Ok(index) if index < nodes => Ok(index),
@@ -196,22 +312,34 @@ fn partition(ctx: &Ctx, groups: &RawGroups, nodes: u32) -> Result<Vec<Vec<u32>>>
     Ok(out)
 }
 
-/// A node cannot crash while it is down: two crash faults of the same node may
-/// not overlap (each counted until it ends or the faulty phase does).
-fn no_overlapping_crashes(ctx: &Ctx, placed: &[Placed], phase: Duration) -> Result<()> {
+/// The node a crash or pause takes down, if the fault is one.
+fn downed(kind: &FaultKind) -> Option<u32> {
+    match *kind {
+        FaultKind::Crash { node } | FaultKind::Pause { node } => Some(node),
+        _ => None,
+    }
+}
+
+/// A node cannot crash or pause while it is crashed or paused: two such
+/// faults of the same node may not overlap (each counted until it ends or the
+/// faulty phase does).
+fn no_overlapping_downs(ctx: &Ctx, placed: &[Placed], phase: Duration) -> Result<()> {
     for (i, later) in placed.iter().enumerate() {
-        let FaultKind::Crash { node } = later.fault.kind else {
+        let Some(node) = downed(&later.fault.kind) else {
             continue;
         };
         let clash = placed[..i].iter().find(|earlier| {
-            earlier.fault.kind == FaultKind::Crash { node }
-                && end(&earlier.fault, phase) > later.fault.at
+            downed(&earlier.fault.kind) == Some(node) && end(&earlier.fault, phase) > later.fault.at
         });
         if let Some(earlier) = clash {
+            let how = match earlier.fault.kind {
+                FaultKind::Pause { .. } => "paused",
+                _ => "crashed",
+            };
             return Err(ctx.err(
                 later.at_span.clone(),
                 format!(
-                    "node {node} is already crashed at \"{}\": an earlier crash of it lasts from \"{}\" to \"{}\"",
+                    "node {node} is already {how} at \"{}\": an earlier fault holds it down from \"{}\" to \"{}\"",
                     format_duration(later.fault.at),
                     format_duration(earlier.fault.at),
                     format_duration(end(&earlier.fault, phase))

@@ -9,8 +9,11 @@
 //! `validate` and `faults` apply every check and default, `span` turns byte
 //! offsets into `line:column` errors, `duration` reads `"1.5ms"`.
 
+mod cluster;
 mod duration;
 mod faults;
+mod nemesis;
+mod network;
 mod raw;
 mod span;
 mod validate;
@@ -37,8 +40,18 @@ pub const MAX_OPS: u64 = 10_000_000;
 /// a day of simulated time is far beyond any useful run and keeps arithmetic
 /// on nanoseconds far from overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-/// Largest one-way latency (fixed value, uniform max, exponential mean).
+/// Largest one-way latency (fixed value, uniform max, exponential mean, pareto
+/// scale, lognormal median), and the cap on any single drawn delay (heavy tails
+/// are truncated there, so one message never waits longer).
 pub const MAX_LATENCY: Duration = Duration::from_secs(10);
+/// Most components in one latency mixture.
+pub const MAX_MIXTURE: usize = 16;
+/// Most `[[network.links]]` entries, after `both = true` doubles one.
+pub const MAX_LINKS: usize = (MAX_NODES * MAX_NODES) as usize;
+/// Most `[[faults]]` tables in one file.
+pub const MAX_FAULTS: usize = 10_000;
+/// Most faults the nemesis draws in one run (it stops drawing there).
+pub const MAX_NEMESIS_FAULTS: usize = 10_000;
 /// Largest clock drift, in parts per million (1e6 ppm = a clock running at double or zero speed).
 pub const MAX_DRIFT_PPM: f64 = 1e6;
 
@@ -60,13 +73,20 @@ pub struct Scenario {
     pub workload: Workload,
     /// Sorted by `at`.
     pub faults: Vec<Fault>,
+    /// `[nemesis]`: random faults drawn from the seed, on top of `faults`.
+    pub nemesis: Option<Nemesis>,
     /// Expectations per check; checks not listed are `Any`.
     pub expect: BTreeMap<CheckName, Expectation>,
 }
 
-/// `[cluster]`. Defaults: nodes 3, replicas 3, write_quorum 2, read_quorum 2,
-/// protocol "quorum", read_repair true, anti_entropy "500ms" (`"off"` disables),
-/// replica_timeout "50ms", client_timeout "200ms".
+/// `[cluster]`. Defaults: nodes 3, replicas 3, protocol "quorum",
+/// write_quorum/read_quorum 2 under "quorum", 1 under "eventual", a majority
+/// of replicas (N/2 + 1) under "abd"; read_repair true under "quorum", false
+/// under "eventual" (not allowed under "abd", whose reads always write back);
+/// hinted_handoff false (not allowed under "abd"); sync "always";
+/// coordinators "nodes" (routers 2 when "routers"); allow_unsafe_cas false;
+/// anti_entropy "500ms" (`"off"` disables); replica_timeout "50ms";
+/// client_timeout "200ms".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cluster {
     pub nodes: u32,
@@ -75,6 +95,15 @@ pub struct Cluster {
     pub read_quorum: u32,
     pub protocol: store::Protocol,
     pub read_repair: bool,
+    /// Sloppy quorums with hints (eventual/quorum only).
+    pub hinted_handoff: bool,
+    /// When replicas make writes durable; an interval is in scenario time.
+    pub sync: store::SyncPolicy,
+    /// Storage nodes coordinate, or this many routers (extra processes that
+    /// store nothing; clients pick one at random per operation).
+    pub coordinators: store::Coordinators,
+    /// Lets `cas` run under "abd", where it is not atomic (to demonstrate the anomaly).
+    pub allow_unsafe_cas: bool,
     pub anti_entropy: Option<Duration>,
     pub replica_timeout: Duration,
     pub client_timeout: Duration,
@@ -89,16 +118,45 @@ pub struct Clocks {
     pub drift_ppm: f64,
 }
 
-/// `[network]`. Defaults: latency fixed "1ms", loss 0.
+/// `[network]`. Defaults: latency fixed "1ms", loss 0, duplicate 0, no
+/// `kinds`, no `links`.
+///
+/// A message's latency is the first that applies of: its link's entry for its
+/// kind, its link's `latency`, `kinds`' entry for its kind, `latency`
+/// (link+kind > link > kind > global). Links are between storage nodes;
+/// messages between a client and a node use `kinds` or `latency`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
-    /// One-way delay of every message.
+    /// One-way delay of every message no more specific entry covers.
     pub latency: Latency,
-    /// Probability in [0, 1] that a message is lost.
+    /// Probability in [0, 1] that any message is lost (madsim's own loss).
+    pub loss: f64,
+    /// Probability in [0, 1] that a node-to-node request (`replica-*`) is
+    /// delivered twice; the copy's response is discarded. Client requests are
+    /// never duplicated (a repeated put would be a second write, not a copy).
+    pub duplicate: f64,
+    /// `[network.kinds]`: latency per message kind (`replica-write = {...}`).
+    pub kinds: BTreeMap<String, Latency>,
+    /// `[[network.links]]`: directed node-to-node links, sorted, unique.
+    pub links: Vec<Link>,
+}
+
+/// One directed link (`[[network.links]] from = 0, to = 2, ...`; `both = true`
+/// writes the reverse link too). Defaults: no latency of its own, loss 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub from: u32,
+    pub to: u32,
+    /// Latency of every message on the link (unless `kinds` says otherwise).
+    pub latency: Option<Latency>,
+    /// Latency per message kind on this link.
+    pub kinds: BTreeMap<String, Latency>,
+    /// Probability in [0, 1] that a message on this link is lost, on top of `loss`.
     pub loss: f64,
 }
 
-/// A one-way latency distribution (`{ dist = "...", ... }` in TOML).
+/// A one-way latency distribution (`{ dist = "...", ... }` in TOML). Every
+/// draw is capped at [`MAX_LATENCY`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Latency {
     /// `{ dist = "fixed", value = "1ms" }`
@@ -107,6 +165,18 @@ pub enum Latency {
     Uniform { min: Duration, max: Duration },
     /// `{ dist = "exponential", mean = "2ms" }`
     Exponential { mean: Duration },
+    /// `{ dist = "pareto", scale = "1ms", shape = 2.5 }`: P(X > x) = (scale/x)^shape
+    /// for x ≥ scale (shape > 0). Or by its mean, `{ dist = "pareto", mean =
+    /// "2ms", shape = 2.5 }` (shape > 1): scale = mean × (shape − 1) / shape.
+    Pareto { scale: Duration, shape: f64 },
+    /// `{ dist = "lognormal", median = "1ms", sigma = 0.5 }`: ln X is normal with
+    /// mean ln(median) and standard deviation sigma. Or by its mean, `{ dist =
+    /// "lognormal", mean = "2ms", sigma = 0.5 }`: median = mean × e^(−sigma²/2).
+    Lognormal { median: Duration, sigma: f64 },
+    /// `{ dist = "mixture", of = [ { weight = 0.9, dist = "fixed", value =
+    /// "200us" }, ... ] }`: one component drawn by weight, then its delay.
+    /// Weights are normalised to sum to 1; components are not mixtures.
+    Mixture(Vec<(f64, Latency)>),
 }
 
 /// `[workload]`. Defaults: clients 4, keys 3, ops 1000, mix get 0.5 / put 0.4 /
@@ -148,9 +218,93 @@ pub enum FaultKind {
     /// groups cannot talk; nodes in no group are cut off from everyone.
     /// Groups are disjoint, each node index < nodes.
     Partition { groups: Vec<Vec<u32>> },
+    /// `kind = "isolate"`, `node = 2`: the node cannot talk to any other node.
+    Isolate { node: u32 },
+    /// `kind = "random-halves"`: nodes are shuffled (from the seed, when the
+    /// schedule is built) and split into ⌊n/2⌋ and ⌈n/2⌉ that cannot talk.
+    RandomHalves,
+    /// `kind = "bridge"`, `node = 2`: the other nodes, in index order, split into
+    /// a lower and an upper half (the lower one has the extra node) that cannot
+    /// talk to each other; the bridge node talks to both.
+    Bridge { node: u32 },
+    /// `kind = "clog"`, `from = 0`, `to = 1`: messages from `from` to `to` are
+    /// dropped; the other direction still works.
+    Clog { from: u32, to: u32 },
     /// `kind = "crash"`, `node = 2`: the node crashes (losing unsynced writes)
     /// and restarts from its disk when the fault ends.
     Crash { node: u32 },
+    /// `kind = "pause"`, `node = 1`: the node stops (like SIGSTOP): none of its
+    /// tasks or timers run; messages to it queue and are handled on resume.
+    Pause { node: u32 },
+    /// `kind = "clock-jump"`, `node = 1`, `by = "-500ms"`: at `at` the node's
+    /// clock steps by `by` and stays stepped (like an NTP step; healing does not
+    /// undo it). Takes no `duration`: the fault's is zero. Step back with a
+    /// second clock-jump.
+    ClockJump { node: u32, by_ns: i64 },
+}
+
+/// `[nemesis]`: random faults drawn from the seed before the run starts.
+/// Defaults: interval "1s", duration "500ms", every family that fits the
+/// cluster weighted 1, swarm false, max_down a minority ((nodes − 1) / 2),
+/// jump "100ms".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nemesis {
+    /// Mean time between fault starts (exponential gaps).
+    pub interval: Duration,
+    /// Mean fault length (exponential); every fault ends by the faulty phase's end.
+    pub duration: Duration,
+    /// Relative weight of each family; those ≤ 0 never happen. Sorted by family.
+    pub families: Vec<(Family, f64)>,
+    /// Swarm testing: each seed first draws which families are on (each with
+    /// probability 1/2, at least one), then draws faults from those only.
+    pub swarm: bool,
+    /// Most nodes the nemesis has crashed or paused at once, counting the
+    /// scenario's own crash and pause faults.
+    pub max_down: u32,
+    /// Largest |by| of a nemesis clock jump (drawn uniform in [-jump, jump],
+    /// stepped back when the fault ends).
+    pub jump: Duration,
+}
+
+/// A nemesis fault family (its name in `families`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    /// Two random groups of random sizes.
+    Partition,
+    Isolate,
+    RandomHalves,
+    Bridge,
+    Clog,
+    Crash,
+    Pause,
+    ClockJump,
+}
+
+impl Family {
+    pub const ALL: [Family; 8] = [
+        Family::Partition,
+        Family::Isolate,
+        Family::RandomHalves,
+        Family::Bridge,
+        Family::Clog,
+        Family::Crash,
+        Family::Pause,
+        Family::ClockJump,
+    ];
+
+    /// The name in scenario files (the matching `[[faults]]` kind).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Partition => "partition",
+            Family::Isolate => "isolate",
+            Family::RandomHalves => "random-halves",
+            Family::Bridge => "bridge",
+            Family::Clog => "clog",
+            Family::Crash => "crash",
+            Family::Pause => "pause",
+            Family::ClockJump => "clock-jump",
+        }
+    }
 }
 
 /// What a scenario expects of one check (`[expect]`).

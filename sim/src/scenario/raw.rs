@@ -38,6 +38,7 @@ pub(super) struct RawScenario {
     pub workload: RawWorkload,
     #[serde(default)]
     pub faults: Vec<S<RawFault>>,
+    pub nemesis: Option<S<RawNemesis>>,
     #[serde(default)]
     pub expect: BTreeMap<S<String>, S<String>>,
 }
@@ -50,7 +51,13 @@ pub(super) struct RawCluster {
     pub write_quorum: Option<S<i64>>,
     pub read_quorum: Option<S<i64>>,
     pub protocol: Option<S<String>>,
-    pub read_repair: Option<bool>,
+    pub read_repair: Option<S<bool>>,
+    pub hinted_handoff: Option<S<bool>>,
+    /// `"always"`, `"never"` or `{ interval = "100ms" }`.
+    pub sync: Option<S<Value>>,
+    pub coordinators: Option<S<String>>,
+    pub routers: Option<S<i64>>,
+    pub allow_unsafe_cas: Option<bool>,
     /// A duration or `"off"`.
     pub anti_entropy: Option<S<Value>>,
     pub replica_timeout: Option<S<Value>>,
@@ -69,9 +76,28 @@ pub(super) struct RawClocks {
 pub(super) struct RawNetwork {
     pub latency: Option<S<RawLatency>>,
     pub loss: Option<S<f64>>,
+    pub duplicate: Option<S<f64>>,
+    #[serde(default)]
+    pub kinds: BTreeMap<S<String>, S<RawLatency>>,
+    #[serde(default)]
+    pub links: Vec<S<RawLink>>,
+}
+
+/// One `[[network.links]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLink {
+    pub from: Option<S<i64>>,
+    pub to: Option<S<i64>>,
+    pub both: Option<bool>,
+    pub latency: Option<S<RawLatency>>,
+    pub loss: Option<S<f64>>,
+    #[serde(default)]
+    pub kinds: BTreeMap<S<String>, S<RawLatency>>,
 }
 
 /// `{ dist = "...", ... }`: which other keys are allowed depends on `dist`.
+/// `weight` only inside a mixture's `of`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLatency {
@@ -80,6 +106,12 @@ pub(super) struct RawLatency {
     pub min: Option<S<Value>>,
     pub max: Option<S<Value>>,
     pub mean: Option<S<Value>>,
+    pub scale: Option<S<Value>>,
+    pub shape: Option<S<f64>>,
+    pub median: Option<S<Value>>,
+    pub sigma: Option<S<f64>>,
+    pub of: Option<S<Vec<S<RawLatency>>>>,
+    pub weight: Option<S<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +143,24 @@ pub(super) struct RawFault {
     pub duration: Option<S<Value>>,
     /// `partition` only.
     pub groups: Option<RawGroups>,
-    /// `crash` only.
+    /// `isolate`, `bridge`, `crash`, `pause`, `clock-jump`.
     pub node: Option<S<i64>>,
+    /// `clog` only.
+    pub from: Option<S<i64>>,
+    /// `clog` only.
+    pub to: Option<S<i64>>,
+    /// `clock-jump` only: a signed duration such as `"-500ms"`.
+    pub by: Option<S<Value>>,
+}
+
+/// The `[nemesis]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNemesis {
+    pub interval: Option<S<Value>>,
+    pub duration: Option<S<Value>>,
+    pub families: Option<S<BTreeMap<S<String>, S<f64>>>>,
+    pub swarm: Option<bool>,
+    pub max_down: Option<S<i64>>,
+    pub jump: Option<S<Value>>,
 }

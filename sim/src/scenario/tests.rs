@@ -1,6 +1,9 @@
 use super::*;
 use proptest::prelude::*;
 
+/// `[network]`, new `[[faults]]` kinds and `[nemesis]`.
+mod network;
+
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";
 
@@ -66,6 +69,10 @@ fn defaults_cluster() {
         read_quorum: 2,
         protocol: store::Protocol::Quorum,
         read_repair: true,
+        hinted_handoff: false,
+        sync: store::SyncPolicy::Always,
+        coordinators: store::Coordinators::Nodes,
+        allow_unsafe_cas: false,
         anti_entropy: Some(ms(500)),
         replica_timeout: ms(50),
         client_timeout: ms(200),
@@ -87,7 +94,10 @@ fn defaults_clocks_and_network() {
         s.network,
         Network {
             latency: Latency::Fixed(ms(1)),
-            loss: 0.0
+            loss: 0.0,
+            duplicate: 0.0,
+            kinds: BTreeMap::new(),
+            links: Vec::new(),
         }
     );
 }
@@ -223,6 +233,10 @@ fn full_example() {
         read_quorum: 1,
         protocol: store::Protocol::Quorum,
         read_repair: false,
+        hinted_handoff: false,
+        sync: store::SyncPolicy::Always,
+        coordinators: store::Coordinators::Nodes,
+        allow_unsafe_cas: false,
         anti_entropy: Some(ms(250)),
         replica_timeout: ms(20),
         client_timeout: Duration::from_secs(1),
@@ -242,7 +256,10 @@ fn full_example() {
                 min: ms(1),
                 max: ms(5)
             },
-            loss: 0.01
+            loss: 0.01,
+            duplicate: 0.0,
+            kinds: BTreeMap::new(),
+            links: Vec::new(),
         }
     );
     assert_eq!(
@@ -543,7 +560,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `anti_entropy`, `replica_timeout`, `client_timeout`\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -672,17 +689,14 @@ fn quorums_at_most_replicas() {
 
 #[test]
 fn protocol_names() {
-    let e = fails(
-        "[cluster]\nprotocol = \"eventual\"\n",
-        "protocol = ^\"eventual\"",
-        "not implemented yet: supported: \"quorum\"",
-    );
-    assert!(e.hint.is_some_and(|h| h.contains("write_quorum = 1")));
-    fails(
-        "[cluster]\nprotocol = \"abd\"\n",
-        "protocol = ^\"abd\"",
-        "\"abd\" is not implemented yet",
-    );
+    for (name, protocol) in [
+        ("eventual", store::Protocol::Eventual),
+        ("quorum", store::Protocol::Quorum),
+        ("abd", store::Protocol::Abd),
+    ] {
+        let c = ok(&format!("[cluster]\nprotocol = \"{name}\"\n")).cluster;
+        assert_eq!(c.protocol, protocol);
+    }
     let e = fails(
         "[cluster]\nprotocol = \"quorom\"\n",
         "protocol = ^\"quorom\"",
@@ -762,7 +776,7 @@ fn latency_errors() {
     fails(
         "[network]\nlatency = { dist = \"pareto\" }\n",
         "dist = ^\"pareto\"",
-        "not implemented yet",
+        "dist = \"pareto\" needs `shape`",
     );
     fails(
         "[network]\nlatency = { dist = \"fixed\", mean = \"1ms\" }\n",
@@ -887,7 +901,7 @@ fn fault_kind_errors() {
     fails(
         "[[faults]]\nat = \"1s\"\n",
         "^[[faults]]",
-        "needs `kind`: one of \"partition\" or \"crash\"",
+        "needs `kind`: one of \"partition\", \"isolate\"",
     );
     let e = fails(
         "[[faults]]\nkind = \"crsh\"\n",
@@ -896,9 +910,9 @@ fn fault_kind_errors() {
     );
     assert_eq!(e.hint.as_deref(), Some("did you mean \"crash\"?"));
     fails(
-        "[[faults]]\nkind = \"clock-jump\"\n",
-        "kind = ^\"clock-jump\"",
-        "not implemented yet",
+        "[[faults]]\nkind = \"nemesis\"\n",
+        "kind = ^\"nemesis\"",
+        "has its own [nemesis] table",
     );
     fails(
         &format!("{CRASH}groups = [[0]]\n"),
@@ -954,7 +968,7 @@ fn crash_overlap_counts_until_the_faulty_phase_ends() {
         "[[faults]]\nkind = \"crash\"\nat = \"1s\"\nduration = \"1m\"\nnode = 0\n",
         "[[faults]]\nkind = \"crash\"\nat = \"9s\"\nduration = \"1s\"\nnode = 0\n",
     );
-    fails(text, "at = ^\"9s\"", "lasts from \"1s\" to \"10s\"");
+    fails(text, "at = ^\"9s\"", "from \"1s\" to \"10s\"");
 }
 
 const PARTITION: &str = "[[faults]]\nkind = \"partition\"\nat = \"1s\"\nduration = \"1s\"\n";
@@ -1162,21 +1176,7 @@ fn to_toml(s: &Scenario, weights: [f64; 4]) -> String {
         d(s.clocks.skew),
         s.clocks.drift_ppm
     );
-    let latency = match s.network.latency {
-        Latency::Fixed(v) => format!("{{ dist = \"fixed\", value = {} }}", d(v)),
-        Latency::Uniform { min, max } => format!(
-            "{{ dist = \"uniform\", min = {}, max = {} }}",
-            d(min),
-            d(max)
-        ),
-        Latency::Exponential { mean } => {
-            format!("{{ dist = \"exponential\", mean = {} }}", d(mean))
-        }
-    };
-    t += &format!(
-        "[network]\nlatency = {latency}\nloss = {:?}\n",
-        s.network.loss
-    );
+    t += &network::network_toml(&s.network);
     let w = &s.workload;
     let [get, put, delete, cas] = weights;
     t += &format!(
@@ -1187,17 +1187,7 @@ fn to_toml(s: &Scenario, weights: [f64; 4]) -> String {
         d(w.think)
     );
     for f in &s.faults {
-        t += &format!(
-            "[[faults]]\nat = {}\nduration = {}\n",
-            d(f.at),
-            d(f.duration)
-        );
-        t += &match &f.kind {
-            FaultKind::Partition { groups } => {
-                format!("kind = \"partition\"\ngroups = {groups:?}\n")
-            }
-            FaultKind::Crash { node } => format!("kind = \"crash\"\nnode = {node}\n"),
-        };
+        t += &network::fault_toml(f);
     }
     t += "[expect]\n";
     for (check, e) in &s.expect {
@@ -1239,6 +1229,10 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         read_quorum,
                         protocol: store::Protocol::Quorum,
                         read_repair,
+                        hinted_handoff: false,
+                        sync: store::SyncPolicy::Always,
+                        coordinators: store::Coordinators::Nodes,
+                        allow_unsafe_cas: false,
                         anti_entropy,
                         replica_timeout,
                         client_timeout,
@@ -1255,6 +1249,7 @@ fn latency_strategy() -> impl Strategy<Value = Latency> {
             max: a.max(b)
         }),
         nanos(MAX_LATENCY).prop_map(|mean| Latency::Exponential { mean }),
+        network::new_latency_strategy(),
     ]
 }
 
@@ -1297,8 +1292,7 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
     );
     let clocks = (nanos(Duration::from_secs(10)), 0.0..=MAX_DRIFT_PPM)
         .prop_map(|(skew, drift_ppm)| Clocks { skew, drift_ppm });
-    let network =
-        (latency_strategy(), 0.0..=1.0f64).prop_map(|(latency, loss)| Network { latency, loss });
+    let network = network::network_strategy();
     let weights = [0.0..10.0f64, 0.0..10.0f64, 0.0..10.0f64, 0.01..10.0f64];
     let workload = (
         1..=MAX_CLIENTS,
@@ -1358,6 +1352,7 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             think,
                         },
                         faults,
+                        nemesis: None,
                         expect: expect.clone(),
                     };
                     (scenario, weights)
@@ -1389,4 +1384,172 @@ proptest! {
         let d = Duration::from_nanos(nanos);
         prop_assert_eq!(parse_duration(&format_duration(d)), Ok(d));
     }
+}
+
+// ----- [cluster]: protocols, hinted handoff, sync, coordinators, cas -----
+
+#[test]
+fn quorum_and_read_repair_defaults_follow_the_protocol() {
+    let c = |extra: &str| ok(&format!("[cluster]\n{extra}")).cluster;
+    let eventual = c("protocol = \"eventual\"\n");
+    assert_eq!(
+        (
+            eventual.write_quorum,
+            eventual.read_quorum,
+            eventual.read_repair
+        ),
+        (1, 1, false)
+    );
+    let quorum = c("protocol = \"quorum\"\n");
+    assert_eq!(
+        (quorum.write_quorum, quorum.read_quorum, quorum.read_repair),
+        (2, 2, true)
+    );
+    let abd = c("protocol = \"abd\"\nnodes = 5\nreplicas = 5\n");
+    assert_eq!(
+        (abd.write_quorum, abd.read_quorum, abd.read_repair),
+        (3, 3, false)
+    );
+    let abd4 = c("protocol = \"abd\"\nnodes = 4\nreplicas = 4\nread_quorum = 2\n");
+    assert_eq!((abd4.write_quorum, abd4.read_quorum), (3, 2));
+    assert!(c("protocol = \"eventual\"\nread_repair = true\n").read_repair);
+}
+
+#[test]
+fn abd_quorums_must_meet() {
+    let e = fails(
+        "[cluster]\nprotocol = \"abd\"\nreplicas = 3\nwrite_quorum = 1\n",
+        "write_quorum = ^1",
+        "read_quorum + write_quorum = 3 is not more than replicas = 3",
+    );
+    assert!(e.hint.is_some_and(|h| h.contains("majority")));
+    fails(
+        "[cluster]\nprotocol = \"abd\"\nnodes = 4\nreplicas = 4\nread_quorum = 2\nwrite_quorum = 2\n",
+        "write_quorum = ^2",
+        "needs every read quorum to meet every write quorum",
+    );
+    fails(
+        "[cluster]\nprotocol = \"abd\"\nread_quorum = 1\n",
+        "read_quorum = ^1",
+        "not more than replicas = 3",
+    );
+}
+
+#[test]
+fn abd_rejects_hinted_handoff_and_read_repair() {
+    fails(
+        "[cluster]\nprotocol = \"abd\"\nhinted_handoff = true\n",
+        "hinted_handoff = ^true",
+        "hinted_handoff does not apply to protocol \"abd\"",
+    );
+    fails(
+        "[cluster]\nprotocol = \"abd\"\nread_repair = true\n",
+        "read_repair = ^true",
+        "abd reads always write the newest value back",
+    );
+}
+
+#[test]
+fn hinted_handoff_switch() {
+    assert!(!ok("").cluster.hinted_handoff);
+    assert!(
+        ok("[cluster]\nhinted_handoff = true\n")
+            .cluster
+            .hinted_handoff
+    );
+    assert!(
+        ok("[cluster]\nprotocol = \"eventual\"\nhinted_handoff = true\n")
+            .cluster
+            .hinted_handoff
+    );
+}
+
+#[test]
+fn sync_policies() {
+    let sync = |v: &str| ok(&format!("[cluster]\nsync = {v}\n")).cluster.sync;
+    assert_eq!(sync("\"always\""), store::SyncPolicy::Always);
+    assert_eq!(sync("\"never\""), store::SyncPolicy::Never);
+    assert_eq!(
+        sync("{ interval = \"100ms\" }"),
+        store::SyncPolicy::Interval(ms(100))
+    );
+    let e = fails(
+        "[cluster]\nsync = \"alway\"\n",
+        "sync = ^\"alway\"",
+        "unknown sync \"alway\"",
+    );
+    assert_eq!(e.hint.as_deref(), Some("did you mean \"always\"?"));
+    fails(
+        "[cluster]\nsync = { interval = \"0ms\" }\n",
+        "sync = ^{",
+        "sync interval is zero",
+    );
+    fails(
+        "[cluster]\nsync = { interval = 5 }\n",
+        "sync = ^{",
+        "has no unit",
+    );
+    fails(
+        "[cluster]\nsync = { every = \"1s\" }\n",
+        "sync = ^{",
+        "is not a sync policy",
+    );
+    fails(
+        "[cluster]\nsync = true\n",
+        "sync = ^true",
+        "is not a sync policy",
+    );
+}
+
+#[test]
+fn coordinators_and_routers() {
+    let c = |extra: &str| ok(&format!("[cluster]\n{extra}")).cluster.coordinators;
+    assert_eq!(c(""), store::Coordinators::Nodes);
+    assert_eq!(c("coordinators = \"nodes\"\n"), store::Coordinators::Nodes);
+    assert_eq!(
+        c("coordinators = \"routers\"\n"),
+        store::Coordinators::Routers(2)
+    );
+    assert_eq!(
+        c("coordinators = \"routers\"\nrouters = 5\n"),
+        store::Coordinators::Routers(5)
+    );
+    fails(
+        "[cluster]\ncoordinators = \"routers\"\nrouters = 0\n",
+        "routers = ^0",
+        "routers = 0 is out of range: expected 1 to 64",
+    );
+    fails(
+        "[cluster]\nrouters = 2\n",
+        "routers = ^2",
+        "routers applies only to coordinators = \"routers\"",
+    );
+    let e = fails(
+        "[cluster]\ncoordinators = \"router\"\n",
+        "coordinators = ^\"router\"",
+        "unknown coordinators \"router\"",
+    );
+    assert_eq!(e.hint.as_deref(), Some("did you mean \"routers\"?"));
+}
+
+#[test]
+fn cas_under_abd_needs_allow_unsafe_cas() {
+    let mix = "[workload]\nmix = { get = 0.5, put = 0.4, cas = 0.1 }\n";
+    let e = fails(
+        &format!("[cluster]\nprotocol = \"abd\"\n{mix}"),
+        "cas = ^0.1",
+        "cas is not atomic under protocol \"abd\"",
+    );
+    assert!(
+        e.hint
+            .is_some_and(|h| h.contains("allow_unsafe_cas = true"))
+    );
+    let allowed = ok(&format!(
+        "[cluster]\nprotocol = \"abd\"\nallow_unsafe_cas = true\n{mix}"
+    ));
+    assert!(allowed.cluster.allow_unsafe_cas);
+    // Best effort, documented: quorum and eventual take cas as is.
+    ok(&format!("[cluster]\nprotocol = \"quorum\"\n{mix}"));
+    ok(&format!("[cluster]\nprotocol = \"eventual\"\n{mix}"));
+    ok("[cluster]\nprotocol = \"abd\"\n[workload]\nmix = { get = 0.5, put = 0.5, cas = 0 }\n");
 }

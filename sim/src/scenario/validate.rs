@@ -2,14 +2,10 @@
 //! relations between values (R, W ≤ N ≤ nodes, ...). The first problem found
 //! is returned, at the position of the value that is wrong.
 
-use super::raw::{
-    RawClocks, RawCluster, RawLatency, RawMix, RawNetwork, RawScenario, RawWorkload, S,
-};
+use super::raw::{RawClocks, RawMix, RawScenario, RawWorkload, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Clocks, Cluster, Expectation, Latency, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS,
-    MAX_LATENCY, MAX_NODES, MAX_OPS, Mix, Network, Scenario, ScenarioError, Workload,
-    format_duration, parse_duration,
+    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_OPS, Mix, Scenario, ScenarioError, Workload, parse_duration,
 };
 use check::CheckName;
 use std::collections::BTreeMap;
@@ -19,17 +15,11 @@ use toml::Value;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
-/// Protocols `store` implements, by their name in scenario files.
-const PROTOCOLS: &[(&str, store::Protocol)] = &[("quorum", store::Protocol::Quorum)];
-/// Protocols DESIGN.md plans but `store` does not implement yet.
-const PLANNED_PROTOCOLS: &[&str] = &["eventual", "abd"];
 const EXPECTATIONS: &[(&str, Expectation)] = &[
     ("pass", Expectation::Pass),
     ("fail", Expectation::Fail),
     ("any", Expectation::Any),
 ];
-const DISTS: &[&str] = &["fixed", "uniform", "exponential"];
-const PLANNED_DISTS: &[&str] = &["pareto", "lognormal"];
 
 /// A validated value and where it was written (`None`: the default), so a
 /// relation between two values can blame the one the author wrote.
@@ -63,21 +53,26 @@ pub(super) fn scenario(ctx: &Ctx, raw: RawScenario) -> Result<Scenario> {
     )?;
     positive(ctx, &duration, "duration")?;
     let quiesce = duration_or(ctx, raw.quiesce.as_ref(), "quiesce", Duration::from_secs(5))?;
-    let cluster = cluster(ctx, &raw.cluster)?;
+    let cluster = super::cluster::cluster(ctx, &raw.cluster)?;
     let faults = super::faults::faults(ctx, &raw.faults, &duration, cluster.nodes)?;
-    Ok(Scenario {
+    let nemesis = super::nemesis::nemesis(ctx, raw.nemesis.as_ref(), cluster.nodes)?;
+    let scenario = Scenario {
         name: name.into_inner(),
         description: description.into_inner(),
         seed,
         quiesce,
         clocks: clocks(ctx, &raw.clocks)?,
-        network: network(ctx, &raw.network)?,
+        network: super::network::network(ctx, &raw.network, cluster.nodes)?,
         workload: workload(ctx, &raw.workload, duration.value)?,
         expect: expect(ctx, &raw.expect)?,
         duration: duration.value,
         cluster,
         faults,
-    })
+        nemesis,
+    };
+    let mix = &scenario.workload.mix;
+    super::cluster::check_cas(ctx, &scenario.cluster, &raw.workload, mix)?;
+    Ok(scenario)
 }
 
 fn required_text(ctx: &Ctx, raw: Option<S<String>>, key: &str) -> Result<S<String>> {
@@ -107,7 +102,7 @@ fn seed(ctx: &Ctx, raw: Option<&S<i64>>) -> Result<u64> {
 // ----- numbers -----
 
 /// An integer in `lo..=hi`, or `default` when absent.
-fn int(
+pub(super) fn int(
     ctx: &Ctx,
     raw: Option<&S<i64>>,
     key: &str,
@@ -132,7 +127,7 @@ fn int(
 }
 
 /// `small ≤ big`, blaming `small` if it was written, else `big`.
-fn at_most(
+pub(super) fn at_most(
     ctx: &Ctx,
     small: &Field<i64>,
     small_key: &str,
@@ -165,7 +160,7 @@ fn at_most(
 }
 
 /// A probability in [0, 1], or `default`.
-fn probability(ctx: &Ctx, raw: Option<&S<f64>>, key: &str, default: f64) -> Result<f64> {
+pub(super) fn probability(ctx: &Ctx, raw: Option<&S<f64>>, key: &str, default: f64) -> Result<f64> {
     let Some(s) = raw else { return Ok(default) };
     let p = *s.get_ref();
     if !(0.0..=1.0).contains(&p) {
@@ -248,7 +243,7 @@ pub(super) fn positive(ctx: &Ctx, f: &Field<Duration>, key: &str) -> Result<()> 
     }
 }
 
-fn positive_duration(
+pub(super) fn positive_duration(
     ctx: &Ctx,
     raw: Option<&S<Value>>,
     key: &str,
@@ -261,103 +256,9 @@ fn positive_duration(
 
 // ----- sections -----
 
-fn cluster(ctx: &Ctx, raw: &RawCluster) -> Result<Cluster> {
-    let max = i64::from(MAX_NODES);
-    let nodes = int(ctx, raw.nodes.as_ref(), "nodes", 1, max, 3)?;
-    let replicas = int(ctx, raw.replicas.as_ref(), "replicas", 1, max, 3)?;
-    at_most(
-        ctx,
-        &replicas,
-        "replicas",
-        &nodes,
-        "nodes",
-        "each key is stored on `replicas` distinct nodes",
-    )?;
-    let write_quorum = int(ctx, raw.write_quorum.as_ref(), "write_quorum", 1, max, 2)?;
-    at_most(
-        ctx,
-        &write_quorum,
-        "write_quorum",
-        &replicas,
-        "replicas",
-        "a write cannot wait for more acknowledgements than there are replicas",
-    )?;
-    let read_quorum = int(ctx, raw.read_quorum.as_ref(), "read_quorum", 1, max, 2)?;
-    at_most(
-        ctx,
-        &read_quorum,
-        "read_quorum",
-        &replicas,
-        "replicas",
-        "a read cannot wait for more replies than there are replicas",
-    )?;
-    Ok(Cluster {
-        nodes: as_u32(nodes.value),
-        replicas: as_u32(replicas.value),
-        write_quorum: as_u32(write_quorum.value),
-        read_quorum: as_u32(read_quorum.value),
-        protocol: protocol(ctx, raw.protocol.as_ref())?,
-        read_repair: raw.read_repair.unwrap_or(true),
-        anti_entropy: anti_entropy(ctx, raw.anti_entropy.as_ref())?,
-        replica_timeout: positive_duration(
-            ctx,
-            raw.replica_timeout.as_ref(),
-            "replica_timeout",
-            Duration::from_millis(50),
-        )?,
-        client_timeout: positive_duration(
-            ctx,
-            raw.client_timeout.as_ref(),
-            "client_timeout",
-            Duration::from_millis(200),
-        )?,
-    })
-}
-
 /// Only for values already checked to lie in a `u32` range.
-fn as_u32(value: i64) -> u32 {
+pub(super) fn as_u32(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
-}
-
-fn protocol(ctx: &Ctx, raw: Option<&S<String>>) -> Result<store::Protocol> {
-    let Some(s) = raw else {
-        return Ok(store::Protocol::Quorum);
-    };
-    let name = s.get_ref().as_str();
-    if let Some((_, p)) = PROTOCOLS.iter().find(|(n, _)| *n == name) {
-        return Ok(*p);
-    }
-    let supported: Vec<&str> = PROTOCOLS.iter().map(|(n, _)| *n).collect();
-    let message = if PLANNED_PROTOCOLS.contains(&name) {
-        format!(
-            "protocol \"{name}\" is not implemented yet: supported: {}",
-            quoted_list(&supported)
-        )
-    } else {
-        format!(
-            "unknown protocol \"{name}\": supported: {}",
-            quoted_list(&supported)
-        )
-    };
-    let hint = if name == "eventual" {
-        Some("for eventual consistency use protocol = \"quorum\" with write_quorum = 1 and read_quorum = 1".into())
-    } else {
-        nearest(name, &supported).map(|n| format!("did you mean \"{n}\"?"))
-    };
-    Err(ctx.err_hint(s.span(), message, hint))
-}
-
-/// `"off"` or a positive duration; default 500 ms.
-fn anti_entropy(ctx: &Ctx, raw: Option<&S<Value>>) -> Result<Option<Duration>> {
-    match raw {
-        Some(s) if s.get_ref().as_str() == Some("off") => Ok(None),
-        _ => positive_duration(ctx, raw, "anti_entropy", Duration::from_millis(500))
-            .map_err(|e| ScenarioError {
-                hint: Some("write a period such as \"500ms\", or \"off\"".into()),
-                ..e
-            })
-            .map(Some),
-    }
 }
 
 fn clocks(ctx: &Ctx, raw: &RawClocks) -> Result<Clocks> {
@@ -376,66 +277,6 @@ fn clocks(ctx: &Ctx, raw: &RawClocks) -> Result<Clocks> {
         }
     };
     Ok(Clocks { skew, drift_ppm })
-}
-
-fn network(ctx: &Ctx, raw: &RawNetwork) -> Result<Network> {
-    let latency = match &raw.latency {
-        None => Latency::Fixed(Duration::from_millis(1)),
-        Some(s) => latency(ctx, s)?,
-    };
-    Ok(Network {
-        latency,
-        loss: probability(ctx, raw.loss.as_ref(), "loss", 0.0)?,
-    })
-}
-
-fn latency(ctx: &Ctx, raw: &S<RawLatency>) -> Result<Latency> {
-    let l = raw.get_ref();
-    let Some(dist) = &l.dist else {
-        return Err(ctx.err(
-            raw.span(),
-            format!("latency needs `dist`: one of {}", quoted_list(DISTS)),
-        ));
-    };
-    let name = dist.get_ref().as_str();
-    let wanted: &[&str] = match name {
-        "fixed" => &["value"],
-        "uniform" => &["min", "max"],
-        "exponential" => &["mean"],
-        _ => return Err(unknown_dist(ctx, dist)),
-    };
-    let keys = [
-        ("value", &l.value),
-        ("min", &l.min),
-        ("max", &l.max),
-        ("mean", &l.mean),
-    ];
-    let present = keys.iter().map(|(k, v)| (*k, v.as_ref().map(|v| v.span())));
-    let what = format!("dist = \"{name}\"");
-    only_keys(ctx, present, wanted, &what)?;
-    let get = |v: &Option<S<Value>>, key: &str| -> Result<Duration> {
-        let s = required(ctx, v.as_ref(), key, &what, dist.span())?;
-        latency_value(ctx, s, key)
-    };
-    match name {
-        "fixed" => Ok(Latency::Fixed(get(&l.value, "value")?)),
-        "exponential" => Ok(Latency::Exponential {
-            mean: get(&l.mean, "mean")?,
-        }),
-        _ => {
-            let (min, max) = (get(&l.min, "min")?, get(&l.max, "max")?);
-            if min > max {
-                let span = l.max.as_ref().map_or(raw.span(), |m| m.span());
-                let message = format!(
-                    "max = \"{}\" is less than min = \"{}\": expected min ≤ max",
-                    format_duration(max),
-                    format_duration(min)
-                );
-                return Err(ctx.err(span, message));
-            }
-            Ok(Latency::Uniform { min, max })
-        }
-    }
 }
 
 /// Rejects keys that do not belong to this kind (`what`, e.g. `kind = "crash"`),
@@ -471,40 +312,6 @@ pub(super) fn required<'v, T>(
     kind_span: Range<usize>,
 ) -> Result<&'v T> {
     value.ok_or_else(|| ctx.err(kind_span, format!("{what} needs `{key}`")))
-}
-
-fn unknown_dist(ctx: &Ctx, dist: &S<String>) -> ScenarioError {
-    let name = dist.get_ref();
-    let message = if PLANNED_DISTS.contains(&name.as_str()) {
-        format!(
-            "latency dist \"{name}\" is not implemented yet: supported: {}",
-            quoted_list(DISTS)
-        )
-    } else {
-        format!(
-            "unknown latency dist \"{name}\": expected {}",
-            quoted_list(DISTS)
-        )
-    };
-    ctx.err_hint(
-        dist.span(),
-        message,
-        nearest(name, DISTS).map(|n| format!("did you mean \"{n}\"?")),
-    )
-}
-
-fn latency_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {
-    let d = duration_value(ctx, s, key)?;
-    if d > MAX_LATENCY {
-        return Err(ctx.err(
-            s.span(),
-            format!(
-                "{key} = \"{}\" is too long for a latency: expected at most \"10s\"",
-                format_duration(d)
-            ),
-        ));
-    }
-    Ok(d)
 }
 
 fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload> {

@@ -2,6 +2,7 @@
 //! replicas converge even for keys nobody reads (read repair only fixes what is
 //! read) and after writes that reached fewer than N replicas.
 
+use super::replica::Replica;
 use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
@@ -35,12 +36,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// One anti-entropy round with the next peer (round robin over the other
     /// nodes): pushes this node's entries for the keys both replicate, merges
     /// what the peer answers. A lost round changes nothing; the next round with
-    /// that peer retries the same slice.
+    /// that peer retries the same slice. A router has nothing to reconcile.
     pub async fn anti_entropy_round(self: &Arc<Self>) {
+        let Some(replica) = &self.replica else {
+            return;
+        };
         let Some(peer) = self.next_peer() else {
             return; // a one-node cluster has nobody to reconcile with
         };
-        let (range, entries) = self.sync_slice(peer);
+        let (range, entries) = self.sync_slice(replica, peer);
         let request = Request::Replica(ReplicaRequest::Sync {
             from: self.id,
             range: range.clone(),
@@ -54,7 +58,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let mine = entries
                 .iter()
                 .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-            self.replica.merge_all(
+            replica.merge_all(
                 mine.take(MAX_SYNC_ENTRIES)
                     .map(|(key, entry)| (key.as_str(), entry)),
             );
@@ -67,6 +71,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// are newer than the sender's or that the sender lacks.
     pub(super) fn serve_sync(
         &self,
+        replica: &Replica<D>,
         from: NodeId,
         range: &KeyRange,
         entries: &[(String, Entry)],
@@ -74,7 +79,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let incoming = entries
             .iter()
             .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-        self.replica.merge_all(
+        replica.merge_all(
             incoming
                 .take(MAX_SYNC_ENTRIES)
                 .map(|(key, entry)| (key.as_str(), entry)),
@@ -83,7 +88,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             .iter()
             .map(|(key, entry)| (key.as_str(), entry))
             .collect();
-        let entries = self.replica.scan(range, MAX_SYNC_ENTRIES, |key, entry| {
+        let entries = replica.scan(range, MAX_SYNC_ENTRIES, |key, entry| {
             sent.get(key).is_none_or(|theirs| entry.supersedes(theirs))
                 && self.replicates(from, key)
         });
@@ -109,16 +114,14 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// This node's entries for the next slice of keys that `peer` replicates,
     /// and the key range the slice covers: from the peer's cursor to the end of
     /// the key space, or to the last key sent if the cap was reached.
-    fn sync_slice(&self, peer: NodeId) -> (KeyRange, Vec<(String, Entry)>) {
+    fn sync_slice(&self, replica: &Replica<D>, peer: NodeId) -> (KeyRange, Vec<(String, Entry)>) {
         let start = lock(&self.anti_entropy)
             .cursors
             .get(&peer)
             .cloned()
             .unwrap_or_default();
         let open = KeyRange { start, end: None };
-        let entries = self
-            .replica
-            .scan(&open, MAX_SYNC_ENTRIES, |key, _| self.replicates(peer, key));
+        let entries = replica.scan(&open, MAX_SYNC_ENTRIES, |key, _| self.replicates(peer, key));
         let end = match entries.last() {
             Some((last, _)) if entries.len() == MAX_SYNC_ENTRIES => Some(last.clone()),
             _ => None,

@@ -1,5 +1,7 @@
-//! The coordinator role: serves a client request by talking to the key's N
-//! replicas and waiting for a quorum (any node coordinates any key).
+//! The coordinator role under the LWW protocols (`eventual`, `quorum`):
+//! serves a client request by talking to the key's N replicas and waiting for
+//! a quorum, plus the quorum plumbing every protocol shares (fan-out, quorum
+//! reads and writes). Any storage node or router coordinates any key.
 
 use super::Node;
 use crate::NodeId;
@@ -8,16 +10,21 @@ use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::Entry;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Replica answers as they arrive: `(replica, answer)`. Replicas that did not
 /// answer in time send nothing, so the channel closes once every call is over.
-type Answers = mpsc::Receiver<(NodeId, ReplicaResponse)>;
+pub(super) type Answers = mpsc::Receiver<(NodeId, ReplicaResponse)>;
+
+/// The first R answers of a quorum read: `(replica, what it holds)`.
+pub(super) type ReadAnswers = Vec<(NodeId, Option<Entry>)>;
 
 /// Fewer than R (reads) or W (writes) replicas answered in time.
-struct Unavailable;
+pub(super) struct Unavailable;
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     pub(super) async fn coordinate(self: &Arc<Self>, request: ClientRequest) -> ClientResponse {
@@ -32,7 +39,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         }
     }
 
-    /// Conditional put: reads as GET does (R replicas); if the newest value is
+    /// Conditional put (`eventual`, `quorum`), **best effort, not atomic**:
+    /// reads as GET does (R replicas); if the newest value is
     /// `from` (`None` = absent or deleted), writes `to` as PUT does, with a
     /// fresh version from this node's clock.
     ///
@@ -58,20 +66,35 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         self.quorum_write(key, Some(to)).await
     }
 
-    /// PUT (`Some`) or DELETE (`None`, a tombstone) with a fresh version: sends
-    /// the write to all N replicas and answers `Done` once W acknowledged, or
-    /// `WriteUnavailable` if they did not within `replica_timeout` (the write may
-    /// still land on some replicas: the sends go on in the background).
+    /// PUT (`Some`) or DELETE (`None`, a tombstone) with a fresh LWW version
+    /// from this node's clock, written as [`Node::write_entry`] does.
     async fn quorum_write(self: &Arc<Self>, key: String, value: Option<String>) -> ClientResponse {
         let entry = Entry {
             version: self.next_version(),
             value,
         };
+        if self.write_entry(key, entry).await {
+            ClientResponse::Done
+        } else {
+            ClientResponse::WriteUnavailable
+        }
+    }
+
+    /// Sends `entry` to all N replicas of `key` and returns whether W
+    /// acknowledged it in time: within `replica_timeout`, or twice that with
+    /// hinted handoff (a replica that fails gets one timeout, then its
+    /// stand-in gets one). On `false` the write may still land on some
+    /// replicas: the sends go on in the background.
+    pub(super) async fn write_entry(self: &Arc<Self>, key: String, entry: Entry) -> bool {
         let replicas = self.replicas_of(&key);
-        let mut answers = self.broadcast(&replicas, ReplicaRequest::Write { key, entry });
+        let mut answers = if self.config.hinted_handoff {
+            self.fan_out_hinted(&replicas, key, entry)
+        } else {
+            self.broadcast(&replicas, ReplicaRequest::Write { key, entry })
+        };
         if self.config.bug_ack_before_quorum {
             // The planted bug: acknowledge before any replica has the write.
-            return ClientResponse::Done;
+            return true;
         }
         let quorum = self.config.write_quorum as usize;
         let acks = async {
@@ -86,20 +109,22 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             }
             acks
         };
-        match timeout(self.config.replica_timeout, acks).await {
-            Ok(acks) if acks >= quorum => ClientResponse::Done,
-            _ => ClientResponse::WriteUnavailable,
-        }
+        matches!(timeout(self.write_deadline(), acks).await, Ok(acks) if acks >= quorum)
     }
 
-    /// Reads `key` from all N replicas, waits for the first R answers and
-    /// returns the newest entry among them (tombstones included; `None` if no
-    /// replica holds the key), or `Unavailable` if R answers do not come within
-    /// `replica_timeout`. Then read repair, if enabled: every replica that
-    /// answered with an older entry or none gets the newest one in the
-    /// background — the first R right away, the late answerers as their answers
-    /// arrive (until `replica_timeout` after the read returned).
-    async fn quorum_read(self: &Arc<Self>, key: &str) -> Result<Option<Entry>, Unavailable> {
+    /// How long a write waits for W acknowledgements.
+    fn write_deadline(&self) -> Duration {
+        let attempts = if self.config.hinted_handoff { 2 } else { 1 };
+        self.config.replica_timeout * attempts
+    }
+
+    /// Reads `key` from all N replicas and returns the first R answers, with
+    /// the channel on which the later ones arrive, or `Unavailable` if R
+    /// answers do not come within `replica_timeout`.
+    pub(super) async fn read_answers(
+        self: &Arc<Self>,
+        key: &str,
+    ) -> Result<(ReadAnswers, Answers), Unavailable> {
         let replicas = self.replicas_of(key);
         let mut answers = self.broadcast(
             &replicas,
@@ -123,6 +148,18 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         if first.len() < quorum {
             return Err(Unavailable);
         }
+        Ok((first, answers))
+    }
+
+    /// Reads `key` from all N replicas, waits for the first R answers and
+    /// returns the newest entry among them (tombstones included; `None` if no
+    /// replica holds the key), or `Unavailable` if R answers do not come within
+    /// `replica_timeout`. Then read repair, if enabled: every replica that
+    /// answered with an older entry or none gets the newest one in the
+    /// background — the first R right away, the late answerers as their answers
+    /// arrive (until `replica_timeout` after the read returned).
+    async fn quorum_read(self: &Arc<Self>, key: &str) -> Result<Option<Entry>, Unavailable> {
+        let (first, late) = self.read_answers(key).await?;
         let newest = first
             .iter()
             .filter_map(|(_, entry)| entry.clone())
@@ -131,20 +168,37 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             for (replica, entry) in &first {
                 self.repair_if_stale(*replica, key, entry.as_ref(), newest);
             }
-            self.repair_late_answers(answers, key, newest.clone());
+            self.repair_late_answers(late, key, newest.clone());
         }
         Ok(newest)
     }
 
-    /// Sends `request` to every replica concurrently, one task each, so that the
-    /// calls run on after the coordinator has answered. Answers arrive on the
-    /// returned channel, which holds all N: a task never waits to deliver.
-    fn broadcast(self: &Arc<Self>, replicas: &[NodeId], request: ReplicaRequest) -> Answers {
+    /// Sends `request` to every replica concurrently (see [`Node::fan_out`]).
+    pub(super) fn broadcast(
+        self: &Arc<Self>,
+        replicas: &[NodeId],
+        request: ReplicaRequest,
+    ) -> Answers {
+        self.fan_out(replicas, move |node, replica| {
+            let request = request.clone();
+            async move { node.call_replica(replica, request).await }
+        })
+    }
+
+    /// Runs `call(node, replica)` for every replica concurrently, one task
+    /// each, so that the calls run on after the coordinator has answered.
+    /// Answers arrive on the returned channel, which holds all N: a task never
+    /// waits to deliver.
+    pub(super) fn fan_out<F, Fut>(self: &Arc<Self>, replicas: &[NodeId], call: F) -> Answers
+    where
+        F: Fn(Arc<Self>, NodeId) -> Fut,
+        Fut: Future<Output = Option<ReplicaResponse>> + Send + 'static,
+    {
         let (sender, receiver) = mpsc::channel(replicas.len().max(1));
         for &replica in replicas {
-            let (node, sender, request) = (Arc::clone(self), sender.clone(), request.clone());
+            let (sender, call) = (sender.clone(), call(Arc::clone(self), replica));
             tokio::spawn(async move {
-                if let Some(answer) = node.call_replica(replica, request).await {
+                if let Some(answer) = call.await {
                     // Full cannot happen (one answer per task, capacity N); Closed
                     // means the coordinator stopped listening, which is fine.
                     let sent = sender.try_send((replica, answer));
@@ -190,7 +244,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 }
 
-/// The LWW winner of two entries.
-fn newer(a: Entry, b: Entry) -> Entry {
+/// The winner of two entries (the greater version; see [`Entry::supersedes`]).
+pub(super) fn newer(a: Entry, b: Entry) -> Entry {
     if b.supersedes(&a) { b } else { a }
 }

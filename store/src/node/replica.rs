@@ -1,20 +1,12 @@
 //! A node's local state: the entries it holds as a replica, in memory and on disk.
 
 use crate::NodeId;
+use crate::config::SyncPolicy;
 use crate::disk::Disk;
 use crate::message::KeyRange;
 use crate::version::Entry;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
-
-/// When a replica makes its writes durable. Only `Always` exists today; weaker
-/// policies (sync every n writes, periodically, never) belong here, so that
-/// "acknowledged before fsync" can be a configuration the testbed explores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SyncPolicy {
-    /// `Disk::sync` before every acknowledgement: an acknowledged write survives a crash.
-    Always,
-}
 
 /// Entries by key (tombstones included), mirrored to the disk. The lock is never
 /// held across an `.await`: every method is synchronous.
@@ -111,13 +103,21 @@ impl<D: Disk> Replica<D> {
         true
     }
 
-    /// Makes writes durable as the policy demands. Under `Always` this runs even
-    /// when nothing was replaced: an equal write may have been buffered by a
-    /// concurrent merge, and it must be durable before this one is acknowledged.
+    /// Makes writes durable as the policy demands before an acknowledgement.
+    /// Under `Always` this runs even when nothing was replaced: an equal write
+    /// may have been buffered by a concurrent merge, and it must be durable
+    /// before this one is acknowledged. `Never` and `Interval` acknowledge
+    /// without syncing (see `node::sync` for the periodic flush).
     fn sync(&self) {
         match self.sync_policy {
             SyncPolicy::Always => self.disk.sync(),
+            SyncPolicy::Never | SyncPolicy::Interval(_) => {}
         }
+    }
+
+    /// Makes every buffered write durable now, whatever the policy.
+    pub(crate) fn flush(&self) {
+        self.disk.sync();
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {

@@ -1,17 +1,19 @@
-//! A test cluster: nodes wired by an in-process transport with fixed latency
-//! (plus optional seeded jitter), per-node clocks the test controls, and
-//! `MemDisk`s that outlive nodes so a node can be crashed and restarted.
+//! A test cluster: nodes (and routers, if configured) wired by an in-process
+//! transport with fixed latency (plus optional seeded jitter), per-node clocks
+//! the test controls, and `MemDisk`s that outlive nodes so a node can be
+//! crashed and restarted. Background duties run only if a test starts them.
 
 use madsim::rand::{Rng, thread_rng};
 use madsim::time::TimeHandle;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use store::{
-    ClientRequest, ClientResponse, Clock, ClusterConfig, MemDisk, Node, NodeId, Request, Response,
-    Transport, TransportError,
+    ClientRequest, ClientResponse, Clock, ClusterConfig, Entry, MemDisk, Node, NodeId,
+    ReplicaRequest, Request, Response, Transport, TransportError, Version,
 };
 use tokio::time::{sleep, timeout};
 
@@ -82,6 +84,9 @@ pub struct Net {
     jitter: Duration,
     /// Every request delivered, in order: `(to, kind)`.
     pub delivered: Mutex<Vec<(NodeId, &'static str)>>,
+    /// The version of every value seen in a replica write on the network
+    /// (values are unique per write in the tests that use this).
+    pub versions: Mutex<BTreeMap<String, Version>>,
 }
 
 impl Net {
@@ -110,6 +115,18 @@ impl Net {
             Link::Garbled => Response::Client(ClientResponse::Done),
             Link::Up => {
                 self.delivered.lock().unwrap().push((to, request.kind()));
+                if let Request::Replica(ReplicaRequest::Write {
+                    entry:
+                        Entry {
+                            version,
+                            value: Some(value),
+                        },
+                    ..
+                }) = &request
+                {
+                    let mut versions = self.versions.lock().unwrap();
+                    versions.insert(value.clone(), *version);
+                }
                 let node = self.node(to);
                 // Boxed: the node's future and the transport's future contain each other.
                 let handled: Pin<Box<dyn Future<Output = Response> + Send>> =
@@ -143,11 +160,14 @@ impl Transport for TestTransport {
     }
 }
 
+/// Index `id` of every vector is node `id`: storage nodes first, then routers.
 pub struct Cluster {
     pub config: ClusterConfig,
     pub net: Arc<Net>,
     pub clocks: Vec<TestClock>,
     pub disks: Vec<MemDisk>,
+    /// Each node's running `run_background`, once `start_background` was called.
+    background: Mutex<Vec<Option<madsim::task::JoinHandle<()>>>>,
 }
 
 impl Cluster {
@@ -157,36 +177,55 @@ impl Cluster {
     }
 
     pub fn with_jitter(config: ClusterConfig, jitter: Duration) -> Cluster {
-        let n = config.nodes as usize;
+        let n = (config.nodes + config.routers()) as usize;
         let net = Arc::new(Net {
             nodes: RwLock::new(Vec::new()),
             links: Mutex::new(vec![Link::Up; n]),
             latency: Duration::from_millis(1),
             jitter,
             delivered: Mutex::new(Vec::new()),
+            versions: Mutex::new(BTreeMap::new()),
         });
         let cluster = Cluster {
             config,
             net,
             clocks: (0..n).map(|_| TestClock::new()).collect(),
             disks: (0..n).map(|_| MemDisk::new()).collect(),
+            background: Mutex::new((0..n).map(|_| None).collect()),
         };
-        let nodes = (0..cluster.config.nodes)
-            .map(|id| cluster.build(id))
-            .collect();
+        let nodes = (0..n as NodeId).map(|id| cluster.build(id)).collect();
         *cluster.net.nodes.write().unwrap() = nodes;
         cluster
     }
 
     fn build(&self, id: NodeId) -> Arc<TestNode> {
-        let transport = TestTransport {
-            net: Arc::clone(&self.net),
-        };
+        let transport = transport(self);
         let (clock, disk) = (
             self.clocks[id as usize].clone(),
             self.disks[id as usize].clone(),
         );
+        if id >= self.config.nodes {
+            return Node::router(id, self.config.clone(), transport, clock);
+        }
         Node::new(id, self.config.clone(), transport, clock, disk)
+    }
+
+    /// Runs every node's background duties (anti-entropy, hint delivery,
+    /// interval sync) from now on, restarting them with a restarted node.
+    pub fn start_background(&self) {
+        let count = self.background.lock().unwrap().len() as NodeId;
+        for id in 0..count {
+            self.spawn_background(id);
+        }
+    }
+
+    fn spawn_background(&self, id: NodeId) {
+        let node = self.node(id);
+        let task = tokio::spawn(async move { node.run_background().await });
+        let old = self.background.lock().unwrap()[id as usize].replace(task);
+        if let Some(old) = old {
+            old.abort();
+        }
     }
 
     pub fn node(&self, id: NodeId) -> Arc<TestNode> {
@@ -204,6 +243,9 @@ impl Cluster {
         self.disks[id as usize].crash();
         let node = self.build(id);
         self.net.nodes.write().unwrap()[id as usize] = node;
+        if self.background.lock().unwrap()[id as usize].is_some() {
+            self.spawn_background(id);
+        }
     }
 
     pub fn replicas_of(&self, key: &str) -> Vec<NodeId> {
@@ -262,6 +304,13 @@ impl Cluster {
     /// The value node `id` holds for `key` (`None`: absent or tombstone).
     pub fn local_value(&self, id: NodeId, key: &str) -> Option<String> {
         self.node(id).local(key).and_then(|entry| entry.value)
+    }
+}
+
+/// A transport onto `cluster`'s network.
+pub fn transport(cluster: &Cluster) -> TestTransport {
+    TestTransport {
+        net: Arc::clone(&cluster.net),
     }
 }
 

@@ -1,0 +1,237 @@
+//! The nemesis: a random fault schedule, drawn from the seed before the run
+//! starts, so it is printed in the trace and replays exactly.
+//!
+//! Fault starts form a Poisson process (exponential gaps of mean `interval`),
+//! lengths are exponential of mean `duration` (at least 1 µs), families are
+//! drawn by weight; with `swarm`, the seed first decides which families are
+//! on. Every fault ends by the end of the faulty phase. Crashes and pauses
+//! never take down a node already down, nor more than `max_down` nodes at
+//! once (counting the scenario's own crashes and pauses); a draw that cannot
+//! respect that is skipped. A clock jump is two faults: a step of up to
+//! `jump` either way, and the step back when the fault ends.
+
+use crate::faults::links;
+use crate::scenario::{Family, Fault, FaultKind, MAX_NEMESIS_FAULTS, Nemesis};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Duration;
+
+/// The RNG stream (xored into the run seed) the nemesis draws from.
+pub const NEMESIS_STREAM: u64 = 0x6e65_6d65_7369_7301;
+
+/// Shortest nemesis fault.
+const MIN_LENGTH: Duration = Duration::from_micros(1);
+
+/// What the nemesis drew for one seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The families that were on (all with positive weight unless swarm).
+    pub families: Vec<Family>,
+    /// Sorted by `at`.
+    pub faults: Vec<Fault>,
+}
+
+/// A node held down (crashed or paused) from `start` to `end`.
+#[derive(Debug, Clone, Copy)]
+struct Down {
+    node: u32,
+    start: Duration,
+    end: Duration,
+}
+
+/// Draws the nemesis faults of one seed. `fixed` are the scenario's own
+/// faults (their crashes and pauses count towards `max_down`); `phase` is the
+/// faulty phase's length.
+pub fn plan(nemesis: &Nemesis, fixed: &[Fault], nodes: u32, phase: Duration, seed: u64) -> Plan {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ NEMESIS_STREAM);
+    let on = families_on(nemesis, &mut rng);
+    let mut downs: Vec<Down> = fixed.iter().filter_map(|f| down_of(f, phase)).collect();
+    let mut faults = Vec::new();
+    let mut t = Duration::ZERO;
+    for _ in 0..MAX_NEMESIS_FAULTS {
+        t += exponential(nemesis.interval, &mut rng);
+        if t >= phase {
+            break;
+        }
+        let length = exponential(nemesis.duration, &mut rng).max(MIN_LENGTH);
+        let family = pick(&on, &mut rng);
+        downs.retain(|d| d.end > t);
+        let draw = Draw { t, length, phase, nodes };
+        faults.extend(draw.fault(family, nemesis, &mut downs, &mut rng));
+    }
+    faults.sort_by_key(|f| f.at);
+    let families = on.iter().map(|(f, _)| *f).collect();
+    Plan { families, faults }
+}
+
+/// The families with positive weight; with swarm, each kept with probability
+/// 1/2, and one of them if none was kept.
+fn families_on(nemesis: &Nemesis, rng: &mut impl Rng) -> Vec<(Family, f64)> {
+    let weighted: Vec<(Family, f64)> = (nemesis.families.iter())
+        .filter(|(_, w)| *w > 0.0)
+        .copied()
+        .collect();
+    assert!(!weighted.is_empty(), "validation leaves a positive weight");
+    if !nemesis.swarm {
+        return weighted;
+    }
+    let kept: Vec<(Family, f64)> = (weighted.iter())
+        .filter(|_| rng.gen_bool(0.5))
+        .copied()
+        .collect();
+    if kept.is_empty() {
+        vec![weighted[rng.gen_range(0..weighted.len())]]
+    } else {
+        kept
+    }
+}
+
+fn pick(families: &[(Family, f64)], rng: &mut impl Rng) -> Family {
+    let total: f64 = families.iter().map(|(_, w)| w).sum();
+    let mut x = rng.r#gen::<f64>() * total;
+    for &(family, weight) in families {
+        if x < weight {
+            return family;
+        }
+        x -= weight;
+    }
+    families[families.len() - 1].0
+}
+
+fn exponential(mean: Duration, rng: &mut impl Rng) -> Duration {
+    mean.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln())
+}
+
+fn down_of(fault: &Fault, phase: Duration) -> Option<Down> {
+    match fault.kind {
+        FaultKind::Crash { node } | FaultKind::Pause { node } => Some(Down {
+            node,
+            start: fault.at,
+            end: (fault.at + fault.duration).min(phase),
+        }),
+        _ => None,
+    }
+}
+
+/// One draw's time and bounds.
+struct Draw {
+    t: Duration,
+    length: Duration,
+    phase: Duration,
+    nodes: u32,
+}
+
+impl Draw {
+    fn at(&self, kind: FaultKind) -> Fault {
+        Fault {
+            at: self.t,
+            duration: self.length,
+            kind,
+        }
+    }
+
+    /// The faults of one draw of `family` (none if it would break `max_down`).
+    fn fault(
+        &self,
+        family: Family,
+        nemesis: &Nemesis,
+        downs: &mut Vec<Down>,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<Fault> {
+        let node = |rng: &mut ChaCha8Rng| rng.gen_range(0..self.nodes);
+        let kind = match family {
+            Family::Partition => FaultKind::Partition {
+                groups: links::random_split(self.nodes, rng),
+            },
+            Family::Isolate => FaultKind::Isolate { node: node(rng) },
+            Family::RandomHalves => FaultKind::RandomHalves,
+            Family::Bridge => FaultKind::Bridge { node: node(rng) },
+            Family::Clog => {
+                let from = node(rng);
+                let to = (from + rng.gen_range(1..self.nodes)) % self.nodes;
+                FaultKind::Clog { from, to }
+            }
+            Family::Crash | Family::Pause => {
+                let Some(n) = self.downable(nemesis.max_down, downs, rng) else {
+                    return Vec::new();
+                };
+                let end = (self.t + self.length).min(self.phase);
+                downs.push(Down { node: n, start: self.t, end });
+                if family == Family::Crash {
+                    FaultKind::Crash { node: n }
+                } else {
+                    FaultKind::Pause { node: n }
+                }
+            }
+            Family::ClockJump => {
+                let n = node(rng);
+                return self.clock_jump(nemesis.jump, n, rng);
+            },
+        };
+        vec![self.at(kind)]
+    }
+
+    /// A node that is up during this draw's whole interval and whose downing
+    /// keeps at most `max_down` nodes down at once, drawn uniformly.
+    fn downable(&self, max_down: u32, downs: &[Down], rng: &mut impl Rng) -> Option<u32> {
+        let end = (self.t + self.length).min(self.phase);
+        let overlapping: Vec<Down> = (downs.iter())
+            .filter(|d| d.start < end && d.end > self.t)
+            .copied()
+            .collect();
+        // The most nodes down at once during [t, end): at t or at a later start.
+        let points = std::iter::once(self.t).chain(overlapping.iter().map(|d| d.start.max(self.t)));
+        let most = points
+            .map(|p| overlapping.iter().filter(|d| d.start <= p && p < d.end).count())
+            .max()
+            .unwrap_or(0);
+        if most as u32 >= max_down {
+            return None;
+        }
+        let free: Vec<u32> = (0..self.nodes)
+            .filter(|n| overlapping.iter().all(|d| d.node != *n))
+            .collect();
+        (!free.is_empty()).then(|| free[rng.gen_range(0..free.len())])
+    }
+
+    /// A step of up to `jump` either way at `t`, and the step back when the
+    /// fault ends (at the latest, when the faulty phase does).
+    fn clock_jump(&self, jump: Duration, node: u32, rng: &mut impl Rng) -> Vec<Fault> {
+        let max = i64::try_from(jump.as_nanos()).unwrap_or(i64::MAX).max(1);
+        let size = rng.gen_range(1..=max);
+        let by_ns = if rng.gen_bool(0.5) { -size } else { size };
+        let back = Fault {
+            at: (self.t + self.length).min(self.phase),
+            duration: Duration::ZERO,
+            kind: FaultKind::ClockJump { node, by_ns: -by_ns },
+        };
+        let step = Fault {
+            duration: Duration::ZERO,
+            ..self.at(FaultKind::ClockJump { node, by_ns })
+        };
+        vec![step, back]
+    }
+}
+
+/// One line per fault, for the trace: `at 1.2s for 300ms: crash n1`.
+pub fn describe(fault: &Fault) -> String {
+    use crate::scenario::format_duration as d;
+    let what = match &fault.kind {
+        FaultKind::Partition { groups } => format!("partition {groups:?}"),
+        FaultKind::Isolate { node } => format!("isolate n{node}"),
+        FaultKind::RandomHalves => "random-halves".into(),
+        FaultKind::Bridge { node } => format!("bridge n{node}"),
+        FaultKind::Clog { from, to } => format!("clog n{from} -> n{to}"),
+        FaultKind::Crash { node } => format!("crash n{node}"),
+        FaultKind::Pause { node } => format!("pause n{node}"),
+        FaultKind::ClockJump { node, by_ns } => {
+            let sign = if *by_ns < 0 { "-" } else { "+" };
+            let by = d(Duration::from_nanos(by_ns.unsigned_abs()));
+            return format!("at {}: clock-jump n{node} by {sign}{by}", d(fault.at));
+        }
+    };
+    format!("at {} for {}: {what}", d(fault.at), d(fault.duration))
+}
+
+#[cfg(test)]
+mod tests;

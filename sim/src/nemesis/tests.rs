@@ -1,0 +1,133 @@
+use super::*;
+
+fn nemesis(swarm: bool, max_down: u32) -> Nemesis {
+    Nemesis {
+        interval: Duration::from_millis(100),
+        duration: Duration::from_millis(300),
+        families: Family::ALL.iter().map(|&f| (f, 1.0)).collect(),
+        swarm,
+        max_down,
+        jump: Duration::from_millis(50),
+    }
+}
+
+const PHASE: Duration = Duration::from_secs(10);
+
+fn family_of(kind: &FaultKind) -> Family {
+    match kind {
+        FaultKind::Partition { .. } => Family::Partition,
+        FaultKind::Isolate { .. } => Family::Isolate,
+        FaultKind::RandomHalves => Family::RandomHalves,
+        FaultKind::Bridge { .. } => Family::Bridge,
+        FaultKind::Clog { .. } => Family::Clog,
+        FaultKind::Crash { .. } => Family::Crash,
+        FaultKind::Pause { .. } => Family::Pause,
+        FaultKind::ClockJump { .. } => Family::ClockJump,
+    }
+}
+
+/// The most nodes down at once, asserting no node is down twice at once.
+fn most_down(faults: &[Fault]) -> usize {
+    let downs: Vec<Down> = faults.iter().filter_map(|f| down_of(f, PHASE)).collect();
+    let mut most = 0;
+    for d in &downs {
+        let at = d.start;
+        let now: Vec<&Down> = downs.iter().filter(|x| x.start <= at && at < x.end).collect();
+        let mut nodes: Vec<u32> = now.iter().map(|x| x.node).collect();
+        nodes.sort();
+        nodes.dedup();
+        assert_eq!(nodes.len(), now.len(), "a node down twice at {at:?}");
+        most = most.max(now.len());
+    }
+    most
+}
+
+#[test]
+fn the_plan_is_a_function_of_the_seed() {
+    let n = nemesis(true, 2);
+    let a = plan(&n, &[], 5, PHASE, 7);
+    assert_eq!(a, plan(&n, &[], 5, PHASE, 7));
+    assert_ne!(a, plan(&n, &[], 5, PHASE, 8));
+    assert!(a.faults.len() > 20, "about one fault per interval: {}", a.faults.len());
+}
+
+#[test]
+fn faults_start_in_the_phase_sorted_and_clock_jumps_step_back() {
+    for seed in 0..20 {
+        let p = plan(&nemesis(false, 1), &[], 3, PHASE, seed);
+        assert!(p.faults.windows(2).all(|w| w[0].at <= w[1].at));
+        assert!(p.faults.iter().all(|f| f.at <= PHASE));
+        let mut net = [0i64; 3];
+        for f in &p.faults {
+            if let FaultKind::ClockJump { node, by_ns } = f.kind {
+                assert!(by_ns != 0 && by_ns.abs() <= 50_000_000);
+                net[node as usize] += by_ns;
+            }
+        }
+        assert_eq!(net, [0; 3], "every step is stepped back by the end");
+    }
+}
+
+#[test]
+fn max_down_holds_counting_the_scenarios_own_crashes() {
+    let fixed = vec![Fault {
+        at: Duration::from_secs(2),
+        duration: Duration::from_secs(3),
+        kind: FaultKind::Crash { node: 0 },
+    }];
+    for (max_down, nodes) in [(1, 3), (2, 5), (3, 5)] {
+        let mut reached = 0;
+        for seed in 0..20 {
+            let p = plan(&nemesis(false, max_down), &fixed, nodes, PHASE, seed);
+            let mut all = p.faults.clone();
+            all.extend(fixed.clone());
+            let most = most_down(&all);
+            assert!(most <= max_down as usize, "seed {seed}: {most} down");
+            reached = reached.max(most);
+        }
+        assert_eq!(reached, max_down as usize, "the bound is reached, not just respected");
+    }
+}
+
+#[test]
+fn max_down_zero_means_the_nemesis_never_downs_a_node() {
+    let mut n = nemesis(false, 0);
+    n.families.retain(|(f, _)| !matches!(f, Family::Crash | Family::Pause));
+    let p = plan(&n, &[], 3, PHASE, 1);
+    assert_eq!(most_down(&p.faults), 0);
+}
+
+#[test]
+fn swarm_draws_families_per_seed_and_uses_only_those() {
+    let mut sets = Vec::new();
+    for seed in 0..30 {
+        let p = plan(&nemesis(true, 1), &[], 3, PHASE, seed);
+        assert!(!p.families.is_empty());
+        for f in &p.faults {
+            assert!(p.families.contains(&family_of(&f.kind)), "seed {seed}: {f:?}");
+        }
+        if !sets.contains(&p.families) {
+            sets.push(p.families);
+        }
+    }
+    assert!(sets.len() > 10, "swarm varies the families: {}", sets.len());
+    let all = plan(&nemesis(false, 1), &[], 3, PHASE, 1);
+    assert_eq!(all.families, Family::ALL.to_vec(), "without swarm every family is on");
+}
+
+#[test]
+fn weights_steer_the_families() {
+    let mut n = nemesis(false, 1);
+    n.families = vec![(Family::Crash, 0.0), (Family::Clog, 1.0)];
+    let p = plan(&n, &[], 3, PHASE, 3);
+    assert!(p.faults.iter().all(|f| matches!(f.kind, FaultKind::Clog { from, to } if from != to)));
+}
+
+#[test]
+fn the_number_of_faults_is_bounded() {
+    let mut n = nemesis(false, 1);
+    n.interval = Duration::from_nanos(1);
+    n.families = vec![(Family::Clog, 1.0)];
+    let p = plan(&n, &[], 3, PHASE, 1);
+    assert_eq!(p.faults.len(), MAX_NEMESIS_FAULTS);
+}

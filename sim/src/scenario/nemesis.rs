@@ -1,0 +1,93 @@
+//! `[nemesis]` → [`Nemesis`]: the random fault schedule's parameters.
+//!
+//! Families that cannot happen in this cluster (a bridge needs 3 nodes, any
+//! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
+//! are an error when given a positive weight.
+
+use super::raw::{RawNemesis, S};
+use super::span::{Ctx, nearest, quoted_list};
+use super::validate::{Field, duration, positive};
+use super::{Family, Nemesis, ScenarioError};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+pub(super) fn nemesis(ctx: &Ctx, raw: Option<&S<RawNemesis>>, nodes: u32) -> Result<Option<Nemesis>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let n = raw.get_ref();
+    let positive_or = |v: &Option<S<toml::Value>>, key: &str, default: Duration| -> Result<Duration> {
+        let f: Field<Duration> = duration(ctx, v.as_ref(), key, default)?;
+        positive(ctx, &f, key)?;
+        Ok(f.value)
+    };
+    let max_down = max_down(ctx, n.max_down.as_ref(), nodes)?;
+    Ok(Some(Nemesis {
+        interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
+        duration: positive_or(&n.duration, "duration", Duration::from_millis(500))?,
+        families: families(ctx, raw, nodes, max_down)?,
+        swarm: n.swarm.unwrap_or(false),
+        max_down,
+        jump: positive_or(&n.jump, "jump", Duration::from_millis(100))?,
+    }))
+}
+
+/// 0 to `nodes`; default a minority, (nodes − 1) / 2, so a majority stays up.
+fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
+    let Some(s) = raw else { return Ok((nodes - 1) / 2) };
+    match u32::try_from(*s.get_ref()) {
+        Ok(v) if v <= nodes => Ok(v),
+        _ => Err(ctx.err(
+            s.span(),
+            format!("max_down = {} is out of range: expected 0 to {nodes} (the cluster's nodes)", s.get_ref()),
+        )),
+    }
+}
+
+/// Why a family cannot happen in this cluster, if it cannot.
+fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
+    match family {
+        Family::Bridge if nodes < 3 => Some(format!("a bridge needs 3 nodes; the cluster has {nodes}")),
+        Family::Crash | Family::Pause if max_down == 0 => {
+            Some("max_down = 0 lets no node go down".into())
+        }
+        Family::ClockJump | Family::Crash | Family::Pause | Family::Bridge => None,
+        _ if nodes < 2 => Some(format!("a partition needs 2 nodes; the cluster has {nodes}")),
+        _ => None,
+    }
+}
+
+fn families(ctx: &Ctx, raw: &S<RawNemesis>, nodes: u32, max_down: u32) -> Result<Vec<(Family, f64)>> {
+    let Some(table) = &raw.get_ref().families else {
+        let all = Family::ALL.iter().map(|&f| (f, if impossible(f, nodes, max_down).is_some() { 0.0 } else { 1.0 }));
+        return Ok(all.collect());
+    };
+    let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+    let mut weights: BTreeMap<Family, f64> = Family::ALL.iter().map(|&f| (f, 0.0)).collect();
+    for (name, w) in table.get_ref() {
+        let Some(&family) = Family::ALL.iter().find(|f| f.as_str() == name.get_ref()) else {
+            let hint = nearest(name.get_ref(), &names).map(|n| format!("did you mean \"{n}\"?"));
+            return Err(ctx.err_hint(
+                name.span(),
+                format!("unknown nemesis family \"{}\": expected {}", name.get_ref(), quoted_list(&names)),
+                hint,
+            ));
+        };
+        let weight = *w.get_ref();
+        if !weight.is_finite() || !(0.0..=1e9).contains(&weight) {
+            return Err(ctx.err(w.span(), format!("{name} = {weight} is not a weight: expected a finite number ≥ 0", name = name.get_ref())));
+        }
+        if let Some(why) = impossible(family, nodes, max_down).filter(|_| weight > 0.0) {
+            return Err(ctx.err(w.span(), format!("nemesis family \"{}\" cannot happen here: {why}", family.as_str())));
+        }
+        weights.insert(family, weight);
+    }
+    if weights.values().all(|&w| w <= 0.0) {
+        return Err(ctx.err_hint(
+            table.span(),
+            "every nemesis family has weight 0: the nemesis would do nothing".into(),
+            Some("give at least one family a positive weight, e.g. { crash = 1 }; or remove [nemesis]".into()),
+        ));
+    }
+    Ok(weights.into_iter().collect())
+}
