@@ -114,3 +114,43 @@ fn a_coordinator_that_acks_before_its_quorum_is_caught() {
         "read-after-write must go invalid when writes are acked early"
     );
 }
+
+#[test]
+fn abd_passes_every_check_under_partition_and_crash() {
+    let s = scenario("abd-partition.toml");
+    for seed in 1..=3 {
+        let outcome = run(&s, seed, RunOptions::default());
+        for (check, result) in check::run(&outcome.history, CheckName::ALL) {
+            assert_eq!(
+                result.verdict,
+                Verdict::Valid,
+                "seed {seed} {check}: {}",
+                result.explanation
+            );
+        }
+    }
+}
+
+#[test]
+fn a_protocol_claiming_atomic_cas_is_caught_by_linearizable() {
+    // ABD's cas is a read then a write: two concurrent cas can both succeed.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/abd-partition.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.replace("[cluster]\n", "[cluster]\nallow_unsafe_cas = true\n");
+    let text = text.replace(
+        "mix = { get = 0.5, put = 0.4, delete = 0.1 }",
+        "mix = { get = 0.3, put = 0.1, cas = 0.6 }",
+    );
+    assert!(
+        text.contains("cas = 0.6"),
+        "abd-partition.toml's mix line changed"
+    );
+    let s = Scenario::parse(&text, "abd-unsafe-cas.toml").unwrap_or_else(|e| panic!("{e}"));
+    let caught = (1..=10)
+        .map(|seed| run(&s, seed, RunOptions::default()))
+        .any(|o| verdict(&o, CheckName::Linearizable) == Verdict::Invalid);
+    assert!(
+        caught,
+        "concurrent cas both succeeding must be non-linearizable on some seed"
+    );
+}
