@@ -23,6 +23,27 @@ pub enum Command {
     Merge(MergeArgs),
     /// Measure simulation speed against a raw madsim request/response loop.
     Bench(BenchArgs),
+    /// Search for a smaller scenario that still fails the way seed S fails.
+    Shrink(ShrinkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShrinkArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The failing seed.
+    #[arg(long)]
+    pub seed: u64,
+    /// The check to keep failing [default: the first that breaks a `pass`
+    /// expectation, else the first invalid one].
+    #[arg(long)]
+    pub check: Option<String>,
+    /// Seeds tried per candidate (from the current failing seed on).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub tries: u64,
+    /// Where to write the shrunk scenario [default: runs/<name>/shrunk-seed-<S>.toml].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

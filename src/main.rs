@@ -13,7 +13,9 @@ mod merge;
 mod output;
 mod replay;
 mod run;
+mod scenario_edit;
 mod seeds;
+mod shrink;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -37,6 +39,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Check(args) => check_cmd::check(&args),
         cli::Command::Merge(args) => merge::merge(&args),
         cli::Command::Bench(args) => bench::bench(&args),
+        cli::Command::Shrink(args) => shrink::shrink(&args),
     }
 }
 

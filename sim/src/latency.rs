@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn fixed_and_uniform() {
         assert!(draws(&Latency::Fixed(us(50))).iter().all(|&x| x == 50.0));
-        let uniform = Latency::Uniform { min: us(100), max: us(300) };
+        let uniform = Latency::Uniform {
+            min: us(100),
+            max: us(300),
+        };
         assert_quantiles(uniform, &[(0.1, 120.0), (0.5, 200.0), (0.9, 280.0)]);
     }
 
@@ -110,7 +113,10 @@ mod tests {
     fn exponential_quantiles_are_mean_times_minus_ln_of_one_minus_q() {
         let q = |p: f64| -1000.0 * (1.0 - p).ln();
         let e = Latency::Exponential { mean: us(1000) };
-        assert_quantiles(e.clone(), &[(0.25, q(0.25)), (0.5, 1000.0 * 2f64.ln()), (0.9, q(0.9))]);
+        assert_quantiles(
+            e.clone(),
+            &[(0.25, q(0.25)), (0.5, 1000.0 * 2f64.ln()), (0.9, q(0.9))],
+        );
         let mean = draws(&e).iter().sum::<f64>() / DRAWS as f64;
         assert!((mean - 1000.0).abs() < 20.0, "mean {mean}");
     }
@@ -119,8 +125,14 @@ mod tests {
     fn pareto_quantiles_are_scale_over_the_shapeth_root_of_one_minus_q() {
         let (scale, shape) = (1000.0, 2.5);
         let q = |p: f64| scale * (1.0 - p).powf(-1.0 / shape);
-        let p = Latency::Pareto { scale: us(1000), shape };
-        assert_quantiles(p.clone(), &[(0.0, scale), (0.5, q(0.5)), (0.9, q(0.9)), (0.99, q(0.99))]);
+        let p = Latency::Pareto {
+            scale: us(1000),
+            shape,
+        };
+        assert_quantiles(
+            p.clone(),
+            &[(0.0, scale), (0.5, q(0.5)), (0.9, q(0.9)), (0.99, q(0.99))],
+        );
         let mean = draws(&p).iter().sum::<f64>() / DRAWS as f64;
         let want = scale * shape / (shape - 1.0);
         assert!((mean - want).abs() < 0.05 * want, "mean {mean} vs {want}");
@@ -129,14 +141,23 @@ mod tests {
     #[test]
     fn lognormal_median_and_one_sigma_quantiles() {
         let (median, sigma) = (1000.0, 0.5);
-        let l = Latency::Lognormal { median: us(1000), sigma };
-        let expected: Vec<(f64, f64)> = Z.iter().map(|&(q, z)| (q, median * (sigma * z).exp())).collect();
+        let l = Latency::Lognormal {
+            median: us(1000),
+            sigma,
+        };
+        let expected: Vec<(f64, f64)> = Z
+            .iter()
+            .map(|&(q, z)| (q, median * (sigma * z).exp()))
+            .collect();
         assert_quantiles(l, &expected);
     }
 
     #[test]
     fn mixture_draws_components_by_weight() {
-        let m = Latency::Mixture(vec![(0.25, Latency::Fixed(us(100))), (0.75, Latency::Fixed(us(300)))]);
+        let m = Latency::Mixture(vec![
+            (0.25, Latency::Fixed(us(100))),
+            (0.75, Latency::Fixed(us(300))),
+        ]);
         let v = draws(&m);
         let low = v.iter().filter(|&&x| x == 100.0).count() as f64 / DRAWS as f64;
         assert!((low - 0.25).abs() < 0.01, "{low}");
@@ -152,18 +173,37 @@ mod tests {
             (0.1, Latency::Exponential { mean: us(5000) }),
         ]);
         let v = draws(&m);
-        let cdf = |x: f64| 0.9 * f64::from(u8::from(x >= 200.0)) + 0.1 * (1.0 - (-x / 5000.0).exp());
+        let cdf =
+            |x: f64| 0.9 * f64::from(u8::from(x >= 200.0)) + 0.1 * (1.0 - (-x / 5000.0).exp());
         for x in [100.0, 199.0, 200.0, 1000.0, 5000.0, 20000.0] {
             let empirical = v.iter().filter(|&&d| d <= x).count() as f64 / DRAWS as f64;
-            assert!((empirical - cdf(x)).abs() < 0.01, "F({x}) = {empirical}, expected {}", cdf(x));
+            assert!(
+                (empirical - cdf(x)).abs() < 0.01,
+                "F({x}) = {empirical}, expected {}",
+                cdf(x)
+            );
         }
     }
 
     #[test]
     fn heavy_tails_are_capped_never_a_panic() {
-        let p = Latency::Pareto { scale: Duration::from_secs(10), shape: 0.01 };
-        assert!(draws(&p).iter().all(|&x| x <= MAX_LATENCY.as_micros() as f64));
-        let l = Latency::Lognormal { median: Duration::from_secs(10), sigma: 100.0 };
-        assert!(draws(&l).iter().all(|&x| x <= MAX_LATENCY.as_micros() as f64));
+        let p = Latency::Pareto {
+            scale: Duration::from_secs(10),
+            shape: 0.01,
+        };
+        assert!(
+            draws(&p)
+                .iter()
+                .all(|&x| x <= MAX_LATENCY.as_micros() as f64)
+        );
+        let l = Latency::Lognormal {
+            median: Duration::from_secs(10),
+            sigma: 100.0,
+        };
+        assert!(
+            draws(&l)
+                .iter()
+                .all(|&x| x <= MAX_LATENCY.as_micros() as f64)
+        );
     }
 }

@@ -56,7 +56,12 @@ pub fn plan(nemesis: &Nemesis, fixed: &[Fault], nodes: u32, phase: Duration, see
         let length = exponential(nemesis.duration, &mut rng).max(MIN_LENGTH);
         let family = pick(&on, &mut rng);
         downs.retain(|d| d.end > t);
-        let draw = Draw { t, length, phase, nodes };
+        let draw = Draw {
+            t,
+            length,
+            phase,
+            nodes,
+        };
         faults.extend(draw.fault(family, nemesis, &mut downs, &mut rng));
     }
     faults.sort_by_key(|f| f.at);
@@ -156,7 +161,11 @@ impl Draw {
                     return Vec::new();
                 };
                 let end = (self.t + self.length).min(self.phase);
-                downs.push(Down { node: n, start: self.t, end });
+                downs.push(Down {
+                    node: n,
+                    start: self.t,
+                    end,
+                });
                 if family == Family::Crash {
                     FaultKind::Crash { node: n }
                 } else {
@@ -166,7 +175,7 @@ impl Draw {
             Family::ClockJump => {
                 let n = node(rng);
                 return self.clock_jump(nemesis.jump, n, rng);
-            },
+            }
         };
         vec![self.at(kind)]
     }
@@ -182,7 +191,12 @@ impl Draw {
         // The most nodes down at once during [t, end): at t or at a later start.
         let points = std::iter::once(self.t).chain(overlapping.iter().map(|d| d.start.max(self.t)));
         let most = points
-            .map(|p| overlapping.iter().filter(|d| d.start <= p && p < d.end).count())
+            .map(|p| {
+                overlapping
+                    .iter()
+                    .filter(|d| d.start <= p && p < d.end)
+                    .count()
+            })
             .max()
             .unwrap_or(0);
         if most as u32 >= max_down {
@@ -203,7 +217,10 @@ impl Draw {
         let back = Fault {
             at: (self.t + self.length).min(self.phase),
             duration: Duration::ZERO,
-            kind: FaultKind::ClockJump { node, by_ns: -by_ns },
+            kind: FaultKind::ClockJump {
+                node,
+                by_ns: -by_ns,
+            },
         };
         let step = Fault {
             duration: Duration::ZERO,

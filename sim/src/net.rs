@@ -158,7 +158,9 @@ impl SimTransport {
     fn send_duplicate(&self, to: NodeId, wire: Wire, timeout: Duration) {
         let now = self.net.epoch.elapsed_ns();
         let (kind, key) = (wire.request.kind(), wire.request.key().to_string());
-        self.net.trace.message(now, self.me, Peer::Node(to), kind, &key);
+        self.net
+            .trace
+            .message(now, self.me, Peer::Node(to), kind, &key);
         if self.net.lost(self.me, Peer::Node(to)) {
             return;
         }
@@ -190,7 +192,11 @@ impl store::Transport for SimTransport {
             request,
         };
         let dest = Peer::Node(to);
-        if self.net.model.duplicated(self.me, kind, &mut madsim::rand::thread_rng()) {
+        if self
+            .net
+            .model
+            .duplicated(self.me, kind, &mut madsim::rand::thread_rng())
+        {
             self.send_duplicate(to, wire.clone(), timeout);
         }
         let exchange = async {
@@ -231,8 +237,20 @@ mod tests {
             duplicate: 0.5,
             kinds: kinds("replica-write", 2),
             links: vec![
-                Link { from: 0, to: 1, latency: Some(fixed(3)), kinds: kinds("replica-read", 4), loss: 1.0 },
-                Link { from: 1, to: 2, latency: None, kinds: kinds("replica-write", 5), loss: 0.0 },
+                Link {
+                    from: 0,
+                    to: 1,
+                    latency: Some(fixed(3)),
+                    kinds: kinds("replica-read", 4),
+                    loss: 1.0,
+                },
+                Link {
+                    from: 1,
+                    to: 2,
+                    latency: None,
+                    kinds: kinds("replica-write", 5),
+                    loss: 0.0,
+                },
             ],
         })
     }
@@ -241,12 +259,28 @@ mod tests {
     fn link_and_kind_beats_link_beats_kind_beats_global() {
         let m = model();
         let (n, c) = (Peer::Node, Peer::Client);
-        assert_eq!(m.latency(n(0), n(1), "replica-read"), &fixed(4), "link + kind");
+        assert_eq!(
+            m.latency(n(0), n(1), "replica-read"),
+            &fixed(4),
+            "link + kind"
+        );
         assert_eq!(m.latency(n(0), n(1), "replica-write"), &fixed(3), "link");
-        assert_eq!(m.latency(n(1), n(0), "replica-write"), &fixed(2), "links are directed: kind");
-        assert_eq!(m.latency(n(1), n(2), "replica-write"), &fixed(5), "link + kind without link latency");
+        assert_eq!(
+            m.latency(n(1), n(0), "replica-write"),
+            &fixed(2),
+            "links are directed: kind"
+        );
+        assert_eq!(
+            m.latency(n(1), n(2), "replica-write"),
+            &fixed(5),
+            "link + kind without link latency"
+        );
         assert_eq!(m.latency(n(1), n(2), "replica-read"), &fixed(1), "global");
-        assert_eq!(m.latency(c(0), n(1), "replica-write"), &fixed(2), "clients are on no link");
+        assert_eq!(
+            m.latency(c(0), n(1), "replica-write"),
+            &fixed(2),
+            "clients are on no link"
+        );
     }
 
     #[test]
@@ -259,7 +293,10 @@ mod tests {
             .filter(|_| m.duplicated(Peer::Node(0), "replica-write", &mut rng))
             .count();
         assert!((400..600).contains(&copies), "{copies}");
-        assert!(!m.duplicated(Peer::Client(0), "client-put", &mut rng), "client requests never");
+        assert!(
+            !m.duplicated(Peer::Client(0), "client-put", &mut rng),
+            "client requests never"
+        );
         assert!(!m.duplicated(Peer::Node(0), "client-put", &mut rng));
     }
 }

@@ -50,7 +50,10 @@ fn hops_take_their_latency(hop_us: u64) {
     assert!(ok.len() > 20, "{} gets", ok.len());
     for latency in &ok {
         let want = 4 * hop_us * 1000;
-        assert!(latency.abs_diff(want) <= 10, "a get took {latency} ns, not {want}");
+        assert!(
+            latency.abs_diff(want) <= 10,
+            "a get took {latency} ns, not {want}"
+        );
     }
     // One way, from the trace: the (only) client's request is sent at t0 and
     // the coordinator's first replica request at t1 = t0 + one hop.
@@ -60,16 +63,19 @@ fn hops_take_their_latency(hop_us: u64) {
         if let TraceEvent::Message { time_ns, kind, .. } = e {
             if kind.starts_with("client-get") {
                 last_client = Some(*time_ns);
-            } else if *kind == "replica-read" {
-                if let Some(t0) = last_client.take() {
-                    hops.push(time_ns - t0);
-                }
+            } else if *kind == "replica-read"
+                && let Some(t0) = last_client.take()
+            {
+                hops.push(time_ns - t0);
             }
         }
     }
     assert!(!hops.is_empty());
     for hop in hops {
-        assert!(hop.abs_diff(hop_us * 1000) <= 10, "one hop took {hop} ns, not {hop_us} µs");
+        assert!(
+            hop.abs_diff(hop_us * 1000) <= 10,
+            "one hop took {hop} ns, not {hop_us} µs"
+        );
     }
 }
 
@@ -94,13 +100,18 @@ fn a_clock_jumped_back_makes_its_later_writes_lose() {
     let straight = scenario(base);
     let stale = |s: &Scenario| {
         (1..=3)
-            .filter(|&seed| verdict(&run(s, seed, false), CheckName::ReadAfterWrite) == Verdict::Invalid)
+            .filter(|&seed| {
+                verdict(&run(s, seed, false), CheckName::ReadAfterWrite) == Verdict::Invalid
+            })
             .count()
     };
     assert_eq!(stale(&straight), 0, "quorums with true clocks read fresh");
     assert!(stale(&jumped) > 0, "the jumped clock's writes lose");
     let trace = faults(&run(&jumped, 1, false));
-    assert!(trace.iter().any(|f| f.contains("clock-jump n1 by -10s")), "{trace:?}");
+    assert!(
+        trace.iter().any(|f| f.contains("clock-jump n1 by -10s")),
+        "{trace:?}"
+    );
 }
 
 #[test]
@@ -128,7 +139,10 @@ fn every_fault_kind_runs_heals_and_converges() {
         "crash n0",
         "restart n0",
     ] {
-        assert!(trace.iter().any(|f| f.contains(expected)), "{expected} not in {trace:#?}");
+        assert!(
+            trace.iter().any(|f| f.contains(expected)),
+            "{expected} not in {trace:#?}"
+        );
     }
     assert_eq!(verdict(&outcome, CheckName::Convergence), Verdict::Valid);
     assert_eq!(verdict(&outcome, CheckName::ReadAfterWrite), Verdict::Valid);
@@ -147,8 +161,18 @@ fn the_nemesis_is_replayable_and_heals() {
     assert_eq!(a.trace, b.trace);
     let trace = faults(&a);
     assert!(trace[0].starts_with("nemesis: "), "{}", trace[0]);
-    assert!(trace.iter().filter(|f| f.starts_with("nemesis plan: ")).count() > 5);
-    assert_ne!(faults(&run(&s, 5, false)), trace, "another seed, another plan");
+    assert!(
+        trace
+            .iter()
+            .filter(|f| f.starts_with("nemesis plan: "))
+            .count()
+            > 5
+    );
+    assert_ne!(
+        faults(&run(&s, 5, false)),
+        trace,
+        "another seed, another plan"
+    );
     assert_eq!(verdict(&a, CheckName::Convergence), Verdict::Valid);
 }
 

@@ -129,5 +129,8 @@ impl FaultInjector {
 /// `-500ms`, `+2s`.
 fn signed(ns: i64) -> String {
     let sign = if ns < 0 { '-' } else { '+' };
-    format!("{sign}{}", format_duration(Duration::from_nanos(ns.unsigned_abs())))
+    format!(
+        "{sign}{}",
+        format_duration(Duration::from_nanos(ns.unsigned_abs()))
+    )
 }

@@ -90,7 +90,9 @@ pub fn cut_by(kind: &FaultKind, nodes: u32, rng: &mut impl Rng) -> Option<(Strin
     };
     Some(match kind {
         FaultKind::Partition { groups } => by_groups("partition".into(), groups.clone()),
-        FaultKind::Isolate { node } => by_groups(format!("isolate n{node}:"), isolate(*node, nodes)),
+        FaultKind::Isolate { node } => {
+            by_groups(format!("isolate n{node}:"), isolate(*node, nodes))
+        }
         FaultKind::RandomHalves => by_groups("random-halves".into(), random_halves(nodes, rng)),
         FaultKind::Bridge { node } => (format!("bridge n{node}"), bridge(*node, nodes)),
         FaultKind::Clog { from, to } => (format!("clog n{from} -> n{to}"), vec![(*from, *to)]),

@@ -25,22 +25,34 @@ pub const FAULT_STREAM: u64 = 0xfa17_5eed_0000_0001;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Clog these links (counted: overlapping cuts of one link nest).
-    Cut { label: String, links: Vec<LinkId> },
+    Cut {
+        label: String,
+        links: Vec<LinkId>,
+    },
     /// Undo one `Cut` of these links.
-    Mend { label: String, links: Vec<LinkId> },
+    Mend {
+        label: String,
+        links: Vec<LinkId>,
+    },
     Crash(u32),
     Restart(u32),
     Pause(u32),
     Resume(u32),
     /// Step node `node`'s clock by `by_ns` (negative: back).
-    ClockJump { node: u32, by_ns: i64 },
+    ClockJump {
+        node: u32,
+        by_ns: i64,
+    },
 }
 
 impl Action {
     /// Whether the action ends a fault: at equal times, ends go first, so a
     /// node restarted and crashed again at the same instant restarts first.
     fn is_end(&self) -> bool {
-        matches!(self, Action::Mend { .. } | Action::Restart(_) | Action::Resume(_))
+        matches!(
+            self,
+            Action::Mend { .. } | Action::Restart(_) | Action::Resume(_)
+        )
     }
 }
 
@@ -53,10 +65,17 @@ pub fn plan(scenario: &Scenario, seed: u64, trace: &Trace) -> Vec<(Duration, Act
     if let Some(nemesis) = &scenario.nemesis {
         let plan = crate::nemesis::plan(nemesis, &faults, nodes, scenario.duration, seed);
         let families: Vec<&str> = plan.families.iter().map(|f| f.as_str()).collect();
-        let head = format!("nemesis: {} faults from {}", plan.faults.len(), families.join(", "));
+        let head = format!(
+            "nemesis: {} faults from {}",
+            plan.faults.len(),
+            families.join(", ")
+        );
         trace.fault(0, head);
         for fault in &plan.faults {
-            trace.fault(0, format!("nemesis plan: {}", crate::nemesis::describe(fault)));
+            trace.fault(
+                0,
+                format!("nemesis plan: {}", crate::nemesis::describe(fault)),
+            );
         }
         faults.extend(plan.faults);
         faults.sort_by_key(|f| f.at);
@@ -69,12 +88,20 @@ pub fn plan(scenario: &Scenario, seed: u64, trace: &Trace) -> Vec<(Duration, Act
 /// equal times, otherwise in fault order). Faults still active at `end` end
 /// there; clock jumps are instants and never end. Random faults draw from `rng`
 /// in fault order.
-pub fn schedule(faults: &[Fault], nodes: u32, end: Duration, rng: &mut impl Rng) -> Vec<(Duration, Action)> {
+pub fn schedule(
+    faults: &[Fault],
+    nodes: u32,
+    end: Duration,
+    rng: &mut impl Rng,
+) -> Vec<(Duration, Action)> {
     let mut actions = Vec::new();
     for fault in faults {
         let stop = (fault.at + fault.duration).min(end);
         if let Some((label, links)) = links::cut_by(&fault.kind, nodes, rng) {
-            let mend = Action::Mend { label: label.clone(), links: links.clone() };
+            let mend = Action::Mend {
+                label: label.clone(),
+                links: links.clone(),
+            };
             actions.push((fault.at, Action::Cut { label, links }));
             actions.push((stop, mend));
             continue;

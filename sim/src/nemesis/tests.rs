@@ -32,7 +32,10 @@ fn most_down(faults: &[Fault]) -> usize {
     let mut most = 0;
     for d in &downs {
         let at = d.start;
-        let now: Vec<&Down> = downs.iter().filter(|x| x.start <= at && at < x.end).collect();
+        let now: Vec<&Down> = downs
+            .iter()
+            .filter(|x| x.start <= at && at < x.end)
+            .collect();
         let mut nodes: Vec<u32> = now.iter().map(|x| x.node).collect();
         nodes.sort();
         nodes.dedup();
@@ -48,7 +51,11 @@ fn the_plan_is_a_function_of_the_seed() {
     let a = plan(&n, &[], 5, PHASE, 7);
     assert_eq!(a, plan(&n, &[], 5, PHASE, 7));
     assert_ne!(a, plan(&n, &[], 5, PHASE, 8));
-    assert!(a.faults.len() > 20, "about one fault per interval: {}", a.faults.len());
+    assert!(
+        a.faults.len() > 20,
+        "about one fault per interval: {}",
+        a.faults.len()
+    );
 }
 
 #[test]
@@ -85,14 +92,18 @@ fn max_down_holds_counting_the_scenarios_own_crashes() {
             assert!(most <= max_down as usize, "seed {seed}: {most} down");
             reached = reached.max(most);
         }
-        assert_eq!(reached, max_down as usize, "the bound is reached, not just respected");
+        assert_eq!(
+            reached, max_down as usize,
+            "the bound is reached, not just respected"
+        );
     }
 }
 
 #[test]
 fn max_down_zero_means_the_nemesis_never_downs_a_node() {
     let mut n = nemesis(false, 0);
-    n.families.retain(|(f, _)| !matches!(f, Family::Crash | Family::Pause));
+    n.families
+        .retain(|(f, _)| !matches!(f, Family::Crash | Family::Pause));
     let p = plan(&n, &[], 3, PHASE, 1);
     assert_eq!(most_down(&p.faults), 0);
 }
@@ -104,7 +115,10 @@ fn swarm_draws_families_per_seed_and_uses_only_those() {
         let p = plan(&nemesis(true, 1), &[], 3, PHASE, seed);
         assert!(!p.families.is_empty());
         for f in &p.faults {
-            assert!(p.families.contains(&family_of(&f.kind)), "seed {seed}: {f:?}");
+            assert!(
+                p.families.contains(&family_of(&f.kind)),
+                "seed {seed}: {f:?}"
+            );
         }
         if !sets.contains(&p.families) {
             sets.push(p.families);
@@ -112,7 +126,11 @@ fn swarm_draws_families_per_seed_and_uses_only_those() {
     }
     assert!(sets.len() > 10, "swarm varies the families: {}", sets.len());
     let all = plan(&nemesis(false, 1), &[], 3, PHASE, 1);
-    assert_eq!(all.families, Family::ALL.to_vec(), "without swarm every family is on");
+    assert_eq!(
+        all.families,
+        Family::ALL.to_vec(),
+        "without swarm every family is on"
+    );
 }
 
 #[test]
@@ -120,7 +138,11 @@ fn weights_steer_the_families() {
     let mut n = nemesis(false, 1);
     n.families = vec![(Family::Crash, 0.0), (Family::Clog, 1.0)];
     let p = plan(&n, &[], 3, PHASE, 3);
-    assert!(p.faults.iter().all(|f| matches!(f.kind, FaultKind::Clog { from, to } if from != to)));
+    assert!(
+        p.faults
+            .iter()
+            .all(|f| matches!(f.kind, FaultKind::Clog { from, to } if from != to))
+    );
 }
 
 #[test]

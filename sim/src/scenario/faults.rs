@@ -8,7 +8,9 @@
 use super::raw::{RawFault, RawGroups, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::validate::{Field, duration_value, only_keys, positive, required};
-use super::{Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration};
+use super::{
+    Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration,
+};
 use std::ops::Range;
 use std::time::Duration;
 use toml::Value;
@@ -55,7 +57,9 @@ pub(super) fn faults(
     if let Some(extra) = raw.get(MAX_FAULTS) {
         return Err(ctx.err(
             extra.span(),
-            format!("more than {MAX_FAULTS} [[faults]]: for many random faults use a [nemesis] table"),
+            format!(
+                "more than {MAX_FAULTS} [[faults]]: for many random faults use a [nemesis] table"
+            ),
         ));
     }
     let mut placed = raw
@@ -179,8 +183,18 @@ fn fault_kind(
     })
 }
 
-fn clog(ctx: &Ctx, f: &RawFault, what: &str, kind_span: Range<usize>, nodes: u32) -> Result<FaultKind> {
-    let from = node_index(ctx, required(ctx, f.from.as_ref(), "from", what, kind_span.clone())?, nodes)?;
+fn clog(
+    ctx: &Ctx,
+    f: &RawFault,
+    what: &str,
+    kind_span: Range<usize>,
+    nodes: u32,
+) -> Result<FaultKind> {
+    let from = node_index(
+        ctx,
+        required(ctx, f.from.as_ref(), "from", what, kind_span.clone())?,
+        nodes,
+    )?;
     let to_raw = required(ctx, f.to.as_ref(), "to", what, kind_span)?;
     let to = node_index(ctx, to_raw, nodes)?;
     if from == to {
@@ -197,7 +211,10 @@ fn clog(ctx: &Ctx, f: &RawFault, what: &str, kind_span: Range<usize>, nodes: u32
 fn signed_duration(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<i64> {
     let Value::String(text) = s.get_ref() else {
         duration_value(ctx, s, key)?; // explains what a duration looks like
-        return Err(ctx.err(s.span(), format!("{key}: expected a duration string such as \"-500ms\"")));
+        return Err(ctx.err(
+            s.span(),
+            format!("{key}: expected a duration string such as \"-500ms\""),
+        ));
     };
     let (sign, magnitude) = match text.trim().strip_prefix('-') {
         Some(rest) => (-1, rest),

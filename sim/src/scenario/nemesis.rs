@@ -13,14 +13,19 @@ use std::time::Duration;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
-pub(super) fn nemesis(ctx: &Ctx, raw: Option<&S<RawNemesis>>, nodes: u32) -> Result<Option<Nemesis>> {
+pub(super) fn nemesis(
+    ctx: &Ctx,
+    raw: Option<&S<RawNemesis>>,
+    nodes: u32,
+) -> Result<Option<Nemesis>> {
     let Some(raw) = raw else { return Ok(None) };
     let n = raw.get_ref();
-    let positive_or = |v: &Option<S<toml::Value>>, key: &str, default: Duration| -> Result<Duration> {
-        let f: Field<Duration> = duration(ctx, v.as_ref(), key, default)?;
-        positive(ctx, &f, key)?;
-        Ok(f.value)
-    };
+    let positive_or =
+        |v: &Option<S<toml::Value>>, key: &str, default: Duration| -> Result<Duration> {
+            let f: Field<Duration> = duration(ctx, v.as_ref(), key, default)?;
+            positive(ctx, &f, key)?;
+            Ok(f.value)
+        };
     let max_down = max_down(ctx, n.max_down.as_ref(), nodes)?;
     Ok(Some(Nemesis {
         interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
@@ -34,12 +39,17 @@ pub(super) fn nemesis(ctx: &Ctx, raw: Option<&S<RawNemesis>>, nodes: u32) -> Res
 
 /// 0 to `nodes`; default a minority, (nodes − 1) / 2, so a majority stays up.
 fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
-    let Some(s) = raw else { return Ok((nodes - 1) / 2) };
+    let Some(s) = raw else {
+        return Ok((nodes - 1) / 2);
+    };
     match u32::try_from(*s.get_ref()) {
         Ok(v) if v <= nodes => Ok(v),
         _ => Err(ctx.err(
             s.span(),
-            format!("max_down = {} is out of range: expected 0 to {nodes} (the cluster's nodes)", s.get_ref()),
+            format!(
+                "max_down = {} is out of range: expected 0 to {nodes} (the cluster's nodes)",
+                s.get_ref()
+            ),
         )),
     }
 }
@@ -47,19 +57,37 @@ fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
 /// Why a family cannot happen in this cluster, if it cannot.
 fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
     match family {
-        Family::Bridge if nodes < 3 => Some(format!("a bridge needs 3 nodes; the cluster has {nodes}")),
+        Family::Bridge if nodes < 3 => {
+            Some(format!("a bridge needs 3 nodes; the cluster has {nodes}"))
+        }
         Family::Crash | Family::Pause if max_down == 0 => {
             Some("max_down = 0 lets no node go down".into())
         }
         Family::ClockJump | Family::Crash | Family::Pause | Family::Bridge => None,
-        _ if nodes < 2 => Some(format!("a partition needs 2 nodes; the cluster has {nodes}")),
+        _ if nodes < 2 => Some(format!(
+            "a partition needs 2 nodes; the cluster has {nodes}"
+        )),
         _ => None,
     }
 }
 
-fn families(ctx: &Ctx, raw: &S<RawNemesis>, nodes: u32, max_down: u32) -> Result<Vec<(Family, f64)>> {
+fn families(
+    ctx: &Ctx,
+    raw: &S<RawNemesis>,
+    nodes: u32,
+    max_down: u32,
+) -> Result<Vec<(Family, f64)>> {
     let Some(table) = &raw.get_ref().families else {
-        let all = Family::ALL.iter().map(|&f| (f, if impossible(f, nodes, max_down).is_some() { 0.0 } else { 1.0 }));
+        let all = Family::ALL.iter().map(|&f| {
+            (
+                f,
+                if impossible(f, nodes, max_down).is_some() {
+                    0.0
+                } else {
+                    1.0
+                },
+            )
+        });
         return Ok(all.collect());
     };
     let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
@@ -69,16 +97,32 @@ fn families(ctx: &Ctx, raw: &S<RawNemesis>, nodes: u32, max_down: u32) -> Result
             let hint = nearest(name.get_ref(), &names).map(|n| format!("did you mean \"{n}\"?"));
             return Err(ctx.err_hint(
                 name.span(),
-                format!("unknown nemesis family \"{}\": expected {}", name.get_ref(), quoted_list(&names)),
+                format!(
+                    "unknown nemesis family \"{}\": expected {}",
+                    name.get_ref(),
+                    quoted_list(&names)
+                ),
                 hint,
             ));
         };
         let weight = *w.get_ref();
         if !weight.is_finite() || !(0.0..=1e9).contains(&weight) {
-            return Err(ctx.err(w.span(), format!("{name} = {weight} is not a weight: expected a finite number ≥ 0", name = name.get_ref())));
+            return Err(ctx.err(
+                w.span(),
+                format!(
+                    "{name} = {weight} is not a weight: expected a finite number ≥ 0",
+                    name = name.get_ref()
+                ),
+            ));
         }
         if let Some(why) = impossible(family, nodes, max_down).filter(|_| weight > 0.0) {
-            return Err(ctx.err(w.span(), format!("nemesis family \"{}\" cannot happen here: {why}", family.as_str())));
+            return Err(ctx.err(
+                w.span(),
+                format!(
+                    "nemesis family \"{}\" cannot happen here: {why}",
+                    family.as_str()
+                ),
+            ));
         }
         weights.insert(family, weight);
     }

@@ -62,10 +62,7 @@ pub(super) fn network(ctx: &Ctx, raw: &RawNetwork, nodes: u32) -> Result<Network
 }
 
 /// `[network.kinds]` or a link's `kinds`: message kind → latency.
-fn kinds(
-    ctx: &Ctx,
-    raw: &BTreeMap<S<String>, S<RawLatency>>,
-) -> Result<BTreeMap<String, Latency>> {
+fn kinds(ctx: &Ctx, raw: &BTreeMap<S<String>, S<RawLatency>>) -> Result<BTreeMap<String, Latency>> {
     let mut out = BTreeMap::new();
     for (name, l) in raw {
         if !MESSAGE_KINDS.contains(&name.get_ref().as_str()) {
@@ -90,7 +87,11 @@ fn links(ctx: &Ctx, raw: &[S<RawLink>], nodes: u32) -> Result<Vec<Link>> {
     for s in raw {
         let l = s.get_ref();
         let what = "a [[network.links]] entry";
-        let from = super::faults::node_index(ctx, required(ctx, l.from.as_ref(), "from", what, s.span())?, nodes)?;
+        let from = super::faults::node_index(
+            ctx,
+            required(ctx, l.from.as_ref(), "from", what, s.span())?,
+            nodes,
+        )?;
         let to_raw = required(ctx, l.to.as_ref(), "to", what, s.span())?;
         let to = super::faults::node_index(ctx, to_raw, nodes)?;
         if from == to {
@@ -108,7 +109,11 @@ fn links(ctx: &Ctx, raw: &[S<RawLink>], nodes: u32) -> Result<Vec<Link>> {
         };
         let mut directed = vec![link.clone()];
         if l.both == Some(true) {
-            directed.push(Link { from: to, to: from, ..link });
+            directed.push(Link {
+                from: to,
+                to: from,
+                ..link
+            });
         }
         for d in directed {
             let key = (d.from, d.to);
@@ -158,7 +163,8 @@ fn dist(ctx: &Ctx, raw: &S<RawLatency>, mixture_allowed: bool) -> Result<Latency
         "mixture" => {
             return Err(ctx.err(
                 dist.span(),
-                "a mixture's component cannot itself be a mixture: list its components directly".into(),
+                "a mixture's component cannot itself be a mixture: list its components directly"
+                    .into(),
             ));
         }
         _ => return Err(unknown_dist(ctx, dist)),
@@ -256,7 +262,9 @@ fn parameter(ctx: &Ctx, s: &S<f64>, key: &str) -> Result<f64> {
     }
     Err(ctx.err(
         s.span(),
-        format!("{key} = {v} is out of range: expected a number above 0 and at most {MAX_PARAMETER}"),
+        format!(
+            "{key} = {v} is out of range: expected a number above 0 and at most {MAX_PARAMETER}"
+        ),
     ))
 }
 
@@ -274,9 +282,15 @@ fn mixture(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
     }
     let mut parts = Vec::new();
     for c in of.get_ref() {
-        let w = required(ctx, c.get_ref().weight.as_ref(), "weight", "a mixture component", c.span())?;
+        let w = required(
+            ctx,
+            c.get_ref().weight.as_ref(),
+            "weight",
+            "a mixture component",
+            c.span(),
+        )?;
         let weight = *w.get_ref();
-        if !weight.is_finite() || weight < 0.0 || weight > 1e9 {
+        if !weight.is_finite() || !(0.0..=1e9).contains(&weight) {
             return Err(ctx.err(
                 w.span(),
                 format!("weight = {weight} is not a weight: expected a finite number ≥ 0"),
@@ -286,7 +300,10 @@ fn mixture(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
     }
     let sum: f64 = parts.iter().map(|(w, _)| w).sum();
     if sum <= 0.0 {
-        return Err(ctx.err(of.span(), "every mixture weight is zero: give one a positive weight".into()));
+        return Err(ctx.err(
+            of.span(),
+            "every mixture weight is zero: give one a positive weight".into(),
+        ));
     }
     Ok(Latency::Mixture(
         parts.into_iter().map(|(w, d)| (w / sum, d)).collect(),

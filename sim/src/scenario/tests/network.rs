@@ -19,14 +19,26 @@ pub(super) fn latency_toml(l: &Latency) -> String {
     match l {
         Latency::Fixed(v) => format!("{{ dist = \"fixed\", value = {} }}", d(*v)),
         Latency::Uniform { min, max } => {
-            format!("{{ dist = \"uniform\", min = {}, max = {} }}", d(*min), d(*max))
+            format!(
+                "{{ dist = \"uniform\", min = {}, max = {} }}",
+                d(*min),
+                d(*max)
+            )
         }
-        Latency::Exponential { mean } => format!("{{ dist = \"exponential\", mean = {} }}", d(*mean)),
+        Latency::Exponential { mean } => {
+            format!("{{ dist = \"exponential\", mean = {} }}", d(*mean))
+        }
         Latency::Pareto { scale, shape } => {
-            format!("{{ dist = \"pareto\", scale = {}, shape = {shape:?} }}", d(*scale))
+            format!(
+                "{{ dist = \"pareto\", scale = {}, shape = {shape:?} }}",
+                d(*scale)
+            )
         }
         Latency::Lognormal { median, sigma } => {
-            format!("{{ dist = \"lognormal\", median = {}, sigma = {sigma:?} }}", d(*median))
+            format!(
+                "{{ dist = \"lognormal\", median = {}, sigma = {sigma:?} }}",
+                d(*median)
+            )
         }
         Latency::Mixture(parts) => {
             let parts: Vec<String> = (parts.iter())
@@ -51,7 +63,10 @@ pub(super) fn network_toml(n: &Network) -> String {
         }
     }
     for link in &n.links {
-        t += &format!("[[network.links]]\nfrom = {}\nto = {}\nloss = {:?}\n", link.from, link.to, link.loss);
+        t += &format!(
+            "[[network.links]]\nfrom = {}\nto = {}\nloss = {:?}\n",
+            link.from, link.to, link.loss
+        );
         if let Some(l) = &link.latency {
             t += &format!("latency = {}\n", latency_toml(l));
         }
@@ -92,8 +107,10 @@ fn simple_latency() -> impl Strategy<Value = Latency> {
     prop_oneof![
         nanos(MAX_LATENCY).prop_map(Latency::Fixed),
         nanos(MAX_LATENCY).prop_map(|mean| Latency::Exponential { mean }),
-        (nanos(MAX_LATENCY), parameter()).prop_map(|(scale, shape)| Latency::Pareto { scale, shape }),
-        (nanos(MAX_LATENCY), parameter()).prop_map(|(median, sigma)| Latency::Lognormal { median, sigma }),
+        (nanos(MAX_LATENCY), parameter())
+            .prop_map(|(scale, shape)| Latency::Pareto { scale, shape }),
+        (nanos(MAX_LATENCY), parameter())
+            .prop_map(|(median, sigma)| Latency::Lognormal { median, sigma }),
     ]
 }
 
@@ -102,7 +119,11 @@ fn simple_latency() -> impl Strategy<Value = Latency> {
 pub(super) fn new_latency_strategy() -> impl Strategy<Value = Latency> {
     prop_oneof![
         simple_latency(),
-        (simple_latency(), simple_latency(), proptest::sample::select(vec![0.25, 0.5, 0.75]))
+        (
+            simple_latency(),
+            simple_latency(),
+            proptest::sample::select(vec![0.25, 0.5, 0.75])
+        )
             .prop_map(|(a, b, w)| Latency::Mixture(vec![(w, a), (1.0 - w, b)])),
     ]
 }
@@ -170,18 +191,40 @@ proptest! {
 #[test]
 fn pareto_by_scale_or_by_mean() {
     let by_scale = ok("[network]\nlatency = { dist = \"pareto\", scale = \"1ms\", shape = 2.5 }\n");
-    assert_eq!(by_scale.network.latency, Latency::Pareto { scale: ms(1), shape: 2.5 });
+    assert_eq!(
+        by_scale.network.latency,
+        Latency::Pareto {
+            scale: ms(1),
+            shape: 2.5
+        }
+    );
     // mean 2 ms, shape 2 → scale = 2 ms × 1/2.
     let by_mean = ok("[network]\nlatency = { dist = \"pareto\", mean = \"2ms\", shape = 2 }\n");
-    assert_eq!(by_mean.network.latency, Latency::Pareto { scale: ms(1), shape: 2.0 });
+    assert_eq!(
+        by_mean.network.latency,
+        Latency::Pareto {
+            scale: ms(1),
+            shape: 2.0
+        }
+    );
 }
 
 #[test]
 fn lognormal_by_median_or_by_mean() {
-    let by_median = ok("[network]\nlatency = { dist = \"lognormal\", median = \"1ms\", sigma = 0.5 }\n");
-    assert_eq!(by_median.network.latency, Latency::Lognormal { median: ms(1), sigma: 0.5 });
-    let by_mean = ok("[network]\nlatency = { dist = \"lognormal\", mean = \"1ms\", sigma = 0.5 }\n");
-    let Latency::Lognormal { median, .. } = by_mean.network.latency else { panic!() };
+    let by_median =
+        ok("[network]\nlatency = { dist = \"lognormal\", median = \"1ms\", sigma = 0.5 }\n");
+    assert_eq!(
+        by_median.network.latency,
+        Latency::Lognormal {
+            median: ms(1),
+            sigma: 0.5
+        }
+    );
+    let by_mean =
+        ok("[network]\nlatency = { dist = \"lognormal\", mean = \"1ms\", sigma = 0.5 }\n");
+    let Latency::Lognormal { median, .. } = by_mean.network.latency else {
+        panic!()
+    };
     let want = 1e6 * (-0.125f64).exp();
     assert!((median.as_nanos() as f64 - want).abs() < 2.0, "{median:?}");
 }
@@ -315,8 +358,10 @@ fn kinds_and_links_errors() {
         "^[[network.links]]",
         "a [[network.links]] entry needs `from`",
     );
-    let twice = parse("[[network.links]]\nfrom = 0\nto = 1\nboth = true\n[[network.links]]\nfrom = 1\nto = 0\n")
-        .expect_err("a link described twice");
+    let twice = parse(
+        "[[network.links]]\nfrom = 0\nto = 1\nboth = true\n[[network.links]]\nfrom = 1\nto = 0\n",
+    )
+    .expect_err("a link described twice");
     assert!(twice.message.contains("described twice"), "{twice}");
     assert_eq!(twice.line, Some(7), "{twice}");
     fails(
@@ -324,7 +369,11 @@ fn kinds_and_links_errors() {
         "loss = ^1.5",
         "not a probability",
     );
-    fails("[network]\nduplicate = 2\n", "duplicate = ^2", "duplicate = 2 is not a probability");
+    fails(
+        "[network]\nduplicate = 2\n",
+        "duplicate = ^2",
+        "duplicate = 2 is not a probability",
+    );
 }
 
 // ----- fault kinds -----
@@ -354,37 +403,79 @@ fn every_fault_kind_parses() {
             FaultKind::Bridge { node: 1 },
             FaultKind::Clog { from: 0, to: 1 },
             FaultKind::Pause { node: 1 },
-            FaultKind::ClockJump { node: 1, by_ns: -500_000_000 },
-            FaultKind::ClockJump { node: 1, by_ns: 1_500_000_000 },
+            FaultKind::ClockJump {
+                node: 1,
+                by_ns: -500_000_000
+            },
+            FaultKind::ClockJump {
+                node: 1,
+                by_ns: 1_500_000_000
+            },
         ]
     );
     let jump = ok("[[faults]]\nkind = \"clock-jump\"\nat = \"2s\"\nnode = 0\nby = \"2s\"\n");
-    assert_eq!(jump.faults[0].duration, Duration::ZERO, "a jump is an instant");
+    assert_eq!(
+        jump.faults[0].duration,
+        Duration::ZERO,
+        "a jump is an instant"
+    );
 }
 
 #[test]
 fn new_fault_kind_errors() {
-    fails(&fault("isolate", "node = 3\n"), "node = ^3", "not in the cluster");
     fails(
-        &format!("[cluster]\nnodes = 2\nreplicas = 2\nwrite_quorum = 1\nread_quorum = 1\n{}", fault("bridge", "node = 0\n")),
+        &fault("isolate", "node = 3\n"),
+        "node = ^3",
+        "not in the cluster",
+    );
+    fails(
+        &format!(
+            "[cluster]\nnodes = 2\nreplicas = 2\nwrite_quorum = 1\nread_quorum = 1\n{}",
+            fault("bridge", "node = 0\n")
+        ),
         "kind = ^\"bridge\"",
         "needs a cluster of at least 3 nodes",
     );
-    fails(&fault("clog", "from = 1\nto = 1\n"), "to = ^1", "cuts nothing");
-    fails(&fault("clog", "from = 1\n"), "kind = ^\"clog\"", "needs `to`");
-    fails(&fault("random-halves", "node = 1\n"), "node = ^1", "`node` does not apply to kind = \"random-halves\"");
-    fails(&fault("pause", "by = \"1s\"\n"), "by = ^\"1s\"", "`by` does not apply");
+    fails(
+        &fault("clog", "from = 1\nto = 1\n"),
+        "to = ^1",
+        "cuts nothing",
+    );
+    fails(
+        &fault("clog", "from = 1\n"),
+        "kind = ^\"clog\"",
+        "needs `to`",
+    );
+    fails(
+        &fault("random-halves", "node = 1\n"),
+        "node = ^1",
+        "`node` does not apply to kind = \"random-halves\"",
+    );
+    fails(
+        &fault("pause", "by = \"1s\"\n"),
+        "by = ^\"1s\"",
+        "`by` does not apply",
+    );
     fails(
         &fault("clock-jump", "node = 1\nby = \"1s\"\n"),
         "duration = ^\"1s\"",
         "`duration` does not apply to kind = \"clock-jump\"",
     );
-    let jump = |by: &str| format!("[[faults]]\nkind = \"clock-jump\"\nat = \"1s\"\nnode = 0\nby = {by}\n");
+    let jump =
+        |by: &str| format!("[[faults]]\nkind = \"clock-jump\"\nat = \"1s\"\nnode = 0\nby = {by}\n");
     fails(&jump("\"0s\""), "by = ^\"0s\"", "non-zero step");
-    fails(&jump("\"-1441m\""), "by = ^\"-1441m\"", "at most a day (\"1440m\")");
+    fails(
+        &jump("\"-1441m\""),
+        "by = ^\"-1441m\"",
+        "at most a day (\"1440m\")",
+    );
     fails(&jump("\"-x\""), "by = ^\"-x\"", "by:");
     fails(&jump("5"), "by = ^5", "no unit");
-    fails(&jump("\"1s\"").replace("node = 0\n", ""), "kind = ^\"clock-jump\"", "needs `node`");
+    fails(
+        &jump("\"1s\"").replace("node = 0\n", ""),
+        "kind = ^\"clock-jump\"",
+        "needs `node`",
+    );
 }
 
 #[test]
@@ -393,9 +484,20 @@ fn pause_and_crash_of_one_node_may_not_overlap() {
         "[[faults]]\nkind = \"crash\"\nat = \"1s\"\nduration = \"2s\"\nnode = 1\n",
         "[[faults]]\nkind = \"pause\"\nat = \"2s\"\nduration = \"1s\"\nnode = 1\n",
     );
-    fails(crash_then_pause, "at = ^\"2s\"", "node 1 is already crashed at \"2s\"");
-    let pause_then_crash = crash_then_pause.replace("\"crash\"", "\"x\"").replace("\"pause\"", "\"crash\"").replace("\"x\"", "\"pause\"");
-    fails(&pause_then_crash, "at = ^\"2s\"", "node 1 is already paused at \"2s\"");
+    fails(
+        crash_then_pause,
+        "at = ^\"2s\"",
+        "node 1 is already crashed at \"2s\"",
+    );
+    let pause_then_crash = crash_then_pause
+        .replace("\"crash\"", "\"x\"")
+        .replace("\"pause\"", "\"crash\"")
+        .replace("\"x\"", "\"pause\"");
+    fails(
+        &pause_then_crash,
+        "at = ^\"2s\"",
+        "node 1 is already paused at \"2s\"",
+    );
     ok(&crash_then_pause.replace("node = 1\n[[", "node = 0\n[["));
 }
 
@@ -403,14 +505,31 @@ fn pause_and_crash_of_one_node_may_not_overlap() {
 
 #[test]
 fn nemesis_defaults() {
-    let n = ok("[cluster]\nnodes = 5\n[nemesis]\n").nemesis.expect("a nemesis");
-    assert_eq!((n.interval, n.duration, n.jump), (ms(1000), ms(500), ms(100)));
+    let n = ok("[cluster]\nnodes = 5\n[nemesis]\n")
+        .nemesis
+        .expect("a nemesis");
+    assert_eq!(
+        (n.interval, n.duration, n.jump),
+        (ms(1000), ms(500), ms(100))
+    );
     assert_eq!((n.swarm, n.max_down), (false, 2));
-    assert_eq!(n.families, Family::ALL.iter().map(|&f| (f, 1.0)).collect::<Vec<_>>());
+    assert_eq!(
+        n.families,
+        Family::ALL.iter().map(|&f| (f, 1.0)).collect::<Vec<_>>()
+    );
     assert_eq!(ok("").nemesis, None);
-    let small = ok("[cluster]\nnodes = 2\nreplicas = 2\n[nemesis]\n").nemesis.unwrap();
+    let small = ok("[cluster]\nnodes = 2\nreplicas = 2\n[nemesis]\n")
+        .nemesis
+        .unwrap();
     let weight = |f: Family| small.families.iter().find(|(x, _)| *x == f).unwrap().1;
-    assert_eq!((weight(Family::Bridge), weight(Family::Crash), weight(Family::Clog)), (0.0, 0.0, 1.0));
+    assert_eq!(
+        (
+            weight(Family::Bridge),
+            weight(Family::Crash),
+            weight(Family::Clog)
+        ),
+        (0.0, 0.0, 1.0)
+    );
 }
 
 #[test]
@@ -421,21 +540,55 @@ fn nemesis_written_out() {
     ))
     .nemesis
     .unwrap();
-    assert_eq!((n.interval, n.duration, n.jump, n.swarm, n.max_down), (ms(200), ms(50), ms(20), true, 1));
+    assert_eq!(
+        (n.interval, n.duration, n.jump, n.swarm, n.max_down),
+        (ms(200), ms(50), ms(20), true, 1)
+    );
     let positive: Vec<(Family, f64)> = n.families.into_iter().filter(|(_, w)| *w > 0.0).collect();
-    assert_eq!(positive, vec![(Family::Crash, 2.0), (Family::ClockJump, 0.5)]);
+    assert_eq!(
+        positive,
+        vec![(Family::Crash, 2.0), (Family::ClockJump, 0.5)]
+    );
 }
 
 #[test]
 fn nemesis_errors() {
-    let e = fails("[nemesis]\nfamilies = { crsh = 1 }\n", "{ ^crsh", "unknown nemesis family \"crsh\"");
+    let e = fails(
+        "[nemesis]\nfamilies = { crsh = 1 }\n",
+        "{ ^crsh",
+        "unknown nemesis family \"crsh\"",
+    );
     assert_eq!(e.hint.as_deref(), Some("did you mean \"crash\"?"));
-    fails("[nemesis]\nfamilies = { crash = -1 }\n", "crash = ^-1", "not a weight");
-    fails("[nemesis]\nfamilies = { crash = 0 }\n", "families = ^{", "every nemesis family has weight 0");
-    fails("[nemesis]\nfamilies = { bridge = 1 }\n[cluster]\nnodes = 2\nreplicas = 2\n", "bridge = ^1", "a bridge needs 3 nodes");
-    fails("[nemesis]\nmax_down = 0\nfamilies = { pause = 1 }\n", "pause = ^1", "max_down = 0 lets no node go down");
-    fails("[nemesis]\nmax_down = 4\n", "max_down = ^4", "expected 0 to 3");
-    fails("[nemesis]\ninterval = \"0s\"\n", "interval = ^\"0s\"", "interval is zero");
+    fails(
+        "[nemesis]\nfamilies = { crash = -1 }\n",
+        "crash = ^-1",
+        "not a weight",
+    );
+    fails(
+        "[nemesis]\nfamilies = { crash = 0 }\n",
+        "families = ^{",
+        "every nemesis family has weight 0",
+    );
+    fails(
+        "[nemesis]\nfamilies = { bridge = 1 }\n[cluster]\nnodes = 2\nreplicas = 2\n",
+        "bridge = ^1",
+        "a bridge needs 3 nodes",
+    );
+    fails(
+        "[nemesis]\nmax_down = 0\nfamilies = { pause = 1 }\n",
+        "pause = ^1",
+        "max_down = 0 lets no node go down",
+    );
+    fails(
+        "[nemesis]\nmax_down = 4\n",
+        "max_down = ^4",
+        "expected 0 to 3",
+    );
+    fails(
+        "[nemesis]\ninterval = \"0s\"\n",
+        "interval = ^\"0s\"",
+        "interval is zero",
+    );
     fails("[nemesis]\ninterval = 5\n", "interval = ^5", "no unit");
     fails("[nemesis]\nrate = 1\n", "^rate", "unknown field `rate`");
 }
