@@ -58,7 +58,35 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         100.0 * rate(&one) / rate(&raw)
     );
     println!("speed-up with 2 jobs: {:.2}x", one.secs / two.secs);
+    let (simulate, check) = split_time(&scenario, args.seeds.min(50))?;
+    println!(
+        "per seed: simulating {:.2} ms, checking every check {:.2} ms (slowest seed's check: {:.2} ms)",
+        simulate.mean_ms, check.mean_ms, check.max_ms
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+struct Timing {
+    mean_ms: f64,
+    max_ms: f64,
+}
+
+/// Wall time spent simulating versus checking, seed by seed, on one thread.
+fn split_time(scenario: &Scenario, seeds: u64) -> anyhow::Result<(Timing, Timing)> {
+    let (mut sim_ms, mut check_ms) = (Vec::new(), Vec::new());
+    for seed in 1..=seeds {
+        let start = Instant::now();
+        let outcome = sim::run_seed(scenario, seed, RunOptions::default())?;
+        let simulated = Instant::now();
+        let _ = check::run(&outcome.history, check::CheckName::ALL);
+        check_ms.push(simulated.elapsed().as_secs_f64() * 1e3);
+        sim_ms.push((simulated - start).as_secs_f64() * 1e3);
+    }
+    let timing = |v: &[f64]| Timing {
+        mean_ms: v.iter().sum::<f64>() / v.len().max(1) as f64,
+        max_ms: v.iter().copied().fold(0.0, f64::max),
+    };
+    Ok((timing(&sim_ms), timing(&check_ms)))
 }
 
 fn raw_loop(calls: u64) -> Rate {
