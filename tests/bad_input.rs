@@ -1,0 +1,311 @@
+//! Bad input never hurts: every class of broken scenario and history gets
+//! exit code 2, a message naming the file (and the line where there is one),
+//! no panic, and nothing written.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+const SMOKE: &str = include_str!("../scenarios/quorum-smoke.toml");
+
+/// A scenario file with one edit; `None` when the edit did not apply.
+fn edited(from: &str, to: &str) -> String {
+    assert!(
+        SMOKE.contains(from),
+        "quorum-smoke.toml no longer contains {from:?}"
+    );
+    SMOKE.replacen(from, to, 1)
+}
+
+/// Runs `storesim run` on `text` and checks the error: exit 2, file name,
+/// `:line:` when given, and the message mentioning `says`.
+fn rejects_scenario(case: &str, text: &[u8], line: Option<usize>, says: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("storesim")
+        .unwrap()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+    assert!(
+        stderr.contains("case.toml"),
+        "{case}: names the file\n{stderr}"
+    );
+    if let Some(line) = line {
+        assert!(
+            stderr.contains(&format!("case.toml:{line}:")),
+            "{case}: names line {line}\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.to_lowercase().contains(&says.to_lowercase()),
+        "{case}: says {says:?}\n{stderr}"
+    );
+    assert!(!out.exists(), "{case}: nothing written");
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the case"));
+    text[..at].matches('\n').count() + 1
+}
+
+#[test]
+fn every_class_of_bad_scenario_exits_2_with_file_and_line() {
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "unknown field",
+            edited("nodes = 3", "nodez = 3"),
+            "nodez",
+            "nodes",
+        ),
+        (
+            "wrong type",
+            edited("nodes = 3", "nodes = \"three\""),
+            "nodes = ",
+            "invalid type",
+        ),
+        (
+            "syntax error",
+            edited("nodes = 3", "nodes = = 3"),
+            "nodes = =",
+            "",
+        ),
+        (
+            "W > N",
+            edited("write_quorum = 2", "write_quorum = 4"),
+            "write_quorum = 4",
+            "write_quorum",
+        ),
+        (
+            "R > N",
+            edited("read_quorum = 2", "read_quorum = 4"),
+            "read_quorum = 4",
+            "read_quorum",
+        ),
+        (
+            "N > nodes",
+            edited("replicas = 3", "replicas = 5"),
+            "replicas = 5",
+            "replicas",
+        ),
+        (
+            "zero nodes",
+            edited("nodes = 3", "nodes = 0"),
+            "nodes = 0",
+            "nodes",
+        ),
+        (
+            "negative count",
+            edited("clients = 2", "clients = -2"),
+            "clients = -2",
+            "clients",
+        ),
+        (
+            "absurd count",
+            edited("ops = 100", "ops = 1000000000000"),
+            "ops = 1",
+            "ops",
+        ),
+        (
+            "probability",
+            edited("loss = 0.0", "loss = 1.5"),
+            "loss = 1.5",
+            "loss",
+        ),
+        (
+            "negative weight",
+            edited("get = 0.5", "get = -0.5"),
+            "get = -0.5",
+            "mix",
+        ),
+        (
+            "malformed duration",
+            edited("duration = \"2s\"", "duration = \"2 parsecs\""),
+            "duration = ",
+            "duration",
+        ),
+        (
+            "unknown protocol",
+            edited("protocol = \"quorum\"", "protocol = \"paxos\""),
+            "protocol = ",
+            "paxos",
+        ),
+        (
+            "overlapping groups",
+            format!(
+                "{SMOKE}\n[[faults]]\nkind = \"partition\"\nat = \"1s\"\nduration = \"1s\"\ngroups = [[0, 1], [1, 2]]\n"
+            ),
+            "groups = ",
+            "",
+        ),
+        (
+            "fault node missing",
+            format!(
+                "{SMOKE}\n[[faults]]\nkind = \"crash\"\nat = \"1s\"\nduration = \"1s\"\nnode = 7\n"
+            ),
+            "node = 7",
+            "node",
+        ),
+        (
+            "unknown fault kind",
+            format!("{SMOKE}\n[[faults]]\nkind = \"meteor\"\nat = \"1s\"\nduration = \"1s\"\n"),
+            "kind = \"meteor\"",
+            "meteor",
+        ),
+        (
+            "unknown check",
+            edited("convergence = \"pass\"", "convergance = \"pass\""),
+            "convergance",
+            "convergence",
+        ),
+    ];
+    for (case, text, at, says) in cases {
+        let line = line_of(&text, at);
+        rejects_scenario(case, text.as_bytes(), Some(line), says);
+    }
+    rejects_scenario("empty file", b"", None, "empty");
+    rejects_scenario(
+        "binary garbage",
+        &[0xff, 0xfe, 0x00, 0x01, 0x9c, 0x80],
+        None,
+        "",
+    );
+}
+
+const GOOD: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k","value":"a","time":1}
+{"process":0,"type":"ok","f":"put","key":"k","value":"a","time":2}
+{"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":3}
+{"process":1,"type":"ok","f":"get","key":"k","value":"a","time":4}
+"#;
+
+fn rejects_history(case: &str, text: &[u8], line: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let assert = Command::cargo_bin("storesim")
+        .unwrap()
+        .arg("check")
+        .arg(&file)
+        .assert();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+    assert!(
+        stderr.contains("case.jsonl"),
+        "{case}: names the file\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("line {line}")),
+        "{case}: names line {line}\n{stderr}"
+    );
+}
+
+#[test]
+fn every_class_of_bad_history_exits_2_with_file_and_line() {
+    let line3 = GOOD.lines().nth(2).unwrap();
+    let with_line3 = |replacement: &str| GOOD.replacen(line3, replacement, 1);
+    let cases: Vec<(&str, String, usize)> = vec![
+        ("truncated line", with_line3(&line3[..30]), 3),
+        ("not an object", with_line3("[1, 2, 3]"), 3),
+        (
+            "unknown type",
+            with_line3(&line3.replace("invoke", "begin")),
+            3,
+        ),
+        (
+            "unknown f",
+            with_line3(&line3.replace("\"get\"", "\"list\"")),
+            3,
+        ),
+        (
+            "completion without invoke",
+            GOOD.lines().skip(1).map(|l| format!("{l}\n")).collect(),
+            1,
+        ),
+        (
+            "two in flight",
+            with_line3(
+                &line3
+                    .replace("\"process\":1", "\"process\":0")
+                    .replace("\"time\":3", "\"time\":1"),
+            ),
+            2,
+        ),
+        (
+            "mismatched f",
+            GOOD.replacen(
+                "\"type\":\"ok\",\"f\":\"put\"",
+                "\"type\":\"ok\",\"f\":\"delete\"",
+                1,
+            ),
+            2,
+        ),
+        (
+            "time backwards",
+            with_line3(&line3.replace("\"time\":3", "\"time\":0")),
+            3,
+        ),
+        (
+            "cas without from/to",
+            with_line3(&line3.replace("\"get\"", "\"cas\"")),
+            3,
+        ),
+    ];
+    for (case, text, line) in cases {
+        rejects_history(case, text.as_bytes(), line);
+    }
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("\"a\",\"time\":4").unwrap();
+    bytes[at + 1] = 0xff;
+    rejects_history("non-UTF-8", &bytes, 4);
+}
+
+#[test]
+fn an_empty_history_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.jsonl");
+    std::fs::write(&file, "").unwrap();
+    Command::cargo_bin("storesim")
+        .unwrap()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let smoke = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quorum-smoke.toml");
+    for args in [
+        vec!["run", "--seeds", "0"],
+        vec!["run", "--jobs", "0"],
+        vec!["run", "--shard", "0/2"],
+        vec!["run", "--seed", "x"],
+        vec!["run", "--no-such-flag"],
+        vec!["replay"],
+    ] {
+        let assert = Command::cargo_bin("storesim")
+            .unwrap()
+            .args(&args)
+            .arg(&smoke)
+            .assert();
+        assert.code(2);
+    }
+    let assert = Command::cargo_bin("storesim")
+        .unwrap()
+        .args(["run", "--seed", "18446744073709551615", "--seeds", "2"])
+        .arg(&smoke)
+        .assert();
+    let err = String::from_utf8_lossy(&assert.code(2).get_output().stderr).to_string();
+    assert!(err.contains("overflows"), "{err}");
+}
