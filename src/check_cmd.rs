@@ -9,6 +9,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// Largest history file checked (4 GiB): about 50 million operations, which
+/// still fits in memory with the parsed history; more is refused up front
+/// rather than exhausting memory halfway.
+const MAX_HISTORY_BYTES: u64 = 4 << 30;
+
 pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let checks = parse_checks(args.checks.as_deref())?;
     let mut worst = Verdict::NotApplicable;
@@ -62,6 +67,13 @@ fn check_file(
     checks: &[CheckName],
     timeout: Option<f64>,
 ) -> anyhow::Result<BTreeMap<CheckName, CheckResult>> {
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_HISTORY_BYTES {
+        bail!(
+            "{}: {size} bytes; a history may be at most {MAX_HISTORY_BYTES} bytes",
+            file.display()
+        );
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let history = History::parse_bytes(&bytes).with_context(|| format!("{}", file.display()))?;
     let deadline = timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));

@@ -344,18 +344,31 @@ fn render_hint(hint: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// Largest scenario file read (1 MiB): scenarios are hand-written; anything
+/// bigger is a mistake (a history or a binary picked by accident).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
 impl Scenario {
     /// Reads and validates a scenario file. An unreadable or non-UTF-8 file is
     /// an error without a line; everything else is reported as by [`Scenario::parse`].
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        let error = |message: String| ScenarioError {
             file: file.clone(),
             line: None,
             column: None,
-            message: format!("cannot read the scenario file: {e}"),
+            message,
             hint: None,
-        })?;
+        };
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_SCENARIO_BYTES {
+            let limit = MAX_SCENARIO_BYTES;
+            return Err(error(format!(
+                "the file is {size} bytes; a scenario may be at most {limit}"
+            )));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| error(format!("cannot read the scenario file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| not_utf8(&file, &e))?;
         Scenario::parse(&text, &file)
     }
