@@ -5,7 +5,8 @@
 use super::raw::{RawClocks, RawMix, RawScenario, RawWorkload, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_OPS, Mix, Scenario, ScenarioError, Workload, parse_duration,
+    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_OPS, Mix,
+    Scenario, ScenarioError, Workload, parse_duration,
 };
 use check::CheckName;
 use std::collections::BTreeMap;
