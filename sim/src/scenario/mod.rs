@@ -318,16 +318,36 @@ pub enum Expectation {
     Any,
 }
 
-/// A scenario that cannot be used. Displays as `file:line:column: message` plus a hint.
+/// A scenario that cannot be used. Displays as `file:line:column: message`,
+/// then the offending line with a caret under the column, then a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}{}", location(*.line, *.column), render_hint(.hint))]
+#[error("{file}{}: {message}{}{}", location(*.line, *.column), render_source(.source_line, *.column), render_hint(.hint))]
 pub struct ScenarioError {
     pub file: String,
     /// 1-based; `None` when the error has no place in the file (e.g. unreadable).
     pub line: Option<usize>,
+    /// 1-based, in characters.
     pub column: Option<usize>,
     pub message: String,
     pub hint: Option<String>,
+    /// The text of the offending line, for the caret view.
+    pub source_line: Option<String>,
+}
+
+/// `  5 | replicas = 5` and a caret under the column.
+fn render_source(source: &Option<String>, column: Option<usize>) -> String {
+    let Some(source) = source else {
+        return String::new();
+    };
+    let caret = column.map_or(String::new(), |c| {
+        let pad: String = source
+            .chars()
+            .take(c.saturating_sub(1))
+            .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+            .collect();
+        format!("\n  | {pad}^")
+    });
+    format!("\n  | {source}{caret}")
 }
 
 fn location(line: Option<usize>, column: Option<usize>) -> String {
@@ -359,6 +379,7 @@ impl Scenario {
             column: None,
             message,
             hint: None,
+            source_line: None,
         };
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if size > MAX_SCENARIO_BYTES {
@@ -394,5 +415,6 @@ fn not_utf8(file: &str, e: &std::string::FromUtf8Error) -> ScenarioError {
         column: Some(column),
         message: format!("the file is not UTF-8 text (invalid byte at offset {at})"),
         hint: Some("a scenario is a TOML text file; see scenarios/ for examples".to_owned()),
+        source_line: None,
     }
 }

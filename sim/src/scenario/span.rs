@@ -24,12 +24,14 @@ impl Ctx<'_> {
         hint: Option<String>,
     ) -> ScenarioError {
         let (line, column) = line_column(self.text, span.start);
+        let source_line = self.text.lines().nth(line - 1).map(printable);
         ScenarioError {
             file: self.file.to_owned(),
             line: Some(line),
             column: Some(column),
             message,
             hint,
+            source_line,
         }
     }
 
@@ -41,6 +43,7 @@ impl Ctx<'_> {
             column: None,
             message,
             hint,
+            source_line: None,
         }
     }
 
@@ -71,6 +74,13 @@ impl Ctx<'_> {
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 /// Offsets past the end or inside a character are clamped, never a panic.
+/// A source line fit for a terminal: control characters shown as `?` (a
+/// binary file picked by mistake) and at most 200 characters.
+fn printable(line: &str) -> String {
+    let shown = |c: char| if c.is_control() && c != '\t' { '?' } else { c };
+    line.trim_end().chars().take(200).map(shown).collect()
+}
+
 pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {

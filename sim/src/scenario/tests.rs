@@ -556,11 +556,18 @@ fn wrong_types_read_well() {
 }
 
 #[test]
+fn error_display_points_a_caret_at_the_value() {
+    let e = fails("[cluster]\nreplicas = 9\n", "replicas = ^9", "replicas");
+    let shown = e.to_string();
+    assert!(shown.contains("\n  | replicas = 9\n  |            ^\n"), "{shown}");
+}
+
+#[test]
 fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
