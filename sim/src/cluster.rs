@@ -214,7 +214,7 @@ async fn run_router(id: u32, config: ClusterConfig, clock: SimClock, net: NetCon
 async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> store::Response {
     net.delay(wire.from, me, wire.request.kind()).await;
     let key = wire.request.key().to_string();
-    let response = node.handle(wire.request).await;
+    let response = Box::pin(node.handle(wire.request)).await;
     let now = net.epoch.elapsed_ns();
     net.trace.message(now, me, wire.from, response.kind(), &key);
     response

@@ -196,7 +196,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     {
         let (sender, receiver) = mpsc::channel(replicas.len().max(1));
         for &replica in replicas {
-            let (sender, call) = (sender.clone(), call(Arc::clone(self), replica));
+            // Boxed: the call's future is large, and an unboxed one would be
+            // copied byte by byte through every layer of `spawn`.
+            let (sender, call) = (sender.clone(), Box::pin(call(Arc::clone(self), replica)));
             tokio::spawn(async move {
                 if let Some(answer) = call.await {
                     // Full cannot happen (one answer per task, capacity N); Closed
