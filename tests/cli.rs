@@ -465,3 +465,190 @@ fn the_kubernetes_example_shards_and_merges() {
         .success();
     assert_eq!(results(&tmp.path().join("all")), results(&whole));
 }
+
+#[test]
+fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders_identically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let eventual = scenario("eventual-partition.toml");
+    for (jobs, out) in [("1", &one), ("2", &two)] {
+        storesim()
+            .args(["run", "--seeds", "3", "--jobs", jobs, "--out"])
+            .arg(out)
+            .arg(&eventual)
+            .assert()
+            .success();
+    }
+    let read = |dir: &Path, name: &str| {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    assert_eq!(
+        read(&one, "scenario.toml"),
+        std::fs::read_to_string(&eventual).unwrap()
+    );
+    let plots = [
+        "verdicts.svg",
+        "latency.svg",
+        "visibility.svg",
+        "versions-behind.svg",
+        "timeline.svg",
+        "timeline-zoom.svg",
+    ];
+    for name in ["report.md", "report.html"].iter().chain(&plots) {
+        assert_eq!(
+            read(&one, name),
+            read(&two, name),
+            "{name} depends on --jobs"
+        );
+    }
+    // The first failing seed is kept with its run.json, for the timeline.
+    let info: Value = serde_json::from_str(&read(&one, "seeds/1/run.json")).unwrap();
+    assert_eq!(info["faults"][0]["what"], "partition [n0 n1] | [n2]");
+    assert_eq!(info["clocks"].as_array().unwrap().len(), 3);
+    let r = results(&one);
+    assert_eq!(r["summary"]["protocol"], "eventual");
+    let metrics = &r["seeds"][0]["metrics"];
+    assert!(metrics["latency"]["get"]["p99_ns"].as_u64().unwrap() > 0);
+    assert!(metrics["staleness"]["stale_reads"].as_u64().unwrap() > 0);
+    assert!(metrics["anomalies"]["read-after-write"].as_u64().unwrap() > 0);
+    let md = read(&one, "report.md");
+    assert!(
+        md.contains("## First failing seed: 1 (read-after-write)"),
+        "{md}"
+    );
+
+    let before: Vec<String> = plots.iter().map(|p| read(&one, p)).collect();
+    for p in plots.iter().chain(&["report.md", "report.html"]) {
+        std::fs::remove_file(one.join(p)).unwrap();
+    }
+    storesim().arg("report").arg(&one).assert().success();
+    let after: Vec<String> = plots.iter().map(|p| read(&one, p)).collect();
+    assert_eq!(before, after, "report re-renders the same plots");
+    assert_eq!(read(&one, "report.md"), md);
+}
+
+#[test]
+fn keep_histories_keeps_every_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    storesim()
+        .args(["run", "--seeds", "3", "--keep-histories", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    for seed in 1..=3 {
+        let dir = tmp.path().join("seeds").join(seed.to_string());
+        assert!(dir.join("history.jsonl").exists() && dir.join("run.json").exists());
+    }
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.contains("No seed had an invalid verdict."), "{md}");
+}
+
+#[test]
+fn sweep_runs_every_point_into_its_own_folder_and_compares_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = storesim()
+        .args([
+            "sweep",
+            "--set",
+            "cluster.read_quorum=1,2",
+            "--set",
+            "workload.ops=20,40",
+        ])
+        .args(["--seeds", "2", "--jobs", "2", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("cluster.read_quorum=2,workload.ops=40: 2 seeds"),
+        "{stdout}"
+    );
+    for point in [
+        "cluster.read_quorum=1,workload.ops=20",
+        "cluster.read_quorum=2,workload.ops=40",
+    ] {
+        let dir = tmp.path().join(point);
+        assert_eq!(
+            results(&dir)["seeds"].as_array().unwrap().len(),
+            2,
+            "{point}"
+        );
+        assert!(dir.join("report.html").exists());
+    }
+    let point = tmp.path().join("cluster.read_quorum=1,workload.ops=20");
+    let text = std::fs::read_to_string(point.join("scenario.toml")).unwrap();
+    assert!(
+        text.contains("read_quorum = 1") && text.contains("ops = 20"),
+        "{text}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("sweep.md")).unwrap();
+    assert!(md.contains("| 2, 40 "), "{md}");
+    for svg in ["sweep-violations.svg", "sweep-staleness.svg"] {
+        assert!(tmp.path().join(svg).exists(), "{svg}");
+    }
+}
+
+#[test]
+fn sweep_rejects_a_bad_path_or_value_with_exit_2_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = scenario("quorum-smoke.toml");
+    for (set, wanted) in [
+        ("cluster.read_quorm=1", "read_quorm"),
+        ("cluster.read_quorum=2ms", "not a TOML value"),
+        ("cluster.read_quorum=9", "cluster.read_quorum=9"),
+        ("cluster.read_quorum", "PATH=V1,V2"),
+    ] {
+        let assert = storesim()
+            .args(["sweep", "--set", set, "--out"])
+            .arg(tmp.path().join("out"))
+            .arg(&smoke)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(wanted), "{set}: {stderr}");
+    }
+    assert!(!tmp.path().join("out").exists(), "nothing ran");
+}
+
+#[test]
+fn shrink_reduces_known_anomalies_to_a_dozen_operations_that_still_fail() {
+    for (name, check) in [
+        ("eventual-partition.toml", "read-after-write"),
+        ("quorum-clock-skew.toml", "read-after-write"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("shrunk.toml");
+        let assert = storesim()
+            .args(["shrink", "--seed", "1", "--check", check, "--out"])
+            .arg(&out)
+            .arg(scenario(name))
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let last = stdout
+            .lines()
+            .find(|l| l.starts_with("after "))
+            .unwrap_or_else(|| panic!("{stdout}"));
+        let ops: u64 = last
+            .split(": ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(ops <= 12, "{name}: shrunk to {ops} operations\n{stdout}");
+        let seed = stdout.rsplit("--seed ").next().unwrap().trim();
+        let replay = storesim()
+            .args(["replay", "--seed", seed, "--out"])
+            .arg(tmp.path().join("r"))
+            .arg(&out)
+            .assert();
+        let replayed = String::from_utf8(replay.get_output().stdout.clone()).unwrap();
+        assert!(
+            replayed.contains(&format!("{check}: invalid")),
+            "{name}: the shrunk scenario still fails\n{replayed}"
+        );
+    }
+}
