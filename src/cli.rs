@@ -23,6 +23,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// Measure simulation speed against a raw madsim request/response loop.
     Bench(BenchArgs),
+    /// Re-render a run folder's report (report.md, report.html, plots) from its results.json.
+    Report(ReportArgs),
+    /// Run a scenario over a grid of values (--set path=v1,v2) and compare the points.
+    Sweep(SweepArgs),
     /// Search for a smaller scenario that still fails the way seed S fails.
     Shrink(ShrinkArgs),
 }
@@ -57,6 +61,37 @@ pub struct BenchArgs {
     /// Calls in the raw madsim loop.
     #[arg(long, default_value_t = 400_000, value_parser = clap::value_parser!(u64).range(4..=100_000_000))]
     pub raw_calls: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run folder (holds results.json, and seeds/<S>/ for kept seeds).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// PATH=V1,V2,...: a dotted path into the scenario (cluster.read_quorum)
+    /// and TOML values (1, "2ms", true). Repeat for a grid.
+    #[arg(long = "set", required = true)]
+    pub set: Vec<String>,
+    /// Seeds per point: SEED, SEED+1, ...
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub seeds: u64,
+    /// First seed [default: the scenario's `seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seeds run in parallel [default: available cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
+    /// Sweep folder: one run folder per point, plus sweep.md and sweep.html.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep every seed's history in the points' run folders.
+    #[arg(long)]
+    pub keep_histories: bool,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +133,9 @@ pub struct RunArgs {
     /// Skip the saved regression seeds.
     #[arg(long)]
     pub no_regressions: bool,
+    /// Keep every seed's history in the run folder, not only the failing ones.
+    #[arg(long)]
+    pub keep_histories: bool,
     /// Test-only: plant nondeterminism, to show that --check-determinism catches it.
     #[arg(long, hide = true)]
     pub plant_nondeterminism: bool,

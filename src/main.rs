@@ -12,10 +12,12 @@ mod evaluate;
 mod merge;
 mod output;
 mod replay;
+mod report_cmd;
 mod run;
 mod scenario_edit;
 mod seeds;
 mod shrink;
+mod sweep;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Check(args) => check_cmd::check(&args),
         cli::Command::Merge(args) => merge::merge(&args),
         cli::Command::Bench(args) => bench::bench(&args),
+        cli::Command::Report(args) => report_cmd::report(&args),
+        cli::Command::Sweep(args) => sweep::sweep(&args),
         cli::Command::Shrink(args) => shrink::shrink(&args),
     }
 }

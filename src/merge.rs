@@ -48,6 +48,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         expect: first.expect.clone(),
         seeds,
         breaches: breaches.iter().map(run::describe).collect(),
+        summary: first.summary.clone(),
     };
     println!(
         "{}",

@@ -141,7 +141,10 @@ mod tests {
 
     #[test]
     fn buckets_are_exact_below_16_and_log_linear_above() {
-        assert_eq!((0..16).map(|v| bucket(v, 4)).collect::<Vec<_>>(), (0..16).collect::<Vec<_>>());
+        assert_eq!(
+            (0..16).map(|v| bucket(v, 4)).collect::<Vec<_>>(),
+            (0..16).collect::<Vec<_>>()
+        );
         assert_eq!(bucket(16, 4), 16);
         assert_eq!(bucket(33, 4), 32);
         assert_eq!(bucket(35, 4), 34);
@@ -158,7 +161,10 @@ mod tests {
     fn exact_percentiles_per_seed() {
         let mut samples: Vec<u64> = (1..=100).rev().collect();
         let s = LatencyStats::of(&mut samples);
-        assert_eq!((s.count, s.p50_ns, s.p90_ns, s.p99_ns, s.max_ns), (100, 50, 90, 99, 100));
+        assert_eq!(
+            (s.count, s.p50_ns, s.p90_ns, s.p99_ns, s.max_ns),
+            (100, 50, 90, 99, 100)
+        );
         assert_eq!(s.histogram.count(), 100);
         assert_eq!(LatencyStats::of(&mut []), LatencyStats::default());
     }
@@ -168,7 +174,10 @@ mod tests {
         let a: Vec<u64> = (0..500).map(|i| 1_000 + i * 7_919 % 3_000_000).collect();
         let b: Vec<u64> = (0..300).map(|i| 20_000 + i * 104_729 % 9_000_000).collect();
         let both: Vec<u64> = a.iter().chain(&b).copied().collect();
-        let merged = LatencyStats::merge([&LatencyStats::of(&mut a.clone()), &LatencyStats::of(&mut b.clone())]);
+        let merged = LatencyStats::merge([
+            &LatencyStats::of(&mut a.clone()),
+            &LatencyStats::of(&mut b.clone()),
+        ]);
         let exact = LatencyStats::of(&mut both.clone());
         assert_eq!(merged.histogram, exact.histogram);
         assert_eq!((merged.count, merged.max_ns), (exact.count, exact.max_ns));

@@ -1,9 +1,33 @@
-//! `reports`: the results of a run (`results.json`) and their renderings.
+//! `reports`: the results of a run (`results.json`) and their renderings:
+//! the terminal summary, `report.md`, `report.html`, SVG plots, and the
+//! same for a sweep.
 //!
-//! Depends on `check` for the vocabulary of verdicts and nothing else of ours:
-//! a results file is all a report needs, so reports can be re-rendered later.
+//! Depends on `check` for the vocabulary of verdicts and its analyses, and
+//! nothing else of ours: a results file (plus the kept histories) is all a
+//! report needs, so reports can be re-rendered later (`storesim report`).
+//! Everything here is a pure function of its inputs: same results, same
+//! bytes.
+//!
+//! Modules: [`results`] (`results.json` schema), [`metrics`] (per-seed
+//! latency/staleness/anomalies; [`latency`] and [`visibility`] histograms),
+//! [`scenario`] (the scenario in words), [`seedinfo`] (`run.json`),
+//! [`explain`] (the counterexample to show), [`timeline`], [`plots`],
+//! [`report`] (what a report shows) rendered by [`markdown`] and [`html`],
+//! [`sweep`] (a grid of runs), [`table`] (the terminal summary).
 
+pub mod explain;
+pub mod html;
+pub mod latency;
+pub mod markdown;
+pub mod metrics;
+pub mod plots;
+pub mod report;
 pub mod results;
+pub mod scenario;
+pub mod seedinfo;
+pub mod sweep;
 pub mod table;
+pub mod timeline;
+pub mod visibility;
 
 pub use results::{RunResults, SeedResult};

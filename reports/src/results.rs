@@ -4,6 +4,8 @@
 //! fields, seeds in order, maps sorted, so two runs of the same seeds give the
 //! same file whatever `--jobs` was.
 
+use crate::metrics::SeedMetrics;
+use crate::scenario::ScenarioSummary;
 use check::{CheckName, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,6 +23,9 @@ pub struct RunResults {
     pub seeds: Vec<SeedResult>,
     /// Every expectation of the scenario that did not hold, in plain words.
     pub breaches: Vec<String>,
+    /// The scenario in words, for reports (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<ScenarioSummary>,
 }
 
 /// One seed.
@@ -41,6 +46,9 @@ pub struct SeedResult {
     pub history_hash: String,
     /// Fingerprint of every simulated message and fault, in order (hex).
     pub trace_hash: String,
+    /// Latency, staleness and anomaly counts (absent in older files).
+    #[serde(default)]
+    pub metrics: SeedMetrics,
 }
 
 impl RunResults {

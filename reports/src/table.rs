@@ -1,36 +1,150 @@
-//! The terminal summary of a run: one row per seed, seeds sorted, fixed columns.
+//! The terminal summary of a run, narrow enough for an 100-column terminal.
+//!
+//! Up to [`ROWS_MAX`] seeds: one row per seed (sorted), fixed columns, one
+//! short column per check holding a mark (`✓ ✗ ? ·`), and a legend. More
+//! seeds: one row per check with its verdict counts, then the rows of the
+//! first [`FAILING_ROWS_MAX`] seeds with an invalid verdict.
 
 use crate::results::SeedResult;
-use check::CheckName;
+use check::{CheckName, Verdict};
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-/// Renders one row per seed: seed, ops, ok/fail/info, messages, then one
-/// column per check in `checks` order.
+/// Most seeds shown one row each.
+pub const ROWS_MAX: usize = 30;
+/// Most failing seeds listed under the per-check counts.
+pub const FAILING_ROWS_MAX: usize = 10;
+
+/// A check's column header.
+pub fn abbreviation(check: CheckName) -> &'static str {
+    match check {
+        CheckName::Linearizable => "lin",
+        CheckName::ReadAfterWrite => "raw",
+        CheckName::ReadYourWrites => "ryw",
+        CheckName::MonotonicReads => "mr",
+        CheckName::MonotonicWrites => "mw",
+        CheckName::WritesFollowReads => "wfr",
+        CheckName::Convergence => "conv",
+        CheckName::LostUpdate => "lost",
+        CheckName::Durability => "dur",
+    }
+}
+
+/// A verdict as one character; `-` when the check did not run.
+pub fn mark(verdict: Option<Verdict>) -> &'static str {
+    match verdict {
+        Some(Verdict::Valid) => "✓",
+        Some(Verdict::Invalid) => "✗",
+        Some(Verdict::Unknown) => "?",
+        Some(Verdict::NotApplicable) => "·",
+        None => "-",
+    }
+}
+
+/// The summary of `seeds` for `checks` (in that order), legend included.
 pub fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
-    let mut builder = Builder::default();
-    let mut header: Vec<String> = ["seed", "ops", "ok", "fail", "info", "messages"]
-        .map(String::from)
-        .to_vec();
-    header.extend(checks.iter().map(|c| c.as_str().to_string()));
-    builder.push_record(header);
     let mut sorted: Vec<&SeedResult> = seeds.iter().collect();
     sorted.sort_by_key(|s| s.seed);
-    for s in sorted {
-        let mut row = vec![
-            s.seed.to_string(),
-            s.ops.to_string(),
-            s.ok.to_string(),
-            s.fail.to_string(),
-            s.info.to_string(),
-            s.messages.to_string(),
-        ];
+    if sorted.len() <= ROWS_MAX {
+        return format!("{}\n{}", rows(&sorted, checks), legend(checks));
+    }
+    let failing: Vec<&SeedResult> = sorted
+        .iter()
+        .copied()
+        .filter(|s| s.checks.values().any(|v| *v == Verdict::Invalid))
+        .collect();
+    let mut text = counts(&sorted, checks);
+    if !failing.is_empty() {
+        let shown = &failing[..failing.len().min(FAILING_ROWS_MAX)];
+        text.push_str(&format!(
+            "\n{} of {} seeds have an invalid verdict; the first {}:\n{}\n{}",
+            failing.len(),
+            sorted.len(),
+            shown.len(),
+            rows(shown, checks),
+            legend(checks)
+        ));
+    }
+    text
+}
+
+fn rows(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
+    let mut builder = Builder::default();
+    let mut header: Vec<String> = ["seed", "ops", "ok", "fail", "info", "msgs"]
+        .map(String::from)
+        .to_vec();
+    header.extend(checks.iter().map(|c| abbreviation(*c).to_string()));
+    builder.push_record(header);
+    for s in seeds {
+        let mut row = [s.seed, s.ops, s.ok, s.fail, s.info, s.messages]
+            .map(|n| n.to_string())
+            .to_vec();
         row.extend(
             checks
                 .iter()
-                .map(|c| s.checks.get(c).map_or("-", |v| v.as_str()).to_string()),
+                .map(|c| mark(s.checks.get(c).copied()).to_string()),
         );
         builder.push_record(row);
+    }
+    builder.build().with(Style::sharp()).to_string()
+}
+
+/// The abbreviations, wrapped at [`LEGEND_CHARS_MAX`], then the marks.
+fn legend(checks: &[CheckName]) -> String {
+    let mut lines = vec![String::new()];
+    for c in checks {
+        let item = format!("{} {c}", abbreviation(*c));
+        let line = lines.last_mut().expect("never empty");
+        if line.is_empty() {
+            line.push_str(&item);
+        } else if line.chars().count() + 3 + item.chars().count() <= LEGEND_CHARS_MAX {
+            line.push_str(&format!(" · {item}"));
+        } else {
+            lines.push(item);
+        }
+    }
+    lines.push(
+        "✓ valid  ✗ invalid  ? unknown  · n/a  - not run;  msgs: network messages".to_string(),
+    );
+    lines.join("\n")
+}
+
+/// Width of a legend line.
+const LEGEND_CHARS_MAX: usize = 96;
+
+/// One row per check: how many seeds gave each verdict, and the first invalid seed.
+pub fn counts(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
+    let mut builder = Builder::default();
+    builder.push_record([
+        "check",
+        "valid",
+        "invalid",
+        "unknown",
+        "n/a",
+        "first invalid seed",
+    ]);
+    for &check in checks {
+        let count = |v: Verdict| {
+            seeds
+                .iter()
+                .filter(|s| s.checks.get(&check) == Some(&v))
+                .count()
+        };
+        let first = seeds
+            .iter()
+            .find(|s| s.checks.get(&check) == Some(&Verdict::Invalid))
+            .map_or("-".to_string(), |s| s.seed.to_string());
+        let row = [
+            Verdict::Valid,
+            Verdict::Invalid,
+            Verdict::Unknown,
+            Verdict::NotApplicable,
+        ]
+        .map(|v| count(v).to_string());
+        let mut record = vec![check.to_string()];
+        record.extend(row);
+        record.push(first);
+        builder.push_record(record);
     }
     builder.build().with(Style::sharp()).to_string()
 }
@@ -38,7 +152,6 @@ pub fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use check::Verdict;
     use std::collections::BTreeMap;
 
     fn seed(n: u64, raw: Verdict) -> SeedResult {
@@ -53,20 +166,59 @@ mod tests {
             checks: BTreeMap::from([(CheckName::ReadAfterWrite, raw)]),
             history_hash: String::new(),
             trace_hash: String::new(),
+            metrics: Default::default(),
         }
     }
 
     #[test]
-    fn rows_are_sorted_by_seed_and_show_each_check() {
+    fn rows_are_sorted_by_seed_and_show_each_check_as_a_mark() {
         let seeds = [seed(7, Verdict::Invalid), seed(3, Verdict::Valid)];
         let table = seeds_table(&seeds, &[CheckName::ReadAfterWrite, CheckName::Convergence]);
         let seven = table.find("│ 7 ").expect("seed 7 row");
         let three = table.find("│ 3 ").expect("seed 3 row");
         assert!(three < seven, "{table}");
+        assert!(table.contains("│ ✗ ") && table.contains("│ ✓ "), "{table}");
+        assert!(table.contains(" - "), "a missing check shows as -: {table}");
         assert!(
-            table.contains("read-after-write") && table.contains("invalid"),
+            table.contains("raw read-after-write · conv convergence"),
             "{table}"
         );
-        assert!(table.contains(" - "), "a missing check shows as -: {table}");
+    }
+
+    #[test]
+    fn every_check_fits_in_100_columns() {
+        let seeds = [seed(1_000_000, Verdict::Invalid)];
+        let table = seeds_table(&seeds, CheckName::ALL);
+        let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= 100, "{widest}:\n{table}");
+    }
+
+    #[test]
+    fn many_seeds_are_counted_per_check_with_the_failing_rows() {
+        let seeds: Vec<SeedResult> = (1..=100)
+            .map(|n| {
+                seed(
+                    n,
+                    if n % 25 == 0 {
+                        Verdict::Invalid
+                    } else {
+                        Verdict::Valid
+                    },
+                )
+            })
+            .collect();
+        let table = seeds_table(&seeds, &[CheckName::ReadAfterWrite]);
+        assert!(
+            table.contains("│ read-after-write │ 96    │ 4       │"),
+            "{table}"
+        );
+        assert!(
+            table.contains("4 of 100 seeds have an invalid verdict"),
+            "{table}"
+        );
+        assert!(
+            table.contains("│ 75 ") && !table.contains("│ 74 "),
+            "{table}"
+        );
     }
 }

@@ -90,14 +90,18 @@ mod tests {
 
     #[test]
     fn buckets_by_time_since_commit_and_merges() {
-        let a = Visibility::of(&[read(Some(1_000), false), read(Some(1_100), true), read(None, true)]);
+        let a = Visibility::of(&[
+            read(Some(1_100), false),
+            read(Some(1_200), true),
+            read(None, true),
+        ]);
         let b = Visibility::of(&[read(Some(5_000_000), true)]);
         let mut both = a.clone();
         both.merge(&b);
         let curve = both.curve();
         assert_eq!(curve.len(), 2, "{curve:?}");
         assert_eq!((curve[0].reads, curve[0].fresh_fraction), (2, 0.5));
-        assert!(curve[0].from_ns <= 1_000 && 1_100 < curve[0].to_ns);
+        assert!(curve[0].from_ns <= 1_100 && 1_200 < curve[0].to_ns);
         assert_eq!((curve[1].reads, curve[1].fresh_fraction), (1, 1.0));
     }
 }

@@ -330,12 +330,13 @@ pub struct ScenarioError {
     pub column: Option<usize>,
     pub message: String,
     pub hint: Option<String>,
-    /// The text of the offending line, for the caret view.
-    pub source_line: Option<String>,
+    /// The text of the offending line, for the caret view (boxed: keeps the
+    /// error small enough to return by value everywhere).
+    pub source_line: Option<Box<str>>,
 }
 
 /// `  5 | replicas = 5` and a caret under the column.
-fn render_source(source: &Option<String>, column: Option<usize>) -> String {
+fn render_source(source: &Option<Box<str>>, column: Option<usize>) -> String {
     let Some(source) = source else {
         return String::new();
     };

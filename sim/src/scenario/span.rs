@@ -24,7 +24,11 @@ impl Ctx<'_> {
         hint: Option<String>,
     ) -> ScenarioError {
         let (line, column) = line_column(self.text, span.start);
-        let source_line = self.text.lines().nth(line - 1).map(printable);
+        let source_line = self
+            .text
+            .lines()
+            .nth(line - 1)
+            .map(|l| printable(l).into_boxed_str());
         ScenarioError {
             file: self.file.to_owned(),
             line: Some(line),

@@ -559,7 +559,10 @@ fn wrong_types_read_well() {
 fn error_display_points_a_caret_at_the_value() {
     let e = fails("[cluster]\nreplicas = 9\n", "replicas = ^9", "replicas");
     let shown = e.to_string();
-    assert!(shown.contains("\n  | replicas = 9\n  |            ^\n"), "{shown}");
+    assert!(
+        shown.contains("\n  | replicas = 9\n  |            ^\n"),
+        "{shown}"
+    );
 }
 
 #[test]

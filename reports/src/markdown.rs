@@ -1,0 +1,77 @@
+//! `report.md`: the report as GitHub-flavoured Markdown, plots linked as the
+//! `.svg` files next to it (GitHub shows them inline).
+
+use crate::report::{Report, Table};
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+/// The whole `report.md`.
+pub fn render(r: &Report) -> String {
+    let mut out = format!("# {}\n\n", r.title);
+    if !r.description.is_empty() {
+        out.push_str(&format!("{}\n\n", r.description.replace('\n', " ")));
+    }
+    let overview: Table = std::iter::once(vec![String::new(), String::new()])
+        .chain(
+            r.overview
+                .iter()
+                .map(|(k, v)| vec![format!("**{k}**"), v.clone()]),
+        )
+        .collect();
+    out.push_str(&table(&overview));
+    for b in &r.breaches {
+        out.push_str(&format!("- broken: {b}\n"));
+    }
+    out.push_str("\n## Verdicts\n\n");
+    out.push_str(&table(&r.verdicts));
+    out.push_str(&image(r, "verdicts.svg"));
+    out.push_str("\n## Latency (ok operations, all seeds)\n\n");
+    out.push_str(
+        "Percentiles across seeds come from merged log-bucketed histograms (within 6.25 %).\n\n",
+    );
+    out.push_str(&table(&r.latency));
+    out.push_str(&image(r, "latency.svg"));
+    out.push_str("\n## Staleness (all seeds)\n\n");
+    let staleness: Table = std::iter::once(vec!["reads".to_string(), String::new()])
+        .chain(r.staleness.iter().cloned())
+        .collect();
+    out.push_str(&table(&staleness));
+    out.push_str(&image(r, "visibility.svg"));
+    out.push_str(&image(r, "versions-behind.svg"));
+    out.push_str(&failing(r));
+    out
+}
+
+fn failing(r: &Report) -> String {
+    let Some(f) = &r.failing else {
+        return "\n## Counterexample\n\nNo seed had an invalid verdict.\n".to_string();
+    };
+    let mut out = format!("\n## First failing seed: {} ({})\n\n", f.seed, f.check);
+    out.push_str(&format!("Replay it: `{}`\n\n", f.replay));
+    let Some(e) = &f.example else {
+        out.push_str("Its history was not kept in this folder; replay the seed to see it.\n");
+        return out;
+    };
+    out.push_str(&format!("{}\n\n", e.sentence));
+    out.push_str(&image(r, "timeline.svg"));
+    out.push_str(&image(r, "timeline-zoom.svg"));
+    out.push_str(&format!("\n```text\n{}\n```\n", e.explanation.trim_end()));
+    out
+}
+
+/// A Markdown table; the first row is the header. `|` in cells is escaped.
+pub fn table(rows: &Table) -> String {
+    let mut builder = Builder::default();
+    for row in rows {
+        builder.push_record(row.iter().map(|c| c.replace('|', "\\|")));
+    }
+    format!("{}\n", builder.build().with(Style::markdown()))
+}
+
+fn image(r: &Report, file: &str) -> String {
+    r.plots
+        .iter()
+        .find(|p| p.file == file)
+        .map(|p| format!("\n![{}]({})\n", p.caption, p.file))
+        .unwrap_or_default()
+}

@@ -1,0 +1,138 @@
+//! Per-seed metrics for `results.json`: latency per operation kind,
+//! staleness, and anomalies per check. A pure function of the history and
+//! its verdicts, so `results.json` stays the same whatever `--jobs` was.
+
+use crate::latency::LatencyStats;
+use crate::visibility::Visibility;
+use check::staleness::{self, StalenessSummary};
+use check::{CheckName, CheckResult, Function, History, Outcome};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What one seed measured, besides its verdicts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedMetrics {
+    /// Per operation kind (`get`, `put`, `delete`, `cas`; kinds with no ok
+    /// operation are left out).
+    pub latency: BTreeMap<Function, LatencyStats>,
+    /// k-staleness and t-visibility totals (`check::staleness`).
+    pub staleness: StalenessSummary,
+    /// Reads fresh vs time since the newest commit.
+    pub visibility: Visibility,
+    /// Anomalies found per check (0 when valid or n/a).
+    pub anomalies: BTreeMap<CheckName, u64>,
+}
+
+impl SeedMetrics {
+    /// Many seeds as one: everything adds up exactly except latency
+    /// percentiles (see [`LatencyStats::merge`]) and `longest_miss_ns` (max).
+    pub fn merge<'a>(parts: impl IntoIterator<Item = &'a SeedMetrics>) -> SeedMetrics {
+        let parts: Vec<&SeedMetrics> = parts.into_iter().collect();
+        let mut total = SeedMetrics::default();
+        let kinds: std::collections::BTreeSet<Function> = parts
+            .iter()
+            .flat_map(|p| p.latency.keys().copied())
+            .collect();
+        for kind in kinds {
+            let merged = LatencyStats::merge(parts.iter().filter_map(|p| p.latency.get(&kind)));
+            total.latency.insert(kind, merged);
+        }
+        for p in &parts {
+            add_staleness(&mut total.staleness, &p.staleness);
+            total.visibility.merge(&p.visibility);
+            for (check, n) in &p.anomalies {
+                *total.anomalies.entry(*check).or_default() += n;
+            }
+        }
+        total
+    }
+}
+
+fn add_staleness(total: &mut StalenessSummary, s: &StalenessSummary) {
+    total.reads += s.reads;
+    total.fresh_reads += s.fresh_reads;
+    total.stale_reads += s.stale_reads;
+    total.max_versions_behind = total.max_versions_behind.max(s.max_versions_behind);
+    for (k, n) in &s.histogram {
+        *total.histogram.entry(*k).or_default() += n;
+    }
+    total.longest_miss_ns = total.longest_miss_ns.max(s.longest_miss_ns);
+}
+
+/// Mean versions behind over all measured reads (0 when none).
+pub fn mean_versions_behind(s: &StalenessSummary) -> f64 {
+    let sum: u64 = s.histogram.iter().map(|(k, n)| u64::from(*k) * n).sum();
+    if s.reads == 0 {
+        0.0
+    } else {
+        sum as f64 / s.reads as f64
+    }
+}
+
+/// Measures one seed.
+pub fn seed_metrics(history: &History, results: &BTreeMap<CheckName, CheckResult>) -> SeedMetrics {
+    let reads = staleness::measure(history);
+    SeedMetrics {
+        latency: latency(history),
+        staleness: staleness::summarise(&reads),
+        visibility: Visibility::of(&reads),
+        anomalies: results
+            .iter()
+            .map(|(c, r)| (*c, r.anomalies as u64))
+            .collect(),
+    }
+}
+
+fn latency(history: &History) -> BTreeMap<Function, LatencyStats> {
+    let mut samples: BTreeMap<Function, Vec<u64>> = BTreeMap::new();
+    for op in check::op::pair(history) {
+        if let (Outcome::Ok, Some(end)) = (op.outcome, op.complete_time) {
+            samples
+                .entry(op.f)
+                .or_default()
+                .push(end.saturating_sub(op.invoke_time));
+        }
+    }
+    samples
+        .into_iter()
+        .map(|(f, mut s)| (f, LatencyStats::of(&mut s)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HISTORY: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k","value":"a","time":1000}
+{"process":0,"type":"ok","f":"put","key":"k","value":"a","time":3000}
+{"process":0,"type":"invoke","f":"put","key":"k","value":"b","time":4000}
+{"process":0,"type":"ok","f":"put","key":"k","value":"b","time":5000}
+{"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":9000}
+{"process":1,"type":"ok","f":"get","key":"k","value":"a","time":9500}
+{"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":9600}
+{"process":1,"type":"fail","f":"get","key":"k","value":null,"time":9700}
+"#;
+
+    #[test]
+    fn measures_latency_staleness_and_anomalies() {
+        let history = History::parse(HISTORY).unwrap();
+        let results = check::run(&history, &[CheckName::ReadAfterWrite]);
+        let m = seed_metrics(&history, &results);
+        assert_eq!(m.latency[&Function::Put].count, 2);
+        assert_eq!(m.latency[&Function::Put].max_ns, 2000);
+        assert_eq!(
+            m.latency[&Function::Get].count,
+            1,
+            "failed ops have no latency"
+        );
+        assert_eq!((m.staleness.reads, m.staleness.stale_reads), (1, 1));
+        assert_eq!(m.anomalies[&CheckName::ReadAfterWrite], 1);
+        let curve = m.visibility.curve();
+        assert_eq!((curve.len(), curve[0].fresh_fraction), (1, 0.0));
+        let twice = SeedMetrics::merge([&m, &m]);
+        assert_eq!(twice.staleness.reads, 2);
+        assert_eq!(twice.latency[&Function::Put].count, 4);
+        assert_eq!(twice.anomalies[&CheckName::ReadAfterWrite], 2);
+        assert_eq!(mean_versions_behind(&twice.staleness), 1.0);
+    }
+}

@@ -1,0 +1,331 @@
+//! A run's report: what `report.md` and `report.html` show, computed once
+//! from `results.json` (and the first failing seed's kept history), then
+//! written as Markdown ([`crate::markdown`]) and HTML ([`crate::html`]).
+//!
+//! [`render`] returns every file of the report by name; the caller writes them.
+
+use crate::explain::{self, Example};
+use crate::metrics::{SeedMetrics, mean_versions_behind};
+use crate::plots;
+use crate::results::RunResults;
+use crate::seedinfo::SeedInfo;
+use crate::timeline::Timeline;
+use check::counterexample::format_ms;
+use check::{CheckName, History, Verdict};
+
+/// A table: header, then rows, all cells plain text.
+pub type Table = Vec<Vec<String>>;
+
+/// One plot: its file name (`latency.svg`), a caption, and the SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    pub file: &'static str,
+    pub caption: String,
+    pub svg: String,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub title: String,
+    pub description: String,
+    /// (what, value) rows: scenario file, seeds, cluster, faults, verdict.
+    pub overview: Vec<(String, String)>,
+    pub breaches: Vec<String>,
+    pub verdicts: Table,
+    pub latency: Table,
+    pub staleness: Table,
+    /// The first failing seed's explanation, if a seed failed.
+    pub failing: Option<Failing>,
+    pub plots: Vec<Plot>,
+}
+
+/// The first failing seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failing {
+    pub seed: u64,
+    pub check: CheckName,
+    /// `None` when its history was not kept in the folder.
+    pub example: Option<Example>,
+    pub replay: String,
+}
+
+/// The kept history (and `run.json`) of the seed [`explain::first_failing`] picks.
+pub struct Kept<'a> {
+    pub history: &'a History,
+    pub info: Option<&'a SeedInfo>,
+}
+
+/// Every file of the report: `report.md`, `report.html` and one `.svg` per plot.
+pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)> {
+    let report = build(results, kept);
+    let mut files = vec![
+        ("report.md".to_string(), crate::markdown::render(&report)),
+        ("report.html".to_string(), crate::html::render(&report)),
+    ];
+    files.extend(
+        report
+            .plots
+            .iter()
+            .map(|p| (p.file.to_string(), p.svg.clone())),
+    );
+    files
+}
+
+/// The report's content.
+pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
+    let totals = SeedMetrics::merge(results.seeds.iter().map(|s| &s.metrics));
+    let failing = explain::first_failing(results).map(|(seed, check)| {
+        let example = kept
+            .as_ref()
+            .map(|k| explain::example(seed, check, k.history, k.info));
+        Failing {
+            seed,
+            check,
+            example,
+            replay: replay_command(&results.scenario_file, seed),
+        }
+    });
+    let mut plots = vec![
+        plot(
+            "verdicts.svg",
+            "Verdicts per check across seeds",
+            plots::verdicts::plot(&verdict_counts(results)),
+        ),
+        plot(
+            "latency.svg",
+            "Latency per operation kind",
+            plots::latency::plot(&totals.latency),
+        ),
+        plot(
+            "visibility.svg",
+            "t-visibility: fresh reads vs time since commit",
+            plots::staleness::visibility(&totals.visibility),
+        ),
+        plot(
+            "versions-behind.svg",
+            "k-staleness: reads by versions behind",
+            plots::staleness::versions_behind(&totals.staleness.histogram),
+        ),
+    ];
+    if let (Some(f), Some(k)) = (&failing, &kept)
+        && let Some(example) = &f.example
+    {
+        plots.extend(timelines(f, example, k));
+    }
+    let summary = results.summary.clone().unwrap_or_default();
+    Report {
+        title: if summary.name.is_empty() {
+            results.scenario.clone()
+        } else {
+            summary.name.clone()
+        },
+        description: summary.description.trim().to_string(),
+        overview: overview(results),
+        breaches: results.breaches.clone(),
+        verdicts: verdict_table(results),
+        latency: latency_table(&totals),
+        staleness: staleness_table(&totals),
+        failing,
+        plots,
+    }
+}
+
+fn plot(file: &'static str, caption: &str, svg: String) -> Plot {
+    Plot {
+        file,
+        caption: caption.to_string(),
+        svg,
+    }
+}
+
+fn timelines(f: &Failing, example: &Example, kept: &Kept) -> Vec<Plot> {
+    let t = Timeline::new(kept.history, kept.info, &example.ops);
+    let whole = format!("Seed {}: every operation, by client process", f.seed);
+    let mut out = vec![plot(
+        "timeline.svg",
+        &whole,
+        plots::timeline::plot(&t, (0, t.end_ns), &whole),
+    )];
+    if let Some(window) = t.zoom() {
+        let title = format!("Seed {}: the {} counterexample, close up", f.seed, f.check);
+        out.push(plot(
+            "timeline-zoom.svg",
+            &title,
+            plots::timeline::plot(&t, window, &title),
+        ));
+    }
+    out
+}
+
+/// `storesim replay <file> --seed S`, quoted for a POSIX shell when needed.
+pub fn replay_command(scenario_file: &str, seed: u64) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
+    let file = if !scenario_file.is_empty() && scenario_file.chars().all(safe) {
+        scenario_file.to_string()
+    } else {
+        format!("'{}'", scenario_file.replace('\'', r"'\''"))
+    };
+    format!("storesim replay {file} --seed {seed}")
+}
+
+fn overview(results: &RunResults) -> Vec<(String, String)> {
+    let mut rows = vec![("scenario file".to_string(), results.scenario_file.clone())];
+    let seeds: Vec<u64> = results.seeds.iter().map(|s| s.seed).collect();
+    let range = match (seeds.iter().min(), seeds.iter().max()) {
+        (Some(a), Some(b)) if b - a + 1 == seeds.len() as u64 => {
+            format!("{} ({a}–{b})", seeds.len())
+        }
+        (Some(a), Some(b)) => format!("{} (from {a} to {b})", seeds.len()),
+        _ => "none".to_string(),
+    };
+    rows.push(("seeds".to_string(), range));
+    if let Some(s) = &results.summary {
+        let cluster = format!(
+            "{}, {} nodes, N={} W={} R={}",
+            s.protocol, s.nodes, s.replicas, s.write_quorum, s.read_quorum
+        );
+        rows.extend([
+            ("cluster".to_string(), cluster),
+            ("duration".to_string(), s.duration.clone()),
+            ("network".to_string(), s.network.clone()),
+            ("clocks".to_string(), s.clocks.clone()),
+            ("workload".to_string(), s.workload.clone()),
+        ]);
+        let faults = if s.faults.is_empty() {
+            "none".to_string()
+        } else {
+            s.faults.join("; ")
+        };
+        rows.push(("faults".to_string(), faults));
+        if let Some(n) = &s.nemesis {
+            rows.push(("nemesis".to_string(), n.clone()));
+        }
+    }
+    let verdict = match results.breaches.len() {
+        0 => "every expectation holds".to_string(),
+        n => format!("{n} expectation(s) broken"),
+    };
+    rows.push(("outcome".to_string(), verdict));
+    rows
+}
+
+/// Per check (display order, checks that ran): seeds per verdict in
+/// `plots::verdicts::ORDER`.
+pub fn verdict_counts(results: &RunResults) -> Vec<(CheckName, [u64; 4])> {
+    (CheckName::ALL.iter())
+        .filter(|c| results.seeds.iter().any(|s| s.checks.contains_key(c)))
+        .map(|c| {
+            let count = |v: Verdict| {
+                results
+                    .seeds
+                    .iter()
+                    .filter(|s| s.checks.get(c) == Some(&v))
+                    .count() as u64
+            };
+            (*c, plots::verdicts::ORDER.map(count))
+        })
+        .collect()
+}
+
+fn verdict_table(results: &RunResults) -> Table {
+    let mut table = vec![
+        [
+            "check",
+            "expected",
+            "invalid",
+            "unknown",
+            "valid",
+            "n/a",
+            "anomalies",
+            "first invalid seed",
+            "replay it",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut seeds: Vec<_> = results.seeds.iter().collect();
+    seeds.sort_by_key(|s| s.seed);
+    for (check, counts) in verdict_counts(results) {
+        let first = seeds
+            .iter()
+            .find(|s| s.checks.get(&check) == Some(&Verdict::Invalid));
+        let anomalies: u64 = seeds
+            .iter()
+            .filter_map(|s| s.metrics.anomalies.get(&check))
+            .sum();
+        let mut row = vec![
+            check.to_string(),
+            results
+                .expect
+                .get(&check)
+                .cloned()
+                .unwrap_or_else(|| "any".to_string()),
+        ];
+        row.extend(counts.map(|n| n.to_string()));
+        row.push(anomalies.to_string());
+        row.push(first.map_or("-".to_string(), |s| s.seed.to_string()));
+        row.push(first.map_or(String::new(), |s| {
+            replay_command(&results.scenario_file, s.seed)
+        }));
+        table.push(row);
+    }
+    table
+}
+
+fn latency_table(totals: &SeedMetrics) -> Table {
+    let mut table = vec![
+        [
+            "operation",
+            "ok count",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (f, s) in &totals.latency {
+        let cells =
+            [s.p50_ns, s.p90_ns, s.p99_ns, s.max_ns].map(|ns| format!("{:.3}", ns as f64 / 1e6));
+        let mut row = vec![f.to_string(), s.count.to_string()];
+        row.extend(cells);
+        table.push(row);
+    }
+    table
+}
+
+fn staleness_table(totals: &SeedMetrics) -> Table {
+    let s = &totals.staleness;
+    let pct = |n: u64| {
+        if s.reads == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1} %", 100.0 * n as f64 / s.reads as f64)
+        }
+    };
+    vec![
+        vec!["reads measured".to_string(), s.reads.to_string()],
+        vec![
+            "fresh (newest committed value or newer)".to_string(),
+            format!("{} ({})", s.fresh_reads, pct(s.fresh_reads)),
+        ],
+        vec![
+            "stale (≥ 1 version behind)".to_string(),
+            format!("{} ({})", s.stale_reads, pct(s.stale_reads)),
+        ],
+        vec![
+            "mean versions behind".to_string(),
+            format!("{:.3}", mean_versions_behind(s)),
+        ],
+        vec![
+            "max versions behind".to_string(),
+            s.max_versions_behind.to_string(),
+        ],
+        vec![
+            "longest a committed write stayed invisible".to_string(),
+            s.longest_miss_ns.map_or("-".to_string(), format_ms),
+        ],
+    ]
+}

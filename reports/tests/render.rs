@@ -1,0 +1,181 @@
+//! The rendered report: every SVG is XML, the HTML is self-contained, and
+//! the same results give the same bytes.
+
+use check::{CheckName, History};
+use reports::metrics::seed_metrics;
+use reports::report::{Kept, render};
+use reports::scenario::ScenarioSummary;
+use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
+use reports::{RunResults, SeedResult};
+
+/// Two clients; p1, served by n2 behind a partition, reads a stale value.
+const HISTORY: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k1","value":"a","time":1000000,"node":0}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"a","time":2000000,"node":0}
+{"process":0,"type":"invoke","f":"put","key":"k1","value":"b","time":3000000,"node":0}
+{"process":0,"type":"ok","f":"put","key":"k1","value":"b","time":4000000,"node":0}
+{"process":1,"type":"invoke","f":"get","key":"k1","value":null,"time":5000000,"node":2}
+{"process":1,"type":"ok","f":"get","key":"k1","value":"a","time":6000000,"node":2}
+{"process":1,"type":"invoke","f":"cas","key":"k1","value":{"from":"a","to":"c"},"time":7000000,"node":2}
+{"process":1,"type":"fail","f":"cas","key":"k1","value":{"from":"a","to":"c"},"time":8000000,"node":2}
+{"process":0,"type":"invoke","f":"delete","key":"k1","value":null,"time":9000000,"node":1}
+{"process":0,"type":"info","f":"delete","key":"k1","value":null,"time":9500000,"node":1}
+{"type":"final","node":0,"key":"k1","value":"b"}
+{"type":"final","node":2,"key":"k1","value":"b"}
+"#;
+
+fn info() -> SeedInfo {
+    SeedInfo {
+        clocks: (0..3)
+            .map(|node| ClockInfo {
+                node,
+                offset_ns: i64::from(node) * 1_000,
+                drift_ppm: 0.0,
+            })
+            .collect(),
+        faults: vec![FaultWindow {
+            start_ns: 500_000,
+            end_ns: 7_000_000,
+            what: "partition [n0 n1] | [n2]".into(),
+        }],
+    }
+}
+
+fn results(history: &History) -> RunResults {
+    let checks = check::run(history, CheckName::ALL);
+    let seed = |n: u64| SeedResult {
+        seed: n,
+        ops: 5,
+        ok: 3,
+        fail: 1,
+        info: 1,
+        messages: 40,
+        sim_time_ns: 10_000_000,
+        checks: checks.iter().map(|(c, r)| (*c, r.verdict)).collect(),
+        history_hash: "00".into(),
+        trace_hash: "00".into(),
+        metrics: seed_metrics(history, &checks),
+    };
+    RunResults {
+        scenario: "test <scenario> & \"quotes\"".into(),
+        scenario_file: "scenarios/t.toml".into(),
+        expect: [(CheckName::ReadAfterWrite, "pass".to_string())].into(),
+        seeds: vec![seed(1), seed(2)],
+        breaches: vec!["read-after-write: expected pass, seed 1 was invalid".into()],
+        summary: Some(ScenarioSummary {
+            name: "test <scenario>".into(),
+            protocol: "eventual".into(),
+            nodes: 3,
+            replicas: 3,
+            write_quorum: 1,
+            read_quorum: 1,
+            faults: vec!["at 0.5ms for 6.5ms: partition [[0, 1], [2]]".into()],
+            ..ScenarioSummary::default()
+        }),
+    }
+}
+
+fn files() -> Vec<(String, String)> {
+    let history = History::parse(HISTORY).unwrap();
+    let info = info();
+    render(
+        &results(&history),
+        Some(Kept {
+            history: &history,
+            info: Some(&info),
+        }),
+    )
+}
+
+#[test]
+fn every_plot_is_written_and_parses_as_xml() {
+    let files = files();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for wanted in [
+        "report.md",
+        "report.html",
+        "verdicts.svg",
+        "latency.svg",
+        "visibility.svg",
+        "versions-behind.svg",
+        "timeline.svg",
+        "timeline-zoom.svg",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
+    }
+    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}");
+        assert!(!text.contains("plot failed"), "{name}: {text}");
+    }
+}
+
+#[test]
+fn the_html_page_parses_and_fetches_nothing() {
+    let files = files();
+    let html = &files.iter().find(|(n, _)| n == "report.html").unwrap().1;
+    for needle in ["http://", "https://", "src=", "@import", "url("] {
+        assert!(!html.contains(needle), "report.html holds {needle:?}");
+    }
+    for (i, _) in html.match_indices("href=") {
+        let target = &html[i + 6..];
+        assert!(
+            target.starts_with('#') || target.starts_with("data:"),
+            "external link at {i}"
+        );
+    }
+    // Every inline SVG is well-formed XML on its own.
+    for part in html.split("<svg").skip(1) {
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"{}</svg>",
+            part.split("</svg>").next().unwrap()
+        );
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("inline svg: {e}"));
+    }
+    assert!(html.contains("test &lt;scenario&gt;"), "titles are escaped");
+    assert_eq!(html.matches("<svg").count(), 6, "six plots inline");
+}
+
+#[test]
+fn the_report_explains_the_first_failing_seed() {
+    let files = files();
+    let md = &files.iter().find(|(n, _)| n == "report.md").unwrap().1;
+    assert!(
+        md.contains("## First failing seed: 1 (read-after-write)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("storesim replay scenarios/t.toml --seed 1"),
+        "{md}"
+    );
+    assert!(
+        md.contains("kept n2 and n0 apart"),
+        "the cause names the partition:\n{md}"
+    );
+    assert!(
+        md.contains("![Latency per operation kind](latency.svg)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| read-after-write "),
+        "a verdict row per check:\n{md}"
+    );
+}
+
+#[test]
+fn same_results_give_byte_identical_files() {
+    assert_eq!(files(), files());
+}
+
+#[test]
+fn a_run_without_failures_or_kept_history_still_renders() {
+    let history = History::parse(HISTORY).unwrap();
+    let mut r = results(&history);
+    let rendered = render(&r, None);
+    let md = &rendered.iter().find(|(n, _)| n == "report.md").unwrap().1;
+    assert!(md.contains("history was not kept"), "{md}");
+    r.seeds.clear();
+    let empty = render(&r, None);
+    for (name, text) in empty.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
