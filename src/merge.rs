@@ -2,21 +2,21 @@
 //! single run had covered all their seeds.
 
 use crate::cli::MergeArgs;
-use crate::{output, run};
+use crate::{output, report_cmd, run};
 use anyhow::{Context, bail};
 use check::{CheckName, Verdict};
 use reports::{RunResults, SeedResult};
 use sim::expect;
 use sim::scenario::Expectation;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let parts: Vec<RunResults> = args
         .dirs
         .iter()
-        .map(|d| read(d))
+        .map(|d| report_cmd::read_results(d))
         .collect::<anyhow::Result<_>>()?;
     let first = parts.first().context("nothing to merge")?;
     for (part, dir) in parts.iter().zip(&args.dirs) {
@@ -40,7 +40,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         seeds.iter().map(|s| (s.seed, s.checks.clone())).collect();
     let breaches = expect::judge(&expectations, &per_seed);
     for dir in &args.dirs {
-        copy_histories(dir, &args.out, &seeds)?;
+        copy_kept(dir, &args.out, &seeds)?;
     }
     let merged = RunResults {
         scenario: first.scenario.clone(),
@@ -55,20 +55,13 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         reports::table::seeds_table(&merged.seeds, CheckName::ALL)
     );
     output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
+    report_cmd::write_reports(&args.out, &merged)?;
     run::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
-}
-
-fn read(dir: &Path) -> anyhow::Result<RunResults> {
-    let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a storesim results file", path.display()))
 }
 
 /// Every seed once, in order; a seed present twice must be identical.
@@ -108,11 +101,16 @@ fn parse_expect(
     expect.iter().map(parse).collect()
 }
 
-fn copy_histories(from: &Path, to: &Path, seeds: &[SeedResult]) -> anyhow::Result<()> {
+/// Copies what each shard kept of its seeds (histories and run.json) and the
+/// scenario file, never overwriting: equal seeds are identical anyway.
+fn copy_kept(from: &Path, to: &Path, seeds: &[SeedResult]) -> anyhow::Result<()> {
+    let mut files = vec![PathBuf::from("scenario.toml")];
     for seed in seeds {
-        let relative = Path::new("seeds")
-            .join(seed.seed.to_string())
-            .join("history.jsonl");
+        let dir = Path::new("seeds").join(seed.seed.to_string());
+        files.push(dir.join("history.jsonl"));
+        files.push(dir.join("run.json"));
+    }
+    for relative in files {
         let source = from.join(&relative);
         if source.exists() && !to.join(&relative).exists() {
             let text = std::fs::read_to_string(&source)

@@ -332,6 +332,8 @@ fn two_shards_merged_equal_one_run() {
         whole, merged,
         "merging shards gives the results of a single run"
     );
+    let report = |d: &str| std::fs::read_to_string(dir(d).join("report.md")).unwrap();
+    assert_eq!(report("whole"), report("merged"), "and the same report");
 
     storesim()
         .arg("run")
