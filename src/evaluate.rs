@@ -20,10 +20,17 @@ pub struct Evaluated {
 
 /// Runs and checks one seed.
 pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::Result<Evaluated> {
+    tracing::debug!(seed, "simulating");
     let outcome = sim::run_seed(scenario, seed, options)?;
+    tracing::debug!(seed, events = outcome.history.events.len(), "checking");
     let results = check::run(&outcome.history, CheckName::ALL);
     let history_jsonl = outcome.history.to_jsonl();
     let summary = summarise(&outcome, &results, &history_jsonl);
+    let invalid: Vec<&str> = (results.iter())
+        .filter(|(_, r)| r.verdict == check::Verdict::Invalid)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    tracing::info!(seed, ops = summary.ops, messages = summary.messages, invalid = ?invalid, "seed done");
     Ok(Evaluated {
         outcome,
         results,

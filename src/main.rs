@@ -35,6 +35,7 @@ fn main() -> ExitCode {
 
 fn run_cli() -> anyhow::Result<ExitCode> {
     let args = cli::Cli::parse();
+    init_logging(args.verbose);
     match args.command {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Replay(args) => replay::replay(&args),
@@ -56,4 +57,33 @@ fn restore_default_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// `-v`: our info logs; `-vv`: our debug logs; `-vvv`: everything at trace
+/// level, madsim's included. Logs go to stderr and never into any output file.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let ours = match verbose {
+        0 => return,
+        1 => LevelFilter::INFO,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    };
+    let others = if verbose >= 3 {
+        LevelFilter::TRACE
+    } else {
+        LevelFilter::WARN
+    };
+    let filter = Targets::new()
+        .with_default(others)
+        .with_target("storesim", ours)
+        .with_target("sim", ours);
+    let format = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .without_time();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(format)
+        .init();
 }
