@@ -79,8 +79,10 @@ fn init_logging(verbose: u8) {
         .with_default(others)
         .with_target("storesim", ours)
         .with_target("sim", ours);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .without_time();
     tracing_subscriber::registry()
         .with(filter)
