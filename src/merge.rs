@@ -48,6 +48,9 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         expect: first.expect.clone(),
         seeds,
         breaches: breaches.iter().map(run::describe).collect(),
+        // Shards are disjoint (regression seeds run in the first only), so
+        // their totals add up to those of one run over every seed.
+        totals: reports::metrics::SeedMetrics::merge(parts.iter().map(|p| &p.totals)),
         summary: first.summary.clone(),
     };
     println!(
@@ -64,21 +67,22 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Every seed once, in order; a seed present twice must be identical.
+/// Every seed once, in order. Shards are disjoint, so a seed in two folders
+/// means the folders overlap (or were not run from one build and scenario):
+/// their totals would count it twice, so that is refused.
 fn union(parts: &[RunResults]) -> anyhow::Result<Vec<SeedResult>> {
     let mut seeds: BTreeMap<u64, SeedResult> = BTreeMap::new();
     for seed in parts.iter().flat_map(|p| &p.seeds) {
-        match seeds.get(&seed.seed) {
-            Some(known) if known != seed => bail!(
-                "seed {} differs between run folders (history {} vs {}): the runs are not of the same build and scenario, or not deterministic",
-                seed.seed,
-                known.history_hash,
-                seed.history_hash
-            ),
-            Some(_) => {}
-            None => {
-                seeds.insert(seed.seed, seed.clone());
-            }
+        if let Some(known) = seeds.insert(seed.seed, seed.clone()) {
+            let how = if known == *seed {
+                "identical in both"
+            } else {
+                "and differs between them"
+            };
+            bail!(
+                "seed {} is in two run folders ({how}): merge the disjoint shards of one run (`run --shard K/N`)",
+                seed.seed
+            );
         }
     }
     Ok(seeds.into_values().collect())

@@ -20,6 +20,7 @@ use crate::{determinism, output, report_cmd, seeds};
 
 use check::{CheckName, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::metrics::SeedMetrics;
 use reports::scenario::ScenarioSummary;
 use reports::{RunResults, SeedResult};
 use sim::expect::{self, Breach};
@@ -66,7 +67,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
     let text = std::fs::read_to_string(&args.scenario)?;
     let regression_file = seeds::regression_file(&args.scenario);
-    let regressions = if args.no_regressions {
+    // Regression seeds run once per seed range: in the first shard only, so
+    // that merged shards hold every seed exactly once.
+    let first_shard = args.shard.is_none_or(|s| s.index == 1);
+    let regressions = if args.no_regressions || !first_shard {
         Vec::new()
     } else {
         seeds::read_regressions(&regression_file)?
@@ -113,7 +117,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 /// Runs `plan.seeds`, judges them and writes the whole run folder.
 pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
     output::claim_run_dir(plan.out, &plan.scenario.name)?;
-    let (mut summaries, kept) = run_seeds(plan)?;
+    let (mut summaries, kept, totals) = run_seeds(plan)?;
     summaries.sort_by_key(|s| s.seed);
     let breaches = judge(plan.scenario, &summaries);
     // TODO(scenario owners): write the resolved scenario (defaults applied)
@@ -130,6 +134,7 @@ pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
         expect: expect_strings(plan.scenario),
         seeds: summaries,
         breaches: breaches.iter().map(describe).collect(),
+        totals,
         summary: Some(summary(plan.scenario)),
     };
     output::write_atomic(&plan.out.join("results.json"), &results.to_json())?;
@@ -141,10 +146,15 @@ pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
 /// every summary, and the seeds to write with their history: those that
 /// broke an expectation (or all, with `keep_histories`) plus the lowest seed
 /// with an invalid verdict (the report draws its timeline). Memory stays
-/// flat: a history is dropped unless it is kept.
-fn run_seeds(plan: &Plan) -> anyhow::Result<(Vec<SeedResult>, BTreeMap<u64, KeptSeed>)> {
+/// flat: a history is dropped unless it is kept, and each seed's metric
+/// distributions are merged into the run's totals as it finishes (sums and
+/// maxima: the same whatever order seeds finish in).
+fn run_seeds(
+    plan: &Plan,
+) -> anyhow::Result<(Vec<SeedResult>, BTreeMap<u64, KeptSeed>, SeedMetrics)> {
     let bar = progress_bar(plan.seeds.len() as u64);
     let violations = AtomicU64::new(0);
+    let totals: Mutex<SeedMetrics> = Mutex::new(SeedMetrics::default());
     let first_invalid: Mutex<Option<(u64, KeptSeed)>> = Mutex::new(None);
     let runs = sim::batch::run_many(plan.seeds, plan.jobs, |seed| {
         let evaluated = if plan.check_determinism {
@@ -153,7 +163,12 @@ fn run_seeds(plan: &Plan) -> anyhow::Result<(Vec<SeedResult>, BTreeMap<u64, Kept
         } else {
             evaluate(plan.scenario, seed, plan.options)?
         };
-        let (summary, breached, kept) = keep(plan.scenario, evaluated);
+        let (mut summary, breached, kept) = keep(plan.scenario, evaluated);
+        {
+            let mut totals = totals.lock().unwrap_or_else(|e| e.into_inner());
+            *totals = SeedMetrics::merge([&*totals, &summary.metrics]);
+        }
+        summary.metrics = summary.metrics.slim();
         if breached {
             let n = violations.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_message(format!("{n} seed(s) broke an expectation"));
@@ -187,7 +202,8 @@ fn run_seeds(plan: &Plan) -> anyhow::Result<(Vec<SeedResult>, BTreeMap<u64, Kept
     if let Some((seed, k)) = first {
         kept.entry(seed).or_insert(k);
     }
-    Ok((summaries, kept))
+    let totals = totals.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((summaries, kept, totals))
 }
 
 /// A seed's summary, whether it broke an expectation, and what the folder

@@ -209,7 +209,7 @@ fn point_line(dir: &str, results: &reports::RunResults) -> String {
             (n > 0).then(|| format!("{c} {n}"))
         })
         .collect();
-    let totals = reports::metrics::SeedMetrics::merge(results.seeds.iter().map(|s| &s.metrics));
+    let totals = results.totals.clone();
     let stale = 100.0 * totals.staleness.stale_reads as f64 / totals.staleness.reads.max(1) as f64;
     let invalid = if invalid.is_empty() {
         "none".to_string()

@@ -341,6 +341,15 @@ fn two_shards_merged_equal_one_run() {
         .arg(&smoke)
         .assert()
         .code(2);
+    let overlap = storesim()
+        .arg("merge")
+        .arg(dir("whole"))
+        .arg(dir("a"))
+        .arg("--out")
+        .arg(dir("m3"))
+        .assert();
+    let err = String::from_utf8(overlap.code(2).get_output().stderr.clone()).unwrap();
+    assert!(err.contains("two run folders"), "{err}");
     storesim()
         .arg("merge")
         .arg(dir("nope"))

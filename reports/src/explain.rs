@@ -393,6 +393,7 @@ mod tests {
                 seed(3, &[CheckName::Linearizable, CheckName::ReadAfterWrite]),
             ],
             breaches: vec![],
+            totals: Default::default(),
             summary: None,
         };
         assert_eq!(first_failing(&results), Some((9, CheckName::Convergence)));

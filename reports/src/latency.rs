@@ -42,6 +42,10 @@ pub fn bucket_end(lower: u64, sub_bits: u32) -> u64 {
 pub struct Histogram(pub BTreeMap<u64, u64>);
 
 impl Histogram {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn record(&mut self, value: u64, sub_bits: u32) {
         *self.0.entry(bucket(value, sub_bits)).or_default() += 1;
     }
@@ -87,7 +91,10 @@ pub struct LatencyStats {
     pub p90_ns: u64,
     pub p99_ns: u64,
     pub max_ns: u64,
-    /// Log-bucketed counts ([`SUB_BITS`]), for merging and plotting.
+    /// Log-bucketed counts ([`SUB_BITS`]), for merging and plotting. Kept in
+    /// a run's totals; left out (empty) of each seed's entry, so that
+    /// `results.json` grows by a few hundred bytes per seed, not kilobytes.
+    #[serde(default, skip_serializing_if = "Histogram::is_empty")]
     pub histogram: Histogram,
 }
 

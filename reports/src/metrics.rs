@@ -17,13 +17,27 @@ pub struct SeedMetrics {
     pub latency: BTreeMap<Function, LatencyStats>,
     /// k-staleness and t-visibility totals (`check::staleness`).
     pub staleness: StalenessSummary,
-    /// Reads fresh vs time since the newest commit.
+    /// Reads fresh vs time since the newest commit (kept in a run's totals,
+    /// empty in each seed's entry, see [`SeedMetrics::slim`]).
+    #[serde(default, skip_serializing_if = "Visibility::is_empty")]
     pub visibility: Visibility,
     /// Anomalies found per check (0 when valid or n/a).
     pub anomalies: BTreeMap<CheckName, u64>,
 }
 
 impl SeedMetrics {
+    /// The per-seed part that `results.json` keeps for every seed: counts,
+    /// percentiles and staleness, without the bucketed distributions (those
+    /// go into the run's totals, which merge exactly).
+    pub fn slim(&self) -> SeedMetrics {
+        let mut slim = self.clone();
+        slim.latency
+            .values_mut()
+            .for_each(|l| l.histogram = Default::default());
+        slim.visibility = Visibility::default();
+        slim
+    }
+
     /// Many seeds as one: everything adds up exactly except latency
     /// percentiles (see [`LatencyStats::merge`]) and `longest_miss_ns` (max).
     pub fn merge<'a>(parts: impl IntoIterator<Item = &'a SeedMetrics>) -> SeedMetrics {

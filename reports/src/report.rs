@@ -74,7 +74,7 @@ pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)>
 
 /// The report's content.
 pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
-    let totals = SeedMetrics::merge(results.seeds.iter().map(|s| &s.metrics));
+    let totals = results.totals.clone();
     let failing = explain::first_failing(results).map(|(seed, check)| {
         let example = kept
             .as_ref()

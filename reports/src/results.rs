@@ -23,6 +23,10 @@ pub struct RunResults {
     pub seeds: Vec<SeedResult>,
     /// Every expectation of the scenario that did not hold, in plain words.
     pub breaches: Vec<String>,
+    /// Every seed's metrics merged, distributions included (per-seed entries
+    /// keep only the slim part, see `SeedMetrics::slim`).
+    #[serde(default)]
+    pub totals: SeedMetrics,
     /// The scenario in words, for reports (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<ScenarioSummary>,

@@ -5,7 +5,7 @@
 //! renders the comparison: `sweep.md`, `sweep.html` and its plots.
 
 use crate::markdown;
-use crate::metrics::{SeedMetrics, mean_versions_behind};
+use crate::metrics::mean_versions_behind;
 use crate::plots;
 use crate::report::{Plot, Table};
 use crate::results::RunResults;
@@ -49,7 +49,7 @@ impl Row {
         let ran = CheckName::ALL
             .iter()
             .filter(|c| r.seeds.iter().any(|s| s.checks.contains_key(c)));
-        let totals = SeedMetrics::merge(r.seeds.iter().map(|s| &s.metrics));
+        let totals = r.totals.clone();
         let reads = totals.staleness.reads.max(1) as f64;
         Row {
             label: point

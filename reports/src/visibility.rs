@@ -27,6 +27,12 @@ pub struct Bucket {
 #[serde(transparent)]
 pub struct Visibility(pub BTreeMap<u64, Bucket>);
 
+impl Visibility {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One point of the curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {

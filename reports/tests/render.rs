@@ -2,7 +2,7 @@
 //! the same results give the same bytes.
 
 use check::{CheckName, History};
-use reports::metrics::seed_metrics;
+use reports::metrics::{SeedMetrics, seed_metrics};
 use reports::report::{Kept, render};
 use reports::scenario::ScenarioSummary;
 use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
@@ -55,11 +55,14 @@ fn results(history: &History) -> RunResults {
         trace_hash: "00".into(),
         metrics: seed_metrics(history, &checks),
     };
+    let seeds = vec![seed(1), seed(2)];
+    let totals = SeedMetrics::merge(seeds.iter().map(|s| &s.metrics));
     RunResults {
         scenario: "test <scenario> & \"quotes\"".into(),
         scenario_file: "scenarios/t.toml".into(),
         expect: [(CheckName::ReadAfterWrite, "pass".to_string())].into(),
-        seeds: vec![seed(1), seed(2)],
+        seeds,
+        totals,
         breaches: vec!["read-after-write: expected pass, seed 1 was invalid".into()],
         summary: Some(ScenarioSummary {
             name: "test <scenario>".into(),
