@@ -46,8 +46,6 @@ pub struct Plan<'a> {
     pub scenario: &'a Scenario,
     /// The file as given on the command line (for replay commands).
     pub scenario_file: &'a str,
-    /// The text that was parsed into `scenario` (copied to `scenario.toml`).
-    pub scenario_text: &'a str,
     pub seeds: &'a [u64],
     pub jobs: usize,
     pub options: RunOptions,
@@ -65,7 +63,6 @@ pub struct Done {
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
-    let text = std::fs::read_to_string(&args.scenario)?;
     let regression_file = seeds::regression_file(&args.scenario);
     // Regression seeds run once per seed range: in the first shard only, so
     // that merged shards hold every seed exactly once.
@@ -84,7 +81,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan {
         scenario: &scenario,
         scenario_file: &args.scenario.display().to_string(),
-        scenario_text: &text,
         seeds: &all,
         jobs: args
             .jobs
@@ -120,9 +116,12 @@ pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
     let (mut summaries, kept, totals) = run_seeds(plan)?;
     summaries.sort_by_key(|s| s.seed);
     let breaches = judge(plan.scenario, &summaries);
-    // TODO(scenario owners): write the resolved scenario (defaults applied)
-    // once `sim` can serialise one; for now the text as given.
-    output::write_atomic(&plan.out.join("scenario.toml"), plan.scenario_text)?;
+    let resolved = format!(
+        "# {}, resolved: every default written out, so this file runs by itself.\n{}",
+        plan.scenario_file,
+        plan.scenario.to_toml()
+    );
+    output::write_atomic(&plan.out.join("scenario.toml"), &resolved)?;
     for (seed, k) in &kept {
         let dir = plan.out.join("seeds").join(seed.to_string());
         output::write_atomic(&dir.join("history.jsonl"), &k.history)?;

@@ -30,7 +30,6 @@ pub struct Axis {
 struct Variant {
     params: Vec<(String, String)>,
     dir: String,
-    text: String,
     scenario: Scenario,
 }
 
@@ -57,7 +56,6 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         let done = run::execute(&Plan {
             scenario: &v.scenario,
             scenario_file: &file,
-            scenario_text: &v.text,
             seeds: &seeds,
             jobs: args
                 .jobs
@@ -181,7 +179,6 @@ fn variant(text: &str, file: &str, params: Vec<(String, String)>) -> anyhow::Res
     Ok(Variant {
         dir: folder_name(&label),
         params,
-        text,
         scenario,
     })
 }

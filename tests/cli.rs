@@ -493,9 +493,22 @@ fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders
     let read = |dir: &Path, name: &str| {
         std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
-    assert_eq!(
-        read(&one, "scenario.toml"),
-        std::fs::read_to_string(&eventual).unwrap()
+    // The resolved scenario runs by itself and reproduces the run.
+    let resolved = read(&one, "scenario.toml");
+    assert!(
+        resolved.contains("think = "),
+        "defaults are written out:\n{resolved}"
+    );
+    let seed = &results(&one)["seeds"][0];
+    let replay = storesim()
+        .args(["replay", "--seed", &seed["seed"].to_string(), "--out"])
+        .arg(one.join("again"))
+        .arg(one.join("scenario.toml"))
+        .assert();
+    let stdout = String::from_utf8(replay.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(seed["history_hash"].as_str().unwrap()),
+        "{stdout}"
     );
     let plots = [
         "verdicts.svg",

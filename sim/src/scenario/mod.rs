@@ -17,6 +17,7 @@ mod network;
 mod raw;
 mod span;
 mod validate;
+mod write;
 
 #[cfg(test)]
 mod tests;

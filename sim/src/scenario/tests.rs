@@ -1146,58 +1146,47 @@ fn edit_distance_and_nearest() {
 
 // ----- round trip: valid values written as TOML parse back to themselves -----
 
-/// Writes a scenario as TOML, with the mix given as raw `weights`
-/// (the parser normalises them).
+/// Writes a scenario as TOML with `Scenario::to_toml`, with the mix given as
+/// raw `weights` (the parser normalises them).
 fn to_toml(s: &Scenario, weights: [f64; 4]) -> String {
-    let d = |d: Duration| format!("\"{}\"", format_duration(d));
-    let c = &s.cluster;
-    let mut t = format!(
-        "name = {:?}\ndescription = {:?}\nseed = {}\nduration = {}\nquiesce = {}\n",
-        s.name,
-        s.description,
-        s.seed,
-        d(s.duration),
-        d(s.quiesce)
-    );
-    t += &format!(
-        "[cluster]\nnodes = {}\nreplicas = {}\nwrite_quorum = {}\nread_quorum = {}\nprotocol = \"quorum\"\nread_repair = {}\nanti_entropy = {}\nreplica_timeout = {}\nclient_timeout = {}\n",
-        c.nodes,
-        c.replicas,
-        c.write_quorum,
-        c.read_quorum,
-        c.read_repair,
-        c.anti_entropy.map_or("\"off\"".into(), d),
-        d(c.replica_timeout),
-        d(c.client_timeout)
-    );
-    t += &format!(
-        "[clocks]\nskew = {}\ndrift_ppm = {:?}\n",
-        d(s.clocks.skew),
-        s.clocks.drift_ppm
-    );
-    t += &network::network_toml(&s.network);
-    let w = &s.workload;
     let [get, put, delete, cas] = weights;
-    t += &format!(
-        "[workload]\nclients = {}\nkeys = {}\nops = {}\nthink = {}\nmix = {{ get = {get:?}, put = {put:?}, delete = {delete:?}, cas = {cas:?} }}\n",
-        w.clients,
-        w.keys,
-        w.ops,
-        d(w.think)
-    );
-    for f in &s.faults {
-        t += &network::fault_toml(f);
+    let mut raw = s.clone();
+    raw.workload.mix = Mix {
+        get,
+        put,
+        delete,
+        cas,
+    };
+    raw.to_toml()
+}
+
+#[test]
+fn every_shipped_scenario_round_trips_through_its_resolved_toml() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+    {
+        let s = Scenario::load(file).unwrap();
+        let text = s.to_toml();
+        let mut again =
+            Scenario::parse(&text, "resolved.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        let (m, n) = (s.workload.mix, again.workload.mix);
+        assert!(
+            close(m.get, n.get)
+                && close(m.put, n.put)
+                && close(m.delete, n.delete)
+                && close(m.cas, n.cas)
+        );
+        again.workload.mix = s.workload.mix;
+        assert_eq!(again, s, "{}", file.display());
     }
-    t += "[expect]\n";
-    for (check, e) in &s.expect {
-        let e = match e {
-            Expectation::Pass => "pass",
-            Expectation::Fail => "fail",
-            Expectation::Any => "any",
-        };
-        t += &format!("{check} = \"{e}\"\n");
-    }
-    t
 }
 
 fn nanos(max: Duration) -> impl Strategy<Value = Duration> {

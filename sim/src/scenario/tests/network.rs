@@ -9,93 +9,9 @@ fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
 
-// ----- TOML writers for the round trip -----
+// ----- TOML writers for the round trip: the production ones -----
 
-fn d(d: Duration) -> String {
-    format!("\"{}\"", format_duration(d))
-}
-
-pub(super) fn latency_toml(l: &Latency) -> String {
-    match l {
-        Latency::Fixed(v) => format!("{{ dist = \"fixed\", value = {} }}", d(*v)),
-        Latency::Uniform { min, max } => {
-            format!(
-                "{{ dist = \"uniform\", min = {}, max = {} }}",
-                d(*min),
-                d(*max)
-            )
-        }
-        Latency::Exponential { mean } => {
-            format!("{{ dist = \"exponential\", mean = {} }}", d(*mean))
-        }
-        Latency::Pareto { scale, shape } => {
-            format!(
-                "{{ dist = \"pareto\", scale = {}, shape = {shape:?} }}",
-                d(*scale)
-            )
-        }
-        Latency::Lognormal { median, sigma } => {
-            format!(
-                "{{ dist = \"lognormal\", median = {}, sigma = {sigma:?} }}",
-                d(*median)
-            )
-        }
-        Latency::Mixture(parts) => {
-            let parts: Vec<String> = (parts.iter())
-                .map(|(w, l)| latency_toml(l).replacen("{ ", &format!("{{ weight = {w:?}, "), 1))
-                .collect();
-            format!("{{ dist = \"mixture\", of = [{}] }}", parts.join(", "))
-        }
-    }
-}
-
-pub(super) fn network_toml(n: &Network) -> String {
-    let mut t = format!(
-        "[network]\nlatency = {}\nloss = {:?}\nduplicate = {:?}\n",
-        latency_toml(&n.latency),
-        n.loss,
-        n.duplicate
-    );
-    if !n.kinds.is_empty() {
-        t += "[network.kinds]\n";
-        for (kind, l) in &n.kinds {
-            t += &format!("{kind} = {}\n", latency_toml(l));
-        }
-    }
-    for link in &n.links {
-        t += &format!(
-            "[[network.links]]\nfrom = {}\nto = {}\nloss = {:?}\n",
-            link.from, link.to, link.loss
-        );
-        if let Some(l) = &link.latency {
-            t += &format!("latency = {}\n", latency_toml(l));
-        }
-        for (kind, l) in &link.kinds {
-            t += &format!("kinds.{kind} = {}\n", latency_toml(l));
-        }
-    }
-    t
-}
-
-pub(super) fn fault_toml(f: &Fault) -> String {
-    let head = format!("[[faults]]\nat = {}\n", d(f.at));
-    let length = format!("duration = {}\n", d(f.duration));
-    let kind = match &f.kind {
-        FaultKind::Partition { groups } => format!("kind = \"partition\"\ngroups = {groups:?}\n"),
-        FaultKind::Isolate { node } => format!("kind = \"isolate\"\nnode = {node}\n"),
-        FaultKind::RandomHalves => "kind = \"random-halves\"\n".into(),
-        FaultKind::Bridge { node } => format!("kind = \"bridge\"\nnode = {node}\n"),
-        FaultKind::Clog { from, to } => format!("kind = \"clog\"\nfrom = {from}\nto = {to}\n"),
-        FaultKind::Crash { node } => format!("kind = \"crash\"\nnode = {node}\n"),
-        FaultKind::Pause { node } => format!("kind = \"pause\"\nnode = {node}\n"),
-        FaultKind::ClockJump { node, by_ns } => {
-            let sign = if *by_ns < 0 { "-" } else { "" };
-            let by = format_duration(Duration::from_nanos(by_ns.unsigned_abs()));
-            return format!("{head}kind = \"clock-jump\"\nnode = {node}\nby = \"{sign}{by}\"\n");
-        }
-    };
-    format!("{head}{length}{kind}")
-}
+pub(super) use crate::scenario::write::{fault_toml, network as network_toml};
 
 // ----- strategies -----
 
