@@ -20,17 +20,13 @@
 use crate::counterexample::value;
 use crate::history::{Final, History};
 use crate::op::{Outcome, pair};
-use crate::verdict::{CheckResult, Verdict};
+use crate::verdict::CheckResult;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     if history.finals.is_empty() {
-        return CheckResult {
-            verdict: Verdict::NotApplicable,
-            explanation: "the history has no \"final\" lines".to_owned(),
-            anomalies: 0,
-        };
+        return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
     let ops = pair(history);
     let written: BTreeSet<(&str, &str)> = ops
@@ -63,21 +59,13 @@ pub fn check(history: &History) -> CheckResult {
         }
     }
     let Some(first) = problems.first() else {
-        return CheckResult {
-            verdict: Verdict::Valid,
-            explanation: String::new(),
-            anomalies: 0,
-        };
+        return CheckResult::valid();
     };
     let mut explanation = first.clone();
     if problems.len() > 1 {
         explanation.push_str(&format!(" (+{} more)", problems.len() - 1));
     }
-    CheckResult {
-        verdict: Verdict::Invalid,
-        explanation,
-        anomalies: problems.len(),
-    }
+    CheckResult::invalid(explanation, problems.len())
 }
 
 /// The nodes holding each value of one key (`None` = absent), nodes ascending.

@@ -37,26 +37,18 @@ use crate::counterexample::{span, value};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::sources::{Point, Sources, by_key, held};
-use crate::verdict::{CheckResult, Verdict};
+use crate::verdict::CheckResult;
 use std::collections::BTreeSet;
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     if history.finals.is_empty() {
-        return CheckResult {
-            verdict: Verdict::NotApplicable,
-            explanation: "the history has no \"final\" lines".to_owned(),
-            anomalies: 0,
-        };
+        return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
     let ops = pair(history);
     let found = anomalies(&ops, &history.finals);
     let Some(&first) = found.first() else {
-        return CheckResult {
-            verdict: Verdict::Valid,
-            explanation: String::new(),
-            anomalies: 0,
-        };
+        return CheckResult::valid();
     };
     let mut explanation = explain(first, &ops, &history.finals);
     if found.len() > 1 {
@@ -64,11 +56,7 @@ pub fn check(history: &History) -> CheckResult {
         let writes = if more == 1 { "write" } else { "writes" };
         explanation.push_str(&format!("(+{more} more vanished {writes})\n"));
     }
-    CheckResult {
-        verdict: Verdict::Invalid,
-        explanation,
-        anomalies: found.len(),
-    }
+    CheckResult::invalid(explanation, found.len())
 }
 
 /// Every vanished write (indices into `ops`), by invoke time.

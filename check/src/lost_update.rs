@@ -39,7 +39,7 @@ use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::origin;
 use crate::session::sources::{Point, Sources, agreed, by_key, held};
-use crate::verdict::{CheckResult, Verdict};
+use crate::verdict::CheckResult;
 
 /// One key that converged on a value older than an acknowledged write.
 /// Indices are into the `ops` given to [`anomalies`].
@@ -62,30 +62,18 @@ pub struct LostUpdate {
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     if history.finals.is_empty() {
-        return CheckResult {
-            verdict: Verdict::NotApplicable,
-            explanation: "the history has no \"final\" lines".to_owned(),
-            anomalies: 0,
-        };
+        return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
     let ops = pair(history);
     let found = anomalies(&ops, &history.finals);
     let Some(first) = found.first() else {
-        return CheckResult {
-            verdict: Verdict::Valid,
-            explanation: String::new(),
-            anomalies: 0,
-        };
+        return CheckResult::valid();
     };
     let mut explanation = explain(first, &ops);
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more keys)\n", found.len() - 1));
     }
-    CheckResult {
-        verdict: Verdict::Invalid,
-        explanation,
-        anomalies: found.len(),
-    }
+    CheckResult::invalid(explanation, found.len())
 }
 
 /// Every key with a lost update, by key.

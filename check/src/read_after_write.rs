@@ -30,7 +30,7 @@
 use crate::counterexample::{format_ms, span, timeline, value};
 use crate::history::{Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::verdict::{CheckResult, Verdict};
+use crate::verdict::CheckResult;
 use std::collections::BTreeMap;
 
 /// One read the check rejects. Fields are indices into the `ops` given to
@@ -70,21 +70,13 @@ pub fn check(history: &History) -> CheckResult {
     let ops = pair(history);
     let found = anomalies(&ops);
     let Some(first) = found.first() else {
-        return CheckResult {
-            verdict: Verdict::Valid,
-            explanation: String::new(),
-            anomalies: 0,
-        };
+        return CheckResult::valid();
     };
     let mut explanation = explain(first, &ops);
     if found.len() > 1 {
         explanation.push_str(&more(&found[1..]));
     }
-    CheckResult {
-        verdict: Verdict::Invalid,
-        explanation,
-        anomalies: found.len(),
-    }
+    CheckResult::invalid(explanation, found.len())
 }
 
 /// Every anomaly, ordered by the read's invoke time.

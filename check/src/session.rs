@@ -77,7 +77,7 @@ pub(crate) mod sources;
 use crate::counterexample::{span, timeline, value};
 use crate::history::{Function, History};
 use crate::op::{Op, pair};
-use crate::verdict::{CheckName, CheckResult, Verdict};
+use crate::verdict::{CheckName, CheckResult};
 
 /// One violation. Fields are indices into the `ops` given to [`anomalies`]
 /// (equal to [`Op::index`] for ops from [`pair`]); a `source` of `None` is
@@ -164,21 +164,13 @@ pub fn check(history: &History, guarantee: CheckName) -> CheckResult {
         return not_applicable(&format!("{guarantee} is not a session guarantee"));
     };
     let Some(first) = found.first() else {
-        return CheckResult {
-            verdict: Verdict::Valid,
-            explanation: String::new(),
-            anomalies: 0,
-        };
+        return CheckResult::valid();
     };
     let mut explanation = explain(first, &ops);
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more)\n", found.len() - 1));
     }
-    CheckResult {
-        verdict: Verdict::Invalid,
-        explanation,
-        anomalies: found.len(),
-    }
+    CheckResult::invalid(explanation, found.len())
 }
 
 /// Every violation of `guarantee` in `ops` (paired from `history`, whose
@@ -197,11 +189,7 @@ pub fn anomalies(ops: &[Op], history: &History, guarantee: CheckName) -> Option<
 }
 
 fn not_applicable(why: &str) -> CheckResult {
-    CheckResult {
-        verdict: Verdict::NotApplicable,
-        explanation: why.to_owned(),
-        anomalies: 0,
-    }
+    CheckResult::not_applicable(why.to_owned())
 }
 
 /// One sentence and a timeline for one anomaly.

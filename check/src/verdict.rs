@@ -123,3 +123,36 @@ pub struct CheckResult {
     /// Number of anomalies found (e.g. stale reads); 0 when valid.
     pub anomalies: usize,
 }
+
+impl CheckResult {
+    /// Nothing wrong found.
+    pub fn valid() -> CheckResult {
+        CheckResult {
+            verdict: Verdict::Valid,
+            explanation: String::new(),
+            anomalies: 0,
+        }
+    }
+
+    /// The history lacks what the check reads; `reason` says what.
+    pub fn not_applicable(reason: impl Into<String>) -> CheckResult {
+        CheckResult {
+            verdict: Verdict::NotApplicable,
+            explanation: reason.into(),
+            anomalies: 0,
+        }
+    }
+
+    /// `anomalies` found (at least one), explained by `explanation`.
+    pub fn invalid(explanation: String, anomalies: usize) -> CheckResult {
+        debug_assert!(
+            anomalies > 0,
+            "an invalid verdict names at least one anomaly"
+        );
+        CheckResult {
+            verdict: Verdict::Invalid,
+            explanation,
+            anomalies,
+        }
+    }
+}
