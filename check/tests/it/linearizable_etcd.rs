@@ -6,24 +6,8 @@
 
 use check::linearizable::{Method, analyze, summarize};
 use check::{Budget, History, Verdict};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/etcd")
-}
-
-/// file name → expected verdict ("linearizable" / "not-linearizable").
-fn manifest() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(dir().join("MANIFEST.tsv")).unwrap_or_default();
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            Some((fields.next()?.to_owned(), fields.nth(1)?.to_owned()))
-        })
-        .collect()
-}
+use crate::conformance_data::{dir, manifest};
 
 #[test]
 fn etcd_histories_get_the_known_verdicts() {

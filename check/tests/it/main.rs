@@ -2,6 +2,7 @@
 //! properties, and the external conformance histories.
 
 mod conformance;
+mod conformance_data;
 mod convergence;
 mod durability;
 mod linearizable;
