@@ -213,7 +213,10 @@ fn start_clients(
     net: &NetContext,
     recorder: &Recorder,
 ) -> Vec<madsim::task::JoinHandle<()>> {
-    (0..scenario.workload.clients)
+    let regular = scenario.workload.clients;
+    let probes = scenario.workload.probes.clone();
+    let total = regular + probes.as_ref().map_or(0, |p| p.clients);
+    (0..total)
         .map(|c| {
             let plan = ClientPlan::for_client(scenario, seed, c);
             let (net, recorder) = (net.clone(), recorder.clone());
@@ -222,7 +225,12 @@ fn start_clients(
                 .name(format!("c{c}"))
                 .ip(crate::net::client_addr(c).ip())
                 .build();
-            node.spawn(workload::run_client(plan, net, recorder))
+            match &probes {
+                Some(p) if c >= regular => {
+                    node.spawn(workload::run_probe(plan, p.clone(), net, recorder))
+                }
+                _ => node.spawn(workload::run_client(plan, net, recorder)),
+            }
         })
         .collect()
 }

@@ -6,7 +6,7 @@
 
 use crate::net::{self, NetContext, SimTransport};
 use crate::recorder::{Record, Recorder};
-use crate::scenario::{Mix, Scenario};
+use crate::scenario::{Mix, Probes, Scenario};
 use crate::timescale;
 use crate::trace::Peer;
 use check::{EventType, Function, Value};
@@ -50,7 +50,7 @@ impl ClientPlan {
         let extra = u64::from(u64::from(client) < w.ops % u64::from(w.clients));
         ClientPlan {
             client,
-            clients: w.clients,
+            clients: w.clients + w.probes.as_ref().map_or(0, |p| p.clients),
             ops: share + extra,
             seed,
             coordinators: coordinators(&scenario.cluster),
@@ -96,6 +96,67 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         }
         let op = client.draw(&mut rng, seq);
         client.execute(op, &transport, &net, &recorder).await;
+    }
+}
+
+/// Runs one probe client (see [`crate::scenario::Probes`]): write a key, and
+/// once the write is acknowledged read it back after each delay, through a
+/// random coordinator each time. Its index follows the regular clients'.
+pub async fn run_probe(plan: ClientPlan, probes: Probes, net: NetContext, recorder: Recorder) {
+    let endpoint = madsim::net::Endpoint::bind(net::client_addr(plan.client))
+        .await
+        .expect("client addresses are unique");
+    let transport = SimTransport {
+        me: Peer::Client(plan.client),
+        endpoint,
+        net: net.clone(),
+    };
+    let stream = 0x9b0b_e5ee_u64.wrapping_mul(u64::from(plan.client) + 1);
+    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ stream);
+    let mut client = Client {
+        plan: &plan,
+        process: u64::from(plan.client),
+        seen: BTreeMap::new(),
+    };
+    let stop_ns = plan.stop_at.as_nanos() as u64;
+    // Trials spread over about 80% of the faulty phase, like regular clients.
+    let think = plan.stop_at.mul_f64(0.8) / probes.trials.max(1);
+    for trial in 1..=u64::from(probes.trials) {
+        timescale::sleep(think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln())).await;
+        if net.epoch.elapsed_ns() >= stop_ns {
+            break;
+        }
+        let key = key_name(rng.gen_range(0..plan.keys));
+        let value = format!("c{}-{trial}", plan.client);
+        let request = ClientRequest::Put {
+            key: key.clone(),
+            value: value.clone(),
+        };
+        let coordinator = rng.gen_range(plan.coordinators.clone());
+        let put = Draw {
+            f: Function::Put,
+            key: key.clone(),
+            request,
+            value: Value::Str(value),
+            coordinator,
+        };
+        if client.execute(put, &transport, &net, &recorder).await != EventType::Ok {
+            continue;
+        }
+        let committed = Duration::from_nanos(net.epoch.elapsed_ns());
+        for &delay in &probes.delays {
+            net.epoch.sleep_until(committed + delay).await;
+            let coordinator = rng.gen_range(plan.coordinators.clone());
+            let request = ClientRequest::Get { key: key.clone() };
+            let get = Draw {
+                f: Function::Get,
+                key: key.clone(),
+                request,
+                value: Value::Absent,
+                coordinator,
+            };
+            client.execute(get, &transport, &net, &recorder).await;
+        }
     }
 }
 
@@ -160,13 +221,14 @@ impl Client<'_> {
         }
     }
 
+    /// Runs one operation, records it, and returns how it ended.
     async fn execute(
         &mut self,
         op: Draw,
         transport: &SimTransport,
         net: &NetContext,
         log: &Recorder,
-    ) {
+    ) -> EventType {
         let invoke = Record {
             process: self.process,
             kind: EventType::Invoke,
@@ -196,6 +258,7 @@ impl Client<'_> {
         if kind == EventType::Info {
             self.process += u64::from(self.plan.clients);
         }
+        kind
     }
 
     fn remember(&mut self, key: &str, f: Function, kind: EventType, value: &Value) {

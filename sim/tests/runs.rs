@@ -154,3 +154,57 @@ fn a_protocol_claiming_atomic_cas_is_caught_by_linearizable() {
         "concurrent cas both succeeding must be non-linearizable on some seed"
     );
 }
+
+#[test]
+fn staleness_probes_measure_visibility_growing_with_time_since_commit() {
+    let text = r#"
+name = "probes"
+description = "eventual, no faults, probes only"
+duration = "5s"
+quiesce = "1s"
+[cluster]
+nodes = 3
+replicas = 3
+protocol = "eventual"
+[network]
+latency = { dist = "exponential", mean = "1ms" }
+[workload]
+clients = 1
+keys = 4
+ops = 1
+[workload.probes]
+clients = 2
+trials = 100
+delays = ["0ms", "20ms"]
+"#;
+    let s = Scenario::parse(text, "probes.toml").unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&s, 1, RunOptions::default());
+    let reads = check::staleness::measure(&outcome.history);
+    let fresh = |lo_ns: u64, hi_ns: u64| {
+        let window: Vec<_> = (reads.iter())
+            .filter(|r| {
+                r.since_newest_commit_ns
+                    .is_some_and(|t| (lo_ns..hi_ns).contains(&t))
+            })
+            .collect();
+        assert!(
+            window.len() >= 50,
+            "enough probe reads in [{lo_ns}, {hi_ns}): {}",
+            window.len()
+        );
+        window.iter().filter(|r| r.fresh).count() as f64 / window.len() as f64
+    };
+    let (soon, later) = (fresh(0, 1_000_000), fresh(15_000_000, 60_000_000));
+    assert!(
+        later > soon,
+        "fresher with time since commit: {soon} then {later}"
+    );
+    assert!(
+        later > 0.95,
+        "after 20 ms nearly every read sees the write: {later}"
+    );
+    assert!(
+        soon < 0.9,
+        "right after the ack, W = R = 1 reads often miss it: {soon}"
+    );
+}

@@ -193,7 +193,30 @@ pub struct Workload {
     pub mix: Mix,
     /// Mean of the exponential pause between a client's operations.
     pub think: Duration,
+    /// Staleness probes (`[workload.probes]`), if any.
+    pub probes: Option<Probes>,
 }
+
+/// `[workload.probes]`: PBS-style staleness probes (Bailis et al., VLDB 2012).
+/// Each probe client, besides the regular ones, repeatedly writes a key and,
+/// once the write is acknowledged, reads it back through a random coordinator
+/// after each delay, so the fraction of fresh reads can be measured directly
+/// as a function of time since commit (the report's t-visibility curve).
+/// Trials are spread over about 80% of the faulty phase (exponential pauses).
+/// Defaults: clients 1, trials 100; `delays` is required (1 to
+/// [`MAX_PROBE_DELAYS`] durations, each ≤ [`MAX_LATENCY`]; kept sorted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probes {
+    pub clients: u32,
+    /// Writes per probe client (fewer if the faulty phase ends first).
+    pub trials: u32,
+    pub delays: Vec<Duration>,
+}
+
+/// Most delays a probe reads after each write.
+pub const MAX_PROBE_DELAYS: usize = 32;
+/// Most trials per probe client.
+pub const MAX_PROBE_TRIALS: i64 = 100_000;
 
 /// Operation mix: non-negative weights, not all zero; normalised to sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -122,6 +122,16 @@ pub(super) struct RawWorkload {
     pub ops: Option<S<i64>>,
     pub mix: Option<S<RawMix>>,
     pub think: Option<S<Value>>,
+    pub probes: Option<S<RawProbes>>,
+}
+
+/// `[workload.probes]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProbes {
+    pub clients: Option<S<i64>>,
+    pub trials: Option<S<i64>>,
+    pub delays: S<Vec<S<Value>>>,
 }
 
 /// Operation weights; a missing entry is 0.

@@ -1338,6 +1338,7 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                                 cas: cas / sum,
                             },
                             think,
+                            probes: None,
                         },
                         faults,
                         nemesis: None,
@@ -1540,4 +1541,40 @@ fn cas_under_abd_needs_allow_unsafe_cas() {
     ok(&format!("[cluster]\nprotocol = \"quorum\"\n{mix}"));
     ok(&format!("[cluster]\nprotocol = \"eventual\"\n{mix}"));
     ok("[cluster]\nprotocol = \"abd\"\n[workload]\nmix = { get = 0.5, put = 0.5, cas = 0 }\n");
+}
+
+#[test]
+fn probes_parse_with_defaults_sorted_delays_and_errors() {
+    let w = ok("[workload.probes]\ndelays = [\"5ms\", \"0ms\", \"1ms\"]\n").workload;
+    let p = w.probes.expect("probes");
+    assert_eq!((p.clients, p.trials), (1, 100));
+    assert_eq!(p.delays, vec![ms(0), ms(1), ms(5)]);
+    assert!(ok("").workload.probes.is_none());
+    fails(
+        "[workload.probes]\ndelays = []\n",
+        "delays = ^[]",
+        "1 to 32",
+    );
+    fails(
+        "[workload.probes]\ndelays = [\"20s\"]\n",
+        "delays = [^\"20s\"]",
+        "at most",
+    );
+    fails(
+        "[workload.probes]\ntrials = 0\ndelays = [\"1ms\"]\n",
+        "trials = ^0",
+        "probes.trials",
+    );
+    fails(
+        "[workload.probes]\ndelay = [\"1ms\"]\n",
+        "^delay",
+        "unknown field",
+    );
+    let text = format!("{BASE}[workload.probes]\nclients = 2\ndelays = [\"1ms\", \"2ms\"]\n");
+    let s = Scenario::parse(&text, "t.toml").unwrap();
+    assert_eq!(
+        Scenario::parse(&s.to_toml(), "again.toml").unwrap(),
+        s,
+        "probes round trip"
+    );
 }

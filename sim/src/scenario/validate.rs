@@ -2,11 +2,12 @@
 //! relations between values (R, W ≤ N ≤ nodes, ...). The first problem found
 //! is returned, at the position of the value that is wrong.
 
-use super::raw::{RawClocks, RawMix, RawScenario, RawWorkload, S};
+use super::raw::{RawClocks, RawMix, RawProbes, RawScenario, RawWorkload, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_OPS, Mix,
-    Scenario, ScenarioError, Workload, parse_duration,
+    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_LATENCY, MAX_OPS,
+    MAX_PROBE_DELAYS, MAX_PROBE_TRIALS, Mix, Probes, Scenario, ScenarioError, Workload,
+    format_duration, parse_duration,
 };
 use check::CheckName;
 use std::collections::BTreeMap;
@@ -340,12 +341,62 @@ fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload
         Some(s) => duration_value(ctx, s, "think")?,
         None => default_think(duration, clients, ops),
     };
+    let probes = match &raw.probes {
+        Some(p) => Some(probes(ctx, p.get_ref(), clients)?),
+        None => None,
+    };
     Ok(Workload {
         clients: as_u32(clients),
         keys: as_u32(keys),
         ops: ops as u64,
         mix,
         think,
+        probes,
+    })
+}
+
+/// `[workload.probes]`: probe clients count against the client limit too.
+fn probes(ctx: &Ctx, raw: &RawProbes, clients: i64) -> Result<Probes> {
+    let room = (i64::from(MAX_CLIENTS) - clients).max(1);
+    let count = int(ctx, raw.clients.as_ref(), "probes.clients", 1, room, 1)?.value;
+    let trials = int(
+        ctx,
+        raw.trials.as_ref(),
+        "probes.trials",
+        1,
+        MAX_PROBE_TRIALS,
+        100,
+    )?
+    .value;
+    let list = raw.delays.get_ref();
+    if list.is_empty() || list.len() > MAX_PROBE_DELAYS {
+        return Err(ctx.err(
+            raw.delays.span(),
+            format!(
+                "probes.delays has {} entries: expected 1 to {MAX_PROBE_DELAYS} durations",
+                list.len()
+            ),
+        ));
+    }
+    let mut delays = Vec::with_capacity(list.len());
+    for d in list {
+        let delay = duration_value(ctx, d, "probes.delays")?;
+        if delay > MAX_LATENCY {
+            return Err(ctx.err(
+                d.span(),
+                format!(
+                    "a probe delay may be at most {}",
+                    format_duration(MAX_LATENCY)
+                ),
+            ));
+        }
+        delays.push(delay);
+    }
+    delays.sort();
+    Ok(Probes {
+        clients: as_u32(count),
+        trials: as_u32(trials),
+        delays,
     })
 }
 

@@ -169,13 +169,24 @@ fn workload(w: &Workload) -> String {
         delete,
         cas,
     } = w.mix;
-    format!(
+    let mut t = format!(
         "\n[workload]\nclients = {}\nkeys = {}\nops = {}\nthink = {}\nmix = {{ get = {get:?}, put = {put:?}, delete = {delete:?}, cas = {cas:?} }}\n",
         w.clients,
         w.keys,
         w.ops,
         d(w.think)
-    )
+    );
+    if let Some(p) = &w.probes {
+        let delays: Vec<String> = p.delays.iter().map(|x| d(*x)).collect();
+        let _ = writeln!(
+            t,
+            "\n[workload.probes]\nclients = {}\ntrials = {}\ndelays = [{}]",
+            p.clients,
+            p.trials,
+            delays.join(", ")
+        );
+    }
+    t
 }
 
 /// One `[[faults]]` entry.
