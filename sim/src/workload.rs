@@ -71,23 +71,26 @@ fn coordinators(cluster: &crate::scenario::Cluster) -> std::ops::Range<u32> {
     }
 }
 
-/// Runs one client to completion. Call on the client's own madsim node.
-pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
+/// Binds the client's address and draws its RNG from the run seed and a
+/// stream constant (one per kind of client, so kinds never share draws).
+async fn connect(plan: &ClientPlan, net: &NetContext, stream: u64) -> (SimTransport, ChaCha8Rng) {
     let endpoint = madsim::net::Endpoint::bind(net::client_addr(plan.client))
         .await
         .expect("client addresses are unique");
+    let me = Peer::Client(plan.client);
     let transport = SimTransport {
-        me: Peer::Client(plan.client),
+        me,
         endpoint,
         net: net.clone(),
     };
-    let stream = 0x5eed_c11e_u64.wrapping_mul(u64::from(plan.client) + 1);
-    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ stream);
-    let mut client = Client {
-        plan: &plan,
-        process: u64::from(plan.client),
-        seen: BTreeMap::new(),
-    };
+    let stream = stream.wrapping_mul(u64::from(plan.client) + 1);
+    (transport, ChaCha8Rng::seed_from_u64(plan.seed ^ stream))
+}
+
+/// Runs one client to completion. Call on the client's own madsim node.
+pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
+    let (transport, mut rng) = connect(&plan, &net, 0x5eed_c11e).await;
+    let mut client = Client::new(&plan);
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
         timescale::sleep(think).await;
@@ -103,21 +106,8 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
 /// once the write is acknowledged read it back after each delay, through a
 /// random coordinator each time. Its index follows the regular clients'.
 pub async fn run_probe(plan: ClientPlan, probes: Probes, net: NetContext, recorder: Recorder) {
-    let endpoint = madsim::net::Endpoint::bind(net::client_addr(plan.client))
-        .await
-        .expect("client addresses are unique");
-    let transport = SimTransport {
-        me: Peer::Client(plan.client),
-        endpoint,
-        net: net.clone(),
-    };
-    let stream = 0x9b0b_e5ee_u64.wrapping_mul(u64::from(plan.client) + 1);
-    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ stream);
-    let mut client = Client {
-        plan: &plan,
-        process: u64::from(plan.client),
-        seen: BTreeMap::new(),
-    };
+    let (transport, mut rng) = connect(&plan, &net, 0x9b0b_e5ee).await;
+    let mut client = Client::new(&plan);
     let stop_ns = plan.stop_at.as_nanos() as u64;
     // Trials spread over about 80% of the faulty phase, like regular clients.
     let think = plan.stop_at.mul_f64(0.8) / probes.trials.max(1);
@@ -176,7 +166,15 @@ struct Client<'a> {
     seen: BTreeMap<String, Option<String>>,
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
+    fn new(plan: &'a ClientPlan) -> Client<'a> {
+        Client {
+            plan,
+            process: u64::from(plan.client),
+            seen: BTreeMap::new(),
+        }
+    }
+
     fn draw(&self, rng: &mut impl Rng, seq: u64) -> Draw {
         let key = key_name(rng.gen_range(0..self.plan.keys));
         let coordinator = rng.gen_range(self.plan.coordinators.clone());
