@@ -4,8 +4,9 @@
 //! `node_addr(nodes + r)`), which holds no data and is never faulted.
 
 use crate::clock::SimClock;
-use crate::net::{self, NetContext, SimTransport, Wire};
+use crate::net::{self, NetContext, SimTransport};
 use crate::trace::Peer;
+use crate::wire;
 use madsim::runtime::{Handle, NodeHandle};
 use std::sync::{Arc, Mutex};
 use store::{ClusterConfig, Entry, MemDisk, Node};
@@ -48,6 +49,7 @@ impl SimCluster {
                 .ip(net::node_addr(id).ip())
                 .init(move || boot.clone().run())
                 .build();
+            net.attach(handle.id());
             handles.push(handle);
             disks.push(disk);
         }
@@ -73,13 +75,14 @@ impl SimCluster {
         assert!(self.routers.is_empty(), "routers started twice");
         for (r, clock) in (0..config.routers()).zip(clocks) {
             let id = config.nodes + r;
-            let (config, clock, net) = (config.clone(), clock.clone(), net.clone());
+            let (config, clock, router_net) = (config.clone(), clock.clone(), net.clone());
             let handle = Handle::current()
                 .create_node()
                 .name(format!("r{r}"))
                 .ip(net::node_addr(id).ip())
-                .init(move || run_router(id, config.clone(), clock.clone(), net.clone()))
+                .init(move || run_router(id, config.clone(), clock.clone(), router_net.clone()))
                 .build();
+            net.attach(handle.id());
             self.routers.push(handle);
         }
     }
@@ -188,8 +191,12 @@ impl Boot {
             self.disk,
         );
         self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
-        let (server, net) = (node.clone(), self.net.clone());
-        endpoint.add_rpc_handler(move |wire: Wire| serve(server.clone(), net.clone(), me, wire));
+        let server = node.clone();
+        let handle = move |request| {
+            let server = server.clone();
+            async move { server.handle(request).await }
+        };
+        madsim::task::spawn(wire::serve(endpoint, me, self.net.clone(), handle));
         node.run_background().await;
     }
 }
@@ -206,16 +213,9 @@ async fn run_router(id: u32, config: ClusterConfig, clock: SimClock, net: NetCon
         net: net.clone(),
     };
     let router: Arc<SimNode> = Node::router(id, config, transport, clock);
-    endpoint.add_rpc_handler(move |wire: Wire| serve(router.clone(), net.clone(), me, wire));
-    std::future::pending().await
-}
-
-/// Handles one request after its network delay, and traces the response.
-async fn serve(node: Arc<SimNode>, net: NetContext, me: Peer, wire: Wire) -> store::Response {
-    net.delay(wire.from, me, wire.request.kind()).await;
-    let key = wire.request.key().to_string();
-    let response = Box::pin(node.handle(wire.request)).await;
-    let now = net.epoch.elapsed_ns();
-    net.trace.message(now, me, wire.from, response.kind(), &key);
-    response
+    let handle = move |request| {
+        let router = router.clone();
+        async move { router.handle(request).await }
+    };
+    wire::serve(endpoint, me, net, handle).await
 }

@@ -20,6 +20,7 @@ pub mod runner;
 pub mod scenario;
 pub mod timescale;
 pub mod trace;
+pub mod wire;
 pub mod workload;
 
 pub use runner::{RunError, RunOptions, RunOutcome, run_seed};

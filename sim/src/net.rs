@@ -1,12 +1,11 @@
 //! The network model (which latency, loss and duplication apply to a
 //! message) and the store's `Transport` over madsim's simulated network.
 //!
-//! Every message really crosses madsim's network (an `Endpoint` RPC), so
-//! partitions (clogged links), packet loss and crashed nodes act on it. madsim's
-//! own latency is set to zero; a message's delay is drawn from the scenario's
-//! distribution and spent on the receiving side before the request is handled
-//! (and on the calling side once the response arrived), so a message already
-//! sent is still delivered if its sender crashes, as on a real network.
+//! Every message really crosses madsim's network (see `wire`), so partitions
+//! (clogged links), packet loss and crashed nodes act on it. A message's delay
+//! is drawn from the scenario's distribution for its link and kind, and madsim
+//! spends it in flight, so a message already sent is still delivered if its
+//! sender crashes, as on a real network.
 //!
 //! Per-link loss is drawn by the caller, from madsim's RNG: a lost request is
 //! never sent, a lost response is never seen; either way the call times out.
@@ -15,10 +14,10 @@
 //! requests are idempotent under LWW).
 
 use crate::scenario::{Latency, Network};
-use crate::timescale::{self, Epoch};
+use crate::timescale::Epoch;
 use crate::trace::{Peer, Trace};
+use crate::wire::{self, Body, Envelope};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -40,18 +39,6 @@ pub fn client_addr(c: u32) -> SocketAddr {
     assert!(c < 256 * 250, "client index out of the address plan");
     let ip = Ipv4Addr::new(10, 1, (c / 250) as u8, (c % 250 + 1) as u8);
     SocketAddr::new(IpAddr::V4(ip), PORT)
-}
-
-/// A message on the wire: who sent it and the store's request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Wire {
-    pub from: Peer,
-    pub request: Request,
-}
-
-impl madsim::net::rpc::Request for Wire {
-    type Response = Response;
-    const ID: u64 = 0x5709_e51d;
 }
 
 /// Request kinds a duplicated message may be: the replica requests whose
@@ -114,9 +101,9 @@ impl NetModel {
 
     /// Whether to send a second copy of this request.
     pub fn duplicated(&self, from: Peer, kind: &str, rng: &mut impl Rng) -> bool {
-        matches!(from, Peer::Node(_))
+        self.duplicate > 0.0
+            && matches!(from, Peer::Node(_))
             && DUPLICABLE.contains(&kind)
-            && self.duplicate > 0.0
             && rng.gen_bool(self.duplicate)
     }
 }
@@ -130,14 +117,10 @@ pub struct NetContext {
 }
 
 impl NetContext {
-    /// Spends one message's network delay, on the receiving side: a request's
-    /// before it is handled, a response's before the caller sees it. madsim
-    /// already spent [`timescale::HOP_OVERHEAD`] on the hop, so that much less
-    /// is slept: a hop takes what was drawn (at least the floor documented there).
-    pub async fn delay(&self, from: Peer, to: Peer, kind: &str) {
-        let latency = self.model.latency(from, to, kind);
-        let d = latency.sample(&mut madsim::rand::thread_rng());
-        timescale::sleep(d.saturating_sub(timescale::HOP_OVERHEAD)).await;
+    /// Makes madsim deliver every message madsim node `node` sends after
+    /// its drawn latency (see [`wire::attach`]). Call once per node.
+    pub fn attach(&self, node: madsim::task::NodeId) {
+        wire::attach(node, Arc::clone(&self.model));
     }
 
     /// Draws whether a message on `from → to` is lost on its link.
@@ -154,28 +137,31 @@ pub struct SimTransport {
 }
 
 impl SimTransport {
-    /// Sends a copy of `wire` whose answer nobody reads (bounded by `timeout`).
-    fn send_duplicate(&self, to: NodeId, wire: Wire, timeout: Duration) {
+    /// Sends a copy of `request` whose answer nobody reads (bounded by `timeout`).
+    fn send_duplicate(&self, to: NodeId, request: Request, timeout: Duration) {
         let now = self.net.epoch.elapsed_ns();
-        let (kind, key) = (wire.request.kind(), wire.request.key().to_string());
-        self.net
-            .trace
-            .message(now, self.me, Peer::Node(to), kind, &key);
-        if self.net.lost(self.me, Peer::Node(to)) {
+        let dest = Peer::Node(to);
+        (self.net.trace).message(now, self.me, dest, request.kind(), request.key());
+        if self.net.lost(self.me, dest) {
             return;
         }
-        let endpoint = self.endpoint.clone();
+        let (endpoint, me) = (self.endpoint.clone(), self.me);
         madsim::task::spawn(async move {
-            let _ = tokio::time::timeout(timeout, endpoint.call(node_addr(to), wire)).await;
+            let envelope = Envelope {
+                from: me,
+                to: dest,
+                body: Body::Request(request),
+            };
+            let copy = wire::call(&endpoint, node_addr(to), envelope);
+            let _ = tokio::time::timeout(timeout, copy).await;
         });
     }
 }
 
 impl store::Transport for SimTransport {
-    /// Traces the request, sends it, and spends the response's network delay
-    /// once it arrives — all within `timeout`, which is in madsim time: the
-    /// store runs on madsim's clock and the runner hands it stretched
-    /// durations (see `timescale`). A message lost on its link never arrives.
+    /// Traces the request, sends it and waits for the response, all within
+    /// `timeout`, which is in madsim time: the store runs on madsim's clock
+    /// and the runner hands it stretched durations (see `timescale`). A message lost on its link never arrives.
     async fn call(
         &self,
         to: NodeId,
@@ -183,31 +169,24 @@ impl store::Transport for SimTransport {
         timeout: Duration,
     ) -> Result<Response, TransportError> {
         let now = self.net.epoch.elapsed_ns();
-        let kind = request.kind();
-        self.net
-            .trace
-            .message(now, self.me, Peer::Node(to), kind, request.key());
-        let wire = Wire {
-            from: self.me,
-            request,
-        };
         let dest = Peer::Node(to);
-        if self
-            .net
-            .model
-            .duplicated(self.me, kind, &mut madsim::rand::thread_rng())
-        {
-            self.send_duplicate(to, wire.clone(), timeout);
+        (self.net.trace).message(now, self.me, dest, request.kind(), request.key());
+        if (self.net.model).duplicated(self.me, request.kind(), &mut madsim::rand::thread_rng()) {
+            self.send_duplicate(to, request.clone(), timeout);
         }
+        let envelope = Envelope {
+            from: self.me,
+            to: dest,
+            body: Body::Request(request),
+        };
         let exchange = async {
             if self.net.lost(self.me, dest) {
                 std::future::pending::<()>().await;
             }
-            let response = self.endpoint.call(node_addr(to), wire).await?;
+            let response = wire::call(&self.endpoint, node_addr(to), envelope).await?;
             if self.net.lost(dest, self.me) {
                 std::future::pending::<()>().await;
             }
-            self.net.delay(dest, self.me, response.kind()).await;
             Ok::<Response, std::io::Error>(response)
         };
         match tokio::time::timeout(timeout, exchange).await {

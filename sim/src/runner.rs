@@ -96,8 +96,8 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-/// The madsim configuration: no latency of madsim's own (ours is added per
-/// message, see `net`), and the scenario's loss rate.
+/// The madsim configuration: the scenario's loss rate, and no latency until a
+/// packet's own is set as it is sent (see `wire::attach`).
 fn madsim_config(scenario: &Scenario) -> madsim::Config {
     let mut config = madsim::Config::default();
     config.net.send_latency = Duration::ZERO..Duration::from_nanos(1);
@@ -225,6 +225,7 @@ fn start_clients(
                 .name(format!("c{c}"))
                 .ip(crate::net::client_addr(c).ip())
                 .build();
+            net.attach(node.id());
             match &probes {
                 Some(p) if c >= regular => {
                     node.spawn(workload::run_probe(plan, p.clone(), net, recorder))

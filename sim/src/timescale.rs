@@ -10,12 +10,11 @@
 //!
 //! Measured (sim/tests/network_faults.rs): madsim's own cost of one message
 //! hop is exactly [`HOP_OVERHEAD`] = 2 µs of scenario time, whatever the
-//! latency. The network model subtracts it from every drawn delay, so a hop
-//! takes exactly the drawn latency when that is at least 3 µs (2 µs of
-//! overhead + madsim's 1 µs sleep floor), and 3 µs otherwise: a fixed 50 µs
+//! latency. `wire` subtracts it from every drawn delay before handing the
+//! rest to madsim as the packet's latency, so a hop takes exactly the drawn
+//! latency when that is at least 2 µs, and 2 µs otherwise: a fixed 50 µs
 //! network gives 50 µs hops and a 4-hop get of 200 µs; a fixed 10 µs one,
-//! 10 µs hops. Resolution is 1 µs; below 3 µs per hop, latencies are not
-//! faithful.
+//! 10 µs hops. Below 2 µs per hop, latencies are not faithful.
 //!
 //! Stretching is free: madsim jumps from event to event, so a run's wall-clock
 //! cost does not depend on how much simulated time passes.
@@ -51,8 +50,11 @@ impl Epoch {
 
     /// Scenario time elapsed since the epoch, in nanoseconds.
     pub fn elapsed_ns(&self) -> u64 {
-        #[allow(clippy::disallowed_methods)] // madsim's virtual clock, not the wall clock
-        let madsim = Instant::now().saturating_duration_since(self.start);
+        // madsim's virtual clock read directly: `Instant::now()` would get
+        // the same time through madsim's `clock_gettime` override, at several
+        // times the cost, and this runs on every message.
+        let now = madsim::time::TimeHandle::current().now_instant();
+        let madsim = now.saturating_duration_since(self.start);
         let ns = madsim.as_nanos() / u128::from(SCALE);
         u64::try_from(ns).unwrap_or(u64::MAX)
     }

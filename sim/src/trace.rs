@@ -80,8 +80,10 @@ struct TraceState {
     hash: Fnv64,
 }
 
-/// FNV-1a, 64 bits: cheap enough to run on every message, stable across
-/// platforms; collisions only matter to an adversary, and a run is not one.
+/// FNV-1a, 64 bits, fed a word (8 bytes, little-endian) at a time instead
+/// of a byte: the fingerprint runs on every message, and eight times fewer
+/// multiplications matter there. Stable across platforms (fixed byte order);
+/// collisions only matter to an adversary, and a run is not one.
 #[derive(Debug, Clone, Copy)]
 struct Fnv64(u64);
 
@@ -92,29 +94,47 @@ impl Default for Fnv64 {
 }
 
 impl Fnv64 {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+    fn word(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(0x0100_0000_01b3);
     }
 
-    /// Hashes one event's fields, each length-prefixed so that fields cannot run together.
-    fn event(&mut self, time_ns: u64, parts: &[&[u8]]) {
-        self.write(&time_ns.to_le_bytes());
-        for part in parts {
-            self.write(&(part.len() as u64).to_le_bytes());
-            self.write(part);
+    /// Hashes `bytes` word by word, its length first so that consecutive
+    /// fields cannot run together.
+    fn write(&mut self, bytes: &[u8]) {
+        self.word(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.word(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
         }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.word(u64::from_le_bytes(last));
+    }
+
+    /// Hashes one message: its time, its peers, its kind and its key.
+    fn message(&mut self, time_ns: u64, from: Peer, to: Peer, kind: &str, key: &str) {
+        self.word(time_ns);
+        self.word(peer_word(from));
+        self.word(peer_word(to));
+        self.write(kind.as_bytes());
+        self.write(key.as_bytes());
+    }
+
+    /// Hashes one fault (or phase change), tagged apart from messages.
+    fn fault(&mut self, time_ns: u64, what: &str) {
+        self.word(time_ns);
+        self.write(b"fault");
+        self.write(what.as_bytes());
     }
 }
 
-fn peer_bytes(peer: Peer) -> [u8; 5] {
-    let (tag, n) = match peer {
-        Peer::Node(n) => (0, n),
-        Peer::Client(c) => (1, c),
-    };
-    let b = n.to_le_bytes();
-    [tag, b[0], b[1], b[2], b[3]]
+/// A peer as one word: the kind in the high bits, the index in the low 32.
+fn peer_word(peer: Peer) -> u64 {
+    match peer {
+        Peer::Node(n) => u64::from(n),
+        Peer::Client(c) => 1 << 32 | u64::from(c),
+    }
 }
 
 impl Trace {
@@ -131,10 +151,7 @@ impl Trace {
     pub fn message(&self, time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: &str) {
         let mut state = self.lock();
         state.messages += 1;
-        let (f, t) = (peer_bytes(from), peer_bytes(to));
-        state
-            .hash
-            .event(time_ns, &[&f, &t, kind.as_bytes(), key.as_bytes()]);
+        state.hash.message(time_ns, from, to, kind, key);
         if state.keep_messages {
             let key = key.to_string();
             state.events.push(TraceEvent::Message {
@@ -149,7 +166,7 @@ impl Trace {
 
     pub fn fault(&self, time_ns: u64, what: String) {
         let mut state = self.lock();
-        state.hash.event(time_ns, &[b"fault", what.as_bytes()]);
+        state.hash.fault(time_ns, &what);
         state.events.push(TraceEvent::Fault { time_ns, what });
     }
 

@@ -90,6 +90,61 @@ fn ten_microsecond_hops_are_still_faithful() {
     hops_take_their_latency(3);
 }
 
+/// A link's latency is drawn per message from its own distribution, one way:
+/// with n0 → n1 at 100 µs and every other hop at 10 µs, n1 answers a replica
+/// read from n0 100 µs after it was sent, and n0 answers n1 after 10 µs.
+#[test]
+fn a_slow_link_slows_one_direction_only() {
+    let s = scenario(&format!(
+        "{QUIET}[network]\nlatency = {{ dist = \"fixed\", value = \"10us\" }}\n\
+         [[network.links]]\nfrom = 0\nto = 1\nlatency = {{ dist = \"fixed\", value = \"100us\" }}\n\
+         [workload]\nclients = 1\nops = 100\nmix = {{ get = 1 }}\n"
+    ));
+    let outcome = run(&s, 3, true);
+    let (node, read) = (sim::trace::Peer::Node, "replica-read");
+    let answer_after = |from: u32, to: u32| -> Vec<u64> {
+        let mut sent: Option<u64> = None;
+        let mut waits = Vec::new();
+        for e in &outcome.trace {
+            if let TraceEvent::Message {
+                time_ns,
+                from: f,
+                to: t,
+                kind,
+                ..
+            } = e
+                && *kind == read
+            {
+                if (*f, *t) == (node(from), node(to)) {
+                    sent = Some(*time_ns);
+                } else if (*f, *t) == (node(to), node(from))
+                    && let Some(t0) = sent.take()
+                {
+                    waits.push(time_ns - t0);
+                }
+            }
+        }
+        waits
+    };
+    // The trace cannot tell a replica read's answer from the other node's own
+    // read (same kind), so a few pairs are not request and answer; the most
+    // common wait is the link's latency.
+    let mode = |waits: &[u64]| {
+        let mut counts = std::collections::BTreeMap::new();
+        waits
+            .iter()
+            .for_each(|w| *counts.entry(w / 10).or_insert(0) += 1);
+        counts
+            .into_iter()
+            .max_by_key(|&(_, n)| n)
+            .map(|(w, _)| w * 10)
+    };
+    let (slow, fast) = (answer_after(0, 1), answer_after(1, 0));
+    assert!(slow.len() > 20 && fast.len() > 20, "{slow:?} {fast:?}");
+    assert_eq!(mode(&slow), Some(100_000), "{slow:?}");
+    assert_eq!(mode(&fast), Some(10_000), "{fast:?}");
+}
+
 /// Node 1's clock steps 10 s back: its later writes carry older timestamps,
 /// lose to writes made earlier by the other nodes, and reads go stale.
 #[test]

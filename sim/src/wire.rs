@@ -1,0 +1,138 @@
+//! How a store message crosses madsim's network: as a raw madsim packet
+//! carrying an [`Envelope`], delivered by madsim itself after the latency
+//! the scenario draws for that message.
+//!
+//! Why not madsim's RPC helpers: a message's delay is drawn per message
+//! (per link, per kind, from any distribution), and madsim's own delivery
+//! timer can carry it only if the latency is set at the instant madsim
+//! draws it. madsim calls a per-sender hook ([`attach`]) synchronously just
+//! before that draw, with the packet in hand, but only for packets shaped
+//! like its RPC requests — so requests *and* responses travel in that shape
+//! ([`Packet`]), and this module does the request/response matching that
+//! madsim's `call` and `add_rpc_handler` would have done (a fresh random
+//! reply tag per call, one task per request served). One timer per hop
+//! instead of two: madsim's delivery timer, no separate sleep.
+//!
+//! Semantics: the delay is spent in flight, on madsim's network, so a
+//! message already sent is delivered if its sender crashes; a partition
+//! (clogged link) or madsim's loss acts when it is sent.
+
+use crate::net::{NetContext, NetModel};
+use crate::timescale;
+use crate::trace::Peer;
+use bytes::Bytes;
+use madsim::net::{Endpoint, NetSim};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Request, Response};
+
+/// The tag every request travels under; a response travels under the reply
+/// tag its request carried.
+const REQUEST_TAG: u64 = 0x5709_e51d;
+
+/// A store message with its sender and addressee.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub from: Peer,
+    pub to: Peer,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Request(Request),
+    Response(Response),
+}
+
+impl Envelope {
+    /// The message kind (`client-put`, `replica-read`, `ok`, ...).
+    pub fn kind(&self) -> &'static str {
+        match &self.body {
+            Body::Request(request) => request.kind(),
+            Body::Response(response) => response.kind(),
+        }
+    }
+}
+
+/// What madsim carries: `(reply tag, envelope, no bytes)`, the shape of a
+/// madsim RPC request, which is what madsim's send hook can read.
+type Packet = (u64, Envelope, Bytes);
+
+/// Makes every packet sent from madsim node `node` arrive after the latency
+/// `model` draws for it (less madsim's fixed per-hop overhead, see
+/// `timescale::HOP_OVERHEAD`). Call once per madsim node, before it sends;
+/// the hook outlives restarts (madsim keeps node ids).
+pub fn attach(node: madsim::task::NodeId, model: Arc<NetModel>) {
+    NetSim::current().hook_rpc_req::<Envelope>(node, move |envelope| {
+        let latency = model.latency(envelope.from, envelope.to, envelope.kind());
+        let drawn = latency.sample(&mut madsim::rand::thread_rng());
+        let hop = timescale::to_madsim(drawn.saturating_sub(timescale::HOP_OVERHEAD));
+        // madsim draws this packet's latency from this range right after the
+        // hook returns, before any other task runs.
+        NetSim::current().update_config(|c| c.send_latency = hop..hop + Duration::from_nanos(1));
+        true
+    });
+}
+
+/// Sends a request and waits for its response (unbounded: callers bound it
+/// with a timeout; a lost request or response never arrives).
+pub async fn call(endpoint: &Endpoint, to: SocketAddr, envelope: Envelope) -> io::Result<Response> {
+    debug_assert!(matches!(envelope.body, Body::Request(_)));
+    let reply_tag: u64 = madsim::rand::random();
+    let packet: Packet = (reply_tag, envelope, Bytes::new());
+    endpoint
+        .send_to_raw(to, REQUEST_TAG, Box::new(packet))
+        .await?;
+    let (payload, _) = endpoint.recv_from_raw(reply_tag).await?;
+    match payload.downcast::<Packet>().map(|p| p.1.body) {
+        Ok(Body::Response(response)) => Ok(response),
+        _ => Err(io::Error::other("a reply that is not a storesim response")),
+    }
+}
+
+/// Serves every request that reaches `endpoint`, one task each, answering
+/// with what `handle` returns; each response is traced when it leaves.
+/// Runs until its node is killed.
+pub async fn serve<H, Fut>(endpoint: Endpoint, me: Peer, net: NetContext, handle: H)
+where
+    H: Fn(Request) -> Fut,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    // Unbounded on purpose: a server loop lives as long as its node.
+    loop {
+        let Ok((payload, from)) = endpoint.recv_from_raw(REQUEST_TAG).await else {
+            return; // the socket is gone: the node is being killed
+        };
+        let Ok(packet) = payload.downcast::<Packet>() else {
+            continue; // not ours (never happens: only storesim sends here)
+        };
+        let (reply_tag, envelope, _) = *packet;
+        let Body::Request(request) = envelope.body else {
+            continue;
+        };
+        let asker = envelope.from;
+        let key = request.key().to_string();
+        // Boxed: the handler's future is large, and would otherwise be
+        // copied byte by byte through every layer of `spawn`.
+        let response = Box::pin(handle(request));
+        let (endpoint, net) = (endpoint.clone(), net.clone());
+        madsim::task::spawn(async move {
+            let response = response.await;
+            let now = net.epoch.elapsed_ns();
+            net.trace.message(now, me, asker, response.kind(), &key);
+            let reply = Envelope {
+                from: me,
+                to: asker,
+                body: Body::Response(response),
+            };
+            let packet: Packet = (0, reply, Bytes::new());
+            // An error means this node is being killed: the answer is lost.
+            let _ = endpoint
+                .send_to_raw(from, reply_tag, Box::new(packet))
+                .await;
+        });
+    }
+}
