@@ -66,13 +66,19 @@ type Packet = (u64, Envelope, Bytes);
 /// `timescale::HOP_OVERHEAD`). Call once per madsim node, before it sends;
 /// the hook outlives restarts (madsim keeps node ids).
 pub fn attach(node: madsim::task::NodeId, model: Arc<NetModel>) {
-    NetSim::current().hook_rpc_req::<Envelope>(node, move |envelope| {
+    let netsim = NetSim::current();
+    // Weak: the hook lives inside the `NetSim`, and a strong reference from
+    // it would keep the whole simulated network alive after the run.
+    let weak = Arc::downgrade(&netsim);
+    netsim.hook_rpc_req::<Envelope>(node, move |envelope| {
         let latency = model.latency(envelope.from, envelope.to, envelope.kind());
         let drawn = latency.sample(&mut madsim::rand::thread_rng());
         let hop = timescale::to_madsim(drawn.saturating_sub(timescale::HOP_OVERHEAD));
         // madsim draws this packet's latency from this range right after the
         // hook returns, before any other task runs.
-        NetSim::current().update_config(|c| c.send_latency = hop..hop + Duration::from_nanos(1));
+        if let Some(netsim) = weak.upgrade() {
+            netsim.update_config(|c| c.send_latency = hop..hop + Duration::from_nanos(1));
+        }
         true
     });
 }
