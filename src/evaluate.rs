@@ -5,7 +5,6 @@ use check::{CheckName, CheckResult, EventType, History};
 use reports::SeedResult;
 use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
 use sha2::{Digest, Sha256};
-use sim::trace::TraceEvent;
 use sim::{RunOptions, RunOutcome, Scenario};
 use std::collections::BTreeMap;
 
@@ -71,66 +70,14 @@ pub fn seed_info(outcome: &RunOutcome) -> SeedInfo {
         .collect();
     SeedInfo {
         clocks,
-        faults: fault_windows(&outcome.trace, outcome.end_ns),
+        faults: (outcome.faults.iter())
+            .map(|w| FaultWindow {
+                start_ns: w.start_ns,
+                end_ns: w.end_ns,
+                what: w.what.clone(),
+            })
+            .collect(),
     }
-}
-
-/// Pairs the trace's fault events into windows: `<label>: cut N links` ends
-/// at `healed <label>: ...`, `crash nN` at `restart nN`, `pause nN` at
-/// `resume nN`, everything still open at `heal: every fault ends` (or the
-/// run's end); a clock jump is an instant. Nemesis plans and phase markers
-/// are skipped.
-// TODO(lead): replace with the structured fault windows from `sim` when
-// they exist; this reads the trace's wording.
-fn fault_windows(trace: &[TraceEvent], end_ns: u64) -> Vec<FaultWindow> {
-    let mut open: Vec<(String, u64)> = Vec::new();
-    let mut done = Vec::new();
-    let mut close = |what: String, start_ns: u64, end_ns: u64| {
-        done.push(FaultWindow {
-            start_ns,
-            end_ns,
-            what,
-        })
-    };
-    for event in trace {
-        let TraceEvent::Fault { time_ns, what } = event else {
-            continue;
-        };
-        let t = *time_ns;
-        let ended = |name: &str| open.iter().position(|(w, _)| w == name);
-        if what.starts_with("nemesis") || what.starts_with("quiesced") {
-            continue;
-        } else if what.starts_with("heal:") {
-            open.drain(..).for_each(|(w, start)| close(w, start, t));
-        } else if let Some(label) = what
-            .strip_prefix("healed ")
-            .and_then(|r| r.rsplit_once(": "))
-        {
-            if let Some(i) = ended(label.0) {
-                let (w, start) = open.remove(i);
-                close(w, start, t);
-            }
-        } else if let Some((verb, node)) = what.split_once(' ')
-            && let Some(start) = ["restart", "resume"].iter().position(|v| *v == verb)
-        {
-            let name = format!("{} {node}", ["crash", "pause"][start]);
-            if let Some(i) = ended(&name) {
-                let (w, start) = open.remove(i);
-                close(w, start, t);
-            }
-        } else if let Some((label, _)) = what.rsplit_once(": cut ") {
-            open.push((label.to_string(), t));
-        } else if what.starts_with("crash ") || what.starts_with("pause ") {
-            open.push((what.clone(), t));
-        } else {
-            let instant = what.split(" (").next().unwrap_or(what).to_string();
-            close(instant, t, t);
-        }
-    }
-    open.into_iter()
-        .for_each(|(w, start)| close(w, start, end_ns));
-    done.sort_by(|a, b| (a.start_ns, a.end_ns, &a.what).cmp(&(b.start_ns, b.end_ns, &b.what)));
-    done
 }
 
 fn count_events(history: &History, kind: EventType) -> u64 {
@@ -139,44 +86,4 @@ fn count_events(history: &History, kind: EventType) -> u64 {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fault(time_ns: u64, what: &str) -> TraceEvent {
-        TraceEvent::Fault {
-            time_ns,
-            what: what.to_string(),
-        }
-    }
-
-    #[test]
-    fn pairs_fault_starts_with_their_ends() {
-        let trace = [
-            fault(0, "nemesis plan: at 1s for 2s: crash n1"),
-            fault(1, "partition [n0 n1] | [n2]: cut 4 links"),
-            fault(2, "crash n1"),
-            fault(3, "clock-jump n0 by -5ms (stepped -5ms in all)"),
-            fault(4, "restart n1"),
-            fault(5, "healed partition [n0 n1] | [n2]: 4 links"),
-            fault(6, "pause n2"),
-            fault(8, "heal: every fault ends"),
-            fault(9, "quiesced: final reads"),
-        ];
-        let windows = fault_windows(&trace, 10);
-        let windows: Vec<(u64, u64, &str)> = (windows.iter())
-            .map(|w| (w.start_ns, w.end_ns, w.what.as_str()))
-            .collect();
-        assert_eq!(
-            windows,
-            vec![
-                (1, 5, "partition [n0 n1] | [n2]"),
-                (2, 4, "crash n1"),
-                (3, 3, "clock-jump n0 by -5ms"),
-                (6, 8, "pause n2"),
-            ]
-        );
-    }
 }

@@ -6,6 +6,7 @@
 
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
+use crate::faults::windows::FaultWindow;
 use crate::faults::{self, FaultInjector};
 use crate::net::{NetContext, NetModel};
 use crate::recorder::Recorder;
@@ -55,6 +56,8 @@ pub struct RunOutcome {
     pub clocks: Vec<(i64, f64)>,
     /// Scenario time at which the run ended, in nanoseconds.
     pub end_ns: u64,
+    /// When each fault was active, sorted by start.
+    pub faults: Vec<FaultWindow>,
 }
 
 /// A seed that could not be run to completion.
@@ -204,6 +207,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         trace_hash: trace.fingerprint(),
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
+        faults: injector.windows(end_ns),
     }
 }
 

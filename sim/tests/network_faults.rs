@@ -201,6 +201,24 @@ fn every_fault_kind_runs_heals_and_converges() {
     }
     assert_eq!(verdict(&outcome, CheckName::Convergence), Verdict::Valid);
     assert_eq!(verdict(&outcome, CheckName::ReadAfterWrite), Verdict::Valid);
+    // Each fault's window, as the injector applied it (times within a few µs
+    // of the schedule: the injector wakes at each action's time).
+    let windows: Vec<(u64, u64, &str)> = (outcome.faults.iter())
+        .map(|w| {
+            (
+                w.start_ns / 1_000_000,
+                w.end_ns / 1_000_000,
+                w.what.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(windows.len(), 6, "{windows:?}");
+    assert_eq!(windows[0], (100, 400, "isolate n4: [n4] | [n0 n1 n2 n3]"));
+    assert_eq!(windows[1], (500, 800, "bridge n2"));
+    assert!(windows[2].2.starts_with("random-halves"), "{windows:?}");
+    assert_eq!(windows[3], (1300, 1600, "clog n0 -> n1"));
+    assert_eq!(windows[4], (1700, 2000, "pause n3"));
+    assert_eq!(windows[5], (2100, 2400, "crash n0"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::Action;
 use super::links::LinkId;
+use super::windows::{FaultLog, FaultWindow};
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::scenario::format_duration;
@@ -19,6 +20,7 @@ pub struct FaultInjector {
     clocks: Vec<SimClock>,
     trace: Trace,
     epoch: Epoch,
+    windows: FaultLog,
 }
 
 impl FaultInjector {
@@ -29,7 +31,13 @@ impl FaultInjector {
             clocks,
             trace,
             epoch,
+            windows: FaultLog::default(),
         }
+    }
+
+    /// When each fault was active; faults still open end at `end_ns`.
+    pub fn windows(self, end_ns: u64) -> Vec<FaultWindow> {
+        self.windows.finish(end_ns)
     }
 
     /// Runs the schedule to its end, sleeping until each action's time.
@@ -41,6 +49,7 @@ impl FaultInjector {
     }
 
     pub fn apply(&mut self, action: Action, cluster: &mut SimCluster) {
+        let now = self.epoch.elapsed_ns();
         let what = match action {
             Action::Cut { label, links } => {
                 let net = NetSim::current();
@@ -51,42 +60,47 @@ impl FaultInjector {
                         net.clog_link(cluster.madsim_id(a), cluster.madsim_id(b));
                     }
                 }
-                format!("{label}: cut {} links", links.len())
+                let what = format!("{label}: cut {} links", links.len());
+                self.windows.open(label, now);
+                what
             }
             Action::Mend { label, links } => {
                 let net = NetSim::current();
                 for &(a, b) in &links {
                     self.mend(&net, cluster, a, b);
                 }
+                self.windows.close(&label, now);
                 format!("healed {label}: {} links", links.len())
             }
             Action::Crash(n) => {
                 cluster.crash(n);
+                self.windows.open(format!("crash n{n}"), now);
                 format!("crash n{n}")
             }
             Action::Restart(n) => {
                 cluster.restart(n);
+                self.windows.close(&format!("crash n{n}"), now);
                 format!("restart n{n}")
             }
             Action::Pause(n) => {
                 cluster.pause(n);
+                self.windows.open(format!("pause n{n}"), now);
                 format!("pause n{n}")
             }
             Action::Resume(n) => {
                 cluster.resume(n);
+                self.windows.close(&format!("pause n{n}"), now);
                 format!("resume n{n}")
             }
             Action::ClockJump { node, by_ns } => {
                 let clock = &self.clocks[node as usize];
                 clock.jump(by_ns);
-                format!(
-                    "clock-jump n{node} by {} (stepped {} in all)",
-                    signed(by_ns),
-                    signed(clock.jumps_ns())
-                )
+                let jump = format!("clock-jump n{node} by {}", signed(by_ns));
+                self.windows.instant(jump.clone(), now);
+                format!("{jump} (stepped {} in all)", signed(clock.jumps_ns()))
             }
         };
-        self.trace.fault(self.epoch.elapsed_ns(), what);
+        self.trace.fault(now, what);
     }
 
     /// Ends every fault: mends all links, resumes every paused node and
@@ -108,10 +122,9 @@ impl FaultInjector {
                 cluster.restart(n);
             }
         }
-        self.trace.fault(
-            self.epoch.elapsed_ns(),
-            "heal: every fault ends".to_string(),
-        );
+        let now = self.epoch.elapsed_ns();
+        self.windows.close_all(now);
+        self.trace.fault(now, "heal: every fault ends".to_string());
     }
 
     fn mend(&mut self, net: &NetSim, cluster: &SimCluster, a: u32, b: u32) {

@@ -7,6 +7,7 @@
 
 mod inject;
 pub mod links;
+pub mod windows;
 
 pub use inject::FaultInjector;
 pub use links::cut_links;

@@ -1,0 +1,100 @@
+//! When each fault was active: the windows a report shades and explains
+//! failures with, recorded by the injector as it applies actions (not
+//! reconstructed from the trace's wording).
+
+use serde::{Deserialize, Serialize};
+
+/// One fault's activity, in scenario nanoseconds; an instant (clock jump)
+/// has `start_ns == end_ns`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FaultWindow {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// `partition [n0 n1] | [n2]`, `crash n1`, `pause n2`, `clock-jump n0 by -5ms`.
+    pub what: String,
+}
+
+/// Open and closed windows of one run.
+#[derive(Debug, Default)]
+pub struct FaultLog {
+    open: Vec<(String, u64)>,
+    done: Vec<FaultWindow>,
+}
+
+impl FaultLog {
+    /// A fault named `what` starts at `now`.
+    pub fn open(&mut self, what: String, now: u64) {
+        self.open.push((what, now));
+    }
+
+    /// The earliest open fault named `what` ends at `now` (nothing if none is open).
+    pub fn close(&mut self, what: &str, now: u64) {
+        if let Some(i) = self.open.iter().position(|(w, _)| w == what) {
+            let (what, start_ns) = self.open.remove(i);
+            self.push(what, start_ns, now);
+        }
+    }
+
+    /// A fault that is over as soon as it happens.
+    pub fn instant(&mut self, what: String, now: u64) {
+        self.push(what, now, now);
+    }
+
+    /// Every open fault ends at `now`.
+    pub fn close_all(&mut self, now: u64) {
+        for (what, start_ns) in std::mem::take(&mut self.open) {
+            self.push(what, start_ns, now);
+        }
+    }
+
+    /// The windows, sorted by start, end and name; faults still open end at `end_ns`.
+    pub fn finish(mut self, end_ns: u64) -> Vec<FaultWindow> {
+        self.close_all(end_ns);
+        self.done.sort();
+        self.done
+    }
+
+    fn push(&mut self, what: String, start_ns: u64, end_ns: u64) {
+        debug_assert!(start_ns <= end_ns, "{what} ends before it starts");
+        self.done.push(FaultWindow {
+            start_ns,
+            end_ns,
+            what,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_pair_starts_with_ends_and_nest() {
+        let mut log = FaultLog::default();
+        log.open("partition a".into(), 1);
+        log.open("crash n1".into(), 2);
+        log.instant("clock-jump n0 by -5ms".into(), 3);
+        log.open("partition a".into(), 3);
+        log.close("crash n1", 4);
+        log.close("partition a", 5);
+        log.close("pause n9", 5); // never opened: nothing
+        log.open("pause n2".into(), 6);
+        log.close_all(8);
+        log.open("crash n0".into(), 9);
+        let windows: Vec<(u64, u64, String)> = (log.finish(10).into_iter())
+            .map(|w| (w.start_ns, w.end_ns, w.what))
+            .collect();
+        let w = |s, e, what: &str| (s, e, what.to_string());
+        assert_eq!(
+            windows,
+            vec![
+                w(1, 5, "partition a"),
+                w(2, 4, "crash n1"),
+                w(3, 3, "clock-jump n0 by -5ms"),
+                w(3, 8, "partition a"),
+                w(6, 8, "pause n2"),
+                w(9, 10, "crash n0"),
+            ]
+        );
+    }
+}
