@@ -6,7 +6,7 @@
 
 use crate::net::{self, NetContext, SimTransport};
 use crate::recorder::{Record, Recorder};
-use crate::scenario::{Mix, Probes, Scenario};
+use crate::scenario::{Affinity, Mix, Probes, Scenario};
 use crate::timescale;
 use crate::trace::Peer;
 use check::{EventType, Function, Value};
@@ -33,6 +33,8 @@ pub struct ClientPlan {
     /// The processes a client may send a request to, one drawn per operation:
     /// every storage node, or every router in router mode.
     pub coordinators: std::ops::Range<u32>,
+    /// The one coordinator of a `sticky` client (`None`: drawn per operation).
+    pub sticky: Option<u32>,
     pub keys: u32,
     pub mix: Mix,
     pub think: Duration,
@@ -48,12 +50,16 @@ impl ClientPlan {
         let w = &scenario.workload;
         let share = w.ops / u64::from(w.clients);
         let extra = u64::from(u64::from(client) < w.ops % u64::from(w.clients));
+        let coordinators = coordinators(&scenario.cluster);
+        let sticky = (w.coordinator == Affinity::Sticky && client < w.clients)
+            .then(|| coordinators.start + client % coordinators.len() as u32);
         ClientPlan {
             client,
             clients: w.clients + w.probes.as_ref().map_or(0, |p| p.clients),
             ops: share + extra,
             seed,
-            coordinators: coordinators(&scenario.cluster),
+            coordinators,
+            sticky,
             keys: w.keys,
             mix: w.mix,
             think: w.think,
@@ -177,7 +183,10 @@ impl<'a> Client<'a> {
 
     fn draw(&self, rng: &mut impl Rng, seq: u64) -> Draw {
         let key = key_name(rng.gen_range(0..self.plan.keys));
-        let coordinator = rng.gen_range(self.plan.coordinators.clone());
+        // Drawn even when sticky, so that a sticky client asks exactly what a
+        // random one would: only where it sends differs.
+        let drawn = rng.gen_range(self.plan.coordinators.clone());
+        let coordinator = self.plan.sticky.unwrap_or(drawn);
         let fresh = format!("c{}-{seq}", self.plan.client);
         let Mix {
             get, put, delete, ..

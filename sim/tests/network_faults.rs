@@ -145,6 +145,28 @@ fn a_slow_link_slows_one_direction_only() {
     assert_eq!(mode(&fast), Some(10_000), "{fast:?}");
 }
 
+/// `coordinator = "sticky"` binds client c to node c, like a Jepsen client:
+/// while node 2 is isolated, client 2 cannot gather a quorum and none of its
+/// operations succeeds; with random coordinators it reaches the majority.
+#[test]
+fn sticky_clients_of_an_isolated_node_are_on_the_minority_side() {
+    let ok_in_partition = |affinity: &str| {
+        let s = scenario(&format!(
+            "duration = \"1s\"\nquiesce = \"100ms\"\n[cluster]\nnodes = 3\n\
+             [workload]\nclients = 3\nops = 300\ncoordinator = \"{affinity}\"\n\
+             [[faults]]\nkind = \"isolate\"\nat = \"100ms\"\nduration = \"800ms\"\nnode = 2\n"
+        ));
+        let outcome = run(&s, 2, false);
+        let (from, to) = (100_000_000, 900_000_000);
+        (check::op::pair(&outcome.history).iter())
+            .filter(|o| o.outcome == Outcome::Ok && o.process % 3 == 2)
+            .filter(|o| o.invoke_time > from && o.complete_time.is_some_and(|t| t < to))
+            .count()
+    };
+    assert_eq!(ok_in_partition("sticky"), 0);
+    assert!(ok_in_partition("random") > 10);
+}
+
 /// Node 1's clock steps 10 s back: its later writes carry older timestamps,
 /// lose to writes made earlier by the other nodes, and reads go stale.
 #[test]

@@ -182,7 +182,7 @@ pub enum Latency {
 
 /// `[workload]`. Defaults: clients 4, keys 3, ops 1000, mix get 0.5 / put 0.4 /
 /// delete 0.1 / cas 0, think = 0.8 × duration × clients / ops (so the
-/// operations spread over most of the faulty phase).
+/// operations spread over most of the faulty phase), coordinator random.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
     pub clients: u32,
@@ -195,6 +195,33 @@ pub struct Workload {
     pub think: Duration,
     /// Staleness probes (`[workload.probes]`), if any.
     pub probes: Option<Probes>,
+    /// Which coordinator each regular client sends to (default `random`).
+    pub coordinator: Affinity,
+}
+
+/// `[workload] coordinator`: how a regular client picks the process that
+/// coordinates its request. Probe clients always pick at random (they measure
+/// visibility through any coordinator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affinity {
+    /// `random`: a coordinator drawn per operation, as behind a load balancer
+    /// outside the cluster, so a partition between storage nodes never keeps a
+    /// client from the majority.
+    Random,
+    /// `sticky`: client `c` always uses coordinator `c mod coordinators`, like a
+    /// Jepsen client bound to its node; a partition that isolates that node
+    /// leaves its clients on the minority side.
+    Sticky,
+}
+
+impl Affinity {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Affinity::Random => "random",
+            Affinity::Sticky => "sticky",
+        }
+    }
 }
 
 /// `[workload.probes]`: PBS-style staleness probes (Bailis et al., VLDB 2012).

@@ -123,6 +123,7 @@ pub(super) struct RawWorkload {
     pub mix: Option<S<RawMix>>,
     pub think: Option<S<Value>>,
     pub probes: Option<S<RawProbes>>,
+    pub coordinator: Option<S<String>>,
 }
 
 /// `[workload.probes]`.

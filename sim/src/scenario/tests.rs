@@ -1339,6 +1339,11 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             },
                             think,
                             probes: None,
+                            coordinator: if seed % 2 == 0 {
+                                super::Affinity::Random
+                            } else {
+                                super::Affinity::Sticky
+                            },
                         },
                         faults,
                         nemesis: None,

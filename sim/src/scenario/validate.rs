@@ -5,8 +5,8 @@
 use super::raw::{RawClocks, RawMix, RawProbes, RawScenario, RawWorkload, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_LATENCY, MAX_OPS,
-    MAX_PROBE_DELAYS, MAX_PROBE_TRIALS, Mix, Probes, Scenario, ScenarioError, Workload,
+    Affinity, Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_LATENCY,
+    MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS, Mix, Probes, Scenario, ScenarioError, Workload,
     format_duration, parse_duration,
 };
 use check::CheckName;
@@ -352,7 +352,27 @@ fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload
         mix,
         think,
         probes,
+        coordinator: affinity(ctx, raw.coordinator.as_ref())?,
     })
+}
+
+/// `coordinator = "random" | "sticky"` (default `random`).
+fn affinity(ctx: &Ctx, raw: Option<&S<String>>) -> Result<Affinity> {
+    let Some(s) = raw else {
+        return Ok(Affinity::Random);
+    };
+    let name = s.get_ref().as_str();
+    let all = [Affinity::Random, Affinity::Sticky];
+    if let Some(a) = all.iter().find(|a| a.as_str() == name) {
+        return Ok(*a);
+    }
+    let names: Vec<&str> = all.iter().map(|a| a.as_str()).collect();
+    let message = format!(
+        "unknown coordinator choice \"{name}\": supported: {}",
+        quoted_list(&names)
+    );
+    let hint = nearest(name, &names).map(|n| format!("did you mean \"{n}\"?"));
+    Err(ctx.err_hint(s.span(), message, hint))
 }
 
 /// `[workload.probes]`: probe clients count against the client limit too.

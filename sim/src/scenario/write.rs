@@ -170,11 +170,12 @@ fn workload(w: &Workload) -> String {
         cas,
     } = w.mix;
     let mut t = format!(
-        "\n[workload]\nclients = {}\nkeys = {}\nops = {}\nthink = {}\nmix = {{ get = {get:?}, put = {put:?}, delete = {delete:?}, cas = {cas:?} }}\n",
+        "\n[workload]\nclients = {}\nkeys = {}\nops = {}\nthink = {}\nmix = {{ get = {get:?}, put = {put:?}, delete = {delete:?}, cas = {cas:?} }}\ncoordinator = \"{}\"\n",
         w.clients,
         w.keys,
         w.ops,
-        d(w.think)
+        d(w.think),
+        w.coordinator.as_str()
     );
     if let Some(p) = &w.probes {
         let delays: Vec<String> = p.delays.iter().map(|x| d(*x)).collect();
