@@ -19,6 +19,18 @@ fn results(dir: &Path) -> Value {
     serde_json::from_str(&text).expect("results.json is JSON")
 }
 
+/// The per-seed records of a run folder (`seeds.jsonl`), in file order.
+fn records(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("seeds.jsonl")).expect("seeds.jsonl written");
+    (text.lines())
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn seeds_file(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("seeds.jsonl")).expect("seeds.jsonl written")
+}
+
 #[test]
 fn results_do_not_depend_on_the_number_of_jobs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -26,18 +38,28 @@ fn results_do_not_depend_on_the_number_of_jobs() {
     let smoke = scenario("quorum-smoke.toml");
     for (jobs, out) in [("1", &one), ("2", &two)] {
         storesim()
-            .args(["run", "--seeds", "4", "--jobs", jobs, "--out"])
+            .args(["run", "--seeds", "12", "--jobs", jobs, "--out"])
             .arg(out)
             .arg(&smoke)
             .assert()
             .success();
     }
-    let (a, b) = (results(&one), results(&two));
-    assert_eq!(a["seeds"], b["seeds"]);
-    let seeds = a["seeds"].as_array().unwrap();
-    assert_eq!(seeds.len(), 4);
+    assert_eq!(results(&one), results(&two));
+    assert_eq!(
+        seeds_file(&one),
+        seeds_file(&two),
+        "seeds.jsonl is byte-identical for --jobs 1 and 2"
+    );
+    let seeds = records(&one);
+    let order: Vec<u64> = seeds.iter().map(|s| s["seed"].as_u64().unwrap()).collect();
+    assert_eq!(
+        order,
+        (1..=12).collect::<Vec<_>>(),
+        "one line per seed, in order"
+    );
     assert_eq!(seeds[0]["checks"]["read-after-write"], "valid");
     assert_eq!(seeds[0]["history_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(results(&one)["digest"]["count"], 12);
 }
 
 #[test]
@@ -50,7 +72,7 @@ fn replay_writes_the_same_history_every_time_and_matches_run() {
         .arg(&smoke)
         .assert()
         .success();
-    let hash = results(tmp.path())["seeds"][0]["history_hash"]
+    let hash = records(tmp.path())[0]["history_hash"]
         .as_str()
         .unwrap()
         .to_string();
@@ -309,16 +331,8 @@ fn two_shards_merged_equal_one_run() {
     run(&[], &dir("whole"));
     run(&["--shard", "1/2"], &dir("a"));
     run(&["--shard", "2/2"], &dir("b"));
-    assert_eq!(
-        results(&dir("a"))["seeds"].as_array().unwrap().len(),
-        3,
-        "seeds 1,3,5"
-    );
-    assert_eq!(
-        results(&dir("b"))["seeds"].as_array().unwrap().len(),
-        2,
-        "seeds 2,4"
-    );
+    assert_eq!(records(&dir("a")).len(), 3, "seeds 1,3,5");
+    assert_eq!(records(&dir("b")).len(), 2, "seeds 2,4");
     storesim()
         .arg("merge")
         .arg(dir("b"))
@@ -331,6 +345,11 @@ fn two_shards_merged_equal_one_run() {
     assert_eq!(
         whole, merged,
         "merging shards gives the results of a single run"
+    );
+    assert_eq!(
+        seeds_file(&dir("whole")),
+        seeds_file(&dir("merged")),
+        "and the same seeds.jsonl"
     );
     let report = |d: &str| std::fs::read_to_string(dir(d).join("report.md")).unwrap();
     assert_eq!(report("whole"), report("merged"), "and the same report");
@@ -413,15 +432,12 @@ fn saved_regression_seeds_run_first() {
     let saved = std::fs::read_to_string(tmp.path().join("regressions/strict.seeds")).unwrap();
     assert!(saved.starts_with("3 # read-after-write"), "{saved}");
     run(&["--seed", "40"]);
-    let seeds: Vec<u64> = results(&out)["seeds"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let seeds: Vec<u64> = (records(&out).iter())
         .map(|s| s["seed"].as_u64().unwrap())
         .collect();
     assert_eq!(seeds, vec![3, 40], "the saved seed runs too");
     run(&["--seed", "40", "--no-regressions"]);
-    assert_eq!(results(&out)["seeds"].as_array().unwrap().len(), 1);
+    assert_eq!(records(&out).len(), 1);
 }
 
 #[test]
@@ -475,6 +491,7 @@ fn the_kubernetes_example_shards_and_merges() {
         .assert()
         .success();
     assert_eq!(results(&tmp.path().join("all")), results(&whole));
+    assert_eq!(seeds_file(&tmp.path().join("all")), seeds_file(&whole));
 }
 
 #[test]
@@ -499,7 +516,7 @@ fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders
         resolved.contains("think = "),
         "defaults are written out:\n{resolved}"
     );
-    let seed = &results(&one)["seeds"][0];
+    let seed = &records(&one)[0];
     let replay = storesim()
         .args(["replay", "--seed", &seed["seed"].to_string(), "--out"])
         .arg(one.join("again"))
@@ -531,7 +548,7 @@ fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders
     assert_eq!(info["clocks"].as_array().unwrap().len(), 3);
     let r = results(&one);
     assert_eq!(r["summary"]["protocol"], "eventual");
-    let metrics = &r["seeds"][0]["metrics"];
+    let metrics = &records(&one)[0]["metrics"];
     assert!(metrics["latency"]["get"]["p99_ns"].as_u64().unwrap() > 0);
     assert!(metrics["staleness"]["stale_reads"].as_u64().unwrap() > 0);
     assert!(metrics["anomalies"]["read-after-write"].as_u64().unwrap() > 0);
@@ -594,11 +611,7 @@ fn sweep_runs_every_point_into_its_own_folder_and_compares_them() {
         "cluster.read_quorum=2,workload.ops=40",
     ] {
         let dir = tmp.path().join(point);
-        assert_eq!(
-            results(&dir)["seeds"].as_array().unwrap().len(),
-            2,
-            "{point}"
-        );
+        assert_eq!(records(&dir).len(), 2, "{point}");
         assert!(dir.join("report.html").exists());
     }
     let point = tmp.path().join("cluster.read_quorum=1,workload.ops=20");
@@ -675,4 +688,40 @@ fn shrink_reduces_known_anomalies_to_a_dozen_operations_that_still_fail() {
             "{name}: the shrunk scenario still fails\n{replayed}"
         );
     }
+}
+
+#[test]
+fn the_digest_counts_exactly_what_seeds_jsonl_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = storesim()
+        .args(["run", "--seeds", "8", "--jobs", "2", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("eventual-partition.toml"))
+        .assert();
+    assert!(assert.get_output().status.code().unwrap() <= 1);
+    let seeds = records(tmp.path());
+    let mut checks = serde_json::Map::new();
+    let mut failing = 0;
+    for s in &seeds {
+        let verdicts = s["checks"].as_object().unwrap();
+        failing += u64::from(verdicts.values().any(|v| v == "invalid"));
+        for (check, verdict) in verdicts {
+            let counts = checks.entry(check.clone()).or_insert_with(|| {
+                serde_json::json!({"invalid": 0, "unknown": 0, "valid": 0, "n/a": 0,
+                                   "first_invalid": [], "first_unknown": []})
+            });
+            let verdict = verdict.as_str().unwrap();
+            counts[verdict] = (counts[verdict].as_u64().unwrap() + 1).into();
+            if let Some(list) = counts.get_mut(format!("first_{verdict}")) {
+                list.as_array_mut().unwrap().push(s["seed"].clone());
+            }
+        }
+    }
+    let digest = &results(tmp.path())["digest"];
+    assert_eq!(digest["count"], seeds.len());
+    assert_eq!(digest["lowest"], seeds[0]["seed"]);
+    assert_eq!(digest["highest"], seeds[seeds.len() - 1]["seed"]);
+    assert_eq!(digest["failing"], failing);
+    assert!(failing > 0, "eventual-partition fails on some of 8 seeds");
+    assert_eq!(digest["checks"], Value::Object(checks));
 }
