@@ -52,12 +52,13 @@ fn temporary(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// A file written bit by bit through a buffer into its temporary name, and
 /// renamed into place by [`AtomicFile::commit`]: however long it takes to
-/// write, `path` is never half-written (dropped without a commit, the
-/// temporary is left behind and `path` is untouched).
+/// write, `path` is never half-written. Dropped without a commit (an error
+/// on the way), the temporary file is removed and `path` is untouched.
 pub struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
-    out: BufWriter<File>,
+    /// `None` once committed.
+    out: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
@@ -67,22 +68,34 @@ impl AtomicFile {
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
-            out: BufWriter::new(file),
+            out: Some(BufWriter::new(file)),
         })
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        (self.out.write_all(bytes)).with_context(|| format!("cannot write {}", self.tmp.display()))
+        let out = self.out.as_mut().context("write after commit")?;
+        out.write_all(bytes)
+            .with_context(|| format!("cannot write {}", self.tmp.display()))
     }
 
     /// Flushes and renames the file into place.
-    pub fn commit(self) -> anyhow::Result<()> {
-        let file = (self.out.into_inner())
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        let out = self.out.take().context("committed twice")?;
+        let file = (out.into_inner())
             .map_err(|e| e.into_error())
             .with_context(|| format!("cannot write {}", self.tmp.display()))?;
         drop(file);
         (std::fs::rename(&self.tmp, &self.path))
             .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            // Best effort: the file is incomplete and nobody will finish it.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 

@@ -175,6 +175,24 @@ struct Shared {
     first_invalid: Mutex<Option<(u64, Option<KeptSeed>)>>,
 }
 
+impl Shared {
+    /// Whether `seed` is below the lowest invalid seed seen so far.
+    fn below_first_invalid(&self, seed: u64) -> bool {
+        let first = self.first_invalid.lock().unwrap_or_else(|e| e.into_inner());
+        first.as_ref().is_none_or(|(s, _)| seed < *s)
+    }
+
+    /// Makes `seed`, invalid, the lowest invalid seed if it still is below
+    /// it, with its history unless that is written already (`None`); the
+    /// history it replaces is dropped.
+    fn offer_first_invalid(&self, seed: u64, kept: Option<KeptSeed>) {
+        let mut first = self.first_invalid.lock().unwrap_or_else(|e| e.into_inner());
+        if first.as_ref().is_none_or(|(s, _)| seed < *s) {
+            *first = Some((seed, kept));
+        }
+    }
+}
+
 /// Runs every seed in parallel, with a progress bar on a terminal, streaming
 /// the records to `seeds.jsonl` in ascending seed order. Seeds out of that
 /// order at the head of the list (saved regression seeds, run first) wait for
@@ -262,14 +280,8 @@ fn run_one(plan: &Plan, shared: &Shared, seed: u64) -> anyhow::Result<SeedResult
     } = evaluated;
     let breached = !expect::seed_breaches(&plan.scenario.expect, &summary.checks).is_empty();
     let keep = breached || plan.keep_histories;
-    let lowest_so_far = summary.failing() && {
-        let first = shared
-            .first_invalid
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        first.as_ref().is_none_or(|(s, _)| seed < *s)
-    };
-    if keep || lowest_so_far {
+    let lowest = summary.failing() && shared.below_first_invalid(seed);
+    if keep || lowest {
         let kept = KeptSeed {
             info: seed_info(&outcome).to_json(),
             history: history_jsonl,
@@ -277,14 +289,8 @@ fn run_one(plan: &Plan, shared: &Shared, seed: u64) -> anyhow::Result<SeedResult
         if keep {
             kept.write(plan.out, seed)?;
         }
-        if lowest_so_far {
-            let mut first = shared
-                .first_invalid
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if first.as_ref().is_none_or(|(s, _)| seed < *s) {
-                *first = Some((seed, (!keep).then_some(kept)));
-            }
+        if lowest {
+            shared.offer_first_invalid(seed, (!keep).then_some(kept));
         }
     }
     {

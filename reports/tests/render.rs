@@ -56,7 +56,7 @@ fn results(history: &History) -> RunResults {
         trace_hash: "00".into(),
         metrics: seed_metrics(history, &checks),
     };
-    let seeds = vec![seed(1), seed(2)];
+    let seeds = [seed(1), seed(2)];
     let totals = SeedMetrics::merge(seeds.iter().map(|s| &s.metrics));
     let mut digest = Digest::default();
     seeds.iter().for_each(|s| digest.add(s));
