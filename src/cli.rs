@@ -99,7 +99,7 @@ pub struct SweepArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Run folders to combine (each holds a results.json).
+    /// Run folders to combine (each holds results.json and seeds.jsonl).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// The merged run folder.
@@ -120,7 +120,7 @@ pub struct RunArgs {
     /// Seeds run in parallel [default: available cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub jobs: Option<u64>,
-    /// Run folder for results.json and failing histories [default: runs/<scenario name>].
+    /// Run folder for results.json, seeds.jsonl and failing histories [default: runs/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run only the K-th of N disjoint slices of the seeds (1-based, e.g. 2/8).

@@ -11,6 +11,7 @@ mod determinism;
 mod evaluate;
 mod merge;
 mod output;
+mod records;
 mod replay;
 mod report_cmd;
 mod run;

@@ -1,12 +1,19 @@
 //! `storesim merge`: combine the run folders of shards into one, as if a
 //! single run had covered all their seeds.
+//!
+//! The parts' `seeds.jsonl` are merged in seed order a record at a time (a
+//! k-way merge of sorted files: shards interleave their seeds), so merging
+//! holds one record per part, however many seeds there are. The digest is
+//! rebuilt from the records, the totals add up, the breaches are judged
+//! again: `results.json`, `seeds.jsonl` and the report come out the same as
+//! from one run over every seed.
 
 use crate::cli::MergeArgs;
+use crate::records::{self, Reader, Sink};
 use crate::{output, report_cmd, run};
 use anyhow::{Context, bail};
-use check::{CheckName, Verdict};
+use check::CheckName;
 use reports::{RunResults, SeedResult};
-use sim::expect;
 use sim::scenario::Expectation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,20 +40,25 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    output::claim_run_dir(&args.out, &first.scenario)?;
-    let seeds = union(&parts)?;
     let expectations = parse_expect(&first.expect)?;
-    let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> =
-        seeds.iter().map(|s| (s.seed, s.checks.clone())).collect();
-    let breaches = expect::judge(&expectations, &per_seed);
+    output::claim_run_dir(&args.out, &first.scenario)?;
+    // Read every record once before writing anything: bad input writes nothing.
+    merge_records(&args.dirs, &parts, |_, _| Ok(()))?;
     for dir in &args.dirs {
-        copy_kept(dir, &args.out, &seeds)?;
+        copy_if_absent(&dir.join("scenario.toml"), &args.out.join("scenario.toml"))?;
     }
+    let mut sink = Sink::create(&args.out)?;
+    merge_records(&args.dirs, &parts, |part, record| {
+        copy_kept(&args.dirs[part], &args.out, record.seed)?;
+        sink.push(&record)
+    })?;
+    let (digest, rows) = sink.finish()?;
+    let breaches = run::judge(&expectations, &digest);
     let merged = RunResults {
         scenario: first.scenario.clone(),
         scenario_file: first.scenario_file.clone(),
         expect: first.expect.clone(),
-        seeds,
+        digest,
         breaches: breaches.iter().map(run::describe).collect(),
         // Shards are disjoint (regression seeds run in the first only), so
         // their totals add up to those of one run over every seed.
@@ -55,7 +67,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     println!(
         "{}",
-        reports::table::seeds_table(&merged.seeds, CheckName::ALL)
+        reports::table::seeds_table(&merged.digest, &rows, CheckName::ALL)
     );
     output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
     report_cmd::write_reports(&args.out, &merged)?;
@@ -67,25 +79,60 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Every seed once, in order. Shards are disjoint, so a seed in two folders
-/// means the folders overlap (or were not run from one build and scenario):
-/// their totals would count it twice, so that is refused.
-fn union(parts: &[RunResults]) -> anyhow::Result<Vec<SeedResult>> {
-    let mut seeds: BTreeMap<u64, SeedResult> = BTreeMap::new();
-    for seed in parts.iter().flat_map(|p| &p.seeds) {
-        if let Some(known) = seeds.insert(seed.seed, seed.clone()) {
-            let how = if known == *seed {
+/// Hands every record of the parts' `seeds.jsonl` to `each` (with the index
+/// of its part), ascending, each seed once. Shards are disjoint, so a seed
+/// in two folders means the folders overlap (or were not run from one build
+/// and scenario): their totals would count it twice, so that is refused; so
+/// is a `seeds.jsonl` that does not hold the seeds its `results.json` counts.
+fn merge_records(
+    dirs: &[PathBuf],
+    parts: &[RunResults],
+    mut each: impl FnMut(usize, SeedResult) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut readers: Vec<Reader> = dirs
+        .iter()
+        .map(|d| Reader::open(d))
+        .collect::<anyhow::Result<_>>()?;
+    let mut heads: Vec<Option<SeedResult>> = (readers.iter_mut())
+        .map(|r| r.next().transpose())
+        .collect::<anyhow::Result<_>>()?;
+    let mut counts = vec![0u64; dirs.len()];
+    // Bounded: each pass hands over one record of a finite file, or ends.
+    loop {
+        let lowest = (heads.iter().enumerate())
+            .filter_map(|(i, h)| Some((h.as_ref()?.seed, i)))
+            .min();
+        let Some((seed, part)) = lowest else { break };
+        let record = heads[part].take().context("the lowest head is a record")?;
+        heads[part] = readers[part].next().transpose()?;
+        if let Some(other) = heads
+            .iter()
+            .position(|h| h.as_ref().is_some_and(|h| h.seed == seed))
+        {
+            let how = if heads[other].as_ref() == Some(&record) {
                 "identical in both"
             } else {
                 "and differs between them"
             };
             bail!(
-                "seed {} is in two run folders ({how}): merge the disjoint shards of one run (`run --shard K/N`)",
-                seed.seed
+                "seed {seed} is in two run folders, {} and {} ({how}): merge the disjoint shards of one run (`run --shard K/N`)",
+                dirs[part].display(),
+                dirs[other].display()
+            );
+        }
+        counts[part] += 1;
+        each(part, record)?;
+    }
+    for ((dir, part), count) in dirs.iter().zip(parts).zip(counts) {
+        if count != part.digest.count {
+            bail!(
+                "{} holds {count} seed(s) but its results.json counts {}: not the records of that run",
+                dir.join(records::FILE).display(),
+                part.digest.count
             );
         }
     }
-    Ok(seeds.into_values().collect())
+    Ok(())
 }
 
 fn parse_expect(
@@ -105,22 +152,20 @@ fn parse_expect(
     expect.iter().map(parse).collect()
 }
 
-/// Copies what each shard kept of its seeds (histories and run.json) and the
-/// scenario file, never overwriting: equal seeds are identical anyway.
-fn copy_kept(from: &Path, to: &Path, seeds: &[SeedResult]) -> anyhow::Result<()> {
-    let mut files = vec![PathBuf::from("scenario.toml")];
-    for seed in seeds {
-        let dir = Path::new("seeds").join(seed.seed.to_string());
-        files.push(dir.join("history.jsonl"));
-        files.push(dir.join("run.json"));
+/// Copies what a shard kept of `seed` (history and run.json), if anything.
+fn copy_kept(from: &Path, to: &Path, seed: u64) -> anyhow::Result<()> {
+    let dir = Path::new("seeds").join(seed.to_string());
+    for name in ["history.jsonl", "run.json"] {
+        copy_if_absent(&from.join(&dir).join(name), &to.join(&dir).join(name))?;
     }
-    for relative in files {
-        let source = from.join(&relative);
-        if source.exists() && !to.join(&relative).exists() {
-            let text = std::fs::read_to_string(&source)
-                .with_context(|| format!("cannot read {}", source.display()))?;
-            output::write_atomic(&to.join(&relative), &text)?;
-        }
+    Ok(())
+}
+
+/// Copies `from` to `to` unless `from` is missing or `to` exists: files of
+/// equal seeds (or the scenario) are identical in every shard anyway.
+fn copy_if_absent(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if from.exists() && !to.exists() {
+        output::copy_atomic(from, to)?;
     }
     Ok(())
 }

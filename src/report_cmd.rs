@@ -1,7 +1,8 @@
 //! `storesim report <RUN_DIR>`: (re-)renders a run folder's report —
 //! `report.md`, `report.html` and the plots — from its `results.json` and
 //! the kept history (and `run.json`) of the first failing seed. `run` calls
-//! [`write_reports`] too, so both give the same files.
+//! [`write_reports`] too, so both give the same files. The report needs
+//! only the digest of the seeds in `results.json`, never `seeds.jsonl`.
 
 use crate::cli::ReportArgs;
 use crate::output;

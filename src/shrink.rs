@@ -15,6 +15,7 @@ use anyhow::{Context, bail};
 use check::{CheckName, EventType, Verdict};
 use sim::scenario::Expectation;
 use sim::{RunOptions, Scenario};
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 use toml::Value;
 
@@ -139,21 +140,25 @@ fn still_fails(
         return Ok(None);
     };
     let seeds: Vec<u64> = (0..tries).map(|i| seed.wrapping_add(i)).collect();
-    let runs = sim::batch::run_many(&seeds, sim::batch::default_jobs(), |s| {
-        evaluate(&scenario, s, RunOptions::default())
-    });
-    for run in runs {
-        let run = run?;
-        if run.summary.checks.get(&target) == Some(&Verdict::Invalid) {
+    let jobs = sim::batch::default_jobs();
+    let work = |s| evaluate(&scenario, s, RunOptions::default());
+    // In seed order, stopping at the first failing seed (or the first error).
+    let flow = sim::batch::run_each(&seeds, jobs, work, |_, run| match run {
+        Err(e) => ControlFlow::Break(Err(e)),
+        Ok(run) if run.summary.checks.get(&target) == Some(&Verdict::Invalid) => {
             let size = size(&scenario, &run);
-            return Ok(Some(Failing {
+            ControlFlow::Break(Ok(Failing {
                 doc: doc.clone(),
                 seed: run.summary.seed,
                 size,
-            }));
+            }))
         }
+        Ok(_) => ControlFlow::Continue(()),
+    });
+    match flow {
+        ControlFlow::Break(found) => found.map(Some),
+        ControlFlow::Continue(()) => Ok(None),
     }
-    Ok(None)
 }
 
 /// Smaller variants of a document, most promising first.

@@ -198,11 +198,7 @@ fn point_line(dir: &str, results: &reports::RunResults) -> String {
     let invalid: Vec<String> = CheckName::ALL
         .iter()
         .filter_map(|c| {
-            let n = results
-                .seeds
-                .iter()
-                .filter(|s| s.checks.get(c) == Some(&Verdict::Invalid))
-                .count();
+            let n = results.digest.count(*c, Verdict::Invalid);
             (n > 0).then(|| format!("{c} {n}"))
         })
         .collect();
@@ -215,7 +211,7 @@ fn point_line(dir: &str, results: &reports::RunResults) -> String {
     };
     format!(
         "{dir}: {} seeds; seeds invalid per check: {invalid}; stale reads {stale:.1} %",
-        results.seeds.len()
+        results.digest.count
     )
 }
 

@@ -309,3 +309,86 @@ fn bad_flags_exit_2() {
     let err = String::from_utf8_lossy(&assert.code(2).get_output().stderr).to_string();
     assert!(err.contains("overflows"), "{err}");
 }
+
+/// `merge` reads run folders written by `run`: a damaged `results.json` or
+/// `seeds.jsonl` is refused naming the file (and line), and nothing is written.
+#[test]
+fn every_class_of_bad_run_folder_is_refused_by_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quorum-smoke.toml");
+    let good = tmp.path().join("good");
+    Command::cargo_bin("storesim")
+        .unwrap()
+        .args(["run", "--seeds", "3", "--out"])
+        .arg(&good)
+        .arg(&smoke)
+        .assert()
+        .success();
+    let seeds = std::fs::read_to_string(good.join("seeds.jsonl")).unwrap();
+    let lines: Vec<&str> = seeds.lines().collect();
+    let joined = |l: &[&str]| l.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let cases: Vec<(&str, &str, Option<Vec<u8>>, &str)> = vec![
+        ("no seeds.jsonl", "seeds.jsonl", None, "seeds.jsonl"),
+        (
+            "not JSON",
+            "seeds.jsonl",
+            Some(joined(&[lines[0], "{\"seed\": 2,", lines[2]]).into_bytes()),
+            "seeds.jsonl:2:",
+        ),
+        (
+            "not a record",
+            "seeds.jsonl",
+            Some(joined(&[lines[0], "[1, 2]", lines[2]]).into_bytes()),
+            "seeds.jsonl:2:",
+        ),
+        (
+            "out of order",
+            "seeds.jsonl",
+            Some(joined(&[lines[1], lines[0], lines[2]]).into_bytes()),
+            "seeds.jsonl:2:",
+        ),
+        (
+            "a seed missing",
+            "seeds.jsonl",
+            Some(joined(&[lines[0], lines[2]]).into_bytes()),
+            "counts 3",
+        ),
+        (
+            "non-UTF-8",
+            "seeds.jsonl",
+            Some([joined(&lines[..1]).as_bytes(), b"\xff\xfe\n"].concat()),
+            "seeds.jsonl:2:",
+        ),
+        (
+            "results.json not JSON",
+            "results.json",
+            Some(b"{\"scenario\": ".to_vec()),
+            "results.json",
+        ),
+    ];
+    for (case, file, text, says) in cases {
+        let part = tmp.path().join(format!("part-{}", case.replace(' ', "-")));
+        std::fs::create_dir_all(&part).unwrap();
+        for name in ["results.json", "seeds.jsonl", "scenario.toml"] {
+            std::fs::copy(good.join(name), part.join(name)).unwrap();
+        }
+        match text {
+            Some(text) => std::fs::write(part.join(file), text).unwrap(),
+            None => std::fs::remove_file(part.join(file)).unwrap(),
+        }
+        let out = tmp.path().join(format!("out-{}", case.replace(' ', "-")));
+        let assert = Command::cargo_bin("storesim")
+            .unwrap()
+            .arg("merge")
+            .arg(&part)
+            .arg("--out")
+            .arg(&out)
+            .assert();
+        let output = assert.get_output();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+        assert!(stderr.contains(says), "{case}: says {says:?}\n{stderr}");
+        assert!(!out.exists(), "{case}: nothing written");
+    }
+}

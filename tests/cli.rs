@@ -19,6 +19,18 @@ fn results(dir: &Path) -> Value {
     serde_json::from_str(&text).expect("results.json is JSON")
 }
 
+/// The per-seed records of a run folder (`seeds.jsonl`), in file order.
+fn records(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("seeds.jsonl")).expect("seeds.jsonl written");
+    (text.lines())
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn seeds_file(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("seeds.jsonl")).expect("seeds.jsonl written")
+}
+
 #[test]
 fn results_do_not_depend_on_the_number_of_jobs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -26,18 +38,28 @@ fn results_do_not_depend_on_the_number_of_jobs() {
     let smoke = scenario("quorum-smoke.toml");
     for (jobs, out) in [("1", &one), ("2", &two)] {
         storesim()
-            .args(["run", "--seeds", "4", "--jobs", jobs, "--out"])
+            .args(["run", "--seeds", "12", "--jobs", jobs, "--out"])
             .arg(out)
             .arg(&smoke)
             .assert()
             .success();
     }
-    let (a, b) = (results(&one), results(&two));
-    assert_eq!(a["seeds"], b["seeds"]);
-    let seeds = a["seeds"].as_array().unwrap();
-    assert_eq!(seeds.len(), 4);
+    assert_eq!(results(&one), results(&two));
+    assert_eq!(
+        seeds_file(&one),
+        seeds_file(&two),
+        "seeds.jsonl is byte-identical for --jobs 1 and 2"
+    );
+    let seeds = records(&one);
+    let order: Vec<u64> = seeds.iter().map(|s| s["seed"].as_u64().unwrap()).collect();
+    assert_eq!(
+        order,
+        (1..=12).collect::<Vec<_>>(),
+        "one line per seed, in order"
+    );
     assert_eq!(seeds[0]["checks"]["read-after-write"], "valid");
     assert_eq!(seeds[0]["history_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(results(&one)["digest"]["count"], 12);
 }
 
 #[test]
@@ -50,7 +72,7 @@ fn replay_writes_the_same_history_every_time_and_matches_run() {
         .arg(&smoke)
         .assert()
         .success();
-    let hash = results(tmp.path())["seeds"][0]["history_hash"]
+    let hash = records(tmp.path())[0]["history_hash"]
         .as_str()
         .unwrap()
         .to_string();
@@ -309,16 +331,8 @@ fn two_shards_merged_equal_one_run() {
     run(&[], &dir("whole"));
     run(&["--shard", "1/2"], &dir("a"));
     run(&["--shard", "2/2"], &dir("b"));
-    assert_eq!(
-        results(&dir("a"))["seeds"].as_array().unwrap().len(),
-        3,
-        "seeds 1,3,5"
-    );
-    assert_eq!(
-        results(&dir("b"))["seeds"].as_array().unwrap().len(),
-        2,
-        "seeds 2,4"
-    );
+    assert_eq!(records(&dir("a")).len(), 3, "seeds 1,3,5");
+    assert_eq!(records(&dir("b")).len(), 2, "seeds 2,4");
     storesim()
         .arg("merge")
         .arg(dir("b"))
@@ -332,8 +346,13 @@ fn two_shards_merged_equal_one_run() {
         whole, merged,
         "merging shards gives the results of a single run"
     );
-    let report = |d: &str| std::fs::read_to_string(dir(d).join("report.md")).unwrap();
-    assert_eq!(report("whole"), report("merged"), "and the same report");
+    let bytes = |d: &str, name: &str| std::fs::read(dir(d).join(name)).unwrap();
+    for name in ["results.json", "seeds.jsonl", "report.md"] {
+        assert!(
+            bytes("whole", name) == bytes("merged", name),
+            "{name} is byte-identical to a single run's"
+        );
+    }
 
     storesim()
         .arg("run")
@@ -413,15 +432,12 @@ fn saved_regression_seeds_run_first() {
     let saved = std::fs::read_to_string(tmp.path().join("regressions/strict.seeds")).unwrap();
     assert!(saved.starts_with("3 # read-after-write"), "{saved}");
     run(&["--seed", "40"]);
-    let seeds: Vec<u64> = results(&out)["seeds"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let seeds: Vec<u64> = (records(&out).iter())
         .map(|s| s["seed"].as_u64().unwrap())
         .collect();
     assert_eq!(seeds, vec![3, 40], "the saved seed runs too");
     run(&["--seed", "40", "--no-regressions"]);
-    assert_eq!(results(&out)["seeds"].as_array().unwrap().len(), 1);
+    assert_eq!(records(&out).len(), 1);
 }
 
 #[test]
@@ -474,7 +490,10 @@ fn the_kubernetes_example_shards_and_merges() {
         .arg(&smoke)
         .assert()
         .success();
-    assert_eq!(results(&tmp.path().join("all")), results(&whole));
+    for name in ["results.json", "seeds.jsonl", "report.md"] {
+        let read = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(read(&tmp.path().join("all")) == read(&whole), "{name}");
+    }
 }
 
 #[test]
@@ -499,7 +518,7 @@ fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders
         resolved.contains("think = "),
         "defaults are written out:\n{resolved}"
     );
-    let seed = &results(&one)["seeds"][0];
+    let seed = &records(&one)[0];
     let replay = storesim()
         .args(["replay", "--seed", &seed["seed"].to_string(), "--out"])
         .arg(one.join("again"))
@@ -531,7 +550,7 @@ fn a_run_folder_holds_the_scenario_results_histories_and_a_report_that_rerenders
     assert_eq!(info["clocks"].as_array().unwrap().len(), 3);
     let r = results(&one);
     assert_eq!(r["summary"]["protocol"], "eventual");
-    let metrics = &r["seeds"][0]["metrics"];
+    let metrics = &records(&one)[0]["metrics"];
     assert!(metrics["latency"]["get"]["p99_ns"].as_u64().unwrap() > 0);
     assert!(metrics["staleness"]["stale_reads"].as_u64().unwrap() > 0);
     assert!(metrics["anomalies"]["read-after-write"].as_u64().unwrap() > 0);
@@ -594,11 +613,7 @@ fn sweep_runs_every_point_into_its_own_folder_and_compares_them() {
         "cluster.read_quorum=2,workload.ops=40",
     ] {
         let dir = tmp.path().join(point);
-        assert_eq!(
-            results(&dir)["seeds"].as_array().unwrap().len(),
-            2,
-            "{point}"
-        );
+        assert_eq!(records(&dir).len(), 2, "{point}");
         assert!(dir.join("report.html").exists());
     }
     let point = tmp.path().join("cluster.read_quorum=1,workload.ops=20");
@@ -674,5 +689,90 @@ fn shrink_reduces_known_anomalies_to_a_dozen_operations_that_still_fail() {
             replayed.contains(&format!("{check}: invalid")),
             "{name}: the shrunk scenario still fails\n{replayed}"
         );
+    }
+}
+
+#[test]
+fn the_digest_counts_exactly_what_seeds_jsonl_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = storesim()
+        .args(["run", "--seeds", "8", "--jobs", "2", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("eventual-partition.toml"))
+        .assert();
+    assert!(assert.get_output().status.code().unwrap() <= 1);
+    let seeds = records(tmp.path());
+    let mut checks = serde_json::Map::new();
+    let mut failing = 0;
+    for s in &seeds {
+        let verdicts = s["checks"].as_object().unwrap();
+        failing += u64::from(verdicts.values().any(|v| v == "invalid"));
+        for (check, verdict) in verdicts {
+            let counts = checks.entry(check.clone()).or_insert_with(|| {
+                serde_json::json!({"invalid": 0, "unknown": 0, "valid": 0, "n/a": 0,
+                                   "first_invalid": [], "first_unknown": []})
+            });
+            let verdict = verdict.as_str().unwrap();
+            counts[verdict] = (counts[verdict].as_u64().unwrap() + 1).into();
+            if let Some(list) = counts.get_mut(format!("first_{verdict}")) {
+                list.as_array_mut().unwrap().push(s["seed"].clone());
+            }
+        }
+    }
+    let digest = &results(tmp.path())["digest"];
+    assert_eq!(digest["count"], seeds.len());
+    assert_eq!(digest["lowest"], seeds[0]["seed"]);
+    assert_eq!(digest["highest"], seeds[seeds.len() - 1]["seed"]);
+    assert_eq!(digest["failing"], failing);
+    assert!(failing > 0, "eventual-partition fails on some of 8 seeds");
+    assert_eq!(digest["checks"], Value::Object(checks));
+}
+
+#[test]
+fn shards_with_failing_seeds_merge_into_the_folder_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let eventual = scenario("eventual-partition.toml");
+    let run = |extra: &[&str], out: &Path| {
+        let assert = storesim()
+            .args(["run", "--seeds", "6", "--jobs", "2"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .arg(&eventual)
+            .assert();
+        assert!(assert.get_output().status.code().unwrap() <= 1);
+    };
+    let whole = tmp.path().join("whole");
+    run(&[], &whole);
+    let parts: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let dir = tmp.path().join(format!("part-{k}"));
+            run(&["--shard", &format!("{k}/3")], &dir);
+            dir
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    let assert = storesim()
+        .arg("merge")
+        .args(parts.iter().rev())
+        .arg("--out")
+        .arg(&merged)
+        .assert();
+    assert!(assert.get_output().status.code().unwrap() <= 1);
+    let first = results(&whole)["digest"]["checks"]["read-after-write"]["first_invalid"][0]
+        .as_u64()
+        .expect("eventual-partition has stale reads on some of 6 seeds");
+    let kept = Path::new("seeds")
+        .join(first.to_string())
+        .join("history.jsonl");
+    for name in [
+        Path::new("results.json"),
+        Path::new("seeds.jsonl"),
+        Path::new("report.md"),
+        Path::new("timeline.svg"),
+        &kept,
+    ] {
+        let read = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(read(&merged) == read(&whole), "{}", name.display());
     }
 }

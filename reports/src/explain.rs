@@ -9,7 +9,7 @@
 //! (`check::counterexample::timeline`, one `label  |...|` row per op) are
 //! matched back to operations by label.
 
-use crate::results::RunResults;
+use crate::results::{Digest, RunResults};
 use crate::seedinfo::{FaultWindow, SeedInfo};
 use check::counterexample::{format_ms, label};
 use check::op::{Op, pair};
@@ -33,22 +33,21 @@ const PREFERRED: [CheckName; 9] = [
 /// `pass` was invalid (that check); else the lowest seed with an invalid
 /// verdict (its check first in [`PREFERRED`]); `None` when nothing failed.
 pub fn first_failing(results: &RunResults) -> Option<(u64, CheckName)> {
-    let mut seeds: Vec<_> = results.seeds.iter().collect();
-    seeds.sort_by_key(|s| s.seed);
-    let invalid = |s: &crate::SeedResult, c: &CheckName| s.checks.get(c) == Some(&Verdict::Invalid);
-    let breached = seeds.iter().find_map(|s| {
-        let check = (s.checks.keys())
-            .find(|c| invalid(s, c) && results.expect.get(c).is_some_and(|e| e == "pass"))?;
-        Some((s.seed, *check))
-    });
-    breached.or_else(|| {
-        seeds.iter().find_map(|s| {
-            PREFERRED
-                .iter()
-                .find(|c| invalid(s, c))
-                .map(|c| (s.seed, *c))
-        })
-    })
+    let digest = &results.digest;
+    let pass = |c: &CheckName| results.expect.get(c).is_some_and(|e| e == "pass");
+    let breached = lowest_invalid(digest, digest.checks.keys().copied().filter(pass));
+    breached.or_else(|| lowest_invalid(digest, PREFERRED))
+}
+
+/// The lowest seed where one of `checks` was invalid, with the first of
+/// `checks` that was invalid on it.
+fn lowest_invalid(
+    digest: &Digest,
+    checks: impl IntoIterator<Item = CheckName>,
+) -> Option<(u64, CheckName)> {
+    (checks.into_iter())
+        .filter_map(|c| Some((digest.first_invalid(c)?, c)))
+        .min_by_key(|(seed, _)| *seed) // the first of equal minima
 }
 
 /// A counterexample ready to show.
@@ -384,14 +383,17 @@ mod tests {
             trace_hash: String::new(),
             metrics: Default::default(),
         };
+        let mut digest = Digest::default();
+        digest.add(&seed(9, &[CheckName::Convergence]));
+        digest.add(&seed(
+            3,
+            &[CheckName::Linearizable, CheckName::ReadAfterWrite],
+        ));
         let mut results = RunResults {
             scenario: "s".into(),
             scenario_file: "s.toml".into(),
             expect: [(CheckName::Convergence, "pass".to_string())].into(),
-            seeds: vec![
-                seed(9, &[CheckName::Convergence]),
-                seed(3, &[CheckName::Linearizable, CheckName::ReadAfterWrite]),
-            ],
+            digest,
             breaches: vec![],
             totals: Default::default(),
             summary: None,

@@ -11,7 +11,7 @@ use crate::results::RunResults;
 use crate::seedinfo::SeedInfo;
 use crate::timeline::Timeline;
 use check::counterexample::format_ms;
-use check::{CheckName, History, Verdict};
+use check::{CheckName, History};
 
 /// A table: header, then rows, all cells plain text.
 pub type Table = Vec<Vec<String>>;
@@ -171,12 +171,10 @@ pub fn replay_command(scenario_file: &str, seed: u64) -> String {
 
 fn overview(results: &RunResults) -> Vec<(String, String)> {
     let mut rows = vec![("scenario file".to_string(), results.scenario_file.clone())];
-    let seeds: Vec<u64> = results.seeds.iter().map(|s| s.seed).collect();
-    let range = match (seeds.iter().min(), seeds.iter().max()) {
-        (Some(a), Some(b)) if b - a + 1 == seeds.len() as u64 => {
-            format!("{} ({a}–{b})", seeds.len())
-        }
-        (Some(a), Some(b)) => format!("{} (from {a} to {b})", seeds.len()),
+    let d = &results.digest;
+    let range = match (d.lowest, d.highest) {
+        (Some(a), Some(b)) if b - a + 1 == d.count => format!("{} ({a}–{b})", d.count),
+        (Some(a), Some(b)) => format!("{} (from {a} to {b})", d.count),
         _ => "none".to_string(),
     };
     rows.push(("seeds".to_string(), range));
@@ -213,17 +211,11 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
 /// Per check (display order, checks that ran): seeds per verdict in
 /// `plots::verdicts::ORDER`.
 pub fn verdict_counts(results: &RunResults) -> Vec<(CheckName, [u64; 4])> {
+    let checks = &results.digest.checks;
     (CheckName::ALL.iter())
-        .filter(|c| results.seeds.iter().any(|s| s.checks.contains_key(c)))
-        .map(|c| {
-            let count = |v: Verdict| {
-                results
-                    .seeds
-                    .iter()
-                    .filter(|s| s.checks.get(c) == Some(&v))
-                    .count() as u64
-            };
-            (*c, plots::verdicts::ORDER.map(count))
+        .filter_map(|c| {
+            let digest = checks.get(c)?;
+            Some((*c, plots::verdicts::ORDER.map(|v| digest.count(v))))
         })
         .collect()
 }
@@ -244,16 +236,9 @@ fn verdict_table(results: &RunResults) -> Table {
         .map(String::from)
         .to_vec(),
     ];
-    let mut seeds: Vec<_> = results.seeds.iter().collect();
-    seeds.sort_by_key(|s| s.seed);
     for (check, counts) in verdict_counts(results) {
-        let first = seeds
-            .iter()
-            .find(|s| s.checks.get(&check) == Some(&Verdict::Invalid));
-        let anomalies: u64 = seeds
-            .iter()
-            .filter_map(|s| s.metrics.anomalies.get(&check))
-            .sum();
+        let first = results.digest.first_invalid(check);
+        let anomalies = results.totals.anomalies.get(&check).copied().unwrap_or(0);
         let mut row = vec![
             check.to_string(),
             results
@@ -264,10 +249,8 @@ fn verdict_table(results: &RunResults) -> Table {
         ];
         row.extend(counts.map(|n| n.to_string()));
         row.push(anomalies.to_string());
-        row.push(first.map_or("-".to_string(), |s| s.seed.to_string()));
-        row.push(first.map_or(String::new(), |s| {
-            replay_command(&results.scenario_file, s.seed)
-        }));
+        row.push(first.map_or("-".to_string(), |s| s.to_string()));
+        row.push(first.map_or(String::new(), |s| replay_command(&results.scenario_file, s)));
         table.push(row);
     }
     table

@@ -37,18 +37,12 @@ pub struct Row {
 impl Row {
     pub fn of(point: &Point) -> Row {
         let r = &point.results;
-        let seeds = r.seeds.len() as u64;
-        let rate = |c: &CheckName| {
-            let n = r
-                .seeds
-                .iter()
-                .filter(|s| s.checks.get(c) == Some(&Verdict::Invalid))
-                .count();
-            n as f64 / seeds.max(1) as f64
-        };
+        let seeds = r.digest.count;
+        let rate =
+            |c: &CheckName| r.digest.count(*c, Verdict::Invalid) as f64 / seeds.max(1) as f64;
         let ran = CheckName::ALL
             .iter()
-            .filter(|c| r.seeds.iter().any(|s| s.checks.contains_key(c)));
+            .filter(|c| r.digest.checks.contains_key(c));
         let totals = r.totals.clone();
         let reads = totals.staleness.reads.max(1) as f64;
         Row {

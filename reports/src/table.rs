@@ -5,7 +5,7 @@
 //! seeds: one row per check with its verdict counts, then the rows of the
 //! first [`FAILING_ROWS_MAX`] seeds with an invalid verdict.
 
-use crate::results::SeedResult;
+use crate::results::{Digest, SeedResult};
 use check::{CheckName, Verdict};
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -41,27 +41,53 @@ pub fn mark(verdict: Option<Verdict>) -> &'static str {
     }
 }
 
-/// The summary of `seeds` for `checks` (in that order), legend included.
-pub fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
-    let mut sorted: Vec<&SeedResult> = seeds.iter().collect();
-    sorted.sort_by_key(|s| s.seed);
-    if sorted.len() <= ROWS_MAX {
-        return format!("{}\n{}", rows(&sorted, checks), legend(checks));
+/// The seeds a terminal summary shows one row each: the first [`ROWS_MAX`]
+/// seeds and the first [`FAILING_ROWS_MAX`] seeds with an invalid verdict.
+/// Fed one seed at a time ([`Rows::add`], in any order), it holds at most
+/// that many records however many seeds a run has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    first: Vec<SeedResult>,
+    failing: Vec<SeedResult>,
+}
+
+impl Rows {
+    /// Keeps `seed` if it is among the lowest seeds shown (each seed once).
+    pub fn add(&mut self, seed: &SeedResult) {
+        keep(&mut self.first, seed, ROWS_MAX);
+        if seed.failing() {
+            keep(&mut self.failing, seed, FAILING_ROWS_MAX);
+        }
     }
-    let failing: Vec<&SeedResult> = sorted
-        .iter()
-        .copied()
-        .filter(|s| s.checks.values().any(|v| *v == Verdict::Invalid))
-        .collect();
-    let mut text = counts(&sorted, checks);
-    if !failing.is_empty() {
-        let shown = &failing[..failing.len().min(FAILING_ROWS_MAX)];
+}
+
+/// Inserts `seed` in the ascending `rows` if it is among the lowest `max`.
+fn keep(rows: &mut Vec<SeedResult>, seed: &SeedResult, max: usize) {
+    let at = rows.partition_point(|s| s.seed < seed.seed);
+    if at < max {
+        rows.insert(at, seed.clone());
+        rows.truncate(max);
+    }
+}
+
+/// The summary of a run's seeds for `checks` (in that order), legend
+/// included: every seed's row when there are at most [`ROWS_MAX`], else the
+/// per-check counts of `digest` and the rows of the first failing seeds.
+/// `rows` holds the records of the seeds `digest` counted.
+pub fn seeds_table(digest: &Digest, rows: &Rows, checks: &[CheckName]) -> String {
+    if digest.count <= ROWS_MAX as u64 {
+        let all: Vec<&SeedResult> = rows.first.iter().collect();
+        return format!("{}\n{}", self::rows(&all, checks), legend(checks));
+    }
+    let mut text = counts(digest, checks);
+    if !rows.failing.is_empty() {
+        let shown: Vec<&SeedResult> = rows.failing.iter().collect();
         text.push_str(&format!(
             "\n{} of {} seeds have an invalid verdict; the first {}:\n{}\n{}",
-            failing.len(),
-            sorted.len(),
+            digest.failing,
+            digest.count,
             shown.len(),
-            rows(shown, checks),
+            self::rows(&shown, checks),
             legend(checks)
         ));
     }
@@ -113,7 +139,7 @@ fn legend(checks: &[CheckName]) -> String {
 const LEGEND_CHARS_MAX: usize = 96;
 
 /// One row per check: how many seeds gave each verdict, and the first invalid seed.
-pub fn counts(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
+pub fn counts(digest: &Digest, checks: &[CheckName]) -> String {
     let mut builder = Builder::default();
     builder.push_record([
         "check",
@@ -124,26 +150,20 @@ pub fn counts(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
         "first invalid seed",
     ]);
     for &check in checks {
-        let count = |v: Verdict| {
-            seeds
-                .iter()
-                .filter(|s| s.checks.get(&check) == Some(&v))
-                .count()
-        };
-        let first = seeds
-            .iter()
-            .find(|s| s.checks.get(&check) == Some(&Verdict::Invalid))
-            .map_or("-".to_string(), |s| s.seed.to_string());
         let row = [
             Verdict::Valid,
             Verdict::Invalid,
             Verdict::Unknown,
             Verdict::NotApplicable,
         ]
-        .map(|v| count(v).to_string());
+        .map(|v| digest.count(check, v).to_string());
         let mut record = vec![check.to_string()];
         record.extend(row);
-        record.push(first);
+        record.push(
+            digest
+                .first_invalid(check)
+                .map_or("-".to_string(), |s| s.to_string()),
+        );
         builder.push_record(record);
     }
     builder.build().with(Style::sharp()).to_string()
@@ -168,6 +188,16 @@ mod tests {
             trace_hash: String::new(),
             metrics: Default::default(),
         }
+    }
+
+    /// The table of `seeds`, fed in the order given.
+    fn seeds_table(seeds: &[SeedResult], checks: &[CheckName]) -> String {
+        let (mut digest, mut rows) = (Digest::default(), Rows::default());
+        for s in seeds {
+            digest.add(s);
+            rows.add(s);
+        }
+        super::seeds_table(&digest, &rows, checks)
     }
 
     #[test]
@@ -196,6 +226,7 @@ mod tests {
     #[test]
     fn many_seeds_are_counted_per_check_with_the_failing_rows() {
         let seeds: Vec<SeedResult> = (1..=100)
+            .rev()
             .map(|n| {
                 seed(
                     n,

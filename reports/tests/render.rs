@@ -4,6 +4,7 @@
 use check::{CheckName, History};
 use reports::metrics::{SeedMetrics, seed_metrics};
 use reports::report::{Kept, render};
+use reports::results::Digest;
 use reports::scenario::ScenarioSummary;
 use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
 use reports::{RunResults, SeedResult};
@@ -55,13 +56,15 @@ fn results(history: &History) -> RunResults {
         trace_hash: "00".into(),
         metrics: seed_metrics(history, &checks),
     };
-    let seeds = vec![seed(1), seed(2)];
+    let seeds = [seed(1), seed(2)];
     let totals = SeedMetrics::merge(seeds.iter().map(|s| &s.metrics));
+    let mut digest = Digest::default();
+    seeds.iter().for_each(|s| digest.add(s));
     RunResults {
         scenario: "test <scenario> & \"quotes\"".into(),
         scenario_file: "scenarios/t.toml".into(),
         expect: [(CheckName::ReadAfterWrite, "pass".to_string())].into(),
-        seeds,
+        digest,
         totals,
         breaches: vec!["read-after-write: expected pass, seed 1 was invalid".into()],
         summary: Some(ScenarioSummary {
@@ -176,7 +179,7 @@ fn a_run_without_failures_or_kept_history_still_renders() {
     let rendered = render(&r, None);
     let md = &rendered.iter().find(|(n, _)| n == "report.md").unwrap().1;
     assert!(md.contains("history was not kept"), "{md}");
-    r.seeds.clear();
+    r.digest = Digest::default();
     let empty = render(&r, None);
     for (name, text) in empty.iter().filter(|(n, _)| n.ends_with(".svg")) {
         roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));

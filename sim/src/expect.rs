@@ -17,6 +17,11 @@ pub enum Breach {
         seed: u64,
         verdict: Verdict,
     },
+    /// Expected to pass, and this many seeds besides those reported one by
+    /// one as [`Breach::Failed`] were invalid or unknown. Only a judge that
+    /// lists failing seeds up to a bound reports it (the CLI's, which judges
+    /// a run's bounded digest rather than every seed).
+    Unlisted { check: CheckName, seeds: u64 },
     /// Expected to fail on some seed, but valid on every seed run.
     NeverFailed { check: CheckName, seeds: usize },
 }
