@@ -41,6 +41,9 @@ struct Size {
     nodes: u32,
     faults: usize,
     duration_ms: u128,
+    /// Last: a shorter think time alone makes a scenario smaller (its
+    /// operations race more), so that candidate can be kept and built on.
+    think_us: u128,
 }
 
 pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
@@ -259,12 +262,13 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
         nodes: scenario.cluster.nodes,
         faults: scenario.faults.len(),
         duration_ms: scenario.duration.as_millis(),
+        think_us: scenario.workload.think.as_micros(),
     }
 }
 
 fn describe(s: Size) -> String {
     format!(
-        "{} ops, {} clients, {} keys, {} nodes, {} faults, duration {} ms",
-        s.ops, s.clients, s.keys, s.nodes, s.faults, s.duration_ms
+        "{} ops, {} clients, {} keys, {} nodes, {} faults, duration {} ms, think {} µs",
+        s.ops, s.clients, s.keys, s.nodes, s.faults, s.duration_ms, s.think_us
     )
 }
