@@ -715,6 +715,21 @@ fn protocol_names() {
     assert_eq!(e.hint.as_deref(), Some("did you mean \"quorum\"?"));
 }
 
+#[test]
+fn coordinator_choices() {
+    assert_eq!(ok("").workload.coordinator, super::Affinity::Random);
+    for a in [super::Affinity::Random, super::Affinity::Sticky] {
+        let w = ok(&format!("[workload]\ncoordinator = \"{}\"\n", a.as_str())).workload;
+        assert_eq!(w.coordinator, a);
+    }
+    let e = fails(
+        "[workload]\ncoordinator = \"stiky\"\n",
+        "coordinator = ^\"stiky\"",
+        "unknown coordinator choice \"stiky\"",
+    );
+    assert_eq!(e.hint.as_deref(), Some("did you mean \"sticky\"?"));
+}
+
 // ----- errors: clocks and network -----
 
 #[test]
