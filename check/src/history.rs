@@ -233,26 +233,26 @@ impl History {
     /// Field order is the one in `DESIGN.md`:
     /// `process, type, f, key, value, time[, node]` and `type, node, key, value`.
     pub fn to_jsonl(&self) -> String {
-        let mut out = String::with_capacity(80 * (self.events.len() + self.finals.len()));
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(96 * (self.events.len() + self.finals.len()));
+        // `write!` into a String cannot fail.
         for e in &self.events {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "{{\"process\":{},\"type\":\"{}\",\"f\":\"{}\",\"key\":",
                 e.process, e.kind, e.f
-            ));
+            );
             push_json_str(&mut out, &e.key);
             out.push_str(",\"value\":");
             push_json_value(&mut out, &e.value);
-            out.push_str(&format!(",\"time\":{}", e.time));
+            let _ = write!(out, ",\"time\":{}", e.time);
             if let Some(node) = e.node {
-                out.push_str(&format!(",\"node\":{node}"));
+                let _ = write!(out, ",\"node\":{node}");
             }
             out.push_str("}\n");
         }
         for fin in &self.finals {
-            out.push_str(&format!(
-                "{{\"type\":\"final\",\"node\":{},\"key\":",
-                fin.node
-            ));
+            let _ = write!(out, "{{\"type\":\"final\",\"node\":{},\"key\":", fin.node);
             push_json_str(&mut out, &fin.key);
             out.push_str(",\"value\":");
             push_json_opt(&mut out, fin.value.as_deref());
@@ -286,6 +286,12 @@ fn push_json_opt(out: &mut String, value: Option<&str>) {
 /// A JSON string literal, escaped the way `serde_json` does it.
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (the usual case: keys and values like `c3-17`).
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
