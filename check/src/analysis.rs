@@ -1,12 +1,12 @@
 //! One history prepared once for every check.
 //!
 //! Nearly every check needs the same things: the operations paired
-//! ([`crate::op::pair`]), grouped by key in invoke order, each key's possible
-//! sources of every value ([`Sources`]), each key's sessions, and what the
-//! replicas hold in the end. Building them once per history, instead of once
-//! per check, is what makes checking a simulated seed cheap: the histories
-//! are small (hundreds of operations), so setup and allocation cost more
-//! than the judging itself.
+//! ([`crate::op::pair`]), grouped by key in invoke order, each key's
+//! possible sources of every value (`session::sources`), each key's
+//! sessions, and what the replicas hold in the end. Building them once per
+//! history, instead of once per check, is what makes checking a simulated
+//! seed cheap: the histories are small (hundreds of operations), so setup
+//! and allocation cost more than the judging itself.
 //!
 //! An [`Analysis`] borrows the paired operations and the `final` lines, and
 //! builds the per-key parts lazily, on first use, so that a caller running a
