@@ -17,25 +17,32 @@
 //!
 //! A history without `final` lines is `n/a`.
 
+use crate::analysis::Analysis;
 use crate::counterexample::value;
 use crate::history::{Final, History};
-use crate::op::{Outcome, pair};
+use crate::op::pair;
 use crate::verdict::CheckResult;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
-    if history.finals.is_empty() {
+    let ops = pair(history);
+    judge(&Analysis::new(&ops, &history.finals))
+}
+
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
+    if analysis.finals().is_empty() {
         return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
-    let ops = pair(history);
-    let written: BTreeSet<(&str, &str)> = ops
-        .iter()
-        .filter(|op| op.f.is_write() && op.outcome != Outcome::Fail)
-        .filter_map(|op| Some((op.key.as_str(), op.written()?)))
-        .collect();
+    // Some put or cas on `key` that did not fail wrote `v`: `v` has a
+    // possible source at any time.
+    let written = |key: &str, v: &str| {
+        let part = analysis.key(key);
+        part.is_some_and(|part| part.sources().possible(Some(v), u64::MAX).is_some())
+    };
     let mut by_key: BTreeMap<&str, Vec<&Final>> = BTreeMap::new();
-    for fin in &history.finals {
+    for fin in analysis.finals() {
         by_key.entry(fin.key.as_str()).or_default().push(fin);
     }
     let mut problems: Vec<String> = Vec::new();
@@ -48,7 +55,7 @@ pub fn check(history: &History) -> CheckResult {
             ));
         }
         for (v, nodes) in &holders {
-            if let Some(v) = v.filter(|v| !written.contains(&(key, v))) {
+            if let Some(v) = v.filter(|v| !written(key, v)) {
                 problems.push(format!(
                     "{} of {key} {} {}, a value no put or cas on {key} wrote",
                     nodes_text(nodes),

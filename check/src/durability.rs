@@ -32,25 +32,30 @@
 //!
 //! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
+use crate::analysis::Analysis;
 use crate::counterexample::timeline;
 use crate::counterexample::{span, value};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::{Point, Sources, by_key, held};
+use crate::session::sources::Point;
 use crate::verdict::CheckResult;
-use std::collections::BTreeSet;
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
-    if history.finals.is_empty() {
+    let ops = pair(history);
+    judge(&Analysis::new(&ops, &history.finals))
+}
+
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
+    if analysis.finals().is_empty() {
         return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
-    let ops = pair(history);
-    let found = anomalies(&ops, &history.finals);
+    let found = anomalies_in(analysis);
     let Some(&first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, &ops, &history.finals);
+    let mut explanation = explain(first, analysis);
     if found.len() > 1 {
         let more = found.len() - 1;
         let writes = if more == 1 { "write" } else { "writes" };
@@ -61,10 +66,13 @@ pub fn check(history: &History) -> CheckResult {
 
 /// Every vanished write (indices into `ops`), by invoke time.
 pub fn anomalies(ops: &[Op], finals: &[Final]) -> Vec<usize> {
-    let by_key = by_key(ops);
+    anomalies_in(&Analysis::new(ops, finals))
+}
+
+fn anomalies_in(analysis: &Analysis) -> Vec<usize> {
     let mut found = Vec::new();
-    for (key, values) in held(finals) {
-        let Some(key_ops) = by_key.get(key) else {
+    for (&key, values) in analysis.held() {
+        let Some(key_ops) = analysis.key(key).map(|part| part.ops()) else {
             continue;
         };
         let mut ends: Vec<Point> = key_ops
@@ -84,19 +92,24 @@ pub fn anomalies(ops: &[Op], finals: &[Final]) -> Vec<usize> {
             }
         }
     }
+    let ops = analysis.ops();
     found.sort_by_key(|&i| ops.get(i).map(|op| (op.invoke_time, op.index)));
     found
 }
 
 /// One sentence and a timeline: the write, and the newest possible source of
 /// each value the replicas hold.
-fn explain(write: usize, ops: &[Op], finals: &[Final]) -> String {
+fn explain(write: usize, analysis: &Analysis) -> String {
+    let ops = analysis.ops();
     let Some(w) = ops.get(write) else {
         return String::new();
     };
-    let key_ops: Vec<&Op> = ops.iter().filter(|op| op.key == w.key).collect();
-    let sources = Sources::new(&key_ops);
-    let values: BTreeSet<Option<&str>> = held(finals).remove(w.key.as_str()).unwrap_or_default();
+    // `w` was found on a key with `final` lines and operations: both exist.
+    let (Some(values), Some(part)) = (analysis.held().get(w.key.as_str()), analysis.key(&w.key))
+    else {
+        return String::new();
+    };
+    let sources = part.sources();
     let shown: Vec<String> = values.iter().map(|v| value(*v)).collect();
     let what = match w.f {
         Function::Delete => format!("delete of {}", w.key),

@@ -4,8 +4,10 @@
 //! recorded from any system (Jepsen-style JSONL, see `DESIGN.md`).
 //!
 //! Data flow: JSONL → [`history::History`] (validated events) →
-//! [`op::Op`]s (invoke paired with completion) → each check → [`verdict::CheckResult`].
+//! [`op::Op`]s (invoke paired with completion) → [`Analysis`] (the ops
+//! indexed once for every check) → each check → [`verdict::CheckResult`].
 
+pub mod analysis;
 pub mod budget;
 pub mod convergence;
 pub mod counterexample;
@@ -19,6 +21,7 @@ pub mod session;
 pub mod staleness;
 pub mod verdict;
 
+pub use analysis::Analysis;
 pub use budget::Budget;
 pub use history::{Event, EventType, Final, Function, History, HistoryError, Value};
 pub use op::{Op, Outcome};
@@ -32,21 +35,26 @@ pub fn run(history: &History, checks: &[CheckName]) -> BTreeMap<CheckName, Check
 }
 
 /// Runs the named checks on a history; searches stop at `budget` with `unknown`.
+///
+/// The history is paired and indexed once ([`Analysis`]) for all the checks;
+/// each check's result is the one its own `check` function gives.
 pub fn run_with(
     history: &History,
     checks: &[CheckName],
     budget: &Budget,
 ) -> BTreeMap<CheckName, CheckResult> {
+    let ops = op::pair(history);
+    let analysis = Analysis::new(&ops, &history.finals);
     let run_one = |name: CheckName| match name {
-        CheckName::Linearizable => linearizable::check(history, budget),
-        CheckName::ReadAfterWrite => read_after_write::check(history),
+        CheckName::Linearizable => linearizable::judge(&analysis, budget),
+        CheckName::ReadAfterWrite => read_after_write::judge(&analysis),
         CheckName::ReadYourWrites
         | CheckName::MonotonicReads
         | CheckName::MonotonicWrites
-        | CheckName::WritesFollowReads => session::check(history, name),
-        CheckName::Convergence => convergence::check(history),
-        CheckName::LostUpdate => lost_update::check(history),
-        CheckName::Durability => durability::check(history),
+        | CheckName::WritesFollowReads => session::judge(&analysis, name),
+        CheckName::Convergence => convergence::judge(&analysis),
+        CheckName::LostUpdate => lost_update::judge(&analysis),
+        CheckName::Durability => durability::judge(&analysis),
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

@@ -33,12 +33,13 @@
 //!
 //! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
+use crate::analysis::{Analysis, agreed};
 use crate::counterexample::timeline;
 use crate::counterexample::{span, value};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::origin;
-use crate::session::sources::{Point, Sources, agreed, by_key, held};
+use crate::session::sources::Point;
 use crate::verdict::CheckResult;
 
 /// One key that converged on a value older than an acknowledged write.
@@ -61,15 +62,20 @@ pub struct LostUpdate {
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
-    if history.finals.is_empty() {
+    let ops = pair(history);
+    judge(&Analysis::new(&ops, &history.finals))
+}
+
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
+    if analysis.finals().is_empty() {
         return CheckResult::not_applicable("the history has no \"final\" lines".to_owned());
     }
-    let ops = pair(history);
-    let found = anomalies(&ops, &history.finals);
+    let found = anomalies_in(analysis);
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, &ops);
+    let mut explanation = explain(first, analysis.ops());
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more keys)\n", found.len() - 1));
     }
@@ -78,14 +84,17 @@ pub fn check(history: &History) -> CheckResult {
 
 /// Every key with a lost update, by key.
 pub fn anomalies(ops: &[Op], finals: &[Final]) -> Vec<LostUpdate> {
-    let by_key = by_key(ops);
+    anomalies_in(&Analysis::new(ops, finals))
+}
+
+fn anomalies_in(analysis: &Analysis) -> Vec<LostUpdate> {
     let mut found = Vec::new();
-    for (key, values) in held(finals) {
-        let (Some(v), Some(key_ops)) = (agreed(&values), by_key.get(key)) else {
+    for (&key, values) in analysis.held() {
+        let (Some(v), Some(part)) = (agreed(values), analysis.key(key)) else {
             continue;
         };
-        let sources = Sources::new(key_ops);
-        let Some(possible) = sources.possible(v, u64::MAX) else {
+        let key_ops = part.ops();
+        let Some(possible) = part.sources().possible(v, u64::MAX) else {
             continue;
         };
         let winner = possible.newest();

@@ -43,7 +43,10 @@ pub struct Op {
 /// flight (possible only in a history that skipped [`History::validate`]) is
 /// ignored rather than guessed at.
 pub fn pair(history: &History) -> Vec<Op> {
-    let mut ops: Vec<Op> = Vec::new();
+    let invokes = (history.events.iter())
+        .filter(|e| e.kind == EventType::Invoke)
+        .count();
+    let mut ops: Vec<Op> = Vec::with_capacity(invokes);
     let mut in_flight: BTreeMap<u64, usize> = BTreeMap::new();
     for (position, e) in history.events.iter().enumerate() {
         if e.kind == EventType::Invoke {

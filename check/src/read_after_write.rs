@@ -27,9 +27,11 @@
 //! of completion times); each read is a binary search over its value's writes
 //! (with a prefix maximum of supersede times).
 
+use crate::analysis::{Analysis, Key};
 use crate::counterexample::{format_ms, span, timeline, value};
 use crate::history::{Function, History};
 use crate::op::{Op, Outcome, pair};
+use crate::session::sources::{Point, Sources};
 use crate::verdict::CheckResult;
 use std::collections::BTreeMap;
 
@@ -68,11 +70,16 @@ impl Anomaly {
 /// Runs the check: `Valid`, or `Invalid` with the first anomaly explained.
 pub fn check(history: &History) -> CheckResult {
     let ops = pair(history);
-    let found = anomalies(&ops);
+    judge(&Analysis::new(&ops, &history.finals))
+}
+
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
+    let found = anomalies_in(analysis);
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, &ops);
+    let mut explanation = explain(first, analysis.ops());
     if found.len() > 1 {
         explanation.push_str(&more(&found[1..]));
     }
@@ -81,16 +88,16 @@ pub fn check(history: &History) -> CheckResult {
 
 /// Every anomaly, ordered by the read's invoke time.
 pub fn anomalies(ops: &[Op]) -> Vec<Anomaly> {
-    let mut by_key: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
-    for op in ops {
-        by_key.entry(op.key.as_str()).or_default().push(op);
-    }
+    anomalies_in(&Analysis::new(ops, &[]))
+}
+
+fn anomalies_in(analysis: &Analysis) -> Vec<Anomaly> {
     let mut found = Vec::new();
-    for key_ops in by_key.values_mut() {
-        key_ops.sort_by_key(|op| (op.invoke_time, op.index));
-        let index = KeyIndex::new(key_ops);
-        found.extend(key_ops.iter().filter_map(|op| index.judge(op)));
+    for (_, key) in analysis.keys() {
+        let index = KeyIndex::new(key);
+        found.extend(key.ops().iter().filter_map(|op| index.judge(op)));
     }
+    let ops = analysis.ops();
     found.sort_by_key(|a| ops.get(a.read()).map(|op| (op.invoke_time, op.index)));
     found
 }
@@ -103,32 +110,29 @@ fn lateness(s: Superseded) -> u64 {
     s.map_or(u64::MAX, |(t, _)| t)
 }
 
-/// A write a read of its value could have seen.
-struct Candidate {
-    invoke_time: u64,
-    /// `None`: the initial state.
-    source: Option<usize>,
-    superseded: Superseded,
-}
-
-/// One key's writes, arranged for the two binary searches.
-struct KeyIndex<'a> {
+/// One key's writes, arranged for the two binary searches. The possible
+/// sources of each value are the key's [`Sources`] (shared with the other
+/// checks); this adds, beside each source's position there, when it was
+/// superseded.
+struct KeyIndex<'k, 'a> {
+    sources: &'k Sources<'a>,
     /// Acknowledged writes as (invoke time, completion time, op), by invoke time.
     acked: Vec<(u64, u64, usize)>,
     /// `earliest[i]`: the earliest completion among `acked[i..]`.
     earliest: Vec<Superseded>,
-    /// Per value written (`None` = absent): candidates by invoke time, and
-    /// `best[i]`: the index of the latest-superseded candidate in `..=i`.
-    by_value: BTreeMap<Option<&'a str>, (Vec<Candidate>, Vec<usize>)>,
+    /// Per source position: when that source was superseded.
+    superseded: Vec<Superseded>,
+    /// Per source position: the position of the latest-superseded source of
+    /// the same value invoked no later than it.
+    best: Vec<usize>,
     /// A failed write per value, for the never-written explanation.
     failed: BTreeMap<&'a str, usize>,
 }
 
-impl<'a> KeyIndex<'a> {
-    /// `ops`: one key's operations, sorted by invoke time.
-    fn new(ops: &[&'a Op]) -> KeyIndex<'a> {
-        let acked: Vec<(u64, u64, usize)> = ops
-            .iter()
+impl<'k, 'a> KeyIndex<'k, 'a> {
+    /// `key`: one key's part of the analysis.
+    fn new(key: &'k Key<'a>) -> KeyIndex<'k, 'a> {
+        let acked: Vec<(u64, u64, usize)> = (key.ops().iter())
             .filter(|op| op.f.is_write() && op.outcome == Outcome::Ok)
             .filter_map(|op| Some((op.invoke_time, op.complete_time?, op.index)))
             .collect();
@@ -142,46 +146,42 @@ impl<'a> KeyIndex<'a> {
             };
         }
         let mut index = KeyIndex {
+            sources: key.sources(),
             acked,
             earliest,
-            by_value: BTreeMap::new(),
+            // At most one source per write, plus the initial state.
+            superseded: Vec::with_capacity(key.ops().len() + 1),
+            best: Vec::with_capacity(key.ops().len() + 1),
             failed: BTreeMap::new(),
         };
-        for (v, list) in index.candidates(ops) {
-            let best = latest_so_far(&list);
-            index.by_value.insert(v, (list, best));
+        index.supersede();
+        for op in key.ops().iter().filter(|op| op.outcome == Outcome::Fail) {
+            if let Some(v) = op.written() {
+                index.failed.entry(v).or_insert(op.index);
+            }
         }
         index
     }
 
-    /// Every possible source of each value, by invoke time: the initial state
-    /// (of absent) and each write that did not fail. Notes failed writes.
-    fn candidates(&mut self, ops: &[&'a Op]) -> BTreeMap<Option<&'a str>, Vec<Candidate>> {
-        let initial = Candidate {
-            invoke_time: 0,
-            source: None,
-            superseded: self.superseded_after(None),
-        };
-        let mut candidates: BTreeMap<Option<&str>, Vec<Candidate>> = BTreeMap::new();
-        candidates.entry(None).or_default().push(initial);
-        for op in ops.iter().filter(|op| op.f.is_write()) {
-            if op.outcome == Outcome::Fail {
-                if let Some(v) = op.written() {
-                    self.failed.entry(v).or_insert(op.index);
-                }
-                continue;
+    /// Fills in `superseded` and `best`: the initial state is superseded by
+    /// the first acknowledged write, a completed write by the first one
+    /// acknowledged among those invoked after it completed, and an `info`
+    /// write never.
+    fn supersede(&mut self) {
+        for (start, group) in self.sources.groups() {
+            let first = self.superseded.len();
+            debug_assert_eq!(first, start, "groups come in position order");
+            for c in group {
+                let superseded = match c.ended {
+                    Point::Start => self.superseded_after(None),
+                    Point::At(t) => self.superseded_after(Some(t)),
+                    Point::Never => None,
+                };
+                self.superseded.push(superseded);
             }
-            let superseded = op
-                .complete_time
-                .and_then(|t| self.superseded_after(Some(t)));
-            let candidate = Candidate {
-                invoke_time: op.invoke_time,
-                source: Some(op.index),
-                superseded,
-            };
-            candidates.entry(op.written()).or_default().push(candidate);
+            let group_superseded = self.superseded.get(first..).unwrap_or_default();
+            latest_so_far(group_superseded, first, &mut self.best);
         }
-        candidates
     }
 
     /// The earliest acknowledgement of a write invoked strictly after `t`
@@ -197,37 +197,38 @@ impl<'a> KeyIndex<'a> {
     fn judge(&self, op: &Op) -> Option<Anomaly> {
         let seen = op.read()?;
         let (read, begin, end) = (op.index, op.invoke_time, op.complete_time?);
-        let Some((list, best)) = self.by_value.get(&seen) else {
+        let Some((start, list)) = self.sources.group(seen) else {
             let failed = seen.and_then(|v| self.failed.get(v).copied());
             return Some(Anomaly::NeverWritten { read, failed });
         };
-        let seeable = list.partition_point(|c| c.invoke_time <= end);
-        let Some(&last) = seeable.checked_sub(1).and_then(|i| best.get(i)) else {
-            let write = list.first().and_then(|c| c.source)?;
+        let seeable = list.partition_point(|c| c.invoked <= Point::At(end));
+        let Some(last) = seeable.checked_sub(1) else {
+            let write = list.first().and_then(|c| c.op)?;
             return Some(Anomaly::FromFuture { read, write });
         };
-        let chosen = list.get(last)?;
-        let (at, superseder) = chosen.superseded?;
+        let chosen = *self.best.get(start + last)?;
+        let (at, superseder) = (*self.superseded.get(chosen)?)?;
         (at < begin).then_some(Anomaly::Stale {
             read,
-            source: chosen.source,
+            source: self.sources.at(chosen)?.op,
             superseder,
             sources: seeable,
         })
     }
 }
 
-/// `best[i]`: the index of the latest-superseded candidate among `list[..=i]`.
-fn latest_so_far(list: &[Candidate]) -> Vec<usize> {
-    let mut best: Vec<usize> = Vec::with_capacity(list.len());
-    for (i, c) in list.iter().enumerate() {
-        let keep = best
-            .last()
-            .copied()
-            .filter(|&b| lateness(list[b].superseded) >= lateness(c.superseded));
-        best.push(keep.unwrap_or(i));
+/// Appends to `best`, for each position of a group (`superseded`: the
+/// group's supersede times, positions from `start`), the position of the
+/// latest-superseded source among the group up to it (the earliest of
+/// them on ties).
+fn latest_so_far(superseded: &[Superseded], start: usize, best: &mut Vec<usize>) {
+    let mut latest: Option<(usize, u64)> = None;
+    for (i, &s) in superseded.iter().enumerate() {
+        if latest.is_none_or(|(_, t)| t < lateness(s)) {
+            latest = Some((start + i, lateness(s)));
+        }
+        best.extend(latest.map(|(position, _)| position));
     }
-    best
 }
 
 /// One sentence and a timeline for one anomaly.

@@ -74,6 +74,7 @@ mod finals;
 mod reads;
 pub(crate) mod sources;
 
+use crate::analysis::Analysis;
 use crate::counterexample::{span, timeline, value};
 use crate::history::{Function, History};
 use crate::op::{Op, pair};
@@ -150,23 +151,28 @@ impl Anomaly {
 /// Runs one session guarantee. `guarantee` is one of the four session
 /// checks; any other name gives `n/a` saying so.
 pub fn check(history: &History, guarantee: CheckName) -> CheckResult {
+    let ops = pair(history);
+    judge(&Analysis::new(&ops, &history.finals), guarantee)
+}
+
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis, guarantee: CheckName) -> CheckResult {
     let finals_needed = matches!(
         guarantee,
         CheckName::MonotonicWrites | CheckName::WritesFollowReads
     );
-    if finals_needed && history.finals.is_empty() {
+    if finals_needed && analysis.finals().is_empty() {
         return not_applicable(
             "the history has no \"final\" lines (this guarantee is judged on the converged state)",
         );
     }
-    let ops = pair(history);
-    let Some(found) = anomalies(&ops, history, guarantee) else {
+    let Some(found) = anomalies_in(analysis, guarantee) else {
         return not_applicable(&format!("{guarantee} is not a session guarantee"));
     };
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, &ops);
+    let mut explanation = explain(first, analysis.ops());
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more)\n", found.len() - 1));
     }
@@ -177,13 +183,18 @@ pub fn check(history: &History, guarantee: CheckName) -> CheckResult {
 /// `final` lines the last two guarantees read), ordered by the operation it
 /// is reported at. `None` when `guarantee` is not a session guarantee.
 pub fn anomalies(ops: &[Op], history: &History, guarantee: CheckName) -> Option<Vec<Anomaly>> {
+    anomalies_in(&Analysis::new(ops, &history.finals), guarantee)
+}
+
+fn anomalies_in(analysis: &Analysis, guarantee: CheckName) -> Option<Vec<Anomaly>> {
     let mut found = match guarantee {
-        CheckName::ReadYourWrites => reads::read_your_writes(ops),
-        CheckName::MonotonicReads => reads::monotonic_reads(ops),
-        CheckName::MonotonicWrites => finals::monotonic_writes(ops, &history.finals),
-        CheckName::WritesFollowReads => finals::writes_follow_reads(ops, &history.finals),
+        CheckName::ReadYourWrites => reads::read_your_writes(analysis),
+        CheckName::MonotonicReads => reads::monotonic_reads(analysis),
+        CheckName::MonotonicWrites => finals::monotonic_writes(analysis),
+        CheckName::WritesFollowReads => finals::writes_follow_reads(analysis),
         _ => return None,
     };
+    let ops = analysis.ops();
     found.sort_by_key(|a| ops.get(a.at()).map(|op| (op.invoke_time, op.index)));
     Some(found)
 }

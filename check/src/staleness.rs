@@ -29,9 +29,10 @@
 //! Cost: O(n log n) per key (a sweep with a Fenwick tree counts, per read,
 //! the committed writes invoked after a given time).
 
+use crate::analysis::{Analysis, Key};
 use crate::history::History;
 use crate::op::{Op, pair};
-use crate::session::sources::{Point, Sources, by_key};
+use crate::session::sources::Point;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,9 +75,15 @@ pub struct StalenessSummary {
 /// Measures every `ok` read of `history`, in invoke order.
 pub fn measure(history: &History) -> Vec<ReadStaleness> {
     let ops = pair(history);
-    let mut measured: Vec<ReadStaleness> = by_key(&ops)
-        .values()
-        .flat_map(|key_ops| measure_key(key_ops))
+    measure_analysis(&Analysis::new(&ops, &history.finals))
+}
+
+/// [`measure`] on a history already prepared (e.g. shared with the checks
+/// or with other metrics).
+pub fn measure_analysis(analysis: &Analysis) -> Vec<ReadStaleness> {
+    let mut measured: Vec<ReadStaleness> = analysis
+        .keys()
+        .flat_map(|(_, part)| measure_key(part))
         .collect();
     measured.sort_by_key(|r| (r.invoke_time, r.op));
     measured
@@ -108,8 +115,8 @@ struct Pending {
 }
 
 /// One key's reads, in any order.
-fn measure_key(key_ops: &[&Op]) -> Vec<ReadStaleness> {
-    let sources = Sources::new(key_ops);
+fn measure_key(part: &Key) -> Vec<ReadStaleness> {
+    let (key_ops, sources) = (part.ops(), part.sources());
     let acked = Acked::new(key_ops);
     let mut done = Vec::new();
     let mut pending = Vec::new();

@@ -5,7 +5,7 @@
 use crate::latency::LatencyStats;
 use crate::visibility::Visibility;
 use check::staleness::{self, StalenessSummary};
-use check::{CheckName, CheckResult, Function, History, Outcome};
+use check::{Analysis, CheckName, CheckResult, Function, History, Op, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -85,9 +85,12 @@ pub fn mean_versions_behind(s: &StalenessSummary) -> f64 {
 
 /// Measures one seed.
 pub fn seed_metrics(history: &History, results: &BTreeMap<CheckName, CheckResult>) -> SeedMetrics {
-    let reads = staleness::measure(history);
+    // Paired once for both measures (pairing costs about as much as
+    // measuring staleness).
+    let ops = check::op::pair(history);
+    let reads = staleness::measure_analysis(&Analysis::new(&ops, &history.finals));
     SeedMetrics {
-        latency: latency(history),
+        latency: latency(&ops),
         staleness: staleness::summarise(&reads),
         visibility: Visibility::of(&reads),
         anomalies: results
@@ -97,9 +100,9 @@ pub fn seed_metrics(history: &History, results: &BTreeMap<CheckName, CheckResult
     }
 }
 
-fn latency(history: &History) -> BTreeMap<Function, LatencyStats> {
+fn latency(ops: &[Op]) -> BTreeMap<Function, LatencyStats> {
     let mut samples: BTreeMap<Function, Vec<u64>> = BTreeMap::new();
-    for op in check::op::pair(history) {
+    for op in ops {
         if let (Outcome::Ok, Some(end)) = (op.outcome, op.complete_time) {
             samples
                 .entry(op.f)

@@ -35,6 +35,7 @@ mod model;
 mod search;
 mod zones;
 
+use crate::analysis::Analysis;
 use crate::budget::Budget;
 use crate::history::History;
 use crate::op::{Op, pair};
@@ -79,6 +80,11 @@ pub fn check(history: &History, budget: &Budget) -> CheckResult {
     summarize(&analyze(history, budget, Method::Auto))
 }
 
+/// [`check`] on a history already prepared.
+pub(crate) fn judge(analysis: &Analysis, budget: &Budget) -> CheckResult {
+    summarize(&analyze_keys(analysis, budget, Method::Auto))
+}
+
 /// [`check`] with a chosen algorithm.
 pub fn check_with(history: &History, budget: &Budget, method: Method) -> CheckResult {
     summarize(&analyze(history, budget, method))
@@ -98,15 +104,26 @@ pub fn witness(history: &History, budget: &Budget) -> Option<BTreeMap<String, Ve
 /// key's search; the `stop` predicate to all of them.
 pub fn analyze(history: &History, budget: &Budget, method: Method) -> BTreeMap<String, KeyReport> {
     let ops = pair(history);
-    let mut by_key: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
-    for op in &ops {
-        by_key.entry(op.key.as_str()).or_default().push(op);
-    }
-    by_key
-        .into_iter()
-        .map(|(key, key_ops)| {
+    analyze_keys(&Analysis::new(&ops, &history.finals), budget, method)
+}
+
+/// [`analyze`] on a history already prepared.
+fn analyze_keys(
+    analysis: &Analysis,
+    budget: &Budget,
+    method: Method,
+) -> BTreeMap<String, KeyReport> {
+    analysis
+        .keys()
+        .map(|(key, part)| {
+            // The history's order (the same as invoke order once validated).
+            let mut key_ops: Vec<&Op> = part.ops().to_vec();
+            key_ops.sort_by_key(|op| op.index);
             let compiled = model::compile(key, &key_ops);
-            (key.to_owned(), decide(&compiled, &ops, budget, method))
+            (
+                key.to_owned(),
+                decide(&compiled, analysis.ops(), budget, method),
+            )
         })
         .collect()
 }

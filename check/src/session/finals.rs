@@ -2,25 +2,24 @@
 //! and writes-follow-reads. Each looks at the keys whose replicas agree, and
 //! at the possible sources of the value they agree on.
 
-use super::reads::sessions;
-use super::sources::{Candidate, Sources, agreed, by_key, held};
+use super::sources::{Candidate, Sources};
 use super::{Anomaly, origin, returned};
+use crate::analysis::{Analysis, agreed};
 use crate::counterexample::{span, value};
-use crate::history::Final;
 use crate::op::{Op, Outcome};
 use std::collections::BTreeMap;
 
 /// Every key that converged on a value whose every possible source is an
 /// `ok` write its own process followed with another acknowledged write.
-pub(super) fn monotonic_writes(ops: &[Op], finals: &[Final]) -> Vec<Anomaly> {
-    let by_key = by_key(ops);
+pub(super) fn monotonic_writes(analysis: &Analysis) -> Vec<Anomaly> {
+    let ops = analysis.ops();
     let mut found = Vec::new();
-    for (key, values) in held(finals) {
-        let (Some(v), Some(key_ops)) = (agreed(&values), by_key.get(key)) else {
+    for (&key, values) in analysis.held() {
+        let (Some(v), Some(part)) = (agreed(values), analysis.key(key)) else {
             continue;
         };
-        let sources = Sources::new(key_ops);
-        let candidates = converged_sources(&sources, v, key_ops);
+        let key_ops = part.ops();
+        let candidates = converged_sources(part.sources(), v, key_ops);
         let acked = acked_writes(key_ops);
         let next = |c: &Candidate| {
             let w = ops.get(c.op?)?;
@@ -44,21 +43,20 @@ pub(super) fn monotonic_writes(ops: &[Op], finals: &[Final]) -> Vec<Anomaly> {
 
 /// Every session that read a key's converged value, when that value has
 /// one possible source, and then wrote the key, acknowledged.
-pub(super) fn writes_follow_reads(ops: &[Op], finals: &[Final]) -> Vec<Anomaly> {
-    let by_key = by_key(ops);
+pub(super) fn writes_follow_reads(analysis: &Analysis) -> Vec<Anomaly> {
     let mut found = Vec::new();
-    for (key, values) in held(finals) {
-        let (Some(v), Some(key_ops)) = (agreed(&values), by_key.get(key)) else {
+    for (&key, values) in analysis.held() {
+        let (Some(v), Some(part)) = (agreed(values), analysis.key(key)) else {
             continue;
         };
-        let sources = Sources::new(key_ops);
-        let Some(source) = unique_writer(&converged_sources(&sources, v, key_ops)) else {
+        let sources = part.sources();
+        let Some(source) = unique_writer(&converged_sources(sources, v, part.ops())) else {
             continue;
         };
-        for session in sessions(key_ops).values() {
+        for session in part.sessions().values() {
             let read_then_write = session
                 .iter()
-                .position(|op| op.read() == Some(v) && read_only(&sources, op, v) == Some(source))
+                .position(|op| op.read() == Some(v) && read_only(sources, op, v) == Some(source))
                 .and_then(|at| {
                     let later = session.get(at + 1..)?;
                     let write = later.iter().find(|w| acked_write(w))?;

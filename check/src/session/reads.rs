@@ -2,43 +2,33 @@
 //! monotonic reads. Each walks every (process, key) session in order, with
 //! one [`Sources`] lookup per read: O(n log n) in all.
 
-use super::sources::{Candidate, Point, Sources, by_key};
+use super::sources::{Candidate, Point, Sources};
 use super::{Anomaly, origin, returned};
+use crate::analysis::Analysis;
 use crate::counterexample::{span, value};
 use crate::op::{Op, Outcome};
 use std::collections::BTreeMap;
 
 /// Every read-your-writes violation (unordered).
-pub(super) fn read_your_writes(ops: &[Op]) -> Vec<Anomaly> {
+pub(super) fn read_your_writes(analysis: &Analysis) -> Vec<Anomaly> {
     let mut found = Vec::new();
-    for key_ops in by_key(ops).values() {
-        let sources = Sources::new(key_ops);
-        for session in sessions(key_ops).values() {
-            found.extend(own_writes(session, &sources));
+    for (_, key) in analysis.keys() {
+        for session in key.sessions().values() {
+            found.extend(own_writes(session, key.sources()));
         }
     }
     found
 }
 
 /// Every monotonic-reads violation (unordered).
-pub(super) fn monotonic_reads(ops: &[Op]) -> Vec<Anomaly> {
+pub(super) fn monotonic_reads(analysis: &Analysis) -> Vec<Anomaly> {
     let mut found = Vec::new();
-    for key_ops in by_key(ops).values() {
-        let sources = Sources::new(key_ops);
-        for session in sessions(key_ops).values() {
-            found.extend(Monotonic::default().walk(session, &sources));
+    for (_, key) in analysis.keys() {
+        for session in key.sessions().values() {
+            found.extend(Monotonic::default().walk(session, key.sources()));
         }
     }
     found
-}
-
-/// One key's operations per process, each in invoke order.
-pub(super) fn sessions<'a>(key_ops: &[&'a Op]) -> BTreeMap<u64, Vec<&'a Op>> {
-    let mut sessions: BTreeMap<u64, Vec<&Op>> = BTreeMap::new();
-    for &op in key_ops {
-        sessions.entry(op.process).or_default().push(op);
-    }
-    sessions
 }
 
 /// Read-your-writes on one session of one key.

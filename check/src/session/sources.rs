@@ -16,9 +16,8 @@
 //! extremes — the one invoked first and the one that ended last — because a
 //! claim that holds for those holds for every source in between.
 
-use crate::history::Final;
 use crate::op::{Op, Outcome};
-use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 /// A point in time as the model needs it: `Start` is before every event
 /// (when the initial state was "written"), `Never` after all of them (when
@@ -52,20 +51,22 @@ impl Candidate {
     }
 }
 
-/// One value's candidates by invoke time, and `newest[i]`: the index of the
-/// candidate that ended last among `list[..=i]`.
-#[derive(Debug, Default)]
-struct Entry {
-    list: Vec<Candidate>,
-    newest: Vec<usize>,
-}
-
 /// One key's writes, grouped by the value they leave (`None` = absent).
+///
+/// Flat, so that building it costs a few allocations, not a few per value:
+/// every candidate has a *position* in one list, grouped by value (values
+/// ascending) and by invoke time within a group. Positions are stable, so a
+/// check can keep its own facts about each candidate in a vector beside it
+/// (`read_after_write` does).
 #[derive(Debug, Default)]
 pub(crate) struct Sources<'a> {
-    /// Sorted by value (a vector, not a map, so that a lookup can borrow
-    /// the value for less time than the history).
-    by_value: Vec<(Option<&'a str>, Entry)>,
+    /// Every value with a candidate, ascending, and its group's positions.
+    values: Vec<(Option<&'a str>, Range<usize>)>,
+    /// Every candidate, by (value, invoke time, op).
+    list: Vec<Candidate>,
+    /// `newest[i]`: the position of the candidate that ended last among
+    /// those of `i`'s group up to `i` (by invoke time).
+    newest: Vec<usize>,
 }
 
 /// The candidates of one value that a given read could have seen.
@@ -78,8 +79,8 @@ pub(crate) struct Possible<'s> {
 impl<'a> Sources<'a> {
     /// `ops`: one key's operations (any order; reads are ignored).
     pub fn new(ops: &[&'a Op]) -> Sources<'a> {
-        let mut lists: BTreeMap<Option<&str>, Vec<Candidate>> = BTreeMap::new();
-        lists.entry(None).or_default().push(Candidate::INITIAL);
+        let mut all: Vec<(Option<&str>, Candidate)> = Vec::with_capacity(ops.len() + 1);
+        all.push((None, Candidate::INITIAL));
         for op in ops {
             if !op.f.is_write() || op.outcome == Outcome::Fail {
                 continue;
@@ -90,32 +91,62 @@ impl<'a> Sources<'a> {
                 invoked: Point::At(op.invoke_time),
                 ended,
             };
-            lists.entry(op.written()).or_default().push(candidate);
+            all.push((op.written(), candidate));
         }
-        let by_value = lists
-            .into_iter()
-            .map(|(v, mut list)| {
-                list.sort_by_key(|c| (c.invoked, c.op));
-                let newest = newest_so_far(&list);
-                (v, Entry { list, newest })
-            })
-            .collect();
-        Sources { by_value }
+        // (value, invoked, op) is unique: op indices are, and only the
+        // initial state has none.
+        all.sort_unstable_by(|(v, a), (w, b)| (v, a.invoked, a.op).cmp(&(w, b.invoked, b.op)));
+        let mut values: Vec<(Option<&str>, Range<usize>)> = Vec::new();
+        for (i, (v, _)) in all.iter().enumerate() {
+            match values.last_mut() {
+                Some((last, range)) if last == v => range.end = i + 1,
+                _ => values.push((*v, i..i + 1)),
+            }
+        }
+        let list: Vec<Candidate> = all.into_iter().map(|(_, c)| c).collect();
+        let mut newest = Vec::with_capacity(list.len());
+        for (_, range) in &values {
+            let group = list.get(range.clone()).unwrap_or_default();
+            newest_so_far(group, range.start, &mut newest);
+        }
+        Sources {
+            values,
+            list,
+            newest,
+        }
     }
 
     /// The sources of `v` invoked no later than `by` (a read's completion;
     /// `u64::MAX` for "any time", as for a final state). `None` when there
     /// is none: nothing could have produced `v` by then.
     pub fn possible(&self, v: Option<&str>, by: u64) -> Option<Possible<'_>> {
-        let at = self.by_value.binary_search_by(|(k, _)| (*k).cmp(&v)).ok()?;
-        let (_, entry) = self.by_value.get(at)?;
-        let seeable = entry.list.partition_point(|c| c.invoked <= Point::At(by));
+        let (start, group) = self.group(v)?;
+        let seeable = group.partition_point(|c| c.invoked <= Point::At(by));
         let last = seeable.checked_sub(1)?;
-        let newest = *entry.list.get(*entry.newest.get(last)?)?;
+        let newest = *self.list.get(*self.newest.get(start + last)?)?;
         Some(Possible {
-            list: entry.list.get(..seeable)?,
+            list: group.get(..seeable)?,
             newest,
         })
+    }
+
+    /// Every candidate of `v` by invoke time, and the position of the
+    /// first; `None` when no write that did not fail wrote `v`.
+    pub fn group(&self, v: Option<&str>) -> Option<(usize, &[Candidate])> {
+        let at = self.values.binary_search_by(|(k, _)| (*k).cmp(&v)).ok()?;
+        let (_, range) = self.values.get(at)?;
+        Some((range.start, self.list.get(range.clone())?))
+    }
+
+    /// The candidate at a position.
+    pub fn at(&self, position: usize) -> Option<&Candidate> {
+        self.list.get(position)
+    }
+
+    /// Every group ([`Sources::group`]), by value.
+    pub fn groups(&self) -> impl Iterator<Item = (usize, &[Candidate])> {
+        let groups = self.values.iter();
+        groups.filter_map(|(_, range)| Some((range.start, self.list.get(range.clone())?)))
     }
 }
 
@@ -151,47 +182,15 @@ impl Possible<'_> {
     }
 }
 
-/// `newest[i]`: the index of the candidate that ended last among `list[..=i]`.
-fn newest_so_far(list: &[Candidate]) -> Vec<usize> {
-    let mut newest: Vec<usize> = Vec::with_capacity(list.len());
-    for (i, c) in list.iter().enumerate() {
-        let keep = newest
-            .last()
-            .copied()
-            .filter(|&b| list.get(b).is_some_and(|best| best.ended >= c.ended));
-        newest.push(keep.unwrap_or(i));
-    }
-    newest
-}
-
-/// Every operation grouped by key, each group in invoke order.
-pub(crate) fn by_key(ops: &[Op]) -> BTreeMap<&str, Vec<&Op>> {
-    let mut by_key: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
-    for op in ops {
-        by_key.entry(op.key.as_str()).or_default().push(op);
-    }
-    for key_ops in by_key.values_mut() {
-        key_ops.sort_by_key(|op| (op.invoke_time, op.index));
-    }
-    by_key
-}
-
-/// What the replicas of each key hold after heal and quiesce: the distinct
-/// values (`None` = absent), per key. One value: the replicas agree.
-pub(crate) fn held(finals: &[Final]) -> BTreeMap<&str, BTreeSet<Option<&str>>> {
-    let mut held: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
-    for fin in finals {
-        held.entry(fin.key.as_str())
-            .or_default()
-            .insert(fin.value.as_deref());
-    }
-    held
-}
-
-/// The value the replicas of a key agree on, if they agree.
-pub(crate) fn agreed<'a>(values: &BTreeSet<Option<&'a str>>) -> Option<Option<&'a str>> {
-    match values.len() {
-        1 => values.first().copied(),
-        _ => None,
+/// Appends to `newest`, for each position of `group` (the positions from
+/// `start`), the position of the candidate that ended last among the group
+/// up to it (the earliest of them on ties).
+fn newest_so_far(group: &[Candidate], start: usize, newest: &mut Vec<usize>) {
+    let mut best: Option<(usize, Point)> = None;
+    for (i, c) in group.iter().enumerate() {
+        if best.is_none_or(|(_, ended)| ended < c.ended) {
+            best = Some((start + i, c.ended));
+        }
+        newest.extend(best.map(|(position, _)| position));
     }
 }
