@@ -21,6 +21,7 @@ pub struct Evaluated {
 pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::Result<Evaluated> {
     tracing::debug!(seed, "simulating");
     let outcome = sim::run_seed(scenario, seed, options)?;
+    crate::release_memory();
     tracing::debug!(seed, events = outcome.history.events.len(), "checking");
     let results = check::run(&outcome.history, CheckName::ALL);
     let history_jsonl = outcome.history.to_jsonl();
