@@ -25,9 +25,18 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; measure with `cargo run --release -- bench`");
     }
-    let raw = raw_loop(args.raw_calls);
-    let one = storesim(&scenario, args.seeds, 1)?;
-    let two = storesim(&scenario, args.seeds, 2)?;
+    let (mut raw, mut one, mut two) = (None, None, None);
+    // Interleaved, so that a slow spell of the machine hits every row alike.
+    for _ in 0..args.repeat {
+        raw = fastest(raw, raw_loop(args.raw_calls));
+        one = fastest(one, storesim(&scenario, args.seeds, 1)?);
+        two = fastest(two, storesim(&scenario, args.seeds, 2)?);
+    }
+    let (raw, one, two) = (
+        raw.expect("repeat ≥ 1"),
+        one.expect("measured"),
+        two.expect("measured"),
+    );
     let mut table = Builder::default();
     table.push_record([
         "run",
@@ -52,6 +61,10 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         ]);
     }
     println!("{}", table.build().with(Style::sharp()));
+    println!(
+        "(each row: the fastest of {} interleaved measurements)",
+        args.repeat
+    );
     let rate = |r: &Rate| r.messages as f64 / r.secs;
     println!(
         "storesim / raw madsim messages per second (1 job): {:.0}%",
@@ -64,6 +77,14 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         simulate.mean_ms, check.mean_ms, check.max_ms
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The faster of two measurements of the same work.
+fn fastest(best: Option<Rate>, new: Rate) -> Option<Rate> {
+    Some(match best {
+        Some(best) if best.secs <= new.secs => best,
+        _ => new,
+    })
 }
 
 struct Timing {

@@ -64,6 +64,10 @@ pub struct BenchArgs {
     /// Calls in the raw madsim loop.
     #[arg(long, default_value_t = 400_000, value_parser = clap::value_parser!(u64).range(4..=100_000_000))]
     pub raw_calls: u64,
+    /// Times each row is measured, interleaved; the fastest counts (the
+    /// least disturbed by whatever else the machine does).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub repeat: u64,
 }
 
 #[derive(Debug, Args)]
