@@ -17,23 +17,32 @@ fn edited(from: &str, to: &str) -> String {
 }
 
 /// Runs `storesim run` on `text` and checks the error: exit 2, file name,
+/// Runs `storesim args...` and asserts it refused its input: exit code 2, no
+/// panic. Returns what it printed on stderr.
+fn refused(case: &str, args: &[&std::ffi::OsStr]) -> String {
+    let assert = Command::cargo_bin("storesim").unwrap().args(args).assert();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+    stderr
+}
+
 /// `:line:` when given, and the message mentioning `says`.
 fn rejects_scenario(case: &str, text: &[u8], line: Option<usize>, says: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("case.toml");
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
-    let assert = Command::cargo_bin("storesim")
-        .unwrap()
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert();
-    let output = assert.get_output();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+    let stderr = refused(
+        case,
+        &[
+            "run".as_ref(),
+            file.as_ref(),
+            "--out".as_ref(),
+            out.as_ref(),
+        ],
+    );
     assert!(
         stderr.contains("case.toml"),
         "{case}: names the file\n{stderr}"
@@ -191,15 +200,7 @@ fn rejects_history(case: &str, text: &[u8], line: usize) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("case.jsonl");
     std::fs::write(&file, text).unwrap();
-    let assert = Command::cargo_bin("storesim")
-        .unwrap()
-        .arg("check")
-        .arg(&file)
-        .assert();
-    let output = assert.get_output();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+    let stderr = refused(case, &["check".as_ref(), file.as_ref()]);
     assert!(
         stderr.contains("case.jsonl"),
         "{case}: names the file\n{stderr}"
@@ -377,17 +378,13 @@ fn every_class_of_bad_run_folder_is_refused_by_merge() {
             None => std::fs::remove_file(part.join(file)).unwrap(),
         }
         let out = tmp.path().join(format!("out-{}", case.replace(' ', "-")));
-        let assert = Command::cargo_bin("storesim")
-            .unwrap()
-            .arg("merge")
-            .arg(&part)
-            .arg("--out")
-            .arg(&out)
-            .assert();
-        let output = assert.get_output();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{case}: exit code\n{stderr}");
-        assert!(!stderr.contains("panicked"), "{case}: panic\n{stderr}");
+        let args = [
+            "merge".as_ref(),
+            part.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        let stderr = refused(case, &args);
         assert!(stderr.contains(says), "{case}: says {says:?}\n{stderr}");
         assert!(!out.exists(), "{case}: nothing written");
     }
