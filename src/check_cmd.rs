@@ -74,8 +74,11 @@ fn check_file(
             file.display()
         );
     }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let history = History::parse_bytes(&bytes).with_context(|| format!("{}", file.display()))?;
+    let open =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // Read line by line: the text of a large history is never held whole.
+    let history = History::read(std::io::BufReader::new(open))
+        .with_context(|| format!("{}", file.display()))?;
     let deadline = timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));
     let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
     let budget = Budget {

@@ -90,7 +90,11 @@ proptest! {
     #[test]
     fn a_mutated_history_parses_or_names_a_line(edits in prop::collection::vec(edit(), 1..6)) {
         let text = mutate(history_text(), &edits);
-        match History::parse(&text) {
+        // Reading line by line (what `storesim check` does) agrees with parsing the text.
+        let read = History::read(text.as_bytes()).map_err(|HistoryError::Line { line, .. }| line);
+        let parsed = History::parse(&text);
+        prop_assert_eq!(&read, &parsed.as_ref().map(Clone::clone).map_err(|HistoryError::Line { line, .. }| *line));
+        match parsed {
             Ok(history) => {
                 let again = History::parse(&history.to_jsonl()).expect("our own output parses");
                 prop_assert_eq!(&again, &history);

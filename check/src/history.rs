@@ -163,27 +163,52 @@ impl History {
     /// first bad line is the one reported.
     pub fn parse(text: &str) -> Result<History, HistoryError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut history = History::default();
-        let mut validator = validate::Validator::default();
+        let mut reader = LineReader::default();
         for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let at = |message| HistoryError::Line { line, message };
-            match decode::decode(raw).map_err(at)? {
-                decode::Line::Event(event) => {
-                    validator.event(line, &event).map_err(at)?;
-                    history.events.push(event);
-                    history.lines.push(line);
-                }
-                decode::Line::Final(fin) => {
-                    validator.final_line(line, &fin).map_err(at)?;
-                    history.finals.push(fin);
-                }
-            }
+            reader.line(index + 1, raw)?;
         }
-        Ok(history)
+        Ok(reader.history)
+    }
+
+    /// Like [`History::parse_bytes`], reading line by line from `input`, so
+    /// that a large history file is never held in memory as text. A line
+    /// longer than [`MAX_LINE_BYTES`] is an error, as is a read that fails
+    /// (naming the line it was reading).
+    pub fn read(input: impl std::io::BufRead) -> Result<History, HistoryError> {
+        use std::io::{BufRead as _, Read as _};
+        let mut input = input;
+        let mut reader = LineReader::default();
+        let mut raw = Vec::new();
+        // Bounded: every pass consumes at least one byte, or ends at end of input.
+        for line in 1.. {
+            raw.clear();
+            let limit = MAX_LINE_BYTES as u64 + 1;
+            let read = (&mut input).take(limit).read_until(b'\n', &mut raw);
+            let at = |message| HistoryError::Line { line, message };
+            match read {
+                Ok(0) => break,
+                Ok(_) if raw.len() > MAX_LINE_BYTES => {
+                    return Err(at(format!("longer than {MAX_LINE_BYTES} bytes")));
+                }
+                Ok(_) => {}
+                Err(e) => return Err(at(format!("cannot read: {e}"))),
+            }
+            let bytes = raw.strip_suffix(b"\n").unwrap_or(&raw);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            let bytes = if line == 1 {
+                bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)
+            } else {
+                bytes
+            };
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                at(format!(
+                    "not valid UTF-8 (byte {} of the line)",
+                    e.valid_up_to() + 1
+                ))
+            })?;
+            reader.line(line, text)?;
+        }
+        Ok(reader.history)
     }
 
     /// Like [`History::parse`], for raw bytes: a line that is not UTF-8 is an
@@ -259,6 +284,39 @@ impl History {
             out.push_str("}\n");
         }
         out
+    }
+}
+
+/// Longest line [`History::read`] accepts (1 MiB): an event is a few hundred
+/// bytes, and a bound keeps one bad "line" from filling memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A history being read line by line: decoded and validated as each line arrives.
+#[derive(Default)]
+struct LineReader {
+    history: History,
+    validator: validate::Validator,
+}
+
+impl LineReader {
+    /// Decodes and validates line `line` (1-based); blank lines are skipped.
+    fn line(&mut self, line: usize, raw: &str) -> Result<(), HistoryError> {
+        if raw.trim().is_empty() {
+            return Ok(());
+        }
+        let at = |message| HistoryError::Line { line, message };
+        match decode::decode(raw).map_err(at)? {
+            decode::Line::Event(event) => {
+                self.validator.event(line, &event).map_err(at)?;
+                self.history.events.push(event);
+                self.history.lines.push(line);
+            }
+            decode::Line::Final(fin) => {
+                self.validator.final_line(line, &fin).map_err(at)?;
+                self.history.finals.push(fin);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -339,6 +397,29 @@ mod tests {
         let mut ours = String::new();
         push_json_str(&mut ours, s);
         assert_eq!(ours, serde_json::to_string(s).expect("string"));
+    }
+
+    #[test]
+    fn reading_line_by_line_matches_parsing_and_names_bad_lines() {
+        let crlf = format!("\u{feff}{}", EXAMPLE.replace('\n', "\r\n"));
+        let read = History::read(crlf.as_bytes()).expect("valid");
+        assert_eq!(read, History::parse(EXAMPLE).expect("valid"));
+        assert_eq!(read.lines, vec![1, 2, 3, 4, 5, 6]);
+        let line = |r: Result<History, HistoryError>| match r {
+            Err(HistoryError::Line { line, message }) => (line, message),
+            Ok(_) => panic!("accepted"),
+        };
+        let mut bytes = EXAMPLE.as_bytes().to_vec();
+        let third = EXAMPLE.lines().take(2).map(|l| l.len() + 1).sum::<usize>();
+        bytes[third + 3] = 0xff;
+        let (at, message) = line(History::read(&bytes[..]));
+        assert_eq!(
+            (at, message.as_str()),
+            (3, "not valid UTF-8 (byte 4 of the line)")
+        );
+        assert_eq!(line(History::parse_bytes(&bytes)).1, message);
+        let long = format!("{EXAMPLE}{}\n", " ".repeat(MAX_LINE_BYTES + 1));
+        assert_eq!(line(History::read(long.as_bytes())).0, 9);
     }
 
     #[test]
