@@ -5,6 +5,7 @@
 //! internal error.
 
 mod bench;
+mod breaches;
 mod check_cmd;
 mod cli;
 mod determinism;
@@ -18,6 +19,7 @@ mod run;
 mod scenario_edit;
 mod seeds;
 mod shrink;
+mod summary;
 mod sweep;
 
 use clap::Parser;

@@ -10,7 +10,7 @@
 
 use crate::cli::MergeArgs;
 use crate::records::{self, Reader, Sink};
-use crate::{output, report_cmd, run};
+use crate::{breaches, output, report_cmd};
 use anyhow::{Context, bail};
 use check::CheckName;
 use reports::{RunResults, SeedResult};
@@ -53,13 +53,13 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         sink.push(&record)
     })?;
     let (digest, rows) = sink.finish()?;
-    let breaches = run::judge(&expectations, &digest);
+    let breaches = breaches::judge(&expectations, &digest);
     let merged = RunResults {
         scenario: first.scenario.clone(),
         scenario_file: first.scenario_file.clone(),
         expect: first.expect.clone(),
         digest,
-        breaches: breaches.iter().map(run::describe).collect(),
+        breaches: breaches.iter().map(breaches::describe).collect(),
         // Shards are disjoint (regression seeds run in the first only), so
         // their totals add up to those of one run over every seed.
         totals: reports::metrics::SeedMetrics::merge(parts.iter().map(|p| &p.totals)),
@@ -71,7 +71,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     );
     output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
     report_cmd::write_reports(&args.out, &merged)?;
-    run::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
+    breaches::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -27,19 +27,16 @@
 use crate::cli::RunArgs;
 use crate::evaluate::{Evaluated, evaluate, seed_info};
 use crate::records::Sink;
-use crate::{determinism, output, report_cmd, seeds};
+use crate::{breaches, determinism, output, report_cmd, seeds, summary};
 
-use check::{CheckName, Verdict};
+use check::CheckName;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::metrics::SeedMetrics;
-use reports::results::{Digest, LISTED_MAX};
-use reports::scenario::ScenarioSummary;
+use reports::results::Digest;
 use reports::table::Rows;
 use reports::{RunResults, SeedResult};
 use sim::expect::{self, Breach};
-use sim::scenario::{Expectation, Latency, format_duration};
 use sim::{RunOptions, Scenario};
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::ExitCode;
@@ -122,9 +119,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         reports::table::seeds_table(&done.results.digest, &done.rows, CheckName::ALL)
     );
     if args.save_regressions {
-        save(&regression_file, &done.breaches)?;
+        breaches::save(&regression_file, &done.breaches)?;
     }
-    report_breaches(&args.scenario, &done.breaches, &out);
+    breaches::report_breaches(&args.scenario, &done.breaches, &out);
     println!("report: {}", out.join("report.html").display());
     Ok(if done.breaches.is_empty() {
         ExitCode::SUCCESS
@@ -143,15 +140,15 @@ pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
     );
     output::write_atomic(&plan.out.join("scenario.toml"), &resolved)?;
     let (digest, rows, totals) = run_seeds(plan)?;
-    let breaches = judge(&plan.scenario.expect, &digest);
+    let breaches = breaches::judge(&plan.scenario.expect, &digest);
     let results = RunResults {
         scenario: plan.scenario.name.clone(),
         scenario_file: plan.scenario_file.to_string(),
-        expect: expect_strings(plan.scenario),
+        expect: breaches::expect_strings(plan.scenario),
         digest,
-        breaches: breaches.iter().map(describe).collect(),
+        breaches: breaches.iter().map(breaches::describe).collect(),
         totals,
-        summary: Some(summary(plan.scenario)),
+        summary: Some(summary::summary(plan.scenario)),
     };
     output::write_atomic(&plan.out.join("results.json"), &results.to_json())?;
     report_cmd::write_reports(plan.out, &results)?;
@@ -317,283 +314,9 @@ fn progress_bar(seeds: u64) -> ProgressBar {
     bar
 }
 
-/// Every breach of `expect` by the seeds `digest` counts, in the order of
-/// `sim::expect::judge` (failing seeds by seed, then checks expected to fail
-/// that never did), which it equals whenever no check has more than
-/// [`LISTED_MAX`] failing seeds. A check expected to pass gets one
-/// [`Breach::Failed`] per failing seed (invalid or unknown) up to that
-/// bound, the lowest first, then one [`Breach::Unlisted`] for the rest: the
-/// digest is bounded, and so is this list.
-pub fn judge(expect: &BTreeMap<CheckName, Expectation>, digest: &Digest) -> Vec<Breach> {
-    let mut failed = Vec::new();
-    let mut unlisted = Vec::new();
-    for (check, d) in &digest.checks {
-        if expect.get(check) != Some(&Expectation::Pass) {
-            continue;
-        }
-        let invalid = d.first_invalid.iter().map(|s| (*s, Verdict::Invalid));
-        let unknown = d.first_unknown.iter().map(|s| (*s, Verdict::Unknown));
-        let mut listed: Vec<(u64, Verdict)> = invalid.chain(unknown).collect();
-        listed.sort_unstable();
-        listed.truncate(LISTED_MAX);
-        let rest = (d.invalid + d.unknown).saturating_sub(listed.len() as u64);
-        failed.extend(listed.into_iter().map(|(seed, v)| (seed, *check, v)));
-        if rest > 0 {
-            unlisted.push(Breach::Unlisted {
-                check: *check,
-                seeds: rest,
-            });
-        }
-    }
-    failed.sort_unstable();
-    let mut breaches: Vec<Breach> = (failed.into_iter())
-        .map(|(seed, check, verdict)| Breach::Failed {
-            check,
-            seed,
-            verdict,
-        })
-        .collect();
-    breaches.extend(unlisted);
-    for (check, expectation) in expect {
-        if *expectation == Expectation::Fail && digest.count(*check, Verdict::Invalid) == 0 {
-            breaches.push(Breach::NeverFailed {
-                check: *check,
-                seeds: digest.count as usize,
-            });
-        }
-    }
-    breaches
-}
-
-fn expect_strings(scenario: &Scenario) -> BTreeMap<CheckName, String> {
-    let name = |e: &Expectation| match e {
-        Expectation::Pass => "pass",
-        Expectation::Fail => "fail",
-        Expectation::Any => "any",
-    };
-    scenario
-        .expect
-        .iter()
-        .map(|(c, e)| (*c, name(e).to_string()))
-        .collect()
-}
-
-/// The scenario in words, for reports.
-pub fn summary(s: &Scenario) -> ScenarioSummary {
-    let d = |d| format_duration(d);
-    let mix = &s.workload.mix;
-    let mut network = format!(
-        "latency {}, loss {}",
-        latency(&s.network.latency),
-        s.network.loss
-    );
-    if s.network.duplicate > 0.0 {
-        network.push_str(&format!(", duplicate {}", s.network.duplicate));
-    }
-    if !s.network.kinds.is_empty() || !s.network.links.is_empty() {
-        let (k, l) = (s.network.kinds.len(), s.network.links.len());
-        network.push_str(&format!(" ({k} per-kind and {l} per-link latencies)"));
-    }
-    ScenarioSummary {
-        name: s.name.clone(),
-        description: s.description.clone(),
-        protocol: format!("{:?}", s.cluster.protocol).to_lowercase(),
-        nodes: s.cluster.nodes,
-        replicas: s.cluster.replicas,
-        write_quorum: s.cluster.write_quorum,
-        read_quorum: s.cluster.read_quorum,
-        duration: format!("{} + {} quiesce", d(s.duration), d(s.quiesce)),
-        network,
-        clocks: if s.clocks.skew.is_zero() && s.clocks.drift_ppm == 0.0 {
-            "exact (no skew, no drift)".to_string()
-        } else {
-            format!(
-                "skew up to ±{}, drift up to ±{} ppm",
-                d(s.clocks.skew),
-                s.clocks.drift_ppm
-            )
-        },
-        workload: format!(
-            "{} clients, {} keys, {} ops (get {}, put {}, delete {}, cas {})",
-            s.workload.clients,
-            s.workload.keys,
-            s.workload.ops,
-            mix.get,
-            mix.put,
-            mix.delete,
-            mix.cas
-        ),
-        faults: s.faults.iter().map(sim::nemesis::describe).collect(),
-        nemesis: s.nemesis.as_ref().map(|n| {
-            let families: Vec<&str> = n.families.iter().map(|(f, _)| f.as_str()).collect();
-            format!(
-                "a fault every {} on average, lasting {}, from {}",
-                d(n.interval),
-                d(n.duration),
-                families.join(", ")
-            )
-        }),
-    }
-}
-
-fn latency(l: &Latency) -> String {
-    let d = |d| format_duration(d);
-    match l {
-        Latency::Fixed(v) => format!("fixed {}", d(*v)),
-        Latency::Uniform { min, max } => format!("uniform {}–{}", d(*min), d(*max)),
-        Latency::Exponential { mean } => format!("exponential, mean {}", d(*mean)),
-        Latency::Pareto { scale, shape } => format!("pareto, scale {}, shape {shape}", d(*scale)),
-        Latency::Lognormal { median, sigma } => {
-            format!("lognormal, median {}, sigma {sigma}", d(*median))
-        }
-        other => format!("{other:?}"),
-    }
-}
-
-pub fn describe(breach: &Breach) -> String {
-    match breach {
-        Breach::Failed {
-            check,
-            seed,
-            verdict,
-        } => {
-            format!("{check}: expected pass, seed {seed} was {verdict}")
-        }
-        Breach::Unlisted { check, seeds } => {
-            format!(
-                "{check}: expected pass, and {seeds} more seed(s) were invalid or unknown (see seeds.jsonl)"
-            )
-        }
-        Breach::NeverFailed { check, seeds } => {
-            format!("{check}: expected to fail on some seed, valid on all {seeds}")
-        }
-    }
-}
-
-fn save(file: &Path, breaches: &[Breach]) -> anyhow::Result<()> {
-    let failures: Vec<(u64, String)> = (breaches.iter())
-        .filter_map(|b| match b {
-            Breach::Failed { seed, .. } => Some((*seed, describe(b))),
-            Breach::Unlisted { .. } | Breach::NeverFailed { .. } => None,
-        })
-        .collect();
-    let added = seeds::save_regressions(file, &failures)?;
-    if added > 0 {
-        println!("saved {added} seed(s) to {}", file.display());
-    }
-    Ok(())
-}
-
-pub fn report_breaches(scenario: &Path, breaches: &[Breach], out: &Path) {
-    if breaches.is_empty() {
-        println!(
-            "every expectation holds; results in {}",
-            out.join("results.json").display()
-        );
-        return;
-    }
-    println!("{} expectation(s) broken:", breaches.len());
-    for breach in breaches {
-        println!("  {}", describe(breach));
-        if let Breach::Failed { seed, .. } = breach {
-            println!("    replay: {}", output::replay_command(scenario, *seed));
-        }
-    }
-    println!("results in {}", out.join("results.json").display());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use CheckName::{Convergence, LostUpdate, ReadAfterWrite};
-
-    fn record(seed: u64, checks: &[(CheckName, Verdict)]) -> SeedResult {
-        SeedResult {
-            seed,
-            ops: 0,
-            ok: 0,
-            fail: 0,
-            info: 0,
-            messages: 0,
-            sim_time_ns: 0,
-            checks: checks.iter().copied().collect(),
-            history_hash: String::new(),
-            trace_hash: String::new(),
-            metrics: SeedMetrics::default(),
-        }
-    }
-
-    /// A verdict per (seed, check) with every kind of verdict on each check.
-    fn verdict(seed: u64, salt: u64) -> Verdict {
-        match (seed * 7 + salt) % 11 {
-            0 | 5 => Verdict::Invalid,
-            3 => Verdict::Unknown,
-            8 => Verdict::NotApplicable,
-            _ => Verdict::Valid,
-        }
-    }
-
-    #[test]
-    fn judging_the_digest_equals_judging_every_seed() {
-        let expect = BTreeMap::from([
-            (ReadAfterWrite, Expectation::Pass),
-            (Convergence, Expectation::Pass),
-            (LostUpdate, Expectation::Fail),
-        ]);
-        for seeds in [0, 1, 5, 60] {
-            let records: Vec<SeedResult> = (1..=seeds)
-                .map(|s| {
-                    let checks = [
-                        (ReadAfterWrite, verdict(s, 0)),
-                        (Convergence, verdict(s, 4)),
-                    ];
-                    record(s, &checks)
-                })
-                .collect();
-            let mut digest = Digest::default();
-            records.iter().for_each(|r| digest.add(r));
-            let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> = (records.iter())
-                .map(|r| (r.seed, r.checks.clone()))
-                .collect();
-            assert_eq!(
-                judge(&expect, &digest),
-                expect::judge(&expect, &per_seed),
-                "{seeds} seeds"
-            );
-        }
-    }
-
-    #[test]
-    fn failing_seeds_past_the_listed_ones_are_counted_in_one_breach() {
-        let expect = BTreeMap::from([(ReadAfterWrite, Expectation::Pass)]);
-        let mut digest = Digest::default();
-        for s in 1..=(LISTED_MAX as u64 + 30) {
-            let v = if s % 2 == 0 {
-                Verdict::Unknown
-            } else {
-                Verdict::Invalid
-            };
-            digest.add(&record(s, &[(ReadAfterWrite, v)]));
-        }
-        let breaches = judge(&expect, &digest);
-        assert_eq!(breaches.len(), LISTED_MAX + 1);
-        assert_eq!(
-            breaches[LISTED_MAX - 1],
-            Breach::Failed {
-                check: ReadAfterWrite,
-                seed: LISTED_MAX as u64,
-                verdict: Verdict::Unknown
-            }
-        );
-        assert_eq!(
-            breaches[LISTED_MAX],
-            Breach::Unlisted {
-                check: ReadAfterWrite,
-                seeds: 30
-            }
-        );
-        assert!(describe(&breaches[LISTED_MAX]).contains("30 more seed(s)"));
-    }
 
     #[test]
     fn regression_seeds_out_of_order_run_first_and_the_rest_streams() {
