@@ -170,10 +170,11 @@ impl History {
         Ok(reader.history)
     }
 
-    /// Like [`History::parse_bytes`], reading line by line from `input`, so
-    /// that a large history file is never held in memory as text. A line
-    /// longer than [`MAX_LINE_BYTES`] is an error, as is a read that fails
-    /// (naming the line it was reading).
+    /// Parses JSONL read line by line from `input`, so that a large history
+    /// file is never held in memory as text: as [`History::parse`] does, and a
+    /// line that is not UTF-8 or is longer than [`MAX_LINE_BYTES`], or a read
+    /// that fails, is an error naming that line. The first bad line is the one
+    /// reported, whatever is wrong with it.
     pub fn read(input: impl std::io::BufRead) -> Result<History, HistoryError> {
         use std::io::{BufRead as _, Read as _};
         let mut input = input;
@@ -213,25 +214,10 @@ impl History {
 
     /// Like [`History::parse`], for raw bytes: a line that is not UTF-8 is an
     /// error naming that line (and the byte within it), not a panic or a
-    /// silently replaced character.
+    /// silently replaced character; the first bad line is the one reported,
+    /// whatever is wrong with it. Lines are limited as in [`History::read`].
     pub fn parse_bytes(bytes: &[u8]) -> Result<History, HistoryError> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => History::parse(text),
-            Err(error) => {
-                let bad = error.valid_up_to();
-                let before = &bytes[..bad];
-                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                let line_start = before
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |i| i + 1);
-                let message = format!(
-                    "not valid UTF-8 (byte {} of the line)",
-                    bad - line_start + 1
-                );
-                Err(HistoryError::Line { line, message })
-            }
-        }
+        History::read(bytes)
     }
 
     /// Checks a history built in memory against the same rules `parse`
@@ -418,6 +404,11 @@ mod tests {
             (3, "not valid UTF-8 (byte 4 of the line)")
         );
         assert_eq!(line(History::parse_bytes(&bytes)).1, message);
+        // The first bad line is reported, even when a later one is not UTF-8
+        // (found by the fuzzer: the whole input used to be checked for UTF-8 first).
+        let mut bytes = b"{\"process\": oops\n".to_vec();
+        bytes.extend_from_slice(&[0xa9, b'\n']);
+        assert_eq!(line(History::parse_bytes(&bytes)).0, 1);
         let long = format!("{EXAMPLE}{}\n", " ".repeat(MAX_LINE_BYTES + 1));
         assert_eq!(line(History::read(long.as_bytes())).0, 9);
     }
