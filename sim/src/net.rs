@@ -16,7 +16,7 @@
 use crate::scenario::{Latency, Network};
 use crate::timescale::Epoch;
 use crate::trace::{Peer, Trace};
-use crate::wire::{self, Body, Envelope};
+use crate::wire::{self, Envelope};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -147,12 +147,11 @@ impl SimTransport {
         }
         let (endpoint, me) = (self.endpoint.clone(), self.me);
         madsim::task::spawn(async move {
-            let envelope = Envelope {
-                from: me,
-                to: dest,
-                body: Body::Request(request),
-            };
-            let copy = wire::call(&endpoint, node_addr(to), envelope);
+            let copy = wire::call(
+                &endpoint,
+                node_addr(to),
+                Envelope::request(me, dest, request),
+            );
             let _ = tokio::time::timeout(timeout, copy).await;
         });
     }
@@ -161,7 +160,8 @@ impl SimTransport {
 impl store::Transport for SimTransport {
     /// Traces the request, sends it and waits for the response, all within
     /// `timeout`, which is in madsim time: the store runs on madsim's clock
-    /// and the runner hands it stretched durations (see `timescale`). A message lost on its link never arrives.
+    /// and the runner hands it stretched durations (see `timescale`). A
+    /// message lost on its link never arrives.
     async fn call(
         &self,
         to: NodeId,
@@ -174,11 +174,7 @@ impl store::Transport for SimTransport {
         if (self.net.model).duplicated(self.me, request.kind(), &mut madsim::rand::thread_rng()) {
             self.send_duplicate(to, request.clone(), timeout);
         }
-        let envelope = Envelope {
-            from: self.me,
-            to: dest,
-            body: Body::Request(request),
-        };
+        let envelope = Envelope::request(self.me, dest, request);
         let exchange = async {
             if self.net.lost(self.me, dest) {
                 std::future::pending::<()>().await;

@@ -48,6 +48,15 @@ pub enum Body {
 }
 
 impl Envelope {
+    /// A request from `from` to `to`.
+    pub fn request(from: Peer, to: Peer, request: Request) -> Envelope {
+        Envelope {
+            from,
+            to,
+            body: Body::Request(request),
+        }
+    }
+
     /// The message kind (`client-put`, `replica-read`, `ok`, ...).
     pub fn kind(&self) -> &'static str {
         match &self.body {
