@@ -1,6 +1,6 @@
 //! `durability` on fixture tables.
 
-use crate::support::{T, cas, del, history, put, with_finals};
+use crate::support::{T, assert_clean, cas, del, history, put, with_finals};
 use check::durability::{anomalies, check};
 use check::{Verdict, lost_update, op::pair};
 
@@ -67,17 +67,7 @@ fn accepts() {
     ];
     for (name, ops, finals) in cases {
         let result = check(&with_finals(&ops, finals));
-        assert_eq!(
-            result.verdict,
-            Verdict::Valid,
-            "{name}: {}",
-            result.explanation
-        );
-        assert_eq!(
-            (result.anomalies, result.explanation.as_str()),
-            (0, ""),
-            "{name}"
-        );
+        assert_clean(name, &result);
     }
 }
 

@@ -1,7 +1,7 @@
 //! `linearizable` on fixture tables: histories it must accept and reject,
 //! each decided by both algorithms where they apply, and witnesses checked.
 
-use crate::support::{T, cas, del, get, history, put};
+use crate::support::{T, assert_clean, cas, del, get, history, put};
 use check::linearizable::{Method, analyze, check, check_with, witness};
 use check::{Budget, History, Verdict};
 
@@ -276,17 +276,7 @@ fn accepts_linearizable_histories() {
     for (name, ops) in accept() {
         let h = history(&ops);
         let result = check(&h, &Budget::default());
-        assert_eq!(
-            result.verdict,
-            Verdict::Valid,
-            "{name}: {}",
-            result.explanation
-        );
-        assert_eq!(
-            (result.anomalies, result.explanation.as_str()),
-            (0, ""),
-            "{name}"
-        );
+        assert_clean(name, &result);
         assert_eq!(run(&h, Method::Search), Verdict::Valid, "{name} (search)");
         assert_ne!(run(&h, Method::Zones), Verdict::Invalid, "{name} (zones)");
         let orders = witness(&h, &Budget::default()).expect(name);

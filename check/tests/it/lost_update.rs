@@ -1,6 +1,6 @@
 //! `lost-update` on fixture tables.
 
-use crate::support::{T, cas, del, put, with_finals};
+use crate::support::{T, assert_clean, cas, del, put, with_finals};
 use check::lost_update::{anomalies, check};
 use check::{Verdict, op::pair};
 
@@ -80,17 +80,7 @@ fn accepts() {
     ];
     for (name, ops, finals) in cases {
         let result = check(&with_finals(&ops, finals));
-        assert_eq!(
-            result.verdict,
-            Verdict::Valid,
-            "{name}: {}",
-            result.explanation
-        );
-        assert_eq!(
-            (result.anomalies, result.explanation.as_str()),
-            (0, ""),
-            "{name}"
-        );
+        assert_clean(name, &result);
     }
 }
 

@@ -1,6 +1,6 @@
 //! `read-after-write` on fixture tables: histories it must accept and reject.
 
-use crate::support::{T, cas, del, get, history, put};
+use crate::support::{T, assert_clean, cas, del, get, history, put};
 use check::read_after_write::{Anomaly, anomalies, check};
 use check::{Verdict, op::pair};
 
@@ -200,17 +200,7 @@ fn kind(anomaly: &Anomaly) -> &'static str {
 fn accepts_correct_histories() {
     for (name, ops) in accept() {
         let result = check(&history(&ops));
-        assert_eq!(
-            result.verdict,
-            Verdict::Valid,
-            "{name}: {}",
-            result.explanation
-        );
-        assert_eq!(
-            (result.anomalies, result.explanation.as_str()),
-            (0, ""),
-            "{name}"
-        );
+        assert_clean(name, &result);
     }
 }
 

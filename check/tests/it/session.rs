@@ -1,7 +1,7 @@
 //! Session guarantees on fixture tables: histories each guarantee must
 //! accept and reject, and the words of its counterexamples.
 
-use crate::support::{T, cas, del, get, history, put, with_finals};
+use crate::support::{T, assert_clean, cas, del, get, history, put, with_finals};
 use check::session::{Anomaly, anomalies, check};
 use check::{
     CheckName, Event, EventType, Final, Function, History, Value, Verdict, durability, lost_update,
@@ -35,18 +35,7 @@ fn kind(a: &Anomaly) -> &'static str {
 }
 
 fn assert_valid(guarantee: CheckName, name: &str, h: &History) {
-    let result = check(h, guarantee);
-    assert_eq!(
-        result.verdict,
-        Verdict::Valid,
-        "{guarantee} {name}: {}",
-        result.explanation
-    );
-    assert_eq!(
-        (result.anomalies, result.explanation.as_str()),
-        (0, ""),
-        "{name}"
-    );
+    assert_clean(&format!("{guarantee} {name}"), &check(h, guarantee));
 }
 
 fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: &str) {

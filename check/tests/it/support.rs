@@ -1,6 +1,6 @@
 //! Histories written as operations instead of event lines.
 
-use check::{Event, EventType, Final, Function, History, Value};
+use check::{CheckResult, Event, EventType, Final, Function, History, Value, Verdict};
 
 /// One operation of a test history: invoke at `invoke`, completion at `complete`.
 #[derive(Debug, Clone)]
@@ -152,4 +152,19 @@ pub fn with_finals(ops: &[T], finals: &[(u32, &str, Option<&str>)]) -> History {
         })
         .collect();
     history
+}
+
+/// Asserts a case passed cleanly: valid, no anomaly counted, nothing to explain.
+pub fn assert_clean(name: &str, result: &CheckResult) {
+    assert_eq!(
+        result.verdict,
+        Verdict::Valid,
+        "{name}: {}",
+        result.explanation
+    );
+    assert_eq!(
+        (result.anomalies, result.explanation.as_str()),
+        (0, ""),
+        "{name}"
+    );
 }
