@@ -1,4 +1,4 @@
-//! `cargo bench -p check --bench all_checks`: what checking one simulated
+//! `cargo bench -p check --features bench --bench all_checks`: what checking one simulated
 //! seed costs — `check::run` with every check, each check alone, and the
 //! staleness measurement that `reports::metrics` adds on top.
 //!

@@ -1,4 +1,4 @@
-//! `cargo bench -p check --bench linearizable`: operations checked per second
+//! `cargo bench -p check --features bench --bench linearizable`: operations checked per second
 //! on generated histories (fast path and search) and the time for the real
 //! Jepsen etcd histories. Prints a table; the histories are generated from a
 //! fixed seed, so every run checks the same ones.
