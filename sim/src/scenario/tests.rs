@@ -369,6 +369,8 @@ fn durations_parse_every_unit() {
         ("20ms", ms(20)),
         ("2s", Duration::from_secs(2)),
         ("3m", Duration::from_secs(180)),
+        ("24h", Duration::from_secs(24 * 3600)),
+        ("1.5h", Duration::from_secs(5400)),
     ];
     for (text, expected) in cases {
         assert_eq!(parse_duration(text), Ok(expected), "{text}");
@@ -389,7 +391,8 @@ fn durations_reject_garbage() {
     let cases = [
         ("", "not a duration"),
         ("10", "no unit"),
-        ("10h", "unknown unit \"h\""),
+        ("10d", "unknown unit \"d\""),
+        ("10hr", "unknown unit \"hr\""),
         ("ms", "digits before"),
         (".5s", "digits before"),
         ("5.s", "digits before"),
@@ -412,6 +415,9 @@ fn durations_format_back_exactly() {
     let cases = [
         (Duration::ZERO, "0s"),
         (Duration::from_secs(120), "2m"),
+        (Duration::from_secs(7200), "2h"),
+        (Duration::from_secs(5400), "90m"),
+        (MAX_DURATION, "24h"),
         (Duration::from_secs(90), "90s"),
         (Duration::from_micros(1500), "1500us"),
         (Duration::from_nanos(1_000_000_001), "1000000001ns"),
@@ -591,6 +597,40 @@ fn duration_must_be_positive_and_bounded() {
     fails("quiesce = \"1500m\"\n", "quiesce = ^\"1500m\"", "too long");
     assert_eq!(ok("quiesce = \"0s\"\n").quiesce, Duration::ZERO);
     assert_eq!(ok("duration = \"1440m\"\n").duration, MAX_DURATION);
+    assert_eq!(ok("duration = \"24h\"\n").duration, MAX_DURATION);
+    let e = fails("duration = \"25h\"\n", "duration = ^\"25h\"", "too long");
+    assert!(e.message.contains("at most \"24h\""), "{e}");
+}
+
+/// Defect 7 of issue 11: the limits are stated in hours, so every duration
+/// (top level, cluster, clocks, workload, faults, nemesis) takes `h`.
+#[test]
+fn the_hour_unit_is_accepted_wherever_a_duration_is() {
+    let s = ok("duration = \"24h\"\nquiesce = \"1h\"\n\
+        [cluster]\nanti_entropy = \"1h\"\nreplica_timeout = \"1h\"\nclient_timeout = \"2h\"\n\
+        sync = { interval = \"1h\" }\n\
+        [clocks]\nskew = \"1h\"\n\
+        [workload]\nthink = \"24h\"\n\
+        [[faults]]\nkind = \"crash\"\nnode = 0\nat = \"1h\"\nduration = \"0.5h\"\n\
+        [[faults]]\nkind = \"clock-jump\"\nnode = 1\nat = \"2h\"\nby = \"-1h\"\n\
+        [nemesis]\ninterval = \"1h\"\nduration = \"1h\"\njump = \"1h\"\n");
+    let hour = Duration::from_secs(3600);
+    assert_eq!((s.duration, s.quiesce), (24 * hour, hour));
+    assert_eq!(s.cluster.anti_entropy, Some(hour));
+    assert_eq!(s.cluster.client_timeout, 2 * hour);
+    assert_eq!(s.cluster.sync, store::SyncPolicy::Interval(hour));
+    assert_eq!((s.clocks.skew, s.workload.think), (hour, 24 * hour));
+    assert_eq!((s.faults[0].at, s.faults[0].duration), (hour, hour / 2));
+    assert_eq!(
+        s.faults[1].kind,
+        FaultKind::ClockJump {
+            node: 1,
+            by_ns: -3_600_000_000_000
+        }
+    );
+    let n = s.nemesis.as_ref().expect("nemesis");
+    assert_eq!((n.interval, n.duration, n.jump), (hour, hour, hour));
+    assert!(s.to_toml().contains("duration = \"24h\""), "{}", s.to_toml());
 }
 
 #[test]

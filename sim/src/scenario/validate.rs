@@ -211,7 +211,7 @@ pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Durat
                 format!(
                     "{key} = {n} has no unit: durations are strings such as \"{n}s\" or \"{n}ms\""
                 ),
-                Some("units: ns, us, µs, ms, s, m".into()),
+                Some("units: ns, us, µs, ms, s, m, h".into()),
             ));
         }
         other => {
@@ -228,7 +228,7 @@ pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Durat
     if d > MAX_DURATION {
         return Err(ctx.err(
             s.span(),
-            format!("{key} = \"{text}\" is too long: expected at most \"24h\" (\"1440m\")"),
+            format!("{key} = \"{text}\" is too long: expected at most \"24h\""),
         ));
     }
     Ok(d)
