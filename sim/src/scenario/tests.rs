@@ -139,18 +139,50 @@ fn default_mix_applies_only_when_mix_is_absent() {
     );
 }
 
+/// Defect 8 of issue 11: weights that do not add up to 1 are a mistake, not a
+/// ratio; floating rounding of a sum that is 1 on paper is not.
 #[test]
-fn mix_is_normalised() {
-    let w = ok("[workload]\nmix = { get = 2, put = 1, cas = 1 }\n").workload;
-    assert_eq!(
-        w.mix,
-        Mix {
-            get: 0.5,
-            put: 0.25,
-            delete: 0.0,
-            cas: 0.25
-        }
+fn mix_weights_must_sum_to_one() {
+    let e = fails(
+        "[workload]\nmix = { get = 0.5, put = 0.6 }\n",
+        "mix = ^{",
+        "mix weights sum to 1.1 (get 0.5 + put 0.6): expected 1",
     );
+    let hint = e.hint.clone().expect("a hint");
+    assert!(hint.contains("{ get = 0.455, put = 0.545 }"), "{hint}");
+    assert!(e.to_string().starts_with("t.toml:4:7: mix weights"), "{e}");
+    let e = fails(
+        "[workload]\nmix = { get = 2, put = 1, cas = 1 }\n",
+        "mix = ^{",
+        "sum to 4 (get 2 + put 1 + cas 1)",
+    );
+    let hint = e.hint.expect("a hint");
+    assert!(
+        hint.contains("{ get = 0.5, put = 0.25, cas = 0.25 }"),
+        "{hint}"
+    );
+    fails(
+        "[workload]\nmix = { get = 0.33, put = 0.33, delete = 0.33 }\n",
+        "mix = ^{",
+        "sum to 0.99",
+    );
+    // Sums that are 1 on paper pass, whatever floating point makes of them.
+    for mix in [
+        "{ get = 0.1, put = 0.2, delete = 0.7 }",
+        "{ get = 0.7, put = 0.2, delete = 0.1 }",
+        "{ get = 0.333333, put = 0.333333, delete = 0.333334 }",
+        "{ get = 0.6, put = 0.3, delete = 0.05, cas = 0.05 }",
+    ] {
+        let m = ok(&format!("[workload]\nmix = {mix}\n")).workload.mix;
+        assert!(
+            (m.get + m.put + m.delete + m.cas - 1.0).abs() < 1e-12,
+            "{mix}"
+        );
+    }
+    let m = ok("[workload]\nmix = { get = 0.25, put = 0.25, cas = 0.5 }\n")
+        .workload
+        .mix;
+    assert_eq!((m.get, m.put, m.delete, m.cas), (0.25, 0.25, 0.0, 0.5));
 }
 
 #[test]
@@ -630,7 +662,11 @@ fn the_hour_unit_is_accepted_wherever_a_duration_is() {
     );
     let n = s.nemesis.as_ref().expect("nemesis");
     assert_eq!((n.interval, n.duration, n.jump), (hour, hour, hour));
-    assert!(s.to_toml().contains("duration = \"24h\""), "{}", s.to_toml());
+    assert!(
+        s.to_toml().contains("duration = \"24h\""),
+        "{}",
+        s.to_toml()
+    );
 }
 
 #[test]
@@ -1370,6 +1406,9 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                 let faults = faults_strategy(cluster.nodes, duration);
                 faults.prop_map(move |mut faults| {
                     faults.sort_by_key(|f| f.at);
+                    // Weights that sum to 1 (up to rounding), as a scenario must write them.
+                    let total: f64 = weights.iter().sum();
+                    let weights = weights.map(|w| w / total);
                     let [get, put, delete, cas] = weights;
                     let sum = get + put + delete + cas;
                     let (clients, keys, ops, think) = workload;
