@@ -860,3 +860,97 @@ fn scenarios_at_the_time_limits_run_to_completion() {
         assert_eq!(output.status.code(), Some(0), "{case}: {stderr}");
     }
 }
+
+/// Defect 1 of issue 11 (and issue 12's comments): shrink's output is a
+/// scenario of its own. Running it must not touch the original's run folder,
+/// must meet its own `[expect]` (the shrunk check fails, the rest is not
+/// judged), and the file reads well: a new name and description, durations in
+/// readable units, and the original's comments.
+#[test]
+fn a_shrunk_scenario_runs_into_its_own_folder_and_meets_its_own_expectations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = scenario("eventual-partition.toml");
+    let run = |file: &Path| {
+        storesim()
+            .current_dir(tmp.path())
+            .args(["run", "--seeds", "2"])
+            .arg(file)
+            .assert()
+    };
+    assert!(run(&original).get_output().status.code().unwrap() <= 1);
+    let original_dir = tmp
+        .path()
+        .join("runs/eventual-consistency-under-a-partition");
+    let before = std::fs::read(original_dir.join("results.json")).unwrap();
+
+    let out = tmp.path().join("shrunk.toml");
+    storesim()
+        .args([
+            "shrink",
+            "--seed",
+            "1",
+            "--check",
+            "read-after-write",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&original)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let assert = run(&out);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert_eq!(
+        assert.get_output().status.code(),
+        Some(0),
+        "{stdout}\n{text}"
+    );
+
+    assert_eq!(
+        std::fs::read(original_dir.join("results.json")).unwrap(),
+        before,
+        "the original's run folder is untouched"
+    );
+    let folders: Vec<String> = std::fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    assert!(stdout.contains("every expectation holds"), "{stdout}");
+
+    let plain: toml::Table = toml::from_str(&text).unwrap();
+    let name = plain["name"].as_str().unwrap();
+    assert!(name.contains("(shrunk: read-after-write, seed "), "{name}");
+    let description = plain["description"].as_str().unwrap();
+    for says in [
+        "Shrunk by",
+        "eventual-partition.toml",
+        "read-after-write is invalid on seed",
+        "What remains:",
+        "no faults",
+    ] {
+        assert!(description.contains(says), "{says:?} not in {description}");
+    }
+    let expect = plain["expect"].as_table().unwrap();
+    assert_eq!(expect["read-after-write"].as_str(), Some("fail"));
+    assert_eq!(expect.len(), 9, "every check named: {expect:?}");
+    assert!(
+        expect
+            .iter()
+            .filter(|(k, _)| *k != "read-after-write")
+            .all(|(_, v)| v.as_str() == Some("any"))
+    );
+    let duration = plain["duration"].as_str().unwrap();
+    let digits = duration.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    assert!(
+        ["1", "2", "5"].iter().any(|d| digits.starts_with(d))
+            && digits[1..].chars().all(|c| c == '0')
+            && !duration.ends_with("ns"),
+        "a readable duration: {duration}"
+    );
+    assert!(!text.contains("ns\""), "no nanosecond durations:\n{text}");
+    assert!(
+        text.contains("# W = 1: acknowledged as soon as one replica has it"),
+        "the original's comments survive:\n{text}"
+    );
+}
