@@ -3,86 +3,201 @@
 //! Derived scenarios (shrink candidates, sweep points) are made by editing the
 //! user's own document and validating the result with `Scenario::parse`, so
 //! they get exactly the checks and defaults a hand-written file would.
+//!
+//! The document is kept with `toml_edit`, so what the user wrote survives an
+//! edit: comments, the order of keys and tables, and the spelling of every
+//! value not edited (`"10s"` stays `"10s"`). An edited value keeps the
+//! comment after it on its line.
 
 use anyhow::{Context, bail};
 use toml::Value;
-use toml::map::Map;
+use toml_edit::{DocumentMut, Item, TableLike};
 
 /// A scenario document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ScenarioDoc {
-    root: Map<String, Value>,
+    doc: DocumentMut,
 }
 
 impl ScenarioDoc {
     pub fn parse(text: &str) -> anyhow::Result<ScenarioDoc> {
-        let root: Map<String, Value> = toml::from_str(text).context("not a TOML document")?;
-        Ok(ScenarioDoc { root })
+        let doc: DocumentMut = text.parse().context("not a TOML document")?;
+        Ok(ScenarioDoc { doc })
     }
 
+    /// The document as text: the input with the edits, comments kept.
     pub fn to_toml(&self) -> String {
-        toml::to_string(&self.root).expect("a TOML document serialises")
+        self.doc.to_string()
     }
 
-    /// The value at a dotted path, if present.
-    pub fn get(&self, path: &str) -> Option<&Value> {
+    /// The value at a dotted path, if present (tables as `Value::Table`).
+    pub fn get(&self, path: &str) -> Option<Value> {
         let (parents, last) = split(path);
-        let mut table = &self.root;
+        let mut table: &dyn TableLike = self.doc.as_table();
         for key in parents {
-            table = table.get(key)?.as_table()?;
+            table = table.get(key)?.as_table_like()?;
         }
-        table.get(last)
+        plain(table.get(last)?)
     }
 
-    /// Sets the value at a dotted path, creating tables on the way.
+    /// Sets the value at a dotted path, creating tables on the way. A value
+    /// already there is replaced in place, keeping its comments.
     pub fn set(&mut self, path: &str, value: Value) -> anyhow::Result<()> {
         let (parents, last) = split(path);
         if last.is_empty() {
             bail!("empty path");
         }
-        let mut table = &mut self.root;
-        for key in parents {
-            let entry = table
-                .entry(key.to_string())
-                .or_insert_with(|| Value::Table(Map::new()));
-            table = match entry {
-                Value::Table(t) => t,
-                _ => bail!("{path}: {key} is not a table"),
-            };
+        let (table, inline) = self.table_mut(&parents, path)?;
+        let new = edit_value(&value);
+        match table.get_mut(last) {
+            Some(Item::Value(old)) => {
+                let decor = old.decor().clone();
+                *old = new;
+                *old.decor_mut() = decor;
+            }
+            _ => {
+                table.insert(last, Item::Value(new));
+                if inline {
+                    // `{ a = 1 , b = 2 }` otherwise: the old last entry keeps
+                    // its trailing space. Inline tables hold no comments.
+                    table.fmt();
+                }
+            }
         }
-        table.insert(last.to_string(), value);
         Ok(())
+    }
+
+    /// Replaces the table at a top-level `key` (e.g. `expect`) by `entries`,
+    /// in the same place and under the same header comment, or appends it.
+    pub fn set_table(&mut self, key: &str, entries: &[(&str, Value)]) {
+        let mut table = match self.doc.remove(key) {
+            Some(Item::Table(mut old)) => {
+                old.clear();
+                old
+            }
+            _ => toml_edit::Table::new(),
+        };
+        for (name, value) in entries {
+            table.insert(name, Item::Value(edit_value(value)));
+        }
+        self.doc.insert(key, Item::Table(table));
     }
 
     /// Removes the value at a dotted path; returns whether it was there.
     pub fn remove(&mut self, path: &str) -> bool {
         let (parents, last) = split(path);
-        let mut table = &mut self.root;
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
         for key in parents {
-            match table.get_mut(key) {
-                Some(Value::Table(t)) => table = t,
-                _ => return false,
+            match table.get_mut(key).and_then(Item::as_table_like_mut) {
+                Some(t) => table = t,
+                None => return false,
             }
         }
         table.remove(last).is_some()
     }
 
-    /// The number of entries of an array at the top level (e.g. `faults`).
+    /// The number of entries of an array at the top level (e.g. `faults`),
+    /// written as `[[faults]]` tables or as an inline array.
     pub fn array_len(&self, key: &str) -> usize {
-        self.root
-            .get(key)
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len)
+        match self.doc.get(key) {
+            Some(Item::ArrayOfTables(items)) => items.len(),
+            Some(Item::Value(toml_edit::Value::Array(items))) => items.len(),
+            _ => 0,
+        }
     }
 
     /// Removes entry `index` of a top-level array (e.g. one of the `[[faults]]`).
     pub fn remove_array_item(&mut self, key: &str, index: usize) -> bool {
-        match self.root.get_mut(key) {
-            Some(Value::Array(items)) if index < items.len() => {
+        match self.doc.get_mut(key) {
+            Some(Item::ArrayOfTables(items)) if index < items.len() => {
+                items.remove(index);
+                true
+            }
+            Some(Item::Value(toml_edit::Value::Array(items))) if index < items.len() => {
                 items.remove(index);
                 true
             }
             _ => false,
+        }
+    }
+
+    /// The table at `parents`, created where missing: as an implicit
+    /// `[table]` under a table, as an inline `{ ... }` under an inline or
+    /// dotted one (where a `[table]` could not be written).
+    /// Also says whether the table is inline.
+    fn table_mut(
+        &mut self,
+        parents: &[&str],
+        path: &str,
+    ) -> anyhow::Result<(&mut dyn TableLike, bool)> {
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
+        let mut inline = false;
+        for key in parents {
+            if table.get(key).is_none() {
+                let child = if inline || table.is_dotted() {
+                    Item::Value(toml_edit::InlineTable::new().into())
+                } else {
+                    let mut t = toml_edit::Table::new();
+                    t.set_implicit(true);
+                    Item::Table(t)
+                };
+                table.insert(key, child);
+            }
+            let Some(item) = table.get_mut(key) else {
+                bail!("{path}: cannot create {key}");
+            };
+            inline |= item.is_value();
+            table = match item.as_table_like_mut() {
+                Some(t) => t,
+                None => bail!("{path}: {key} is not a table"),
+            };
+        }
+        Ok((table, inline))
+    }
+}
+
+/// A `toml_edit` item as a plain `toml::Value`, read back from its text.
+fn plain(item: &Item) -> Option<Value> {
+    let text = match item {
+        Item::None => return None,
+        Item::Value(v) => format!("v = {}", v.to_string().trim()),
+        Item::Table(t) => {
+            let mut doc = DocumentMut::new();
+            doc.insert("v", Item::Table(t.clone()));
+            doc.to_string()
+        }
+        Item::ArrayOfTables(a) => {
+            let mut doc = DocumentMut::new();
+            doc.insert("v", Item::ArrayOfTables(a.clone()));
+            doc.to_string()
+        }
+    };
+    let mut table: toml::Table = toml::from_str(&text).ok()?;
+    table.remove("v")
+}
+
+/// A plain value as a `toml_edit` one, tables as inline tables.
+fn edit_value(value: &Value) -> toml_edit::Value {
+    match value {
+        Value::String(s) => s.as_str().into(),
+        Value::Integer(i) => (*i).into(),
+        Value::Float(f) => (*f).into(),
+        Value::Boolean(b) => (*b).into(),
+        Value::Datetime(d) => d
+            .to_string()
+            .parse()
+            .unwrap_or_else(|_| d.to_string().into()),
+        Value::Array(items) => items
+            .iter()
+            .map(edit_value)
+            .collect::<toml_edit::Array>()
+            .into(),
+        Value::Table(t) => {
+            let mut inline = toml_edit::InlineTable::new();
+            for (k, v) in t {
+                inline.insert(k, edit_value(v));
+            }
+            inline.into()
         }
     }
 }
@@ -102,10 +217,10 @@ mod tests {
         let mut doc =
             ScenarioDoc::parse("name = \"x\"\n[cluster]\nnodes = 3\n[[faults]]\nat = \"1s\"\n")
                 .unwrap();
-        assert_eq!(doc.get("cluster.nodes"), Some(&Value::Integer(3)));
+        assert_eq!(doc.get("cluster.nodes"), Some(Value::Integer(3)));
         doc.set("cluster.nodes", Value::Integer(5)).unwrap();
         doc.set("workload.ops", Value::Integer(10)).unwrap();
-        assert_eq!(doc.get("workload.ops"), Some(&Value::Integer(10)));
+        assert_eq!(doc.get("workload.ops"), Some(Value::Integer(10)));
         assert!(
             doc.set("name.x", Value::Integer(1)).is_err(),
             "name is not a table"
@@ -116,6 +231,49 @@ mod tests {
         assert!(doc.remove("cluster.nodes"));
         assert!(!doc.remove("cluster.nodes"));
         let again = ScenarioDoc::parse(&doc.to_toml()).unwrap();
-        assert_eq!(again, doc);
+        assert_eq!(again.to_toml(), doc.to_toml());
+        assert_eq!(again.get("workload.ops"), Some(Value::Integer(10)));
+    }
+
+    /// Issue 12: a derived scenario is the user's file with edits, so its
+    /// comments, order and spellings survive, and an edited value keeps the
+    /// comment on its line.
+    #[test]
+    fn comments_order_and_untouched_values_survive_an_edit() {
+        let text = "# why this scenario exists\nname = \"x\"\nduration = \"10s\"   # faulty phase\n\n[workload]\n# the load\nops = 600   # in all\nmix = { get = 0.5, put = 0.5 }\n\n[[faults]]\nkind = \"crash\" # one crash\n\n[expect]   # what should happen\nlinearizable = \"pass\"  # old\n";
+        let mut doc = ScenarioDoc::parse(text).unwrap();
+        doc.set("workload.ops", Value::Integer(300)).unwrap();
+        doc.set("workload.mix.get", Value::Float(0.25)).unwrap();
+        doc.set("workload.mix.delete", Value::Float(0.25)).unwrap();
+        doc.set_table("expect", &[("linearizable", Value::String("fail".into()))]);
+        let out = doc.to_toml();
+        for kept in [
+            "# why this scenario exists\nname = \"x\"\nduration = \"10s\"   # faulty phase\n",
+            "[workload]\n# the load\nops = 300   # in all\n",
+            "mix = { get = 0.25, put = 0.5, delete = 0.25 }",
+            "kind = \"crash\" # one crash",
+            "[expect]   # what should happen\nlinearizable = \"fail\"\n",
+        ] {
+            assert!(out.contains(kept), "{kept:?} not in\n{out}");
+        }
+        assert!(out.find("[workload]") < out.find("[[faults]]"), "{out}");
+        assert!(out.find("[[faults]]") < out.find("[expect]"), "{out}");
+    }
+
+    #[test]
+    fn tables_are_created_where_missing_and_read_back_whole() {
+        let mut doc = ScenarioDoc::parse("name = \"x\"\n").unwrap();
+        doc.set("network.latency.dist", Value::String("fixed".into()))
+            .unwrap();
+        let out = doc.to_toml();
+        let plain: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(
+            plain["network"]["latency"]["dist"].as_str(),
+            Some("fixed"),
+            "{out}"
+        );
+        let network = doc.get("network").expect("a table");
+        assert_eq!(network["latency"]["dist"].as_str(), Some("fixed"));
+        assert!(doc.get("nemesis").is_none());
     }
 }

@@ -4,8 +4,15 @@
 //! Greedy delta debugging over the scenario document: each candidate removes a
 //! fault or the nemesis, or lowers one size (operations, clients, keys, nodes,
 //! duration, quiesce); it is kept when, validated like a hand-written file, it
-//! still makes the target check invalid on one of a few seeds. Every candidate
-//! run is deterministic, so the result replays.
+//! still makes the target check invalid on one of a few seeds ([`Goal`]
+//! decides). Every candidate run is deterministic, so the result replays.
+//!
+//! The output is a scenario of its own: the user's document with the edits
+//! (comments kept), a new `name` (so `run` gives it its own run folder), a
+//! `description` saying what it was shrunk from and what remains, and an
+//! `[expect]` that holds exactly when it still fails: the target check
+//! `"fail"`, every other check `"any"`. Shortened durations are 1-2-5 values
+//! (`"2ms"`, `"500ms"`), never a halving's `"2441406ns"`.
 
 use crate::cli::ShrinkArgs;
 use crate::evaluate::{Evaluated, evaluate};
@@ -13,10 +20,11 @@ use crate::output;
 use crate::scenario_edit::ScenarioDoc;
 use anyhow::{Context, bail};
 use check::{CheckName, EventType, Verdict};
-use sim::scenario::Expectation;
+use sim::scenario::{Expectation, Fault, FaultKind, format_duration};
 use sim::{RunOptions, Scenario};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
+use std::time::Duration;
 use toml::Value;
 
 /// Candidate runs before giving up on shrinking further.
@@ -53,6 +61,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::parse(&text, &file)?;
     let first = evaluate(&scenario, args.seed, RunOptions::default())?;
     let target = target_check(&scenario, &first, args.check.as_deref())?;
+    let goal = Goal { check: target };
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
         doc,
@@ -69,7 +78,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     'improve: while runs < MAX_CANDIDATES {
         for candidate in candidates(&best.doc) {
             runs += 1;
-            let smaller = still_fails(&candidate, &file, target, best.seed, args.tries)?;
+            let smaller = still_fails(&candidate, &file, goal, best.seed, args.tries)?;
             if let Some(smaller) = smaller.filter(|s| s.size < best.size) {
                 best = smaller;
                 println!("  {}", describe(best.size));
@@ -81,15 +90,23 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
         }
         break;
     }
-    best.doc.set("seed", Value::Integer(best.seed as i64))?;
     let out = args.out.clone().unwrap_or_else(|| {
         output::default_run_dir(&scenario.name).join(format!("shrunk-seed-{}.toml", args.seed))
     });
+    let origin = Origin {
+        file: &file,
+        name: &scenario.name,
+        seed: args.seed,
+        check: target,
+    };
+    let text = make_own_scenario(&mut best, &origin)?;
     let header = format!(
-        "# Shrunk by `storesim shrink {file} --seed {}` ({runs} candidate runs):\n# {target} is invalid on seed {}.\n",
+        "# Shrunk by `storesim shrink {file} --seed {}` ({runs} candidate runs):\n\
+         # {target} is invalid on seed {}. Comments below are the original's;\n\
+         # name, description, seed, [expect] and the shrunk values are new.\n",
         args.seed, best.seed
     );
-    output::write_atomic(&out, &format!("{header}{}", best.doc.to_toml()))?;
+    output::write_atomic(&out, &format!("{header}{text}"))?;
     println!("after {runs} candidate runs: {}", describe(best.size));
     println!(
         "wrote {}; replay: {}",
@@ -131,11 +148,27 @@ fn target_check(
     })
 }
 
+/// What a candidate must still show to be kept. The one place that decides
+/// whether a candidate is accepted: a stricter rule (the same anomaly, not
+/// only the same check) belongs in [`Goal::reproduced_by`].
+#[derive(Debug, Clone, Copy)]
+struct Goal {
+    /// The check that must stay invalid.
+    check: CheckName,
+}
+
+impl Goal {
+    /// Whether a candidate's run still fails the way the original did.
+    fn reproduced_by(&self, run: &Evaluated) -> bool {
+        run.summary.checks.get(&self.check) == Some(&Verdict::Invalid)
+    }
+}
+
 /// Runs a candidate on `tries` seeds from `seed`; the first failing one wins.
 fn still_fails(
     doc: &ScenarioDoc,
     file: &str,
-    target: CheckName,
+    goal: Goal,
     seed: u64,
     tries: u64,
 ) -> anyhow::Result<Option<Failing>> {
@@ -148,7 +181,7 @@ fn still_fails(
     // In seed order, stopping at the first failing seed (or the first error).
     let flow = sim::batch::run_each(&seeds, jobs, work, |_, run| match run {
         Err(e) => ControlFlow::Break(Err(e)),
-        Ok(run) if run.summary.checks.get(&target) == Some(&Verdict::Invalid) => {
+        Ok(run) if goal.reproduced_by(&run) => {
             let size = size(&scenario, &run);
             ControlFlow::Break(Ok(Failing {
                 doc: doc.clone(),
@@ -183,7 +216,7 @@ fn candidates(doc: &ScenarioDoc) -> Vec<ScenarioDoc> {
         out.push(with(&half, "workload.ops", Value::Integer(ops / 2)));
     }
     // Back-to-back operations overlap more, so fewer of them still race.
-    if doc.get("workload.think").and_then(Value::as_str) != Some(SHORT_THINK) {
+    if doc.get("workload.think").as_ref().and_then(Value::as_str) != Some(SHORT_THINK) {
         out.push(with(
             doc,
             "workload.think",
@@ -231,20 +264,137 @@ fn with(doc: &ScenarioDoc, path: &str, value: Value) -> ScenarioDoc {
 }
 
 fn integer(doc: &ScenarioDoc, path: &str) -> Option<i64> {
-    doc.get(path).and_then(Value::as_integer)
+    doc.get(path).as_ref().and_then(Value::as_integer)
 }
 
+/// The document with the duration at `path` cut to a readable value at most
+/// half of it (see [`readable_at_most`]); `None` below 2 ms or if absent.
 fn halve_duration(doc: &ScenarioDoc, path: &str) -> Option<ScenarioDoc> {
-    let text = doc.get(path)?.as_str()?;
-    let d = sim::scenario::parse_duration(text).ok()?;
-    let half = d / 2;
-    (half.as_millis() >= 1).then(|| {
-        with(
-            doc,
-            path,
-            Value::String(sim::scenario::format_duration(half)),
-        )
-    })
+    let value = doc.get(path)?;
+    let d = sim::scenario::parse_duration(value.as_str()?).ok()?;
+    let shorter = readable_at_most(d / 2)?;
+    Some(with(
+        doc,
+        path,
+        Value::String(sim::scenario::format_duration(shorter)),
+    ))
+}
+
+/// The largest of 1, 2, 5, 10, 20, 50, ... ms that is at most `limit`
+/// (`None` under 1 ms): a shrunk duration reads `"2ms"` or `"500ms"`, and
+/// each step still at least halves it.
+fn readable_at_most(limit: Duration) -> Option<Duration> {
+    let mut best = None;
+    let mut decade = Duration::from_millis(1);
+    // Durations are at most 24 h, under 10⁸ ms: eight decades suffice.
+    for _ in 0..12 {
+        for step in [1, 2, 5] {
+            let candidate = decade * step;
+            if candidate > limit {
+                return best;
+            }
+            best = Some(candidate);
+        }
+        decade *= 10;
+    }
+    best
+}
+
+/// Where a shrunk scenario comes from, for its name and description.
+struct Origin<'a> {
+    file: &'a str,
+    name: &'a str,
+    seed: u64,
+    check: CheckName,
+}
+
+/// Makes the shrunk document a scenario of its own: its failing seed, a new
+/// name (so its runs go to a folder of their own rather than overwriting the
+/// original's), a description of what it is and what remains, and an
+/// `[expect]` that holds when it still fails: the target check `"fail"`,
+/// the others `"any"` (they may pass or fail now that faults are gone).
+/// Returns the document's text.
+fn make_own_scenario(best: &mut Failing, origin: &Origin) -> anyhow::Result<String> {
+    best.doc.set("seed", Value::Integer(best.seed as i64))?;
+    let shrunk = Scenario::parse(&best.doc.to_toml(), origin.file)
+        .context("the shrunk scenario no longer validates")?;
+    let check = origin.check;
+    let name = format!("{} (shrunk: {check}, seed {})", origin.name, best.seed);
+    best.doc.set("name", Value::String(name))?;
+    best.doc.set(
+        "description",
+        Value::String(description(&shrunk, best, origin)),
+    )?;
+    let expect: Vec<(&str, Value)> = CheckName::ALL
+        .iter()
+        .map(|c| {
+            let e = if *c == check { "fail" } else { "any" };
+            (c.as_str(), Value::String(e.to_string()))
+        })
+        .collect();
+    best.doc.set_table("expect", &expect);
+    Ok(best.doc.to_toml())
+}
+
+/// `Shrunk from ... : linearizable is invalid on seed 22 with 2 operations,
+/// 1 client, ...`: what the scenario is, in words.
+fn description(shrunk: &Scenario, best: &Failing, origin: &Origin) -> String {
+    let faults = if shrunk.faults.is_empty() {
+        "no faults".to_string()
+    } else {
+        let kinds: Vec<String> = shrunk.faults.iter().map(fault_words).collect();
+        format!("faults: {}", kinds.join(", "))
+    };
+    let nemesis = if shrunk.nemesis.is_some() {
+        "a nemesis"
+    } else {
+        "no nemesis"
+    };
+    let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let w = &shrunk.workload;
+    let c = &shrunk.cluster;
+    format!(
+        "Shrunk by `storesim shrink {} --seed {}` from \"{}\": {} is invalid on seed {}.\n\
+         What remains: {} invoked ({} in all, `ops`), {}, {}, {} (N={} W={} R={}), {faults}, {nemesis};\n\
+         faulty phase {}, quiesce {}, think {}. Other checks are not judged (\"any\").",
+        origin.file,
+        origin.seed,
+        origin.name,
+        origin.check,
+        best.seed,
+        plural(best.size.ops, "operation"),
+        w.ops,
+        plural(u64::from(w.clients), "client"),
+        plural(u64::from(w.keys), "key"),
+        plural(u64::from(c.nodes), "node"),
+        c.replicas,
+        c.write_quorum,
+        c.read_quorum,
+        format_duration(shrunk.duration),
+        format_duration(shrunk.quiesce),
+        format_duration(w.think),
+    )
+}
+
+/// `crash of node 1 at 1s for 7s`.
+fn fault_words(f: &Fault) -> String {
+    let what = match &f.kind {
+        FaultKind::Partition { groups } => format!("partition {groups:?}"),
+        FaultKind::Isolate { node } => format!("isolate node {node}"),
+        FaultKind::RandomHalves => "random halves".to_string(),
+        FaultKind::Bridge { node } => format!("bridge through node {node}"),
+        FaultKind::Clog { from, to } => format!("clog {from}->{to}"),
+        FaultKind::Crash { node } => format!("crash of node {node}"),
+        FaultKind::Pause { node } => format!("pause of node {node}"),
+        FaultKind::ClockJump { node, .. } => {
+            return format!("clock jump of node {node} at {}", format_duration(f.at));
+        }
+    };
+    format!(
+        "{what} at {} for {}",
+        format_duration(f.at),
+        format_duration(f.duration)
+    )
 }
 
 fn size(scenario: &Scenario, run: &Evaluated) -> Size {

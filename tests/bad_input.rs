@@ -137,6 +137,12 @@ fn every_class_of_bad_scenario_exits_2_with_file_and_line() {
             "mix",
         ),
         (
+            "mix weights not summing to 1",
+            edited("put = 0.4", "put = 0.6"),
+            "mix = ",
+            "mix weights sum to 1.2",
+        ),
+        (
             "malformed duration",
             edited("duration = \"2s\"", "duration = \"2 parsecs\""),
             "duration = ",
@@ -188,6 +194,38 @@ fn every_class_of_bad_scenario_exits_2_with_file_and_line() {
         None,
         "",
     );
+}
+
+/// Defect 8 of issue 11: `get = 0.5, put = 0.6` was run as 0.45 / 0.55
+/// without a word. The error points at the mix (file:line:column), gives the
+/// sum and suggests the same proportions scaled to 1.
+#[test]
+fn mix_weights_that_do_not_sum_to_1_are_refused_with_the_sum_and_a_hint() {
+    let text = edited(
+        "mix = { get = 0.5, put = 0.4, delete = 0.1 }",
+        "mix = { get = 0.5, put = 0.6 }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.toml");
+    std::fs::write(&file, &text).unwrap();
+    let stderr = refused(
+        "mix sum",
+        &[
+            "run".as_ref(),
+            file.as_ref(),
+            "--out".as_ref(),
+            dir.path().join("out").as_ref(),
+        ],
+    );
+    let line = line_of(&text, "mix = ");
+    let expected =
+        format!("case.toml:{line}:7: mix weights sum to 1.1 (get 0.5 + put 0.6): expected 1");
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(
+        stderr.contains("hint: make them add up to 1 (within 1e-6); the same proportions: { get = 0.455, put = 0.545 }"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
 }
 
 const GOOD: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k","value":"a","time":1}

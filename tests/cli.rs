@@ -776,3 +776,181 @@ fn shards_with_failing_seeds_merge_into_the_folder_of_one_run() {
         assert!(read(&merged) == read(&whole), "{}", name.display());
     }
 }
+
+/// `quorum-smoke.toml` with `edits` applied (each `from` must be in it) and
+/// `extra` appended, written to `dir/name.toml`.
+fn smoke_variant(dir: &Path, name: &str, edits: &[(&str, &str)], extra: &str) -> PathBuf {
+    let mut text = std::fs::read_to_string(scenario("quorum-smoke.toml")).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "quorum-smoke.toml lost {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    text.push_str(extra);
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// Defect 6 of issue 11: `think = "1440m"` ended in madsim's "time limit
+/// exceeded" panic. No scenario that validates may panic: clients never sleep
+/// past the faulty phase, and the time limit covers everything a run waits
+/// for (here: the longest durations there are, and a probe whose 32 reads
+/// each wait out a day-long client timeout after the phase).
+#[test]
+fn scenarios_at_the_time_limits_run_to_completion() {
+    let tmp = tempfile::tempdir().unwrap();
+    let think = (
+        "mix = { get = 0.5, put = 0.4, delete = 0.1 }",
+        "mix = { get = 0.5, put = 0.4, delete = 0.1 }\nthink = \"1440m\"",
+    );
+    let day = [
+        think,
+        ("duration = \"2s\"", "duration = \"24h\""),
+        ("quiesce = \"1s\"", "quiesce = \"24h\""),
+        (
+            "protocol = \"quorum\"",
+            "protocol = \"quorum\"\nanti_entropy = \"1h\"\nclient_timeout = \"24h\"\nreplica_timeout = \"24h\"",
+        ),
+        ("read-after-write = \"pass\"", "read-after-write = \"any\""),
+        ("convergence = \"pass\"", "convergence = \"any\""),
+    ];
+    let day_faults = "\n[clocks]\nskew = \"24h\"\n\n[[faults]]\nkind = \"crash\"\nnode = 0\nat = \"23h\"\nduration = \"24h\"\n\n[[faults]]\nkind = \"clock-jump\"\nnode = 1\nat = \"1h\"\nby = \"-24h\"\n";
+    let links: String = [(0, 1), (0, 2), (1, 2)]
+        .iter()
+        .map(|(a, b)| {
+            format!("\n[[network.links]]\nfrom = {a}\nto = {b}\nboth = true\nloss = 1.0\n")
+        })
+        .collect();
+    let delays = vec!["\"10s\""; 32].join(", ");
+    let probes =
+        format!("{links}\n[workload.probes]\nclients = 1\ntrials = 5\ndelays = [{delays}]\n");
+    let cases = [
+        ("think", smoke_variant(tmp.path(), "think", &[think], "")),
+        (
+            "a-day",
+            smoke_variant(tmp.path(), "a-day", &day, day_faults),
+        ),
+        (
+            "probe-tail",
+            smoke_variant(
+                tmp.path(),
+                "probe-tail",
+                &[
+                    ("write_quorum = 2", "write_quorum = 1"),
+                    (
+                        "protocol = \"quorum\"",
+                        "protocol = \"quorum\"\nanti_entropy = \"off\"\nclient_timeout = \"24h\"\nreplica_timeout = \"24h\"",
+                    ),
+                    ("read-after-write = \"pass\"", "read-after-write = \"any\""),
+                    ("convergence = \"pass\"", "convergence = \"any\""),
+                ],
+                &probes,
+            ),
+        ),
+    ];
+    for (case, file) in cases {
+        let assert = storesim()
+            .args(["run", "--seeds", "2", "--out"])
+            .arg(tmp.path().join(format!("out-{case}")))
+            .arg(&file)
+            .assert();
+        let output = assert.get_output();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{case}: {stderr}");
+    }
+}
+
+/// Defect 1 of issue 11 (and issue 12's comments): shrink's output is a
+/// scenario of its own. Running it must not touch the original's run folder,
+/// must meet its own `[expect]` (the shrunk check fails, the rest is not
+/// judged), and the file reads well: a new name and description, durations in
+/// readable units, and the original's comments.
+#[test]
+fn a_shrunk_scenario_runs_into_its_own_folder_and_meets_its_own_expectations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = scenario("eventual-partition.toml");
+    let run = |file: &Path| {
+        storesim()
+            .current_dir(tmp.path())
+            .args(["run", "--seeds", "2"])
+            .arg(file)
+            .assert()
+    };
+    assert!(run(&original).get_output().status.code().unwrap() <= 1);
+    let original_dir = tmp
+        .path()
+        .join("runs/eventual-consistency-under-a-partition");
+    let before = std::fs::read(original_dir.join("results.json")).unwrap();
+
+    let out = tmp.path().join("shrunk.toml");
+    storesim()
+        .args([
+            "shrink",
+            "--seed",
+            "1",
+            "--check",
+            "read-after-write",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&original)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let assert = run(&out);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert_eq!(
+        assert.get_output().status.code(),
+        Some(0),
+        "{stdout}\n{text}"
+    );
+
+    assert_eq!(
+        std::fs::read(original_dir.join("results.json")).unwrap(),
+        before,
+        "the original's run folder is untouched"
+    );
+    let folders: Vec<String> = std::fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    assert!(stdout.contains("every expectation holds"), "{stdout}");
+
+    let plain: toml::Table = toml::from_str(&text).unwrap();
+    let name = plain["name"].as_str().unwrap();
+    assert!(name.contains("(shrunk: read-after-write, seed "), "{name}");
+    let description = plain["description"].as_str().unwrap();
+    for says in [
+        "Shrunk by",
+        "eventual-partition.toml",
+        "read-after-write is invalid on seed",
+        "What remains:",
+        "no faults",
+    ] {
+        assert!(description.contains(says), "{says:?} not in {description}");
+    }
+    let expect = plain["expect"].as_table().unwrap();
+    assert_eq!(expect["read-after-write"].as_str(), Some("fail"));
+    assert_eq!(expect.len(), 9, "every check named: {expect:?}");
+    assert!(
+        expect
+            .iter()
+            .filter(|(k, _)| *k != "read-after-write")
+            .all(|(_, v)| v.as_str() == Some("any"))
+    );
+    let duration = plain["duration"].as_str().unwrap();
+    let digits = duration.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    assert!(
+        ["1", "2", "5"].iter().any(|d| digits.starts_with(d))
+            && digits[1..].chars().all(|c| c == '0')
+            && !duration.ends_with("ns"),
+        "a readable duration: {duration}"
+    );
+    assert!(!text.contains("ns\""), "no nanosecond durations:\n{text}");
+    assert!(
+        text.contains("# W = 1: acknowledged as soon as one replica has it"),
+        "the original's comments survive:\n{text}"
+    );
+}

@@ -110,10 +110,42 @@ fn madsim_config(scenario: &Scenario) -> madsim::Config {
 
 fn run_on_this_thread(scenario: &Scenario, seed: u64, options: RunOptions) -> RunOutcome {
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim_config(scenario));
-    // Generous: the run itself bounds every phase; this only turns a hang into an error.
-    let limit = scenario.duration + scenario.quiesce + scenario.cluster.client_timeout * 4;
-    rt.set_time_limit(timescale::to_madsim(limit + Duration::from_secs(60)));
+    rt.set_time_limit(timescale::to_madsim(time_limit(scenario)));
     rt.block_on(supervise(scenario.clone(), seed, options))
+}
+
+/// Slack on top of [`longest_run`] before madsim's time limit: madsim's
+/// floors (≥ 1 µs of scenario time per sleep and hop) and the shutdown pause.
+const TIME_LIMIT_SLACK: Duration = Duration::from_secs(60);
+
+/// The madsim time limit of a run, in scenario time: [`longest_run`] plus
+/// slack. A valid scenario never reaches it (the limit turns a hang into an
+/// error, not a long scenario into a panic).
+fn time_limit(scenario: &Scenario) -> Duration {
+    longest_run(scenario) + TIME_LIMIT_SLACK
+}
+
+/// An upper bound on the scenario time a run can take, from what
+/// [`supervise`] waits for: the faulty phase; then each client's tail (a
+/// regular client starts nothing after the faulty phase and never sleeps
+/// past it, so one operation of at most `client_timeout`; a probe client may
+/// be in a trial: its write, then a read after each delay, each bounded by
+/// `client_timeout`, the delays by the largest one); then `quiesce`.
+/// Every term is bounded at validation (durations ≤ 24 h, ≤ 32 probe delays
+/// of ≤ 10 s), so this is at most 36 simulated days: far from overflowing
+/// madsim's clock, whatever the scenario.
+pub fn longest_run(scenario: &Scenario) -> Duration {
+    let timeout = scenario.cluster.client_timeout;
+    let probe_tail = scenario
+        .workload
+        .probes
+        .as_ref()
+        .map_or(Duration::ZERO, |p| {
+            let reads = u32::try_from(p.delays.len()).unwrap_or(u32::MAX);
+            let longest_delay = p.delays.iter().max().copied().unwrap_or_default();
+            timeout * (reads + 1) + longest_delay
+        });
+    scenario.duration + timeout.max(probe_tail) + scenario.quiesce
 }
 
 /// The store's configuration for a scenario, with durations in madsim time.

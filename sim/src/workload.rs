@@ -99,8 +99,7 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
     let mut client = Client::new(&plan);
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
-        timescale::sleep(think).await;
-        if net.epoch.elapsed_ns() >= plan.stop_at.as_nanos() as u64 {
+        if !think_before_next(&plan, &net, think).await {
             break;
         }
         let op = client.draw(&mut rng, seq);
@@ -114,12 +113,11 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
 pub async fn run_probe(plan: ClientPlan, probes: Probes, net: NetContext, recorder: Recorder) {
     let (transport, mut rng) = connect(&plan, &net, 0x9b0b_e5ee).await;
     let mut client = Client::new(&plan);
-    let stop_ns = plan.stop_at.as_nanos() as u64;
     // Trials spread over about 80% of the faulty phase, like regular clients.
     let think = plan.stop_at.mul_f64(0.8) / probes.trials.max(1);
     for trial in 1..=u64::from(probes.trials) {
-        timescale::sleep(think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln())).await;
-        if net.epoch.elapsed_ns() >= stop_ns {
+        let pause = think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
+        if !think_before_next(&plan, &net, pause).await {
             break;
         }
         let key = key_name(rng.gen_range(0..plan.keys));
@@ -154,6 +152,24 @@ pub async fn run_probe(plan: ClientPlan, probes: Probes, net: NetContext, record
             client.execute(get, &transport, &net, &recorder).await;
         }
     }
+}
+
+/// Pauses `think` before a client's next operation; false when that would
+/// reach the end of the faulty phase, where the workload stops.
+///
+/// A client whose pause would end after the phase returns at once instead of
+/// sleeping it out: the run waits for every client before it quiesces, so a
+/// long `think` (up to 24 h, and an exponential draw is several times its
+/// mean) would otherwise stretch the run past anything the scenario says, and
+/// past madsim's time limit (issue 11, defect 6). The operations a client
+/// runs are the same either way: none starts after the phase.
+async fn think_before_next(plan: &ClientPlan, net: &NetContext, think: Duration) -> bool {
+    let now = Duration::from_nanos(net.epoch.elapsed_ns());
+    if now.saturating_add(think) >= plan.stop_at {
+        return false;
+    }
+    timescale::sleep(think).await;
+    net.epoch.elapsed_ns() < plan.stop_at.as_nanos() as u64
 }
 
 /// One operation, as drawn.

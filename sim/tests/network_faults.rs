@@ -39,7 +39,7 @@ const QUIET: &str = "duration = \"200ms\"\nquiesce = \"50ms\"\n[cluster]\nnodes 
 /// subtracted from the drawn delays (see `timescale::HOP_OVERHEAD`).
 fn hops_take_their_latency(hop_us: u64) {
     let s = scenario(&format!(
-        "{QUIET}[network]\nlatency = {{ dist = \"fixed\", value = \"{hop_us}us\" }}\n[workload]\nclients = 1\nops = 100\nmix = {{ get = 1, put = 1 }}\n"
+        "{QUIET}[network]\nlatency = {{ dist = \"fixed\", value = \"{hop_us}us\" }}\n[workload]\nclients = 1\nops = 100\nmix = {{ get = 0.5, put = 0.5 }}\n"
     ));
     let outcome = run(&s, 1, true);
     let ops = check::op::pair(&outcome.history);
@@ -171,7 +171,7 @@ fn sticky_clients_of_an_isolated_node_are_on_the_minority_side() {
 /// lose to writes made earlier by the other nodes, and reads go stale.
 #[test]
 fn a_clock_jumped_back_makes_its_later_writes_lose() {
-    let base = "duration = \"2s\"\nquiesce = \"500ms\"\n[workload]\nclients = 3\nkeys = 1\nops = 600\nmix = { get = 1, put = 1 }\n";
+    let base = "duration = \"2s\"\nquiesce = \"500ms\"\n[workload]\nclients = 3\nkeys = 1\nops = 600\nmix = { get = 0.5, put = 0.5 }\n";
     let jump = "[[faults]]\nkind = \"clock-jump\"\nat = \"500ms\"\nnode = 1\nby = \"-10s\"\n";
     let jumped = scenario(&format!("{base}{jump}"));
     let straight = scenario(base);

@@ -1,4 +1,4 @@
-//! Durations as written in scenario files: `"500us"`, `"1.5ms"`, `"2s"`, `"1m"`.
+//! Durations as written in scenario files: `"500us"`, `"1.5ms"`, `"2s"`, `"1m"`, `"24h"`.
 //!
 //! An integer or decimal number, then a unit, with nothing in between. Decimals
 //! are exact (no floating point): `"1.5ms"` is 1 500 000 ns, and a value finer
@@ -15,12 +15,13 @@ const UNITS: &[(&str, u128)] = &[
     ("ms", 1_000_000),
     ("s", 1_000_000_000),
     ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
 ];
 
 /// Most digits accepted on either side of the point; keeps the arithmetic in u128.
 const MAX_DIGITS: usize = 20;
 
-/// Parses a duration such as `"500us"`, `"1.5ms"`, `"2s"` or `"1m"`.
+/// Parses a duration such as `"500us"`, `"1.5ms"`, `"2s"`, `"1m"` or `"24h"`.
 /// The error is a sentence quoting `text` and saying what is accepted.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.starts_with('-') {
@@ -48,13 +49,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// The shortest exact spelling that [`parse_duration`] reads back to `d`:
-/// `"0s"`, `"2m"`, `"10s"`, `"1500us"` (sub-nanosecond parts cannot occur).
+/// `"0s"`, `"24h"`, `"2m"`, `"10s"`, `"1500us"` (sub-nanosecond parts cannot occur).
 pub fn format_duration(d: Duration) -> String {
     let nanos = d.as_nanos();
     if nanos == 0 {
         return "0s".to_owned();
     }
-    let (name, size) = ["m", "s", "ms", "us", "ns"]
+    let (name, size) = ["h", "m", "s", "ms", "us", "ns"]
         .iter()
         .filter_map(|n| unit_nanos(n).map(|size| (*n, size)))
         .find(|(_, size)| nanos.is_multiple_of(*size))
@@ -70,7 +71,7 @@ fn unit_nanos(unit: &str) -> Option<u128> {
 }
 
 fn bad_unit(text: &str, unit: &str) -> String {
-    let units = "ns, us, µs, ms, s or m";
+    let units = "ns, us, µs, ms, s, m or h";
     if text.is_empty() {
         format!("\"\" is not a duration: write a number and a unit ({units}), e.g. \"10s\"")
     } else if unit.is_empty() {

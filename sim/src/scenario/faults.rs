@@ -224,7 +224,7 @@ fn signed_duration(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<i64> {
     if d.is_zero() || d > MAX_DURATION {
         return Err(ctx.err(
             s.span(),
-            format!("{key} = \"{text}\" is out of range: expected a non-zero step of at most a day (\"1440m\") either way, e.g. \"-500ms\""),
+            format!("{key} = \"{text}\" is out of range: expected a non-zero step of at most a day (\"24h\") either way, e.g. \"-500ms\""),
         ));
     }
     let ns = i64::try_from(d.as_nanos()).expect("at most a day of nanoseconds fits i64");

@@ -245,7 +245,17 @@ pub const MAX_PROBE_DELAYS: usize = 32;
 /// Most trials per probe client.
 pub const MAX_PROBE_TRIALS: i64 = 100_000;
 
-/// Operation mix: non-negative weights, not all zero; normalised to sum to 1.
+/// How far from 1 the mix weights may sum. Weights are written as decimal
+/// fractions, which floating point cannot hold exactly (0.1 + 0.2 + 0.7 sums
+/// to 1.0000000000000002): rounding errors are ~1e-16, so 1e-6 accepts every
+/// sum that is 1 on paper, and thirds written to six places (0.333333 ×2 +
+/// 0.333334), while a slip such as 0.5 + 0.6 or 0.33 × 3 is refused.
+pub const MIX_SUM_TOLERANCE: f64 = 1e-6;
+
+/// Operation mix: the fraction of operations of each kind. Non-negative
+/// weights that sum to 1 within [`MIX_SUM_TOLERANCE`] (anything else is
+/// refused: a sum of 1.1 is a mistake, not a ratio); then divided by their
+/// sum, so they sum to 1 up to floating rounding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mix {
     pub get: f64,

@@ -139,18 +139,50 @@ fn default_mix_applies_only_when_mix_is_absent() {
     );
 }
 
+/// Defect 8 of issue 11: weights that do not add up to 1 are a mistake, not a
+/// ratio; floating rounding of a sum that is 1 on paper is not.
 #[test]
-fn mix_is_normalised() {
-    let w = ok("[workload]\nmix = { get = 2, put = 1, cas = 1 }\n").workload;
-    assert_eq!(
-        w.mix,
-        Mix {
-            get: 0.5,
-            put: 0.25,
-            delete: 0.0,
-            cas: 0.25
-        }
+fn mix_weights_must_sum_to_one() {
+    let e = fails(
+        "[workload]\nmix = { get = 0.5, put = 0.6 }\n",
+        "mix = ^{",
+        "mix weights sum to 1.1 (get 0.5 + put 0.6): expected 1",
     );
+    let hint = e.hint.clone().expect("a hint");
+    assert!(hint.contains("{ get = 0.455, put = 0.545 }"), "{hint}");
+    assert!(e.to_string().starts_with("t.toml:4:7: mix weights"), "{e}");
+    let e = fails(
+        "[workload]\nmix = { get = 2, put = 1, cas = 1 }\n",
+        "mix = ^{",
+        "sum to 4 (get 2 + put 1 + cas 1)",
+    );
+    let hint = e.hint.expect("a hint");
+    assert!(
+        hint.contains("{ get = 0.5, put = 0.25, cas = 0.25 }"),
+        "{hint}"
+    );
+    fails(
+        "[workload]\nmix = { get = 0.33, put = 0.33, delete = 0.33 }\n",
+        "mix = ^{",
+        "sum to 0.99",
+    );
+    // Sums that are 1 on paper pass, whatever floating point makes of them.
+    for mix in [
+        "{ get = 0.1, put = 0.2, delete = 0.7 }",
+        "{ get = 0.7, put = 0.2, delete = 0.1 }",
+        "{ get = 0.333333, put = 0.333333, delete = 0.333334 }",
+        "{ get = 0.6, put = 0.3, delete = 0.05, cas = 0.05 }",
+    ] {
+        let m = ok(&format!("[workload]\nmix = {mix}\n")).workload.mix;
+        assert!(
+            (m.get + m.put + m.delete + m.cas - 1.0).abs() < 1e-12,
+            "{mix}"
+        );
+    }
+    let m = ok("[workload]\nmix = { get = 0.25, put = 0.25, cas = 0.5 }\n")
+        .workload
+        .mix;
+    assert_eq!((m.get, m.put, m.delete, m.cas), (0.25, 0.25, 0.0, 0.5));
 }
 
 #[test]
@@ -369,6 +401,8 @@ fn durations_parse_every_unit() {
         ("20ms", ms(20)),
         ("2s", Duration::from_secs(2)),
         ("3m", Duration::from_secs(180)),
+        ("24h", Duration::from_secs(24 * 3600)),
+        ("1.5h", Duration::from_secs(5400)),
     ];
     for (text, expected) in cases {
         assert_eq!(parse_duration(text), Ok(expected), "{text}");
@@ -389,7 +423,8 @@ fn durations_reject_garbage() {
     let cases = [
         ("", "not a duration"),
         ("10", "no unit"),
-        ("10h", "unknown unit \"h\""),
+        ("10d", "unknown unit \"d\""),
+        ("10hr", "unknown unit \"hr\""),
         ("ms", "digits before"),
         (".5s", "digits before"),
         ("5.s", "digits before"),
@@ -412,6 +447,9 @@ fn durations_format_back_exactly() {
     let cases = [
         (Duration::ZERO, "0s"),
         (Duration::from_secs(120), "2m"),
+        (Duration::from_secs(7200), "2h"),
+        (Duration::from_secs(5400), "90m"),
+        (MAX_DURATION, "24h"),
         (Duration::from_secs(90), "90s"),
         (Duration::from_micros(1500), "1500us"),
         (Duration::from_nanos(1_000_000_001), "1000000001ns"),
@@ -591,6 +629,44 @@ fn duration_must_be_positive_and_bounded() {
     fails("quiesce = \"1500m\"\n", "quiesce = ^\"1500m\"", "too long");
     assert_eq!(ok("quiesce = \"0s\"\n").quiesce, Duration::ZERO);
     assert_eq!(ok("duration = \"1440m\"\n").duration, MAX_DURATION);
+    assert_eq!(ok("duration = \"24h\"\n").duration, MAX_DURATION);
+    let e = fails("duration = \"25h\"\n", "duration = ^\"25h\"", "too long");
+    assert!(e.message.contains("at most \"24h\""), "{e}");
+}
+
+/// Defect 7 of issue 11: the limits are stated in hours, so every duration
+/// (top level, cluster, clocks, workload, faults, nemesis) takes `h`.
+#[test]
+fn the_hour_unit_is_accepted_wherever_a_duration_is() {
+    let s = ok("duration = \"24h\"\nquiesce = \"1h\"\n\
+        [cluster]\nanti_entropy = \"1h\"\nreplica_timeout = \"1h\"\nclient_timeout = \"2h\"\n\
+        sync = { interval = \"1h\" }\n\
+        [clocks]\nskew = \"1h\"\n\
+        [workload]\nthink = \"24h\"\n\
+        [[faults]]\nkind = \"crash\"\nnode = 0\nat = \"1h\"\nduration = \"0.5h\"\n\
+        [[faults]]\nkind = \"clock-jump\"\nnode = 1\nat = \"2h\"\nby = \"-1h\"\n\
+        [nemesis]\ninterval = \"1h\"\nduration = \"1h\"\njump = \"1h\"\n");
+    let hour = Duration::from_secs(3600);
+    assert_eq!((s.duration, s.quiesce), (24 * hour, hour));
+    assert_eq!(s.cluster.anti_entropy, Some(hour));
+    assert_eq!(s.cluster.client_timeout, 2 * hour);
+    assert_eq!(s.cluster.sync, store::SyncPolicy::Interval(hour));
+    assert_eq!((s.clocks.skew, s.workload.think), (hour, 24 * hour));
+    assert_eq!((s.faults[0].at, s.faults[0].duration), (hour, hour / 2));
+    assert_eq!(
+        s.faults[1].kind,
+        FaultKind::ClockJump {
+            node: 1,
+            by_ns: -3_600_000_000_000
+        }
+    );
+    let n = s.nemesis.as_ref().expect("nemesis");
+    assert_eq!((n.interval, n.duration, n.jump), (hour, hour, hour));
+    assert!(
+        s.to_toml().contains("duration = \"24h\""),
+        "{}",
+        s.to_toml()
+    );
 }
 
 #[test]
@@ -1330,6 +1406,9 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                 let faults = faults_strategy(cluster.nodes, duration);
                 faults.prop_map(move |mut faults| {
                     faults.sort_by_key(|f| f.at);
+                    // Weights that sum to 1 (up to rounding), as a scenario must write them.
+                    let total: f64 = weights.iter().sum();
+                    let weights = weights.map(|w| w / total);
                     let [get, put, delete, cas] = weights;
                     let sum = get + put + delete + cas;
                     let (clients, keys, ops, think) = workload;

@@ -6,8 +6,8 @@ use super::raw::{RawClocks, RawMix, RawProbes, RawScenario, RawWorkload, S};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
     Affinity, Clocks, Expectation, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_DURATION, MAX_KEYS, MAX_LATENCY,
-    MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS, Mix, Probes, Scenario, ScenarioError, Workload,
-    format_duration, parse_duration,
+    MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS, MIX_SUM_TOLERANCE, Mix, Probes, Scenario,
+    ScenarioError, Workload, format_duration, parse_duration,
 };
 use check::CheckName;
 use std::collections::BTreeMap;
@@ -211,7 +211,7 @@ pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Durat
                 format!(
                     "{key} = {n} has no unit: durations are strings such as \"{n}s\" or \"{n}ms\""
                 ),
-                Some("units: ns, us, µs, ms, s, m".into()),
+                Some("units: ns, us, µs, ms, s, m, h".into()),
             ));
         }
         other => {
@@ -228,7 +228,7 @@ pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Durat
     if d > MAX_DURATION {
         return Err(ctx.err(
             s.span(),
-            format!("{key} = \"{text}\" is too long: expected at most \"24h\" (\"1440m\")"),
+            format!("{key} = \"{text}\" is too long: expected at most \"24h\""),
         ));
     }
     Ok(d)
@@ -461,12 +461,56 @@ fn mix(ctx: &Ctx, raw: &S<RawMix>) -> Result<Mix> {
             Some("give at least one of get, put, delete, cas a positive weight, e.g. { get = 0.5, put = 0.5 }".into()),
         ));
     }
+    if (sum - 1.0).abs() > MIX_SUM_TOLERANCE {
+        return Err(mix_sum_error(ctx, raw.span(), [get, put, delete, cas], sum));
+    }
     Ok(Mix {
         get: get / sum,
         put: put / sum,
         delete: delete / sum,
         cas: cas / sum,
     })
+}
+
+/// The names of the mix weights, in [`Mix`]'s order.
+const MIX_KEYS: [&str; 4] = ["get", "put", "delete", "cas"];
+
+/// Weights that do not add up to 1: name the sum and the terms, and suggest
+/// the same proportions scaled to 1 (in thousandths, the largest weight
+/// absorbing the rounding, so the suggestion itself is accepted).
+fn mix_sum_error(ctx: &Ctx, span: Range<usize>, weights: [f64; 4], sum: f64) -> ScenarioError {
+    let terms: Vec<String> = (MIX_KEYS.iter().zip(weights))
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(k, w)| format!("{k} {}", decimal(w)))
+        .collect();
+    let mut thousandths = weights.map(|w| (w / sum * 1000.0).round() as i64);
+    let largest = (0..4)
+        .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+        .unwrap_or(0);
+    thousandths[largest] += 1000 - thousandths.iter().sum::<i64>();
+    let scaled: Vec<String> = (MIX_KEYS.iter().zip(thousandths))
+        .filter(|(_, t)| *t > 0)
+        .map(|(k, t)| format!("{k} = {}", decimal(t as f64 / 1000.0)))
+        .collect();
+    ctx.err_hint(
+        span,
+        format!(
+            "mix weights sum to {} ({}): expected 1, each weight being the fraction of operations of its kind",
+            decimal(sum),
+            terms.join(" + ")
+        ),
+        Some(format!(
+            "make them add up to 1 (within {MIX_SUM_TOLERANCE:e}); the same proportions: {{ {} }}",
+            scaled.join(", ")
+        )),
+    )
+}
+
+/// At most six decimals, without trailing zeros (`1.1`, not `1.1000000000000001`).
+fn decimal(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
 }
 
 fn expect(

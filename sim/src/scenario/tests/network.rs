@@ -383,7 +383,7 @@ fn new_fault_kind_errors() {
     fails(
         &jump("\"-1441m\""),
         "by = ^\"-1441m\"",
-        "at most a day (\"1440m\")",
+        "at most a day (\"24h\")",
     );
     fails(&jump("\"-x\""), "by = ^\"-x\"", "by:");
     fails(&jump("5"), "by = ^5", "no unit");
