@@ -19,7 +19,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut worst = Verdict::NotApplicable;
     let mut unreadable = false;
     for file in &args.histories {
-        match check_file(file, &checks, args.timeout) {
+        match check_file(file, &checks, args) {
             Ok(results) => {
                 worst = results.values().fold(worst, |w, r| w.merge(r.verdict));
                 print_results(file, &results, args.json);
@@ -65,7 +65,7 @@ fn parse_checks(list: Option<&str>) -> anyhow::Result<Vec<CheckName>> {
 fn check_file(
     file: &Path,
     checks: &[CheckName],
-    timeout: Option<f64>,
+    args: &CheckArgs,
 ) -> anyhow::Result<BTreeMap<CheckName, CheckResult>> {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     if size > MAX_HISTORY_BYTES {
@@ -79,11 +79,12 @@ fn check_file(
     // Read line by line: the text of a large history is never held whole.
     let history = History::read(std::io::BufReader::new(open))
         .with_context(|| format!("{}", file.display()))?;
-    let deadline = timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));
+    let deadline = args.timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));
     let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
     let budget = Budget {
+        max_steps: args.max_steps,
+        max_memory_mib: args.max_memory_mib,
         stop: Some(&stop),
-        ..Budget::default()
     };
     Ok(check::run_with(&history, checks, &budget))
 }

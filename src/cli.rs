@@ -174,9 +174,24 @@ pub struct CheckArgs {
     /// Time budget per file in seconds; a search that runs out says `unknown`.
     #[arg(long, value_parser = parse_timeout)]
     pub timeout: Option<f64>,
+    /// Linearizability search steps per key before it says `unknown`
+    /// (deterministic, unlike --timeout).
+    #[arg(long, default_value_t = check::Budget::default().max_steps, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_steps: u64,
+    /// Memory the linearizability search may hold per key, in MiB, before it
+    /// says `unknown`.
+    #[arg(long = "memory", value_name = "MIB", default_value_t = check::Budget::default().max_memory_mib, value_parser = parse_memory)]
+    pub max_memory_mib: usize,
     /// One JSON object per file and line instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_memory(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(mib) if (1..=1 << 20).contains(&mib) => Ok(mib),
+        _ => Err(format!("{text:?} is not a number of MiB in [1, 1048576]")),
+    }
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {

@@ -98,7 +98,7 @@ proptest! {
             Ok(history) => {
                 let again = History::parse(&history.to_jsonl()).expect("our own output parses");
                 prop_assert_eq!(&again, &history);
-                let budget = Budget { max_steps: 100_000, stop: None };
+                let budget = Budget { max_steps: 100_000, ..Budget::default() };
                 let _ = check::run_with(&history, CheckName::ALL, &budget);
             }
             Err(HistoryError::Line { line, .. }) => {

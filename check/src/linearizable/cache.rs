@@ -13,14 +13,12 @@
 //!
 //! The table is open addressing over `u32` entry numbers: it is only probed,
 //! never iterated, so no hash order can reach output (the crate bans std
-//! `HashMap` for that reason). Memory is capped ([`CACHE_WORDS_MAX`]); past
-//! it the search reports `unknown`, never an allocation failure.
+//! `HashMap` for that reason). Memory is capped (the budget's
+//! `max_memory_mib`); past it the search reports `unknown`, never an
+//! allocation failure.
 
 use super::model::KeyOps;
 
-/// Cap on stored words (set words plus 4 bookkeeping words per entry): 2^26
-/// words, 512 MiB.
-pub(crate) const CACHE_WORDS_MAX: usize = 1 << 26;
 
 /// The set of linearized operations, with its hash and compression bounds.
 pub(crate) struct Bits {
@@ -145,18 +143,22 @@ pub(crate) struct Cache {
     table: Vec<u32>,
     entries: Vec<Entry>,
     arena: Vec<u64>,
+    /// Cap on stored words: set words plus 4 bookkeeping words per entry.
+    max_words: usize,
 }
 
-/// The cache reached [`CACHE_WORDS_MAX`].
+/// The cache reached its cap.
 #[derive(Debug)]
 pub(crate) struct Full;
 
 impl Cache {
-    pub(crate) fn new() -> Cache {
+    /// An empty cache that holds at most `max_mib` MiB of sets.
+    pub(crate) fn new(max_mib: usize) -> Cache {
         Cache {
             table: vec![0; 1 << 12],
             entries: Vec::new(),
             arena: Vec::new(),
+            max_words: max_mib.saturating_mul(1 << 20) / 8,
         }
     }
 
@@ -182,7 +184,7 @@ impl Cache {
             slot = (slot + 1) & mask;
         }
         let words = self.arena.len() + info.len() + ok.len() + 4 * (self.entries.len() + 1);
-        if words > CACHE_WORDS_MAX || self.entries.len() >= (u32::MAX / 2) as usize {
+        if words > self.max_words || self.entries.len() >= (u32::MAX / 2) as usize {
             return Err(Full);
         }
         let offset = self.arena.len();

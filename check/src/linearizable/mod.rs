@@ -171,9 +171,8 @@ fn decide(key: &model::KeyOps, ops: &[Op], budget: &Budget, method: Method) -> K
                     )
                 }
                 search::Limit::Memory => format!(
-                    "{}: gave up after {steps} search steps on {n} operations: the search cache reached its memory cap ({} MiB)",
-                    key.key,
-                    (cache::CACHE_WORDS_MAX * 8) >> 20
+                    "{}: gave up after {steps} search steps on {n} operations: the search cache reached its memory cap ({} MiB per key)",
+                    key.key, budget.max_memory_mib
                 ),
             };
             report(&ctx, Verdict::Unknown, Method::Search, text, 0, steps)

@@ -399,7 +399,7 @@ fn invalid_beats_unknown_and_counts_keys() {
     }
     let tiny = Budget {
         max_steps: 5,
-        stop: None,
+        ..Budget::default()
     };
     let result = check(&history(&ops), &tiny);
     assert_eq!((result.verdict, result.anomalies), (Verdict::Invalid, 2));
@@ -431,7 +431,7 @@ fn budget_gives_unknown_never_a_hang() {
     let h = history(&ops);
     let steps = Budget {
         max_steps: 10_000,
-        stop: None,
+        ..Budget::default()
     };
     let result = check(&h, &steps);
     assert_eq!(result.verdict, Verdict::Unknown, "{}", result.explanation);
@@ -446,6 +446,7 @@ fn budget_gives_unknown_never_a_hang() {
     let stopped = Budget {
         max_steps: u64::MAX,
         stop: Some(&stop),
+        ..Budget::default()
     };
     let result = check(&h, &stopped);
     assert_eq!(result.verdict, Verdict::Unknown);
