@@ -79,7 +79,9 @@ fn check_file(
     // Read line by line: the text of a large history is never held whole.
     let history = History::read(std::io::BufReader::new(open))
         .with_context(|| format!("{}", file.display()))?;
-    let deadline = args.timeout.map(|secs| Instant::now() + Duration::from_secs_f64(secs));
+    let deadline = args
+        .timeout
+        .map(|secs| Instant::now() + Duration::from_secs_f64(secs));
     let stop = move || deadline.is_some_and(|d| Instant::now() >= d);
     let budget = Budget {
         max_steps: args.max_steps,

@@ -19,7 +19,6 @@
 
 use super::model::KeyOps;
 
-
 /// The set of linearized operations, with its hash and compression bounds.
 pub(crate) struct Bits {
     words: Vec<u64>,

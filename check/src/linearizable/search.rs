@@ -203,7 +203,13 @@ fn needers(key: &KeyOps) -> Vec<u32> {
     let mut needers: Vec<u32> = writers
         .iter()
         .enumerate()
-        .map(|(state, &w)| if state as u32 != ABSENT && w == 1 { 0 } else { NOT_UNIQUE })
+        .map(|(state, &w)| {
+            if state as u32 != ABSENT && w == 1 {
+                0
+            } else {
+                NOT_UNIQUE
+            }
+        })
         .collect();
     for op in key.ops.iter().filter(|op| op.must()) {
         if let Some(s) = needs(op.kind).filter(|&s| needers[s as usize] != NOT_UNIQUE) {
@@ -261,6 +267,18 @@ pub(crate) fn search(key: &KeyOps, budget: &Budget) -> Outcome {
                     continue;
                 }
                 Ok(Lift::Seen) if pass == Pass::Reads => {} // the node fails
+                Ok(Lift::Dead(op)) => {
+                    // The unpruned search would have gone one step deeper
+                    // before failing: keep that for the explanation.
+                    if stuck
+                        .as_ref()
+                        .is_none_or(|b| s.stack.len() + 1 > b.linearized)
+                    {
+                        stuck = Some(s.stuck_after(op));
+                    }
+                    entry = s.list.next[entry as usize];
+                    continue;
+                }
                 Ok(_) => {
                     entry = s.list.next[entry as usize];
                     continue;
@@ -316,6 +334,9 @@ enum Lift {
     Illegal,
     /// Allowed, but the resulting (set, state) was explored already.
     Seen,
+    /// Allowed, but it would overwrite a value that ok operations not yet
+    /// linearized still need and that nothing writes again.
+    Dead(u32),
 }
 
 impl Search<'_> {
@@ -341,7 +362,7 @@ impl Search<'_> {
             let waiting = self.needers[self.state as usize];
             let own = u32::from(need == Some(self.state));
             if waiting != NOT_UNIQUE && waiting > own {
-                return Ok(Lift::Illegal); // would strand a dead value's needers
+                return Ok(Lift::Dead(op));
             }
         }
         self.bits.set(op);
@@ -401,21 +422,55 @@ impl Search<'_> {
             .take(100_000)
             .find(|&&(op, _)| !matches!(self.key.ops[op as usize].kind, Kind::Get(_)))
             .map(|&(op, _)| op);
-        let mut pending = Vec::new();
-        let mut e = self.list.next[HEAD as usize];
-        while e != NIL && e != ret && pending.len() < PENDING_MAX {
-            if is_call(e) && op_of(e) != blocked {
-                pending.push(op_of(e));
-            }
-            e = self.list.next[e as usize];
-        }
         Stuck {
             linearized: self.stack.len(),
             blocked,
             state: self.state,
             setter,
-            pending,
+            pending: self.pending_before(ret, &[blocked]),
             steps: 0,
         }
+    }
+
+    /// The snapshot the unpruned search would have taken after linearizing
+    /// `op` (a write the dead-value rule refused): the register holds what
+    /// `op` wrote, and an ok operation that needed the overwritten value is
+    /// blocked.
+    fn stuck_after(&self, op: u32) -> Stuck {
+        let k = &self.key.ops[op as usize];
+        let next = step(self.state, k.kind).unwrap_or(self.state);
+        let mut blocked = op;
+        let mut e = self.list.next[HEAD as usize];
+        while e != NIL {
+            let o = op_of(e);
+            let other = &self.key.ops[o as usize];
+            if is_call(e) && o != op && other.must() && needs(other.kind) == Some(self.state) {
+                blocked = o;
+                break;
+            }
+            e = self.list.next[e as usize];
+        }
+        Stuck {
+            linearized: self.stack.len() + 1,
+            blocked,
+            state: next,
+            setter: Some(op),
+            pending: self.pending_before(NIL, &[blocked, op]),
+            steps: 0,
+        }
+    }
+
+    /// Up to [`PENDING_MAX`] operations whose calls come before `end` in the
+    /// list, other than `except`.
+    fn pending_before(&self, end: u32, except: &[u32]) -> Vec<u32> {
+        let mut pending = Vec::new();
+        let mut e = self.list.next[HEAD as usize];
+        while e != NIL && e != end && pending.len() < PENDING_MAX {
+            if is_call(e) && !except.contains(&op_of(e)) {
+                pending.push(op_of(e));
+            }
+            e = self.list.next[e as usize];
+        }
+        pending
     }
 }
