@@ -776,3 +776,38 @@ fn shards_with_failing_seeds_merge_into_the_folder_of_one_run() {
         assert!(read(&merged) == read(&whole), "{}", name.display());
     }
 }
+
+/// Issue 11, defect 2: quorum-clock-skew's report said 1474 reads measured,
+/// 986 fresh + 490 stale. A read is fresh or stale, never both: the totals
+/// add up in results.json, in every seed's record and in report.md.
+#[test]
+fn fresh_and_stale_reads_add_up_to_the_reads_measured() {
+    let tmp = tempfile::tempdir().unwrap();
+    storesim()
+        .args(["run", "--seeds", "3", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("quorum-clock-skew.toml"))
+        .output()
+        .unwrap();
+    let adds_up = |s: &Value| {
+        let n = |k: &str| s[k].as_u64().unwrap();
+        assert_eq!(n("fresh_reads") + n("stale_reads"), n("reads"), "{s}");
+        n("reads")
+    };
+    let total = adds_up(&results(tmp.path())["totals"]["staleness"]);
+    assert!(total > 1000, "{total} reads");
+    for record in records(tmp.path()) {
+        adds_up(&record["metrics"]["staleness"]);
+    }
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    let cell = |label: &str| -> u64 {
+        let line = md.lines().find(|l| l.contains(label)).unwrap();
+        let value = line.split('|').nth(2).unwrap().trim();
+        value.split(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        cell("fresh (") + cell("stale ("),
+        cell("reads measured"),
+        "{md}"
+    );
+}
