@@ -209,13 +209,17 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
 }
 
 /// Per check (display order, checks that ran): seeds per verdict in
-/// `plots::verdicts::ORDER`.
-pub fn verdict_counts(results: &RunResults) -> Vec<(CheckName, [u64; 4])> {
+/// `plots::verdicts::ORDER`, and how the check fared against `[expect]`.
+pub fn verdict_counts(results: &RunResults) -> Vec<plots::verdicts::Row> {
     let checks = &results.digest.checks;
     (CheckName::ALL.iter())
         .filter_map(|c| {
             let digest = checks.get(c)?;
-            Some((*c, plots::verdicts::ORDER.map(|v| digest.count(v))))
+            Some(plots::verdicts::Row {
+                check: *c,
+                counts: plots::verdicts::ORDER.map(|v| digest.count(v)),
+                judged: results.judged(*c),
+            })
         })
         .collect()
 }
@@ -225,6 +229,7 @@ fn verdict_table(results: &RunResults) -> Table {
         [
             "check",
             "expected",
+            "expectation",
             "invalid",
             "unknown",
             "valid",
@@ -236,7 +241,12 @@ fn verdict_table(results: &RunResults) -> Table {
         .map(String::from)
         .to_vec(),
     ];
-    for (check, counts) in verdict_counts(results) {
+    for plots::verdicts::Row {
+        check,
+        counts,
+        judged,
+    } in verdict_counts(results)
+    {
         let first = results.digest.first_invalid(check);
         let anomalies = results.totals.anomalies.get(&check).copied().unwrap_or(0);
         let mut row = vec![
@@ -246,6 +256,7 @@ fn verdict_table(results: &RunResults) -> Table {
                 .get(&check)
                 .cloned()
                 .unwrap_or_else(|| "any".to_string()),
+            judged.as_str().to_string(),
         ];
         row.extend(counts.map(|n| n.to_string()));
         row.push(anomalies.to_string());
