@@ -333,7 +333,7 @@ fn two_shards_merged_equal_one_run() {
     run(&["--shard", "2/2"], &dir("b"));
     assert_eq!(records(&dir("a")).len(), 3, "seeds 1,3,5");
     assert_eq!(records(&dir("b")).len(), 2, "seeds 2,4");
-    storesim()
+    let merge = storesim()
         .arg("merge")
         .arg(dir("b"))
         .arg(dir("a"))
@@ -341,6 +341,10 @@ fn two_shards_merged_equal_one_run() {
         .arg(dir("merged"))
         .assert()
         .success();
+    // Issue 11, defect 13: merge names its report like run does.
+    let stdout = String::from_utf8(merge.get_output().stdout.clone()).unwrap();
+    let line = format!("report: {}", dir("merged").join("report.html").display());
+    assert!(stdout.lines().any(|l| l == line), "{stdout}");
     let (whole, merged) = (results(&dir("whole")), results(&dir("merged")));
     assert_eq!(
         whole, merged,
@@ -809,5 +813,60 @@ fn fresh_and_stale_reads_add_up_to_the_reads_measured() {
         cell("fresh (") + cell("stale ("),
         cell("reads measured"),
         "{md}"
+    );
+}
+
+/// Issue 11, defect 4: an abd cluster with unsafe cas, claimed linearizable,
+/// fails on most of 40 seeds. That is one broken expectation: one line with
+/// how many seeds broke it and the lowest few, one replay command, and one
+/// red headline in report.html, not one per seed.
+#[test]
+fn a_breach_on_many_seeds_is_one_line_with_a_count_and_one_replay_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("abd-partition.toml")).unwrap();
+    let text = text
+        .replace(
+            "mix = { get = 0.5, put = 0.4, delete = 0.1 }",
+            "mix = { get = 0.4, put = 0.3, delete = 0.1, cas = 0.2 }",
+        )
+        .replace("[cluster]\n", "[cluster]\nallow_unsafe_cas = true\n");
+    let file = tmp.path().join("abd-unsafe-cas.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("run");
+    let assert = storesim()
+        .args(["run", "--seeds", "40", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lin: Vec<&str> = (stdout.lines())
+        .filter(|l| l.trim().starts_with("linearizable: expected pass"))
+        .collect();
+    assert_eq!(lin.len(), 1, "{stdout}");
+    let failing = results(&out)["digest"]["checks"]["linearizable"]["invalid"]
+        .as_u64()
+        .unwrap();
+    assert!(failing > 1, "unsafe cas fails on many seeds: {stdout}");
+    assert!(
+        lin[0].contains(&format!("invalid on {failing} of 40 seed(s) (lowest: ")),
+        "{stdout}"
+    );
+    let broken: usize = (stdout.lines())
+        .find_map(|l| l.strip_suffix(" expectation(s) broken:"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let replays = stdout
+        .lines()
+        .filter(|l| l.trim().starts_with("replay: "))
+        .count();
+    assert!(broken <= 9 && replays == broken, "{stdout}");
+    let breaches = results(&out)["breaches"].as_array().unwrap().len();
+    assert_eq!(breaches, broken);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<p class=\"broken\">").count(),
+        broken,
+        "{html}"
     );
 }
