@@ -185,3 +185,37 @@ fn a_run_without_failures_or_kept_history_still_renders() {
         roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+/// Expected failures are no alarm: a check expected to fail, failing, is
+/// "met" (green) in the verdict table and drawn without the alarm red; the
+/// same failure under `pass` is "broken" (red) and drawn red.
+#[test]
+fn verdicts_are_coloured_by_expectation_not_by_verdict_alone() {
+    let history = History::parse(HISTORY).unwrap();
+    let page = |expect: &str| {
+        let mut r = results(&history);
+        r.expect = [(CheckName::ReadAfterWrite, expect.to_string())].into();
+        let files = render(&r, None);
+        let get = |name: &str| files.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        (get("report.html"), get("verdicts.svg"), get("report.md"))
+    };
+    let red = "#E15759";
+    let (html, svg, md) = page("fail");
+    assert!(
+        html.contains("<td>fail</td><td class=\"good\">met</td>"),
+        "{html}"
+    );
+    // Red stays in the legend only.
+    assert_eq!(
+        svg.matches(red).count(),
+        1,
+        "an expected failure drawn red:\n{svg}"
+    );
+    assert!(md.contains("| fail     | met "), "{md}");
+    let (html, svg, _) = page("pass");
+    assert!(
+        html.contains("<td>pass</td><td class=\"bad\">broken</td>"),
+        "{html}"
+    );
+    assert!(svg.matches(red).count() > 1, "{svg}");
+}
