@@ -33,12 +33,23 @@ pub fn render(r: &Report) -> String {
     body.push_str("<h2>Verdicts</h2>\n");
     body.push_str(&table_classed(&r.verdicts, judged_class));
     body.push_str(&figures(r, &["verdicts.svg"]));
+    body.push_str("<h2>Availability (all seeds)</h2>\n");
+    body.push_str(&table(&r.outcomes));
+    body.push_str(&figures(r, &["throughput.svg", "availability.svg"]));
     body.push_str("<h2>Latency (ok operations, all seeds)</h2>\n");
     body.push_str(&table(&r.latency));
-    body.push_str(&figures(r, &["latency.svg"]));
+    body.push_str(&figures(r, &["latency.svg", "latency-time.svg"]));
     body.push_str("<h2>Staleness (all seeds)</h2>\n");
     body.push_str(&pairs(&r.staleness));
+    if !r.probes.is_empty() {
+        body.push_str("<h3>Staleness probes: P(fresh read) by time after the write</h3>\n");
+        body.push_str(&table(&r.probes));
+    }
     body.push_str(&figures(r, &["visibility.svg", "versions-behind.svg"]));
+    if !r.visibility.is_empty() {
+        body.push_str("<h3>t-visibility: fresh reads by time since the newest commit</h3>\n");
+        body.push_str(&table(&r.visibility));
+    }
     body.push_str(&failing(r));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

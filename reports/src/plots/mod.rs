@@ -12,6 +12,7 @@
 pub mod latency;
 pub mod staleness;
 pub mod sweep;
+pub mod time;
 pub mod timeline;
 pub mod verdicts;
 
