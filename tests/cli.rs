@@ -870,3 +870,133 @@ fn a_breach_on_many_seeds_is_one_line_with_a_count_and_one_replay_command() {
         "{html}"
     );
 }
+
+/// A scenario of eventual-partition's cluster with staleness probes only.
+fn probes_alone(dir: &Path, clients: &str, probes: bool) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("eventual-partition.toml")).unwrap();
+    let mut text = text.replace("\nclients = 4", &format!("\nclients = {clients}"));
+    assert!(text.contains(&format!("\nclients = {clients}")));
+    if probes {
+        text.push_str(
+            "\n[workload.probes]\nclients = 2\ntrials = 40\ndelays = [\"0ms\", \"1ms\", \"20ms\"]\n",
+        );
+    }
+    let file = dir.join(format!("probes-{clients}-{probes}.toml"));
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// Issue 11, "probes alone": `clients = 0` runs only the staleness probes,
+/// and P(fresh) per probe delay, with a 95 % interval, is a table in
+/// results.json and in both reports. Without probes, `clients = 0` is
+/// refused, naming the file and line.
+#[test]
+fn probes_run_alone_and_report_p_fresh_per_delay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let file = probes_alone(tmp.path(), "0", true);
+    let assert = storesim()
+        .args(["run", "--seeds", "2", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert();
+    let code = assert.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{:?}", assert.get_output());
+    let probes = results(&out)["totals"]["probes"].clone();
+    let delays: Vec<&String> = probes.as_object().unwrap().keys().collect();
+    assert_eq!(delays, ["0", "1000000", "20000000"], "{probes}");
+    for (delay, cell) in probes.as_object().unwrap() {
+        let n = |k: &str| cell[k].as_f64().unwrap();
+        assert!(
+            n("reads") > 0.0 && n("fresh") <= n("reads"),
+            "{delay}: {cell}"
+        );
+        assert!(
+            n("low95") <= n("p_fresh") && n("p_fresh") <= n("high95"),
+            "{cell}"
+        );
+        assert_eq!(n("p_fresh"), n("fresh") / n("reads"));
+    }
+    for report in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(out.join(report)).unwrap();
+        assert!(
+            text.contains("P(fresh)") && text.contains("95 % interval"),
+            "{report}"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| 20.000 ms "), "{md}");
+
+    let refused = storesim()
+        .args(["run", "--out"])
+        .arg(tmp.path().join("none"))
+        .arg(probes_alone(tmp.path(), "0", false))
+        .assert()
+        .code(2);
+    let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("probes-0-false.toml:") && err.contains("only with staleness probes"),
+        "{err}"
+    );
+}
+
+/// Issue 11, "availability and time": ok / fail / info per operation kind
+/// in results.json and the report, adding up to the seeds' own counts, and
+/// operations over simulated time in bounded buckets with the partition's
+/// window marked, plotted as throughput, latency and availability.
+#[test]
+fn outcomes_per_kind_and_operations_over_time_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    storesim()
+        .args(["run", "--seeds", "3", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("eventual-partition.toml"))
+        .assert()
+        .success();
+    let totals = results(tmp.path())["totals"].clone();
+    let sum = |what: &str| -> u64 {
+        (totals["outcomes"].as_object().unwrap().values())
+            .map(|o| o[what].as_u64().unwrap())
+            .sum()
+    };
+    let seeds = records(tmp.path());
+    let over_seeds = |what: &str| -> u64 { seeds.iter().map(|s| s[what].as_u64().unwrap()).sum() };
+    assert_eq!(sum("ok"), over_seeds("ok"));
+    assert_eq!(sum("fail"), over_seeds("fail"));
+    assert_eq!(sum("ok") + sum("fail") + sum("info"), over_seeds("ops"));
+    assert!(totals["outcomes"]["get"]["ok"].as_u64().unwrap() > 0);
+    let activity = &totals["activity"];
+    assert_eq!(activity["seeds"], 3);
+    let buckets = activity["buckets"].as_object().unwrap();
+    assert!(
+        buckets.len() <= 400 && buckets.len() > 10,
+        "{}",
+        buckets.len()
+    );
+    let invoked: u64 = (buckets.values())
+        .map(|b| {
+            ["ok", "fail", "info"]
+                .iter()
+                .map(|k| b["outcomes"][*k].as_u64().unwrap())
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(invoked, over_seeds("ops"));
+    assert!(
+        buckets.values().any(|b| b["faulted"] == 3),
+        "the partition is marked"
+    );
+    assert!(
+        seeds[0]["metrics"].get("activity").is_none(),
+        "per seed: slim"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("## Availability") && md.contains("| get "),
+        "{md}"
+    );
+    for svg in ["throughput.svg", "latency-time.svg", "availability.svg"] {
+        let text = std::fs::read_to_string(tmp.path().join(svg)).unwrap();
+        assert!(text.contains("#FFD8A8"), "{svg}: fault windows shaded");
+    }
+}

@@ -103,6 +103,9 @@ fn every_plot_is_written_and_parses_as_xml() {
         "latency.svg",
         "visibility.svg",
         "versions-behind.svg",
+        "throughput.svg",
+        "latency-time.svg",
+        "availability.svg",
         "timeline.svg",
         "timeline-zoom.svg",
     ] {
@@ -138,7 +141,7 @@ fn the_html_page_parses_and_fetches_nothing() {
         roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("inline svg: {e}"));
     }
     assert!(html.contains("test &lt;scenario&gt;"), "titles are escaped");
-    assert_eq!(html.matches("<svg").count(), 6, "six plots inline");
+    assert_eq!(html.matches("<svg").count(), 9, "nine plots inline");
 }
 
 #[test]
