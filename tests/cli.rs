@@ -1000,3 +1000,63 @@ fn outcomes_per_kind_and_operations_over_time_are_reported() {
         assert!(text.contains("#FFD8A8"), "{svg}: fault windows shaded");
     }
 }
+
+/// Issue 11, sweep pages: each point's run folder is linked, the fixed
+/// parameters are listed, the cost side (latency, availability) is plotted,
+/// rates carry Wilson intervals; and (defect 9) a point's replay commands
+/// name its own resolved scenario.toml, which reproduces its seeds.
+#[test]
+fn sweep_pages_link_points_list_fixed_parameters_and_replay_each_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    storesim()
+        .args(["sweep", "--set", "cluster.read_quorum=1,2"])
+        .args(["--seeds", "2", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(tmp.path().join("sweep.html")).unwrap();
+    assert!(
+        html.contains("<a href=\"cluster.read_quorum=1/report.html\">cluster.read_quorum=1/</a>"),
+        "{html}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("sweep.md")).unwrap();
+    assert!(
+        md.contains("[cluster.read_quorum=2/](cluster.read_quorum=2/report.md)"),
+        "{md}"
+    );
+    assert!(md.contains("## Fixed parameters"), "{md}");
+    assert!(
+        md.contains("| protocol ") && md.contains("| quorum "),
+        "{md}"
+    );
+    assert!(
+        !md.contains("| R (read quorum) "),
+        "R is swept, not fixed:\n{md}"
+    );
+    assert!(
+        md.contains("stale reads (95 % interval)") && md.contains("ok (95 % interval)"),
+        "{md}"
+    );
+    assert!(tmp.path().join("sweep-cost.svg").exists());
+
+    let point = tmp.path().join("cluster.read_quorum=1");
+    let own = point.join("scenario.toml");
+    assert_eq!(
+        results(&point)["scenario_file"].as_str().unwrap(),
+        own.display().to_string(),
+        "replay commands name the point's own scenario"
+    );
+    let seed = &records(&point)[1];
+    let replay = storesim()
+        .args(["replay", "--seed", &seed["seed"].to_string(), "--out"])
+        .arg(tmp.path().join("replayed"))
+        .arg(&own)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(replay.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(seed["history_hash"].as_str().unwrap()),
+        "{stdout}"
+    );
+}
