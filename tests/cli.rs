@@ -1060,3 +1060,32 @@ fn sweep_pages_link_points_list_fixed_parameters_and_replay_each_point() {
         "{stdout}"
     );
 }
+
+/// results.json gained outcomes and activity: a folder from before them is
+/// refused by merge with a sentence saying why, not merged into totals that
+/// silently miss its operations.
+#[test]
+fn merge_refuses_a_folder_written_before_outcomes_were_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("old");
+    storesim()
+        .args(["run", "--seeds", "2", "--out"])
+        .arg(&old)
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let mut r = results(&old);
+    let totals = r["totals"].as_object_mut().unwrap();
+    totals.remove("outcomes");
+    totals.remove("activity");
+    std::fs::write(old.join("results.json"), r.to_string()).unwrap();
+    let refused = storesim()
+        .arg("merge")
+        .arg(&old)
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("written by an older storesim"), "{err}");
+}

@@ -382,8 +382,12 @@ fn probes_table(totals: &SeedMetrics) -> Table {
     table
 }
 
+/// At most about [`VISIBILITY_ROWS`] rows: buckets merge until each row
+/// holds at least [`MIN_READS_PER_POINT`] reads and a share of them all.
 fn visibility_table(totals: &SeedMetrics) -> Table {
-    let points = totals.visibility.curve_merged(MIN_READS_PER_POINT);
+    let reads: u64 = totals.visibility.0.values().map(|b| b.reads).sum();
+    let min = MIN_READS_PER_POINT.max(reads / VISIBILITY_ROWS);
+    let points = totals.visibility.curve_merged(min);
     if points.is_empty() {
         return Table::new();
     }
@@ -407,6 +411,9 @@ fn visibility_table(totals: &SeedMetrics) -> Table {
     }
     table
 }
+
+/// Rows of the t-visibility table (about; see [`visibility_table`]).
+const VISIBILITY_ROWS: u64 = 16;
 
 fn staleness_table(totals: &SeedMetrics) -> Table {
     let s = &totals.staleness;
