@@ -35,8 +35,8 @@ pub struct RunResults {
     pub expect: BTreeMap<CheckName, String>,
     /// The seeds in counts; each seed's own record is in `seeds.jsonl`.
     pub digest: Digest,
-    /// Every expectation of the scenario that did not hold, in plain words
-    /// (failing seeds listed up to [`LISTED_MAX`] per check, then counted).
+    /// Every expectation of the scenario that did not hold, one line each in
+    /// plain words (how many seeds broke it, the lowest few).
     pub breaches: Vec<String>,
     /// Every seed's metrics merged, distributions included (per-seed records
     /// keep only the slim part, see `SeedMetrics::slim`).
