@@ -75,6 +75,9 @@ fn caption(root: &DrawingArea<SVGBackend, Shift>) -> Drawn {
     Ok(())
 }
 
+/// One of a bucket's counts.
+type Count = fn(&TimeBucket) -> u64;
+
 /// Operations per second (mean per seed) by outcome, by invoke time.
 pub fn throughput(a: &Activity) -> String {
     const TITLE: &str = "Throughput over time (operations/s per seed, by outcome)";
@@ -82,7 +85,7 @@ pub fn throughput(a: &Activity) -> String {
         return empty(SIZE.0, SIZE.1, TITLE, "no operation ran");
     }
     let per_s = 1e9 / (a.bucket_ns.max(1) as f64 * a.seeds.max(1) as f64);
-    let series: [(&str, RGBColor, fn(&TimeBucket) -> u64); 3] = [
+    let series: [(&str, RGBColor, Count); 3] = [
         ("ok", palette::VALID, |b| b.outcomes.ok),
         ("fail", palette::INVALID, |b| b.outcomes.fail),
         ("info (timed out)", palette::UNKNOWN, |b| b.outcomes.info),
