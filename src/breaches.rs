@@ -6,57 +6,77 @@ use crate::{output, seeds};
 use check::{CheckName, Verdict};
 use reports::results::{Digest, LISTED_MAX};
 use sim::Scenario;
-use sim::expect::Breach;
 use sim::scenario::Expectation;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Every breach of `expect` by the seeds `digest` counts, in the order of
-/// `sim::expect::judge` (failing seeds by seed, then checks expected to fail
-/// that never did), which it equals whenever no check has more than
-/// [`LISTED_MAX`] failing seeds. A check expected to pass gets one
-/// [`Breach::Failed`] per failing seed (invalid or unknown) up to that
-/// bound, the lowest first, then one [`Breach::Unlisted`] for the rest: the
-/// digest is bounded, and so is this list.
-pub fn judge(expect: &BTreeMap<CheckName, Expectation>, digest: &Digest) -> Vec<Breach> {
-    let mut failed = Vec::new();
-    let mut unlisted = Vec::new();
+/// How many of a broken expectation's failing seeds its line names (the
+/// rest are counted; `results.json`'s digest lists up to [`LISTED_MAX`]).
+pub const NAMED_MAX: usize = 5;
+
+/// One expectation of `[expect]` that did not hold, over the whole run: a
+/// run of 40 seeds that breaks `linearizable = "pass"` on 29 of them is one
+/// breach, not 29.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// Expected to pass, but some seeds were invalid or unknown.
+    Failed {
+        check: CheckName,
+        /// Seeds with an invalid verdict, and with an unknown one.
+        invalid: u64,
+        unknown: u64,
+        /// Seeds run.
+        of: u64,
+        /// The lowest failing seeds with their verdicts, ascending, at most
+        /// [`LISTED_MAX`] (what the digest lists); the first is replayed.
+        lowest: Vec<(u64, Verdict)>,
+    },
+    /// Expected to fail on some seed, but valid on every seed run.
+    NeverFailed { check: CheckName, seeds: u64 },
+}
+
+impl Broken {
+    /// The lowest seed that broke it, for its replay command.
+    pub fn first_seed(&self) -> Option<u64> {
+        match self {
+            Broken::Failed { lowest, .. } => lowest.first().map(|(s, _)| *s),
+            Broken::NeverFailed { .. } => None,
+        }
+    }
+}
+
+/// Every expectation of `expect` that the seeds `digest` counts break, one
+/// [`Broken`] each: checks expected to pass that failed somewhere (in check
+/// order), then checks expected to fail that never did. Bounded by the
+/// number of checks, whatever the number of seeds.
+pub fn judge(expect: &BTreeMap<CheckName, Expectation>, digest: &Digest) -> Vec<Broken> {
+    let mut broken = Vec::new();
     for (check, d) in &digest.checks {
-        if expect.get(check) != Some(&Expectation::Pass) {
+        if expect.get(check) != Some(&Expectation::Pass) || d.invalid + d.unknown == 0 {
             continue;
         }
         let invalid = d.first_invalid.iter().map(|s| (*s, Verdict::Invalid));
         let unknown = d.first_unknown.iter().map(|s| (*s, Verdict::Unknown));
-        let mut listed: Vec<(u64, Verdict)> = invalid.chain(unknown).collect();
-        listed.sort_unstable();
-        listed.truncate(LISTED_MAX);
-        let rest = (d.invalid + d.unknown).saturating_sub(listed.len() as u64);
-        failed.extend(listed.into_iter().map(|(seed, v)| (seed, *check, v)));
-        if rest > 0 {
-            unlisted.push(Breach::Unlisted {
-                check: *check,
-                seeds: rest,
-            });
-        }
+        let mut lowest: Vec<(u64, Verdict)> = invalid.chain(unknown).collect();
+        lowest.sort_unstable();
+        lowest.truncate(LISTED_MAX);
+        broken.push(Broken::Failed {
+            check: *check,
+            invalid: d.invalid,
+            unknown: d.unknown,
+            of: digest.count,
+            lowest,
+        });
     }
-    failed.sort_unstable();
-    let mut breaches: Vec<Breach> = (failed.into_iter())
-        .map(|(seed, check, verdict)| Breach::Failed {
-            check,
-            seed,
-            verdict,
-        })
-        .collect();
-    breaches.extend(unlisted);
     for (check, expectation) in expect {
         if *expectation == Expectation::Fail && digest.count(*check, Verdict::Invalid) == 0 {
-            breaches.push(Breach::NeverFailed {
+            broken.push(Broken::NeverFailed {
                 check: *check,
-                seeds: digest.count as usize,
+                seeds: digest.count,
             });
         }
     }
-    breaches
+    broken
 }
 
 /// The `[expect]` block as words (`pass`, `fail`, `any`), for `results.json`.
@@ -73,34 +93,58 @@ pub fn expect_strings(scenario: &Scenario) -> BTreeMap<CheckName, String> {
         .collect()
 }
 
-pub fn describe(breach: &Breach) -> String {
-    match breach {
-        Breach::Failed {
+/// One line per broken expectation: `linearizable: expected pass, invalid
+/// on 29 of 40 seeds (lowest: 1, 2, 4, 5, 7, …)`.
+pub fn describe(broken: &Broken) -> String {
+    match broken {
+        Broken::Failed {
             check,
-            seed,
-            verdict,
+            invalid,
+            unknown,
+            of,
+            lowest,
         } => {
-            format!("{check}: expected pass, seed {seed} was {verdict}")
+            let how = match (*invalid, *unknown) {
+                (i, 0) => format!("invalid on {i} of {of} seed(s)"),
+                (0, u) => format!("unknown on {u} of {of} seed(s)"),
+                (i, u) => format!("invalid on {i} and unknown on {u} of {of} seed(s)"),
+            };
+            let named: Vec<String> = (lowest.iter().take(NAMED_MAX))
+                .map(|(seed, _)| seed.to_string())
+                .collect();
+            let more = if invalid + unknown > named.len() as u64 {
+                ", …"
+            } else {
+                ""
+            };
+            let which = if named.len() == 1 && more.is_empty() {
+                format!("seed {}", named[0])
+            } else {
+                format!("lowest: {}{more}", named.join(", "))
+            };
+            format!("{check}: expected pass, {how} ({which})")
         }
-        Breach::Unlisted { check, seeds } => {
-            format!(
-                "{check}: expected pass, and {seeds} more seed(s) were invalid or unknown (see seeds.jsonl)"
-            )
-        }
-        Breach::NeverFailed { check, seeds } => {
+        Broken::NeverFailed { check, seeds } => {
             format!("{check}: expected to fail on some seed, valid on all {seeds}")
         }
     }
 }
 
-/// Appends the seeds that broke an expectation to the regression file.
-pub fn save(file: &Path, breaches: &[Breach]) -> anyhow::Result<()> {
-    let failures: Vec<(u64, String)> = (breaches.iter())
-        .filter_map(|b| match b {
-            Breach::Failed { seed, .. } => Some((*seed, describe(b))),
-            Breach::Unlisted { .. } | Breach::NeverFailed { .. } => None,
-        })
-        .collect();
+/// Appends the seeds that broke an expectation (the lowest [`LISTED_MAX`]
+/// per check) to the regression file, each with its reason.
+pub fn save(file: &Path, broken: &[Broken]) -> anyhow::Result<()> {
+    let mut failures: Vec<(u64, String)> = Vec::new();
+    for b in broken {
+        if let Broken::Failed { check, lowest, .. } = b {
+            failures.extend(lowest.iter().map(|(seed, verdict)| {
+                (
+                    *seed,
+                    format!("{check}: expected pass, seed {seed} was {verdict}"),
+                )
+            }));
+        }
+    }
+    failures.sort_by_key(|(seed, _)| *seed);
     let added = seeds::save_regressions(file, &failures)?;
     if added > 0 {
         println!("saved {added} seed(s) to {}", file.display());
@@ -108,19 +152,22 @@ pub fn save(file: &Path, breaches: &[Breach]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn report_breaches(scenario: &Path, breaches: &[Breach], out: &Path) {
-    if breaches.is_empty() {
+/// Prints one line per broken expectation and one replay command (its
+/// lowest failing seed), or that every expectation holds. `scenario` is the
+/// file the replay commands name: one that reproduces the run's seeds.
+pub fn report_breaches(scenario: &Path, broken: &[Broken], out: &Path) {
+    if broken.is_empty() {
         println!(
             "every expectation holds; results in {}",
             out.join("results.json").display()
         );
         return;
     }
-    println!("{} expectation(s) broken:", breaches.len());
-    for breach in breaches {
-        println!("  {}", describe(breach));
-        if let Breach::Failed { seed, .. } = breach {
-            println!("    replay: {}", output::replay_command(scenario, *seed));
+    println!("{} expectation(s) broken:", broken.len());
+    for b in broken {
+        println!("  {}", describe(b));
+        if let Some(seed) = b.first_seed() {
+            println!("    replay: {}", output::replay_command(scenario, seed));
         }
     }
     println!("results in {}", out.join("results.json").display());
@@ -132,7 +179,7 @@ mod tests {
     use CheckName::{Convergence, LostUpdate, ReadAfterWrite};
     use reports::SeedResult;
     use reports::metrics::SeedMetrics;
-    use sim::expect;
+    use sim::expect::{self, Breach};
 
     fn record(seed: u64, checks: &[(CheckName, Verdict)]) -> SeedResult {
         SeedResult {
@@ -160,8 +207,11 @@ mod tests {
         }
     }
 
+    /// Judging the digest breaks the same expectations as judging every seed
+    /// (`sim::expect::judge`, one breach per failing seed), each once, with
+    /// its failing seeds counted and the lowest listed.
     #[test]
-    fn judging_the_digest_equals_judging_every_seed() {
+    fn judging_the_digest_groups_judging_every_seed_by_expectation() {
         let expect = BTreeMap::from([
             (ReadAfterWrite, Expectation::Pass),
             (Convergence, Expectation::Pass),
@@ -182,16 +232,47 @@ mod tests {
             let per_seed: Vec<(u64, BTreeMap<CheckName, Verdict>)> = (records.iter())
                 .map(|r| (r.seed, r.checks.clone()))
                 .collect();
-            assert_eq!(
-                judge(&expect, &digest),
-                expect::judge(&expect, &per_seed),
-                "{seeds} seeds"
-            );
+            let mut grouped: BTreeMap<CheckName, Vec<(u64, Verdict)>> = BTreeMap::new();
+            let mut never = Vec::new();
+            for b in expect::judge(&expect, &per_seed) {
+                match b {
+                    Breach::Failed {
+                        check,
+                        seed,
+                        verdict,
+                    } => grouped.entry(check).or_default().push((seed, verdict)),
+                    Breach::NeverFailed { check, seeds } => never.push(Broken::NeverFailed {
+                        check,
+                        seeds: seeds as u64,
+                    }),
+                    Breach::Unlisted { .. } => unreachable!("judge lists every seed"),
+                }
+            }
+            let mut wanted: Vec<Broken> = (grouped.into_iter())
+                .map(|(check, failed)| Broken::Failed {
+                    check,
+                    invalid: failed
+                        .iter()
+                        .filter(|(_, v)| *v == Verdict::Invalid)
+                        .count() as u64,
+                    unknown: failed
+                        .iter()
+                        .filter(|(_, v)| *v == Verdict::Unknown)
+                        .count() as u64,
+                    of: seeds,
+                    lowest: failed,
+                })
+                .collect();
+            wanted.extend(never);
+            assert_eq!(judge(&expect, &digest), wanted, "{seeds} seeds");
         }
     }
 
+    /// Issue 11, defect 4: 29 failing seeds of one check are one breach,
+    /// which counts them, names the lowest few and lists the lowest
+    /// [`LISTED_MAX`] for the regression file.
     #[test]
-    fn failing_seeds_past_the_listed_ones_are_counted_in_one_breach() {
+    fn many_failing_seeds_of_one_check_are_one_breach() {
         let expect = BTreeMap::from([(ReadAfterWrite, Expectation::Pass)]);
         let mut digest = Digest::default();
         for s in 1..=(LISTED_MAX as u64 + 30) {
@@ -202,23 +283,29 @@ mod tests {
             };
             digest.add(&record(s, &[(ReadAfterWrite, v)]));
         }
-        let breaches = judge(&expect, &digest);
-        assert_eq!(breaches.len(), LISTED_MAX + 1);
+        let broken = judge(&expect, &digest);
+        assert_eq!(broken.len(), 1);
+        let Broken::Failed { lowest, .. } = &broken[0] else {
+            panic!("{broken:?}")
+        };
+        assert_eq!(lowest.len(), LISTED_MAX);
+        assert_eq!(lowest[1], (2, Verdict::Unknown));
+        assert_eq!(broken[0].first_seed(), Some(1));
         assert_eq!(
-            breaches[LISTED_MAX - 1],
-            Breach::Failed {
-                check: ReadAfterWrite,
-                seed: LISTED_MAX as u64,
-                verdict: Verdict::Unknown
-            }
+            describe(&broken[0]),
+            "read-after-write: expected pass, invalid on 65 and unknown on 65 of 130 seed(s) \
+             (lowest: 1, 2, 3, 4, 5, …)"
         );
+        let one = Broken::Failed {
+            check: ReadAfterWrite,
+            invalid: 1,
+            unknown: 0,
+            of: 3,
+            lowest: vec![(2, Verdict::Invalid)],
+        };
         assert_eq!(
-            breaches[LISTED_MAX],
-            Breach::Unlisted {
-                check: ReadAfterWrite,
-                seeds: 30
-            }
+            describe(&one),
+            "read-after-write: expected pass, invalid on 1 of 3 seed(s) (seed 2)"
         );
-        assert!(describe(&breaches[LISTED_MAX]).contains("30 more seed(s)"));
     }
 }

@@ -25,7 +25,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::
     tracing::debug!(seed, events = outcome.history.events.len(), "checking");
     let results = check::run(&outcome.history, CheckName::ALL);
     let history_jsonl = outcome.history.to_jsonl();
-    let summary = summarise(&outcome, &results, &history_jsonl);
+    let summary = summarise(scenario, &outcome, &results, &history_jsonl);
     let invalid: Vec<&str> = (results.iter())
         .filter(|(_, r)| r.verdict == check::Verdict::Invalid)
         .map(|(c, _)| c.as_str())
@@ -40,6 +40,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::
 }
 
 fn summarise(
+    scenario: &Scenario,
     outcome: &RunOutcome,
     results: &BTreeMap<CheckName, CheckResult>,
     history_jsonl: &str,
@@ -56,7 +57,28 @@ fn summarise(
         checks: results.iter().map(|(name, r)| (*name, r.verdict)).collect(),
         history_hash: hex(&Sha256::digest(history_jsonl.as_bytes())),
         trace_hash: outcome.trace_hash.clone(),
-        metrics: reports::metrics::seed_metrics(&outcome.history, results),
+        metrics: reports::metrics::seed_metrics_in(
+            &outcome.history,
+            results,
+            &metrics_context(scenario, outcome),
+        ),
+    }
+}
+
+/// What the metrics need of the scenario and the run: probes, faults, duration.
+fn metrics_context(scenario: &Scenario, outcome: &RunOutcome) -> reports::metrics::SeedContext {
+    let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    let w = &scenario.workload;
+    reports::metrics::SeedContext {
+        probes: w.probes.as_ref().map(|p| reports::probes::ProbeLayout {
+            regular: w.clients,
+            probes: p.clients,
+            delays_ns: p.delays.iter().map(|d| nanos(*d)).collect(),
+        }),
+        faults: (outcome.faults.iter())
+            .map(|f| (f.start_ns, f.end_ns))
+            .collect(),
+        duration_ns: nanos(scenario.duration),
     }
 }
 

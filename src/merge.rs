@@ -27,6 +27,15 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<_>>()?;
     let first = parts.first().context("nothing to merge")?;
     for (part, dir) in parts.iter().zip(&args.dirs) {
+        // Folders from before outcomes and activity were measured would
+        // merge into totals that silently miss them.
+        if part.digest.count > 0 && part.totals.outcomes.is_empty() {
+            bail!(
+                "{}/results.json was written by an older storesim (no outcomes per \
+                 operation kind, no activity over time): run that shard again to merge it",
+                dir.display()
+            );
+        }
         if (&part.scenario, &part.scenario_file, &part.expect)
             != (&first.scenario, &first.scenario_file, &first.expect)
         {
@@ -72,6 +81,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
     report_cmd::write_reports(&args.out, &merged)?;
     breaches::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
+    println!("report: {}", args.out.join("report.html").display());
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -29,13 +29,14 @@ use crate::evaluate::{Evaluated, evaluate, seed_info};
 use crate::records::Sink;
 use crate::{breaches, determinism, output, report_cmd, seeds, summary};
 
+use crate::breaches::Broken;
 use check::CheckName;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::metrics::SeedMetrics;
 use reports::results::Digest;
 use reports::table::Rows;
 use reports::{RunResults, SeedResult};
-use sim::expect::{self, Breach};
+use sim::expect;
 use sim::{RunOptions, Scenario};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -78,7 +79,8 @@ pub struct Done {
     pub results: RunResults,
     /// The seeds the terminal summary shows.
     pub rows: Rows,
-    pub breaches: Vec<Breach>,
+    /// One per expectation broken.
+    pub breaches: Vec<Broken>,
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {

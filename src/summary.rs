@@ -62,6 +62,9 @@ pub fn summary(s: &Scenario) -> ScenarioSummary {
     }
 }
 
+/// A latency distribution in words: `lognormal, median 1ms, σ 0.5`; a
+/// mixture as its components with their shares, `95%: fixed 200us; 5%:
+/// exponential, mean 5ms` (issue 11, defect 13: it was Rust Debug text).
 fn latency(l: &Latency) -> String {
     let d = |d| format_duration(d);
     match l {
@@ -70,8 +73,46 @@ fn latency(l: &Latency) -> String {
         Latency::Exponential { mean } => format!("exponential, mean {}", d(*mean)),
         Latency::Pareto { scale, shape } => format!("pareto, scale {}, shape {shape}", d(*scale)),
         Latency::Lognormal { median, sigma } => {
-            format!("lognormal, median {}, sigma {sigma}", d(*median))
+            format!("lognormal, median {}, σ {sigma}", d(*median))
         }
-        other => format!("{other:?}"),
+        Latency::Mixture(parts) => {
+            let total: f64 = parts.iter().map(|(w, _)| w).sum();
+            let parts: Vec<String> = (parts.iter())
+                .map(|(w, part)| format!("{}: {}", percent(*w / total), latency(part)))
+                .collect();
+            parts.join("; ")
+        }
+    }
+}
+
+/// A share as a percentage without needless digits: `95%`, `2.5%`.
+fn percent(share: f64) -> String {
+    let text = format!("{:.2}", 100.0 * share);
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_mixture_is_written_in_words_not_debug_text() {
+        let ms = Duration::from_millis;
+        let mixture = Latency::Mixture(vec![
+            (
+                0.95,
+                Latency::Lognormal {
+                    median: ms(1),
+                    sigma: 0.5,
+                },
+            ),
+            (0.05, Latency::Exponential { mean: ms(20) }),
+        ]);
+        assert_eq!(
+            latency(&mixture),
+            "95%: lognormal, median 1ms, σ 0.5; 5%: exponential, mean 20ms"
+        );
+        assert_eq!(percent(1.0 / 3.0), "33.33%");
     }
 }

@@ -53,9 +53,12 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         let out = args.out.join(&v.dir);
         let first = args.seed.unwrap_or(v.scenario.seed);
         let seeds = seeds::range(first, args.seeds, None)?;
+        // Replay commands name the point's own resolved scenario, which
+        // `execute` writes first: the base file would replay another point.
+        let point_file = out.join("scenario.toml").display().to_string();
         let done = run::execute(&Plan {
             scenario: &v.scenario,
-            scenario_file: &file,
+            scenario_file: &point_file,
             seeds: &seeds,
             jobs: args
                 .jobs

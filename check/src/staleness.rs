@@ -4,18 +4,22 @@
 //! al.'s probabilistically bounded staleness (PBS).
 //!
 //! For an `ok` get R of key k, with the *committed* writes being the `ok`
-//! writes to k (put, cas, delete) that completed before R was invoked:
+//! writes to k (put, cas, delete) that completed before or at the instant R
+//! was invoked (a read invoked at the very instant a write was acknowledged
+//! comes after it: that is what a probe reading back "after 0 ms" means):
 //!
 //! - `versions_behind`: how many committed writes are definitely newer than
-//!   what R returned — invoked after R's value's write completed (real-time
-//!   order). 0 means nothing provably newer had committed.
+//!   what R returned — invoked after R's value's write completed
+//!   (real-time order). 0 means nothing provably newer had committed.
 //! - `since_newest_commit_ns`: R's invoke time minus the completion time of
 //!   the newest committed write N (the one that completed last); `None` when
 //!   nothing had committed.
-//! - `fresh`: R returned N's value or one that may be newer: its value's
-//!   write was not completed before N began. A stale read (`!fresh`) with a
-//!   large `since_newest_commit_ns` is a write that stayed invisible long
-//!   after it was acknowledged.
+//! - `fresh`: exactly `versions_behind == 0`, so every read is fresh or
+//!   stale, never both, and fresh + stale = reads in every total. (Comparing
+//!   with N alone is not enough: R's write may overlap N yet precede another
+//!   committed write W that completed before N — R is then behind W.) A
+//!   stale read with a large `since_newest_commit_ns` is a write that stayed
+//!   invisible long after it was acknowledged.
 //!
 //! What R "returned" is a write, and values may repeat: among the writes R
 //! could have seen (see `session::sources`: writes of its value that did
@@ -50,8 +54,9 @@ pub struct ReadStaleness {
     /// Time from the newest committed write's completion to the read's
     /// invoke; `None` when no write had committed.
     pub since_newest_commit_ns: Option<u64>,
-    /// Whether the read returned the newest committed write's value or one
-    /// that may be newer.
+    /// Whether no committed write is definitely newer than the value
+    /// returned (`versions_behind == 0`): the read returned the newest
+    /// committed write's value or one that may be newer.
     pub fresh: bool,
 }
 
@@ -62,7 +67,7 @@ pub struct StalenessSummary {
     pub reads: u64,
     /// Reads that returned the newest committed value (or a newer one).
     pub fresh_reads: u64,
-    /// Reads at least one version behind.
+    /// Reads at least one version behind (`reads - fresh_reads`).
     pub stale_reads: u64,
     pub max_versions_behind: u32,
     /// Versions behind → number of reads.
@@ -95,7 +100,7 @@ pub fn summarise(reads: &[ReadStaleness]) -> StalenessSummary {
     for r in reads {
         summary.reads += 1;
         summary.fresh_reads += u64::from(r.fresh);
-        summary.stale_reads += u64::from(r.versions_behind > 0);
+        summary.stale_reads += u64::from(!r.fresh);
         summary.max_versions_behind = summary.max_versions_behind.max(r.versions_behind);
         *summary.histogram.entry(r.versions_behind).or_default() += 1;
         if !r.fresh {
@@ -108,7 +113,9 @@ pub fn summarise(reads: &[ReadStaleness]) -> StalenessSummary {
 /// A read waiting for its count of newer committed writes.
 struct Pending {
     result: ReadStaleness,
-    /// Count committed writes invoked strictly after this time.
+    /// Count committed writes invoked strictly after this time (when the
+    /// read's source completed; one invoked at that very instant may be
+    /// concurrent with it, and a zero-length source must not count itself).
     after: u64,
     /// How many writes had committed before the read began.
     committed: usize,
@@ -137,14 +144,11 @@ fn measure_key(part: &Key) -> Vec<ReadStaleness> {
             invoke_time: read.invoke_time,
             versions_behind: 0,
             since_newest_commit_ns: newest.map(|&(t, _)| read.invoke_time.saturating_sub(t)),
-            fresh: newest.is_none_or(|&(_, begun)| !source.precedes(begun)),
+            fresh: true,
         };
         match source.ended {
             Point::Never => done.push(result),
-            Point::Start => done.push(ReadStaleness {
-                versions_behind: saturate(committed),
-                ..result
-            }),
+            Point::Start => done.push(with_behind(result, committed)),
             Point::At(after) => pending.push(Pending {
                 result,
                 after,
@@ -154,6 +158,15 @@ fn measure_key(part: &Key) -> Vec<ReadStaleness> {
     }
     done.extend(acked.count_newer(pending));
     done
+}
+
+/// `result` with `behind` versions behind, and fresh exactly when none.
+fn with_behind(result: ReadStaleness, behind: usize) -> ReadStaleness {
+    ReadStaleness {
+        versions_behind: saturate(behind),
+        fresh: behind == 0,
+        ..result
+    }
 }
 
 /// One key's acknowledged writes.
@@ -181,14 +194,16 @@ impl Acked {
         Acked { by_end, by_invoke }
     }
 
-    /// How many acknowledged writes completed strictly before `t` (they are
-    /// the ranks below the result).
+    /// How many acknowledged writes completed before or at `t` (they are
+    /// the ranks below the result): a write acknowledged at the instant a
+    /// read is invoked precedes the read.
     fn committed_before(&self, t: u64) -> usize {
-        self.by_end.partition_point(|&(end, _)| end < t)
+        self.by_end.partition_point(|&(end, _)| end <= t)
     }
 
-    /// Fills in `versions_behind`: committed minus those committed writes
-    /// invoked at or before `after`, counted in a sweep by `after`.
+    /// Fills in `versions_behind` (and `fresh`): committed minus those
+    /// committed writes invoked at or before `after`, counted in a sweep
+    /// by `after`.
     fn count_newer(&self, mut pending: Vec<Pending>) -> Vec<ReadStaleness> {
         pending.sort_by_key(|p| p.after);
         let mut inserted = Fenwick::new(self.by_end.len());
@@ -202,10 +217,7 @@ impl Acked {
                 next += 1;
             }
             let older = inserted.below(p.committed);
-            done.push(ReadStaleness {
-                versions_behind: saturate(p.committed.saturating_sub(older)),
-                ..p.result
-            });
+            done.push(with_behind(p.result, p.committed.saturating_sub(older)));
         }
         done
     }

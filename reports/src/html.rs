@@ -11,7 +11,7 @@ p.lead { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.bad { background: #fde2e2; } code, pre { font-family: ui-monospace, monospace; font-size: 13px; }
+td.bad { background: #fde2e2; } td.good { background: #e3f1df; } code, pre { font-family: ui-monospace, monospace; font-size: 13px; }
 pre { background: #f7f7f7; padding: 12px; overflow-x: auto; }
 figure { margin: 12px 0; } figcaption { color: #555; font-size: 13px; }
 figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -31,14 +31,25 @@ pub fn render(r: &Report) -> String {
     }
     body.push_str(&overview(r));
     body.push_str("<h2>Verdicts</h2>\n");
-    body.push_str(&table(&r.verdicts));
+    body.push_str(&table_classed(&r.verdicts, judged_class));
     body.push_str(&figures(r, &["verdicts.svg"]));
+    body.push_str("<h2>Availability (all seeds)</h2>\n");
+    body.push_str(&table(&r.outcomes));
+    body.push_str(&figures(r, &["throughput.svg", "availability.svg"]));
     body.push_str("<h2>Latency (ok operations, all seeds)</h2>\n");
     body.push_str(&table(&r.latency));
-    body.push_str(&figures(r, &["latency.svg"]));
+    body.push_str(&figures(r, &["latency.svg", "latency-time.svg"]));
     body.push_str("<h2>Staleness (all seeds)</h2>\n");
     body.push_str(&pairs(&r.staleness));
+    if !r.probes.is_empty() {
+        body.push_str("<h3>Staleness probes: P(fresh read) by time after the write</h3>\n");
+        body.push_str(&table(&r.probes));
+    }
     body.push_str(&figures(r, &["visibility.svg", "versions-behind.svg"]));
+    if !r.visibility.is_empty() {
+        body.push_str("<h3>t-visibility: fresh reads by time since the newest commit</h3>\n");
+        body.push_str(&table(&r.visibility));
+    }
     body.push_str(&failing(r));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -102,6 +113,21 @@ fn failing(r: &Report) -> String {
 
 /// A table with a header row; numeric cells right-aligned.
 pub fn table(rows: &Table) -> String {
+    table_classed(rows, |_| None)
+}
+
+/// The verdict table's expectation cells: green when met, red when broken
+/// (colour by expectation, not by verdict: an expected failure is no alarm).
+fn judged_class(cell: &str) -> Option<&'static str> {
+    match cell {
+        "met" => Some("good"),
+        "broken" => Some("bad"),
+        _ => None,
+    }
+}
+
+/// [`table`], with `class` naming a CSS class for some body cells.
+fn table_classed(rows: &Table, class: impl Fn(&str) -> Option<&'static str>) -> String {
     let mut out = String::from("<table>\n");
     for (i, row) in rows.iter().enumerate() {
         let tag = if i == 0 { "th" } else { "td" };
@@ -109,7 +135,11 @@ pub fn table(rows: &Table) -> String {
         for cell in row {
             let numeric =
                 i > 0 && !cell.is_empty() && cell.chars().all(|c| c.is_ascii_digit() || c == '.');
-            let class = if numeric { " class=\"num\"" } else { "" };
+            let class = match (i > 0).then(|| class(cell)).flatten() {
+                Some(c) => format!(" class=\"{c}\""),
+                None if numeric => " class=\"num\"".to_string(),
+                None => String::new(),
+            };
             out.push_str(&format!("<{tag}{class}>{}</{tag}>", escape(cell)));
         }
         out.push_str("</tr>\n");

@@ -9,18 +9,23 @@
 //! bytes.
 //!
 //! Modules: [`results`] (`results.json` schema), [`metrics`] (per-seed
-//! latency/staleness/anomalies; [`latency`] and [`visibility`] histograms),
+//! latency/staleness/anomalies; [`latency`] and [`visibility`] histograms;
+//! [`probes`], P(fresh) per probe delay; [`activity`], outcomes per kind and
+//! over time; [`interval`], Wilson intervals for rates),
 //! [`scenario`] (the scenario in words), [`seedinfo`] (`run.json`),
 //! [`explain`] (the counterexample to show), [`timeline`], [`plots`],
 //! [`report`] (what a report shows) rendered by [`markdown`] and [`html`],
 //! [`sweep`] (a grid of runs), [`table`] (the terminal summary).
 
+pub mod activity;
 pub mod explain;
 pub mod html;
+pub mod interval;
 pub mod latency;
 pub mod markdown;
 pub mod metrics;
 pub mod plots;
+pub mod probes;
 pub mod report;
 pub mod results;
 pub mod scenario;

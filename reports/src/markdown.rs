@@ -25,18 +25,31 @@ pub fn render(r: &Report) -> String {
     out.push_str("\n## Verdicts\n\n");
     out.push_str(&table(&r.verdicts));
     out.push_str(&image(r, "verdicts.svg"));
+    out.push_str("\n## Availability (all seeds)\n\n");
+    out.push_str(&table(&r.outcomes));
+    out.push_str(&image(r, "throughput.svg"));
+    out.push_str(&image(r, "availability.svg"));
     out.push_str("\n## Latency (ok operations, all seeds)\n\n");
     out.push_str(
         "Percentiles across seeds come from merged log-bucketed histograms (within 6.25 %).\n\n",
     );
     out.push_str(&table(&r.latency));
     out.push_str(&image(r, "latency.svg"));
+    out.push_str(&image(r, "latency-time.svg"));
     out.push_str("\n## Staleness (all seeds)\n\n");
     let staleness: Table = std::iter::once(vec!["reads".to_string(), String::new()])
         .chain(r.staleness.iter().cloned())
         .collect();
     out.push_str(&table(&staleness));
+    if !r.probes.is_empty() {
+        out.push_str("\n### Staleness probes: P(fresh read) by time after the write\n\n");
+        out.push_str(&table(&r.probes));
+    }
     out.push_str(&image(r, "visibility.svg"));
+    if !r.visibility.is_empty() {
+        out.push_str("\n### t-visibility: fresh reads by time since the newest commit\n\n");
+        out.push_str(&table(&r.visibility));
+    }
     out.push_str(&image(r, "versions-behind.svg"));
     out.push_str(&failing(r));
     out

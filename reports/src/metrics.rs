@@ -1,8 +1,12 @@
-//! Per-seed metrics for `results.json`: latency per operation kind,
-//! staleness, and anomalies per check. A pure function of the history and
-//! its verdicts, so `results.json` stays the same whatever `--jobs` was.
+//! Per-seed metrics for `results.json`: latency and outcomes per operation
+//! kind, staleness, P(fresh) per probe delay, operations over time, and
+//! anomalies per check. A pure function of the history, its verdicts and a
+//! few facts of the scenario ([`SeedContext`]), so `results.json` stays the
+//! same whatever `--jobs` was.
 
+use crate::activity::{self, Activity, Outcomes};
 use crate::latency::LatencyStats;
+use crate::probes::{ProbeLayout, ProbeReads};
 use crate::visibility::Visibility;
 use check::staleness::{self, StalenessSummary};
 use check::{Analysis, CheckName, CheckResult, Function, History, Op, Outcome};
@@ -23,6 +27,30 @@ pub struct SeedMetrics {
     pub visibility: Visibility,
     /// Anomalies found per check (0 when valid or n/a).
     pub anomalies: BTreeMap<CheckName, u64>,
+    /// Per operation kind, how its operations ended (absent in older files).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outcomes: BTreeMap<Function, Outcomes>,
+    /// Staleness probes' reads and fresh reads per delay (absent without
+    /// `[workload.probes]`).
+    #[serde(default, skip_serializing_if = "ProbeReads::is_empty")]
+    pub probes: ProbeReads,
+    /// Operations over simulated time (kept in a run's totals, empty in each
+    /// seed's entry, see [`SeedMetrics::slim`]).
+    #[serde(default, skip_serializing_if = "Activity::is_empty")]
+    pub activity: Activity,
+}
+
+/// What metrics need to know of the scenario and the seed's run besides
+/// its history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedContext {
+    /// The staleness probes, if the scenario has any.
+    pub probes: Option<ProbeLayout>,
+    /// The seed's fault windows (start, end ns), for shading time plots.
+    pub faults: Vec<(u64, u64)>,
+    /// The scenario's faulty phase, which sets the time buckets
+    /// ([`activity::bucket_width`]).
+    pub duration_ns: u64,
 }
 
 impl SeedMetrics {
@@ -35,6 +63,7 @@ impl SeedMetrics {
             .values_mut()
             .for_each(|l| l.histogram = Default::default());
         slim.visibility = Visibility::default();
+        slim.activity = Activity::default();
         slim
     }
 
@@ -57,6 +86,11 @@ impl SeedMetrics {
             for (check, n) in &p.anomalies {
                 *total.anomalies.entry(*check).or_default() += n;
             }
+            for (f, o) in &p.outcomes {
+                total.outcomes.entry(*f).or_default().add(o);
+            }
+            total.probes.merge(&p.probes);
+            total.activity.merge(&p.activity);
         }
         total
     }
@@ -83,12 +117,32 @@ pub fn mean_versions_behind(s: &StalenessSummary) -> f64 {
     }
 }
 
-/// Measures one seed.
+/// Measures one seed of a history from anywhere (no probes, no faults
+/// known; time buckets from the history's own span).
 pub fn seed_metrics(history: &History, results: &BTreeMap<CheckName, CheckResult>) -> SeedMetrics {
-    // Paired once for both measures (pairing costs about as much as
+    let end = history.events.iter().map(|e| e.time).max().unwrap_or(0);
+    let context = SeedContext {
+        duration_ns: end,
+        ..SeedContext::default()
+    };
+    seed_metrics_in(history, results, &context)
+}
+
+/// Measures one seed of a run, knowing its scenario's probes, faults and
+/// duration.
+pub fn seed_metrics_in(
+    history: &History,
+    results: &BTreeMap<CheckName, CheckResult>,
+    context: &SeedContext,
+) -> SeedMetrics {
+    // Paired once for every measure (pairing costs about as much as
     // measuring staleness).
     let ops = check::op::pair(history);
     let reads = staleness::measure_analysis(&Analysis::new(&ops, &history.finals));
+    let probes = (context.probes.as_ref())
+        .map(|layout| ProbeReads::of(&ops, &reads, layout))
+        .unwrap_or_default();
+    let width = activity::bucket_width(context.duration_ns);
     SeedMetrics {
         latency: latency(&ops),
         staleness: staleness::summarise(&reads),
@@ -97,6 +151,9 @@ pub fn seed_metrics(history: &History, results: &BTreeMap<CheckName, CheckResult
             .iter()
             .map(|(c, r)| (*c, r.anomalies as u64))
             .collect(),
+        outcomes: activity::outcomes(&ops),
+        probes,
+        activity: Activity::of(&ops, &context.faults, width),
     }
 }
 
@@ -144,12 +201,18 @@ mod tests {
         );
         assert_eq!((m.staleness.reads, m.staleness.stale_reads), (1, 1));
         assert_eq!(m.anomalies[&CheckName::ReadAfterWrite], 1);
+        let get = m.outcomes[&Function::Get];
+        assert_eq!((get.ok, get.fail, get.info), (1, 1, 0));
+        assert_eq!(m.activity.seeds, 1);
+        assert!(m.slim().activity.is_empty());
         let curve = m.visibility.curve();
         assert_eq!((curve.len(), curve[0].fresh_fraction), (1, 0.0));
         let twice = SeedMetrics::merge([&m, &m]);
         assert_eq!(twice.staleness.reads, 2);
         assert_eq!(twice.latency[&Function::Put].count, 4);
         assert_eq!(twice.anomalies[&CheckName::ReadAfterWrite], 2);
+        assert_eq!(twice.outcomes[&Function::Get].fail, 2);
+        assert_eq!(twice.activity.seeds, 2);
         assert_eq!(mean_versions_behind(&twice.staleness), 1.0);
     }
 }

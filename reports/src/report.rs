@@ -4,12 +4,15 @@
 //!
 //! [`render`] returns every file of the report by name; the caller writes them.
 
+use crate::activity::Outcomes;
 use crate::explain::{self, Example};
+use crate::interval::rate_with_interval;
 use crate::metrics::{SeedMetrics, mean_versions_behind};
 use crate::plots;
 use crate::results::RunResults;
 use crate::seedinfo::SeedInfo;
 use crate::timeline::Timeline;
+use crate::visibility::MIN_READS_PER_POINT;
 use check::counterexample::format_ms;
 use check::{CheckName, History};
 
@@ -34,7 +37,13 @@ pub struct Report {
     pub breaches: Vec<String>,
     pub verdicts: Table,
     pub latency: Table,
+    /// Per operation kind: ok / fail / info and the fraction ok.
+    pub outcomes: Table,
     pub staleness: Table,
+    /// P(fresh) per staleness-probe delay (empty without probes).
+    pub probes: Table,
+    /// The t-visibility curve as a table (sparse buckets merged).
+    pub visibility: Table,
     /// The first failing seed's explanation, if a seed failed.
     pub failing: Option<Failing>,
     pub plots: Vec<Plot>,
@@ -98,6 +107,21 @@ pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
             plots::latency::plot(&totals.latency),
         ),
         plot(
+            "throughput.svg",
+            "Throughput over time by outcome, fault windows shaded",
+            plots::time::throughput(&totals.activity),
+        ),
+        plot(
+            "latency-time.svg",
+            "Latency over time (median, p99), fault windows shaded",
+            plots::time::latency(&totals.activity),
+        ),
+        plot(
+            "availability.svg",
+            "Availability over time (fraction ok), fault windows shaded",
+            plots::time::availability(&totals.activity),
+        ),
+        plot(
             "visibility.svg",
             "t-visibility: fresh reads vs time since commit",
             plots::staleness::visibility(&totals.visibility),
@@ -125,7 +149,10 @@ pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
         breaches: results.breaches.clone(),
         verdicts: verdict_table(results),
         latency: latency_table(&totals),
+        outcomes: outcomes_table(&totals),
         staleness: staleness_table(&totals),
+        probes: probes_table(&totals),
+        visibility: visibility_table(&totals),
         failing,
         plots,
     }
@@ -209,13 +236,17 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
 }
 
 /// Per check (display order, checks that ran): seeds per verdict in
-/// `plots::verdicts::ORDER`.
-pub fn verdict_counts(results: &RunResults) -> Vec<(CheckName, [u64; 4])> {
+/// `plots::verdicts::ORDER`, and how the check fared against `[expect]`.
+pub fn verdict_counts(results: &RunResults) -> Vec<plots::verdicts::Row> {
     let checks = &results.digest.checks;
     (CheckName::ALL.iter())
         .filter_map(|c| {
             let digest = checks.get(c)?;
-            Some((*c, plots::verdicts::ORDER.map(|v| digest.count(v))))
+            Some(plots::verdicts::Row {
+                check: *c,
+                counts: plots::verdicts::ORDER.map(|v| digest.count(v)),
+                judged: results.judged(*c),
+            })
         })
         .collect()
 }
@@ -225,6 +256,7 @@ fn verdict_table(results: &RunResults) -> Table {
         [
             "check",
             "expected",
+            "expectation",
             "invalid",
             "unknown",
             "valid",
@@ -236,7 +268,12 @@ fn verdict_table(results: &RunResults) -> Table {
         .map(String::from)
         .to_vec(),
     ];
-    for (check, counts) in verdict_counts(results) {
+    for plots::verdicts::Row {
+        check,
+        counts,
+        judged,
+    } in verdict_counts(results)
+    {
         let first = results.digest.first_invalid(check);
         let anomalies = results.totals.anomalies.get(&check).copied().unwrap_or(0);
         let mut row = vec![
@@ -246,6 +283,7 @@ fn verdict_table(results: &RunResults) -> Table {
                 .get(&check)
                 .cloned()
                 .unwrap_or_else(|| "any".to_string()),
+            judged.as_str().to_string(),
         ];
         row.extend(counts.map(|n| n.to_string()));
         row.push(anomalies.to_string());
@@ -278,6 +316,104 @@ fn latency_table(totals: &SeedMetrics) -> Table {
     }
     table
 }
+
+fn outcomes_table(totals: &SeedMetrics) -> Table {
+    let mut table = vec![
+        [
+            "operation",
+            "invoked",
+            "ok",
+            "fail (did not happen)",
+            "info (timed out)",
+            "fraction ok (95 % interval)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut all = Outcomes::default();
+    for (f, o) in &totals.outcomes {
+        all.add(o);
+        table.push(outcome_row(f.as_str(), o));
+    }
+    if totals.outcomes.len() > 1 {
+        table.push(outcome_row("all", &all));
+    }
+    table
+}
+
+fn outcome_row(what: &str, o: &Outcomes) -> Vec<String> {
+    vec![
+        what.to_string(),
+        o.total().to_string(),
+        o.ok.to_string(),
+        o.fail.to_string(),
+        o.info.to_string(),
+        rate_with_interval(o.ok, o.total()),
+    ]
+}
+
+fn probes_table(totals: &SeedMetrics) -> Table {
+    let rows = totals.probes.rows();
+    if rows.is_empty() {
+        return Table::new();
+    }
+    let mut table = vec![
+        ["read after", "reads", "fresh", "P(fresh)", "95 % interval"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for r in rows {
+        let (p, interval) = if r.reads == 0 {
+            ("-".to_string(), "-".to_string())
+        } else {
+            (
+                format!("{:.3}", r.p_fresh),
+                format!("{:.3}–{:.3}", r.low, r.high),
+            )
+        };
+        table.push(vec![
+            format_ms(r.delay_ns),
+            r.reads.to_string(),
+            r.fresh.to_string(),
+            p,
+            interval,
+        ]);
+    }
+    table
+}
+
+/// At most about [`VISIBILITY_ROWS`] rows: buckets merge until each row
+/// holds at least [`MIN_READS_PER_POINT`] reads and a share of them all.
+fn visibility_table(totals: &SeedMetrics) -> Table {
+    let reads: u64 = totals.visibility.0.values().map(|b| b.reads).sum();
+    let min = MIN_READS_PER_POINT.max(reads / VISIBILITY_ROWS);
+    let points = totals.visibility.curve_merged(min);
+    if points.is_empty() {
+        return Table::new();
+    }
+    let mut table = vec![
+        [
+            "time since the newest commit",
+            "reads",
+            "fresh",
+            "fraction fresh (95 % interval)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for p in points {
+        table.push(vec![
+            format!("{} – {}", format_ms(p.from_ns), format_ms(p.to_ns)),
+            p.reads.to_string(),
+            p.fresh.to_string(),
+            rate_with_interval(p.fresh, p.reads),
+        ]);
+    }
+    table
+}
+
+/// Rows of the t-visibility table (about; see [`visibility_table`]).
+const VISIBILITY_ROWS: u64 = 16;
 
 fn staleness_table(totals: &SeedMetrics) -> Table {
     let s = &totals.staleness;

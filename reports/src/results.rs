@@ -35,8 +35,8 @@ pub struct RunResults {
     pub expect: BTreeMap<CheckName, String>,
     /// The seeds in counts; each seed's own record is in `seeds.jsonl`.
     pub digest: Digest,
-    /// Every expectation of the scenario that did not hold, in plain words
-    /// (failing seeds listed up to [`LISTED_MAX`] per check, then counted).
+    /// Every expectation of the scenario that did not hold, one line each in
+    /// plain words (how many seeds broke it, the lowest few).
     pub breaches: Vec<String>,
     /// Every seed's metrics merged, distributions included (per-seed records
     /// keep only the slim part, see `SeedMetrics::slim`).
@@ -105,7 +105,44 @@ pub struct CheckDigest {
     pub first_unknown: Vec<u64>,
 }
 
+/// How a check fared against the scenario's `[expect]` over a whole run:
+/// what reports colour by, so that a check expected to fail, failing, reads
+/// as the success it is and not as an alarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    /// `pass` and valid (or n/a) on every seed; `fail` and invalid on some.
+    Met,
+    /// `pass` but invalid or unknown on some seed; `fail` but never invalid.
+    Broken,
+    /// `any`, or not in `[expect]`.
+    NotJudged,
+}
+
+impl Judged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judged::Met => "met",
+            Judged::Broken => "broken",
+            Judged::NotJudged => "not judged",
+        }
+    }
+}
+
 impl RunResults {
+    /// How `check` fared against `[expect]`, from the digest (the same rule
+    /// as the CLI's judge: `pass` is broken by an invalid or unknown seed,
+    /// `fail` by no invalid seed).
+    pub fn judged(&self, check: CheckName) -> Judged {
+        let count = |v| self.digest.count(check, v);
+        match self.expect.get(&check).map(String::as_str) {
+            Some("pass") if count(Verdict::Invalid) + count(Verdict::Unknown) > 0 => Judged::Broken,
+            Some("pass") => Judged::Met,
+            Some("fail") if count(Verdict::Invalid) == 0 => Judged::Broken,
+            Some("fail") => Judged::Met,
+            _ => Judged::NotJudged,
+        }
+    }
+
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("results always serialise");

@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 /// Sub-bucket bits of the t-visibility curve: four buckets per power of two.
 pub const SUB_BITS: u32 = 2;
 
+/// Fewest reads behind a point of the curve as shown: below 1 ms buckets
+/// hold 1–3 reads each, whose fractions (0, ½, 1) are noise; neighbours are
+/// merged until each point rests on at least this many reads.
+pub const MIN_READS_PER_POINT: u64 = 20;
+
 /// Reads in one time bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bucket {
@@ -41,6 +46,8 @@ pub struct Point {
     pub to_ns: u64,
     pub fresh_fraction: f64,
     pub reads: u64,
+    /// Reads that were fresh.
+    pub fresh: u64,
 }
 
 impl Visibility {
@@ -64,6 +71,51 @@ impl Visibility {
         }
     }
 
+    /// The curve as shown: adjacent buckets merged, in time order, until
+    /// each point has at least `min_reads` reads (a short tail joins the
+    /// point before it). The stored buckets stay exact; only the view merges.
+    pub fn curve_merged(&self, min_reads: u64) -> Vec<Point> {
+        let mut out: Vec<(Point, u64)> = Vec::new();
+        let mut open: Option<(Point, u64)> = None;
+        for (&lower, b) in self.0.iter().filter(|(_, b)| b.reads > 0) {
+            let (mut p, mut fresh) = open.take().unwrap_or((
+                Point {
+                    from_ns: lower,
+                    to_ns: lower,
+                    fresh_fraction: 0.0,
+                    reads: 0,
+                    fresh: 0,
+                },
+                0,
+            ));
+            p.to_ns = bucket_end(lower, SUB_BITS);
+            p.reads += b.reads;
+            fresh += b.fresh;
+            if p.reads >= min_reads {
+                out.push((p, fresh));
+            } else {
+                open = Some((p, fresh));
+            }
+        }
+        if let Some((tail, fresh)) = open {
+            match out.last_mut() {
+                Some((last, last_fresh)) => {
+                    last.to_ns = tail.to_ns;
+                    last.reads += tail.reads;
+                    *last_fresh += fresh;
+                }
+                None => out.push((tail, fresh)),
+            }
+        }
+        out.into_iter()
+            .map(|(p, fresh)| Point {
+                fresh_fraction: fresh as f64 / p.reads.max(1) as f64,
+                fresh,
+                ..p
+            })
+            .collect()
+    }
+
     /// The curve, by time.
     pub fn curve(&self) -> Vec<Point> {
         (self.0.iter())
@@ -73,6 +125,7 @@ impl Visibility {
                 to_ns: bucket_end(lower, SUB_BITS),
                 fresh_fraction: b.fresh as f64 / b.reads as f64,
                 reads: b.reads,
+                fresh: b.fresh,
             })
             .collect()
     }
@@ -109,5 +162,33 @@ mod tests {
         assert_eq!((curve[0].reads, curve[0].fresh_fraction), (2, 0.5));
         assert!(curve[0].from_ns <= 1_100 && 1_200 < curve[0].to_ns);
         assert_eq!((curve[1].reads, curve[1].fresh_fraction), (1, 1.0));
+    }
+
+    /// Issue 11: buckets of 1–3 reads below 1 ms made the curve noise.
+    #[test]
+    fn sparse_buckets_merge_until_each_point_has_enough_reads() {
+        let reads: Vec<ReadStaleness> = (0..50u64)
+            .map(|i| read(Some(1_000 + i * 20_000), i % 2 == 0))
+            .collect();
+        let v = Visibility::of(&reads);
+        assert!(
+            v.curve().iter().any(|p| p.reads < 3),
+            "sparse to begin with"
+        );
+        let merged = v.curve_merged(20);
+        assert_eq!(merged.iter().map(|p| p.reads).sum::<u64>(), 50);
+        assert!(merged.iter().all(|p| p.reads >= 20), "{merged:?}");
+        assert!(
+            merged
+                .windows(2)
+                .all(|w| w[0].to_ns == w[1].from_ns || w[0].to_ns <= w[1].from_ns)
+        );
+        assert_eq!(merged[0].from_ns, v.curve()[0].from_ns);
+        let few = Visibility::of(&reads[..3]).curve_merged(20);
+        assert_eq!(
+            (few.len(), few[0].reads),
+            (1, 3),
+            "fewer reads than the minimum: one point"
+        );
     }
 }

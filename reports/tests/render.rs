@@ -103,6 +103,9 @@ fn every_plot_is_written_and_parses_as_xml() {
         "latency.svg",
         "visibility.svg",
         "versions-behind.svg",
+        "throughput.svg",
+        "latency-time.svg",
+        "availability.svg",
         "timeline.svg",
         "timeline-zoom.svg",
     ] {
@@ -138,7 +141,7 @@ fn the_html_page_parses_and_fetches_nothing() {
         roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("inline svg: {e}"));
     }
     assert!(html.contains("test &lt;scenario&gt;"), "titles are escaped");
-    assert_eq!(html.matches("<svg").count(), 6, "six plots inline");
+    assert_eq!(html.matches("<svg").count(), 9, "nine plots inline");
 }
 
 #[test]
@@ -184,4 +187,38 @@ fn a_run_without_failures_or_kept_history_still_renders() {
     for (name, text) in empty.iter().filter(|(n, _)| n.ends_with(".svg")) {
         roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+/// Expected failures are no alarm: a check expected to fail, failing, is
+/// "met" (green) in the verdict table and drawn without the alarm red; the
+/// same failure under `pass` is "broken" (red) and drawn red.
+#[test]
+fn verdicts_are_coloured_by_expectation_not_by_verdict_alone() {
+    let history = History::parse(HISTORY).unwrap();
+    let page = |expect: &str| {
+        let mut r = results(&history);
+        r.expect = [(CheckName::ReadAfterWrite, expect.to_string())].into();
+        let files = render(&r, None);
+        let get = |name: &str| files.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        (get("report.html"), get("verdicts.svg"), get("report.md"))
+    };
+    let red = "#E15759";
+    let (html, svg, md) = page("fail");
+    assert!(
+        html.contains("<td>fail</td><td class=\"good\">met</td>"),
+        "{html}"
+    );
+    // Red stays in the legend only.
+    assert_eq!(
+        svg.matches(red).count(),
+        1,
+        "an expected failure drawn red:\n{svg}"
+    );
+    assert!(md.contains("| fail     | met "), "{md}");
+    let (html, svg, _) = page("pass");
+    assert!(
+        html.contains("<td>pass</td><td class=\"bad\">broken</td>"),
+        "{html}"
+    );
+    assert!(svg.matches(red).count() > 1, "{svg}");
 }

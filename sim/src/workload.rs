@@ -45,11 +45,14 @@ pub struct ClientPlan {
 }
 
 impl ClientPlan {
-    /// Splits the scenario's operations evenly over its clients.
+    /// Splits the scenario's operations evenly over its regular clients
+    /// (none with `clients = 0`, where only probe clients run; a probe
+    /// client's plan has no operations of its own to split: it runs trials).
     pub fn for_client(scenario: &Scenario, seed: u64, client: u32) -> ClientPlan {
         let w = &scenario.workload;
-        let share = w.ops / u64::from(w.clients);
-        let extra = u64::from(u64::from(client) < w.ops % u64::from(w.clients));
+        let regular = u64::from(w.clients);
+        let share = w.ops.checked_div(regular).unwrap_or(0);
+        let extra = u64::from(u64::from(client) < w.ops.checked_rem(regular).unwrap_or(0));
         let coordinators = coordinators(&scenario.cluster);
         let sticky = (w.coordinator == Affinity::Sticky && client < w.clients)
             .then(|| coordinators.start + client % coordinators.len() as u32);

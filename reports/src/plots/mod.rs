@@ -12,6 +12,7 @@
 pub mod latency;
 pub mod staleness;
 pub mod sweep;
+pub mod time;
 pub mod timeline;
 pub mod verdicts;
 
@@ -90,6 +91,9 @@ pub(crate) mod palette {
     pub const INVALID: RGBColor = RGBColor(0xe1, 0x57, 0x59);
     pub const UNKNOWN: RGBColor = RGBColor(0xed, 0xc9, 0x48);
     pub const NOT_APPLICABLE: RGBColor = RGBColor(0xba, 0xb0, 0xac);
+    /// Invalid or unknown seeds of a check expected to fail (or not judged):
+    /// a finding, not an alarm.
+    pub const EXPECTED: RGBColor = RGBColor(0x8c, 0x9d, 0xb5);
     /// The counterexample's operations.
     pub const HIGHLIGHT: RGBColor = RGBColor(0xd6, 0x00, 0x6e);
     /// Fault windows.

@@ -3,7 +3,7 @@
 //! (reads by versions behind).
 
 use super::{Drawn, FAMILY, empty, ms, ms_label, palette, svg};
-use crate::visibility::Visibility;
+use crate::visibility::{MIN_READS_PER_POINT, Visibility};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -15,9 +15,10 @@ const BEHIND_TITLE: &str = "Reads by versions behind (k-staleness, all seeds)";
 /// Smallest time shown on the log axis: 1 µs (a read right after a commit).
 const FLOOR_MS: f64 = 1e-3;
 
-/// The t-visibility curve: x = bucket middle (ms, log), y = fraction fresh.
+/// The t-visibility curve: x = bucket middle (ms, log), y = fraction fresh;
+/// sparse buckets merged ([`Visibility::curve_merged`]).
 pub fn visibility(v: &Visibility) -> String {
-    let points: Vec<(f64, f64, u64)> = (v.curve().iter())
+    let points: Vec<(f64, f64, u64)> = (v.curve_merged(MIN_READS_PER_POINT).iter())
         .map(|p| {
             (
                 ms(p.from_ns / 2 + p.to_ns / 2).max(FLOOR_MS),
@@ -70,7 +71,10 @@ fn draw_visibility(
         Circle::new((x, y), radius as i32, colour.filled())
     }))?;
     let note = TextStyle::from((FAMILY, 12)).color(&RGBColor(0x66, 0x66, 0x66));
-    root.draw_text("dot size: reads in the bucket", &note, (70, 40))?;
+    let text = format!(
+        "dot size: reads behind the point (≥ {MIN_READS_PER_POINT}: sparse buckets merged)"
+    );
+    root.draw_text(&text, &note, (70, 40))?;
     Ok(())
 }
 

@@ -1,7 +1,13 @@
 //! Violations per check across seeds: one horizontal bar per check, split
 //! into the seeds that were invalid, unknown, valid and n/a.
+//!
+//! Coloured by expectation, not by verdict alone: invalid and unknown seeds
+//! are red and yellow only where they break `[expect]`; where the check was
+//! expected to fail (or not judged) they are a quiet grey-blue, and the
+//! check's name says whether its expectation was met (✓) or broken (✗).
 
 use super::{Drawn, FAMILY, empty, palette, svg};
+use crate::results::Judged;
 use check::{CheckName, Verdict};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -17,11 +23,28 @@ pub const ORDER: [Verdict; 4] = [
 
 const TITLE: &str = "Verdicts per check across seeds";
 
-/// `rows`: per check (display order), seeds per verdict in [`ORDER`].
-pub fn plot(rows: &[(CheckName, [u64; 4])]) -> String {
+/// One bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    pub check: CheckName,
+    /// Seeds per verdict in [`ORDER`].
+    pub counts: [u64; 4],
+    pub judged: Judged,
+}
+
+/// The colour of `verdict`'s segment in a bar judged `judged`.
+fn colour(verdict: Verdict, judged: Judged) -> RGBColor {
+    match (verdict, judged) {
+        (Verdict::Invalid | Verdict::Unknown, Judged::Met | Judged::NotJudged) => palette::EXPECTED,
+        _ => palette::verdict(verdict),
+    }
+}
+
+/// `rows`: per check (display order).
+pub fn plot(rows: &[Row]) -> String {
     let seeds = rows
         .iter()
-        .map(|(_, n)| n.iter().sum::<u64>())
+        .map(|r| r.counts.iter().sum::<u64>())
         .max()
         .unwrap_or(0);
     if rows.is_empty() || seeds == 0 {
@@ -31,11 +54,7 @@ pub fn plot(rows: &[(CheckName, [u64; 4])]) -> String {
     svg(760, height, |root| draw(root, rows, seeds))
 }
 
-fn draw(
-    root: &DrawingArea<SVGBackend, Shift>,
-    rows: &[(CheckName, [u64; 4])],
-    seeds: u64,
-) -> Drawn {
+fn draw(root: &DrawingArea<SVGBackend, Shift>, rows: &[Row], seeds: u64) -> Drawn {
     let n = rows.len() as f64;
     let mut chart = ChartBuilder::on(root)
         .caption(TITLE, (FAMILY, 18))
@@ -62,18 +81,27 @@ fn draw(
     let count_style = TextStyle::from((FAMILY, 11))
         .color(&WHITE)
         .pos(Pos::new(HPos::Center, VPos::Center));
-    for (i, (check, counts)) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         // Top to bottom in display order.
         let y = n - 1.0 - i as f64;
         let (px, py) = chart.backend_coord(&(0.0, y));
-        root.draw_text(check.as_str(), &name_style, (px - 8, py))?;
+        let (mark, name_colour) = match row.judged {
+            Judged::Met => (" ✓", BLACK),
+            Judged::Broken => (" ✗", palette::INVALID),
+            Judged::NotJudged => ("", BLACK),
+        };
+        root.draw_text(
+            &format!("{}{mark}", row.check.as_str()),
+            &name_style.color(&name_colour),
+            (px - 8, py),
+        )?;
         let mut from = 0.0;
-        for (verdict, &count) in ORDER.iter().zip(counts) {
+        for (verdict, &count) in ORDER.iter().zip(&row.counts) {
             if count == 0 {
                 continue;
             }
             let to = from + count as f64;
-            let colour = palette::verdict(*verdict);
+            let colour = colour(*verdict, row.judged);
             chart.draw_series([Rectangle::new(
                 [(from, y - 0.35), (to, y + 0.35)],
                 colour.filled(),
@@ -88,18 +116,26 @@ fn draw(
             from = to;
         }
     }
-    for (i, verdict) in ORDER.iter().enumerate() {
-        let x = 180 + 110 * i as i32;
+    let legend = [
+        (palette::INVALID, "invalid, breaks expect"),
+        (palette::UNKNOWN, "unknown, breaks expect"),
+        (palette::EXPECTED, "failed, as expected"),
+        (palette::VALID, "valid"),
+        (palette::NOT_APPLICABLE, "n/a"),
+    ];
+    let mut x = 20;
+    for (colour, label) in legend {
         let y = height_of(root) - 14;
         root.draw(&Rectangle::new(
             [(x, y - 6), (x + 12, y + 6)],
-            palette::verdict(*verdict).filled(),
+            colour.filled(),
         ))?;
         root.draw_text(
-            verdict.as_str(),
+            label,
             &TextStyle::from((FAMILY, 12)).pos(Pos::new(HPos::Left, VPos::Center)),
             (x + 16, y),
         )?;
+        x += 28 + 7 * i32::try_from(label.chars().count()).unwrap_or(0);
     }
     Ok(())
 }

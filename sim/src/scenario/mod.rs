@@ -185,6 +185,7 @@ pub enum Latency {
 /// operations spread over most of the faulty phase), coordinator random.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
+    /// Regular clients; 0 only with [`Probes`] (the probes then run alone).
     pub clients: u32,
     pub keys: u32,
     /// Total operations across all clients, split evenly. The workload stops at

@@ -911,6 +911,13 @@ fn workload_ranges() {
         "clients = 0 is out of range: expected 1 to 1024",
     );
     fails(
+        "[workload]\nclients = 0\n",
+        "clients = ^0",
+        "only with staleness probes",
+    );
+    let probes_alone = ok("[workload]\nclients = 0\n[workload.probes]\ndelays = [\"0ms\"]\n");
+    assert_eq!(probes_alone.workload.clients, 0, "probes may run alone");
+    fails(
         "[workload]\nclients = 1025\n",
         "clients = ^1025",
         "out of range",

@@ -317,15 +317,15 @@ pub(super) fn required<'v, T>(
 }
 
 fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload> {
-    let clients = int(
+    let clients_field = int(
         ctx,
         raw.clients.as_ref(),
         "clients",
-        1,
+        0,
         i64::from(MAX_CLIENTS),
         4,
-    )?
-    .value;
+    )?;
+    let clients = clients_field.value;
     let keys = int(ctx, raw.keys.as_ref(), "keys", 1, i64::from(MAX_KEYS), 3)?.value;
     let ops = int(ctx, raw.ops.as_ref(), "ops", 1, MAX_OPS as i64, 1000)?.value;
     let mix = match &raw.mix {
@@ -345,6 +345,20 @@ fn workload(ctx: &Ctx, raw: &RawWorkload, duration: Duration) -> Result<Workload
         Some(p) => Some(probes(ctx, p.get_ref(), clients)?),
         None => None,
     };
+    // clients = 0 runs the staleness probes alone (their reads measure
+    // visibility undisturbed); with no probe either, nothing would run.
+    if clients == 0
+        && probes.is_none()
+        && let Some(span) = clients_field.span
+    {
+        return Err(ctx.err(
+            span,
+            format!(
+                "clients = 0 is out of range: expected 1 to {MAX_CLIENTS} \
+                 (0 only with staleness probes, [workload.probes])"
+            ),
+        ));
+    }
     Ok(Workload {
         clients: as_u32(clients),
         keys: as_u32(keys),

@@ -1,0 +1,201 @@
+//! Operations over simulated time, after Jepsen's rate and latency plots:
+//! throughput by outcome, latency of `ok` operations (median and p99), and
+//! availability (fraction `ok`), each over the run's time buckets with the
+//! fault windows shaded (darker where more seeds had a fault then).
+
+use super::{Drawn, FAMILY, empty, ms_label, palette, svg};
+use crate::activity::{Activity, LATENCY_SUB_BITS, TimeBucket};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (760, 320);
+
+/// (bucket middle in s, bucket) for every bucket with something in it.
+fn points(a: &Activity) -> Vec<(f64, &TimeBucket)> {
+    let width_s = a.bucket_ns as f64 / 1e9;
+    (a.buckets.iter())
+        .map(|(&i, b)| ((i as f64 + 0.5) * width_s, b))
+        .collect()
+}
+
+/// The time axis: from 0 to the end of the last bucket, in seconds.
+fn x_range(a: &Activity) -> (f64, f64) {
+    let last = a.buckets.keys().next_back().copied().unwrap_or(0);
+    (
+        0.0,
+        ((last + 1) as f64 * a.bucket_ns as f64 / 1e9).max(1e-9),
+    )
+}
+
+type Chart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>;
+
+/// Shades every bucket in which some seed had a fault.
+fn shade<'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, Y>,
+    a: &Activity,
+    y: (f64, f64),
+) -> Drawn {
+    let width_s = a.bucket_ns as f64 / 1e9;
+    let seeds = a.seeds.max(1) as f64;
+    chart.draw_series(
+        a.buckets
+            .iter()
+            .filter(|(_, b)| b.faulted > 0)
+            .map(|(&i, b)| {
+                let alpha = 0.25 + 0.6 * (b.faulted as f64 / seeds);
+                Rectangle::new(
+                    [(i as f64 * width_s, y.0), ((i + 1) as f64 * width_s, y.1)],
+                    palette::FAULT.mix(alpha).filled(),
+                )
+            }),
+    )?;
+    Ok(())
+}
+
+fn legend<'a, Y: Ranged<ValueType = f64>>(chart: &mut Chart<'a, Y>) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font((FAMILY, 12))
+        .draw()?;
+    Ok(())
+}
+
+/// The note on shading, under the title.
+fn caption(root: &DrawingArea<SVGBackend, Shift>) -> Drawn {
+    let note = TextStyle::from((FAMILY, 11)).color(&RGBColor(0x66, 0x66, 0x66));
+    root.draw_text(
+        "shaded: a fault active (darker: on more seeds)",
+        &note,
+        (70, 36),
+    )?;
+    Ok(())
+}
+
+/// One of a bucket's counts.
+type Count = fn(&TimeBucket) -> u64;
+
+/// Operations per second (mean per seed) by outcome, by invoke time.
+pub fn throughput(a: &Activity) -> String {
+    const TITLE: &str = "Throughput over time (operations/s per seed, by outcome)";
+    if a.buckets.is_empty() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no operation ran");
+    }
+    let per_s = 1e9 / (a.bucket_ns.max(1) as f64 * a.seeds.max(1) as f64);
+    let series: [(&str, RGBColor, Count); 3] = [
+        ("ok", palette::VALID, |b| b.outcomes.ok),
+        ("fail", palette::INVALID, |b| b.outcomes.fail),
+        ("info (timed out)", palette::UNKNOWN, |b| b.outcomes.info),
+    ];
+    let top = (a.buckets.values())
+        .map(|b| b.outcomes.total() as f64 * per_s)
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.15;
+    svg(SIZE.0, SIZE.1, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(TITLE, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x_range(a).0..x_range(a).1, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .y_desc("operations/s")
+            .label_style((FAMILY, 12))
+            .draw()?;
+        shade(&mut chart, a, (0.0, top))?;
+        for (name, colour, count) in series {
+            let line: Vec<(f64, f64)> = (points(a).into_iter())
+                .map(|(x, b)| (x, count(b) as f64 * per_s))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)?;
+        caption(root)
+    })
+}
+
+/// Median and p99 latency of the `ok` operations invoked in each bucket.
+pub fn latency(a: &Activity) -> String {
+    const TITLE: &str = "Latency over time (ok operations, ms, log scale)";
+    let quantile = |b: &TimeBucket, q| b.latency.quantile(q, LATENCY_SUB_BITS) as f64 / 1e6;
+    let with_ok: Vec<(f64, &TimeBucket)> = (points(a).into_iter())
+        .filter(|(_, b)| !b.latency.is_empty())
+        .collect();
+    let (lo, hi) = (with_ok.iter())
+        .flat_map(|(_, b)| [quantile(b, 0.5), quantile(b, 0.99)])
+        .fold((f64::MAX, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if with_ok.is_empty() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no operation completed ok");
+    }
+    let (lo, hi) = ((lo / 2.0).max(1e-4), (hi * 2.0).max(lo * 4.0).max(2e-4));
+    svg(SIZE.0, SIZE.1, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(TITLE, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x_range(a).0..x_range(a).1, (lo..hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .y_desc("latency (ms)")
+            .y_label_formatter(&ms_label)
+            .label_style((FAMILY, 12))
+            .draw()?;
+        shade(&mut chart, a, (lo, hi))?;
+        for (name, q, colour) in [("median", 0.5, palette::GET), ("p99", 0.99, palette::PUT)] {
+            let line: Vec<(f64, f64)> = (with_ok.iter())
+                .map(|(x, b)| (*x, quantile(b, q)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)?;
+        caption(root)
+    })
+}
+
+/// Availability: the fraction of the operations invoked in each bucket that
+/// ended `ok`.
+pub fn availability(a: &Activity) -> String {
+    const TITLE: &str = "Availability over time (fraction of operations ok)";
+    let line: Vec<(f64, f64)> = (points(a).into_iter())
+        .filter(|(_, b)| b.outcomes.total() > 0)
+        .map(|(x, b)| (x, b.outcomes.ok as f64 / b.outcomes.total() as f64))
+        .collect();
+    if line.is_empty() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no operation ran");
+    }
+    svg(SIZE.0, SIZE.1, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(TITLE, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x_range(a).0..x_range(a).1, 0.0..1.05)?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .y_desc("fraction ok")
+            .label_style((FAMILY, 12))
+            .draw()?;
+        shade(&mut chart, a, (0.0, 1.05))?;
+        chart.draw_series(LineSeries::new(line, palette::VALID.stroke_width(2)))?;
+        caption(root)
+    })
+}
