@@ -45,8 +45,9 @@ pub struct NetContext {
 }
 
 impl NetContext {
-    /// Makes madsim deliver every message madsim node `node` sends after
-    /// its drawn latency (see [`wire::attach`]). Call once per node.
+    /// Makes every message madsim node `node` sends meet the fate
+    /// [`Fates::transit`] gives it on the wire (see [`wire::attach`]). Call
+    /// once per node.
     pub fn attach(&self, node: madsim::task::NodeId) {
         wire::attach(node, Arc::clone(&self.fates), self.trace.clone());
     }
