@@ -156,6 +156,11 @@ fn trace_prints_messages_and_faults_with_simulated_time() {
     assert!(stdout.contains("** partition"), "faults are traced");
     assert!(stdout.contains("** crash n1"), "crashes are traced");
     assert!(stdout.contains(" ms "), "with simulated time");
+    assert!(stdout.contains("  [after "), "and each message's fate");
+    assert!(
+        stdout.contains("  [dropped: link cut by partition [n0 n1] | [n2]]"),
+        "including the fault that dropped it"
+    );
 }
 
 #[test]

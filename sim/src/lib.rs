@@ -11,6 +11,7 @@ pub mod bench;
 pub mod clock;
 pub mod cluster;
 pub mod expect;
+pub mod fate;
 pub mod faults;
 pub mod latency;
 pub mod nemesis;

@@ -6,9 +6,10 @@
 
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
+use crate::fate::Fates;
 use crate::faults::windows::FaultWindow;
 use crate::faults::{self, FaultInjector};
-use crate::net::{NetContext, NetModel};
+use crate::net::NetContext;
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::timescale::{self, Epoch};
@@ -178,7 +179,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     let net = NetContext {
         epoch,
         trace: trace.clone(),
-        model: Arc::new(NetModel::new(&scenario.network)),
+        fates: Arc::new(Fates::new(&scenario.network)),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let clocks: Vec<SimClock> = (0..scenario.cluster.nodes)
@@ -210,7 +211,8 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
 
     // Safety phase: the workload runs while faults come and go.
     let actions = faults::plan(&scenario, seed, &trace);
-    let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone());
+    let fates = Arc::clone(&net.fates);
+    let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone(), fates);
     injector.run(actions, &mut cluster).await;
     epoch.sleep_until(scenario.duration).await;
 

@@ -1,36 +1,26 @@
-//! The run's trace: every message sent and every fault applied, with its
-//! scenario time. Printed by `replay --trace`; counted for throughput figures.
+//! The run's trace: every message sent, with its fate when messages are
+//! kept, and every fault applied, with its scenario time. Printed by
+//! `replay --trace`; counted for throughput figures.
 
-use serde::{Deserialize, Serialize};
+pub use crate::fate::Peer;
+use crate::fate::{Fate, Why};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-
-/// Who sends or receives a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Peer {
-    Node(u32),
-    Client(u32),
-}
-
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Peer::Node(n) => write!(f, "n{n}"),
-            Peer::Client(c) => write!(f, "c{c}"),
-        }
-    }
-}
 
 /// One traced event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TraceEvent {
-    /// A message handed to the network (it may still be lost or dropped by a partition).
+    /// A message handed to the network, and what became of it (see
+    /// [`crate::fate`]): `None` until its fate is settled (a message that
+    /// madsim's global loss takes or whose addressee has crashed shows the
+    /// delivery the network promised it).
     Message {
         time_ns: u64,
         from: Peer,
         to: Peer,
         kind: &'static str,
         key: String,
+        fate: Option<Fate>,
     },
     /// A fault starting or ending, or a phase change.
     Fault { time_ns: u64, what: String },
@@ -45,12 +35,23 @@ impl fmt::Display for TraceEvent {
                 to,
                 kind,
                 key,
+                fate,
             } => {
                 write!(
                     f,
                     "{:>14} {from:>4} -> {to:<4} {kind} {key}",
                     format_ms(*time_ns)
-                )
+                )?;
+                match fate {
+                    Some(Fate::Deliver { after }) => {
+                        write!(f, "  [after {}]", format_ms(after.as_nanos() as u64))
+                    }
+                    Some(Fate::Drop { why: Why::Loss }) => write!(f, "  [lost on its link]"),
+                    Some(Fate::Drop {
+                        why: Why::Cut { by },
+                    }) => write!(f, "  [dropped: link cut by {by}]"),
+                    None => Ok(()),
+                }
             }
             TraceEvent::Fault { time_ns, what } => {
                 write!(f, "{:>14} ** {what}", format_ms(*time_ns))
@@ -63,6 +64,11 @@ impl fmt::Display for TraceEvent {
 pub fn format_ms(ns: u64) -> String {
     format!("{}.{:06} ms", ns / 1_000_000, ns % 1_000_000)
 }
+
+/// Where a kept message is in the trace, to record its fate later;
+/// nothing when messages are only counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TraceId(Option<usize>);
 
 /// Shared, append-only trace of one run. Messages are only counted unless
 /// `keep_messages` is set, so long runs stay small in memory.
@@ -148,19 +154,45 @@ impl Trace {
         }
     }
 
-    pub fn message(&self, time_ns: u64, from: Peer, to: Peer, kind: &'static str, key: &str) {
+    /// Counts and fingerprints a message handed to the network; keeps it
+    /// if messages are kept. The returned id records its fate.
+    pub fn message(
+        &self,
+        time_ns: u64,
+        from: Peer,
+        to: Peer,
+        kind: &'static str,
+        key: &str,
+    ) -> TraceId {
         let mut state = self.lock();
         state.messages += 1;
         state.hash.message(time_ns, from, to, kind, key);
-        if state.keep_messages {
-            let key = key.to_string();
-            state.events.push(TraceEvent::Message {
-                time_ns,
-                from,
-                to,
-                kind,
-                key,
-            });
+        if !state.keep_messages {
+            return TraceId(None);
+        }
+        let key = key.to_string();
+        state.events.push(TraceEvent::Message {
+            time_ns,
+            from,
+            to,
+            kind,
+            key,
+            fate: None,
+        });
+        TraceId(Some(state.events.len() - 1))
+    }
+
+    /// Records the fate of a kept message (a later answer replaces an
+    /// earlier one: a response delivered, then lost at its requester).
+    /// Not in the fingerprint: fates follow from the same draws as the
+    /// messages and times it hashes, and keeping them out keeps the
+    /// fingerprints of earlier runs valid.
+    pub fn fate(&self, id: TraceId, fate: Fate) {
+        let Some(index) = id.0 else {
+            return;
+        };
+        if let Some(TraceEvent::Message { fate: slot, .. }) = self.lock().events.get_mut(index) {
+            *slot = Some(fate);
         }
     }
 

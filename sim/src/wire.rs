@@ -14,12 +14,13 @@
 //! instead of two: madsim's delivery timer, no separate sleep.
 //!
 //! Semantics: the delay is spent in flight, on madsim's network, so a
-//! message already sent is delivered if its sender crashes; a partition
-//! (clogged link) or madsim's loss acts when it is sent.
+//! message already sent is delivered if its sender crashes; a cut link (see
+//! [`crate::fate`]) or madsim's global loss acts when it is sent.
 
-use crate::net::{NetContext, NetModel};
+use crate::fate::{Fate, Fates, Leg, Message};
+use crate::net::NetContext;
 use crate::timescale;
-use crate::trace::Peer;
+use crate::trace::{Peer, Trace, TraceId};
 use bytes::Bytes;
 use madsim::net::{Endpoint, NetSim};
 use std::future::Future;
@@ -33,12 +34,14 @@ use store::{Request, Response};
 /// tag its request carried.
 const REQUEST_TAG: u64 = 0x5709_e51d;
 
-/// A store message with its sender and addressee.
+/// A store message with its sender and addressee, and where the trace
+/// keeps it (to record its fate).
 #[derive(Debug, Clone)]
 pub struct Envelope {
     pub from: Peer,
     pub to: Peer,
     pub body: Body,
+    pub traced: TraceId,
 }
 
 #[derive(Debug, Clone)]
@@ -48,12 +51,27 @@ pub enum Body {
 }
 
 impl Envelope {
-    /// A request from `from` to `to`.
-    pub fn request(from: Peer, to: Peer, request: Request) -> Envelope {
+    /// A request from `from` to `to`, traced as `traced`.
+    pub fn request(from: Peer, to: Peer, request: Request, traced: TraceId) -> Envelope {
         Envelope {
             from,
             to,
             body: Body::Request(request),
+            traced,
+        }
+    }
+
+    /// The message as its fate sees it.
+    pub fn message(&self) -> Message {
+        let leg = match self.body {
+            Body::Request(_) => Leg::Request,
+            Body::Response(_) => Leg::Response,
+        };
+        Message {
+            from: self.from,
+            to: self.to,
+            kind: self.kind(),
+            leg,
         }
     }
 
@@ -70,31 +88,49 @@ impl Envelope {
 /// madsim RPC request, which is what madsim's send hook can read.
 type Packet = (u64, Envelope, Bytes);
 
-/// Makes every packet sent from madsim node `node` arrive after the latency
-/// `model` draws for it (less madsim's fixed per-hop overhead, see
-/// `timescale::HOP_OVERHEAD`). Call once per madsim node, before it sends;
-/// the hook outlives restarts (madsim keeps node ids).
-pub fn attach(node: madsim::task::NodeId, model: Arc<NetModel>) {
+/// Makes every packet sent from madsim node `node` meet the fate
+/// [`Fates::transit`] gives it, recorded in `trace`: dropped (a cut link),
+/// or delivered after its drawn latency (less madsim's fixed per-hop
+/// overhead, see `timescale::HOP_OVERHEAD`). Call once per madsim node,
+/// before it sends; the hook outlives restarts (madsim keeps node ids).
+pub fn attach(node: madsim::task::NodeId, fates: Arc<Fates>, trace: Trace) {
     let netsim = NetSim::current();
     // Weak: the hook lives inside the `NetSim`, and a strong reference from
     // it would keep the whole simulated network alive after the run.
     let weak = Arc::downgrade(&netsim);
     netsim.hook_rpc_req::<Envelope>(node, move |envelope| {
-        let latency = model.latency(envelope.from, envelope.to, envelope.kind());
-        let drawn = latency.sample(&mut madsim::rand::thread_rng());
-        let hop = timescale::to_madsim(drawn.saturating_sub(timescale::HOP_OVERHEAD));
-        // madsim draws this packet's latency from this range right after the
-        // hook returns, before any other task runs.
-        if let Some(netsim) = weak.upgrade() {
-            netsim.update_config(|c| c.send_latency = hop..hop + Duration::from_nanos(1));
-        }
-        true
+        let fate = fates.transit(&envelope.message(), &mut madsim::rand::thread_rng());
+        let delivered = match fate {
+            Fate::Deliver { after } => {
+                let hop = timescale::to_madsim(after.saturating_sub(timescale::HOP_OVERHEAD));
+                // madsim draws this packet's latency from this range right
+                // after the hook returns, before any other task runs.
+                if let Some(netsim) = weak.upgrade() {
+                    netsim.update_config(|c| c.send_latency = hop..hop + Duration::from_nanos(1));
+                }
+                true
+            }
+            // Dropped before madsim draws anything for it, as madsim's own
+            // clogged links did.
+            Fate::Drop { .. } => false,
+        };
+        trace.fate(envelope.traced, fate);
+        delivered
     });
 }
 
+/// A response as it reaches its requester.
+#[derive(Debug)]
+pub struct Reply {
+    pub response: Response,
+    /// The response as its fate sees it (its fate on arrival is still open).
+    pub message: Message,
+    pub traced: TraceId,
+}
+
 /// Sends a request and waits for its response (unbounded: callers bound it
-/// with a timeout; a lost request or response never arrives).
-pub async fn call(endpoint: &Endpoint, to: SocketAddr, envelope: Envelope) -> io::Result<Response> {
+/// with a timeout; a dropped request or response never arrives).
+pub async fn call(endpoint: &Endpoint, to: SocketAddr, envelope: Envelope) -> io::Result<Reply> {
     debug_assert!(matches!(envelope.body, Body::Request(_)));
     let reply_tag: u64 = madsim::rand::random();
     let packet: Packet = (reply_tag, envelope, Bytes::new());
@@ -102,9 +138,18 @@ pub async fn call(endpoint: &Endpoint, to: SocketAddr, envelope: Envelope) -> io
         .send_to_raw(to, REQUEST_TAG, Box::new(packet))
         .await?;
     let (payload, _) = endpoint.recv_from_raw(reply_tag).await?;
-    match payload.downcast::<Packet>().map(|p| p.1.body) {
-        Ok(Body::Response(response)) => Ok(response),
-        _ => Err(io::Error::other("a reply that is not a storesim response")),
+    let Ok(packet) = payload.downcast::<Packet>() else {
+        return Err(io::Error::other("a reply that is not a storesim packet"));
+    };
+    let envelope = packet.1;
+    let message = envelope.message();
+    match envelope.body {
+        Body::Response(response) => Ok(Reply {
+            response,
+            message,
+            traced: envelope.traced,
+        }),
+        Body::Request(_) => Err(io::Error::other("a reply that is not a storesim response")),
     }
 }
 
@@ -137,11 +182,12 @@ where
         madsim::task::spawn(async move {
             let response = response.await;
             let now = net.epoch.elapsed_ns();
-            net.trace.message(now, me, asker, response.kind(), &key);
+            let traced = net.trace.message(now, me, asker, response.kind(), &key);
             let reply = Envelope {
                 from: me,
                 to: asker,
                 body: Body::Response(response),
+                traced,
             };
             let packet: Packet = (0, reply, Bytes::new());
             // An error means this node is being killed: the answer is lost.

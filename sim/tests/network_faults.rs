@@ -1,10 +1,13 @@
 //! Whole runs exercising the network model and the fault kinds: microsecond
-//! latency really is microseconds, clock jumps reach LWW versions, pauses and
-//! the nemesis run and heal, duplicated requests are harmless.
+//! latency really is microseconds, every message's fate is the one the trace
+//! records, clock jumps reach LWW versions, pauses and the nemesis run and
+//! heal, duplicated requests are harmless.
 
 use check::{CheckName, Function, Outcome, Verdict};
-use sim::trace::TraceEvent;
+use sim::fate::{Fate, Why};
+use sim::trace::{Peer, TraceEvent};
 use sim::{RunOptions, RunOutcome, Scenario};
+use std::time::Duration;
 
 fn scenario(body: &str) -> Scenario {
     let text = format!("name = \"t\"\ndescription = \"d\"\n{body}");
@@ -285,4 +288,77 @@ fn duplicated_replica_requests_are_sent_and_harmless() {
     );
     assert_eq!(verdict(&outcome, CheckName::ReadAfterWrite), Verdict::Valid);
     assert_eq!(verdict(&outcome, CheckName::Convergence), Verdict::Valid);
+}
+
+/// What the trace says became of each message: a clogged link drops every
+/// message on it (one way) while the clog lasts, a lossy link loses about
+/// its share, every other message is delivered after the fixed latency,
+/// and `replay --trace` prints each fate.
+#[test]
+fn the_trace_records_each_message_fate() {
+    let s = scenario(concat!(
+        "duration = \"400ms\"\nquiesce = \"100ms\"\n[cluster]\nnodes = 3\n",
+        "[network]\nlatency = { dist = \"fixed\", value = \"10us\" }\n",
+        "[[network.links]]\nfrom = 1\nto = 2\nloss = 0.5\n",
+        "[workload]\nclients = 2\nops = 300\n",
+        "[[faults]]\nkind = \"clog\"\nat = \"100ms\"\nduration = \"200ms\"\nfrom = 0\nto = 1\n",
+    ));
+    let outcome = run(&s, 1, true);
+    let (mut clogged, mut lost, mut lossy, mut unsettled) = (0, 0, 0, 0);
+    let ms = 1_000_000;
+    for e in &outcome.trace {
+        let TraceEvent::Message {
+            time_ns,
+            from,
+            to,
+            fate,
+            ..
+        } = e
+        else {
+            continue;
+        };
+        let on = |a, b| (*from, *to) == (Peer::Node(a), Peer::Node(b));
+        let during_clog = (100 * ms + 1_000..300 * ms - 1_000).contains(time_ns);
+        let near_edge = [100 * ms, 300 * ms]
+            .iter()
+            .any(|t| t.abs_diff(*time_ns) <= 1_000);
+        if on(0, 1) && near_edge {
+            continue; // its fate is decided a few ns after it is traced
+        }
+        let Some(fate) = fate else {
+            unsettled += 1;
+            continue;
+        };
+        let cut = Fate::Drop {
+            why: Why::Cut {
+                by: "clog n0 -> n1".into(),
+            },
+        };
+        if on(0, 1) && during_clog {
+            assert_eq!(fate, &cut, "{e}");
+            clogged += 1;
+        } else if on(1, 2) && fate == &(Fate::Drop { why: Why::Loss }) {
+            lost += 1;
+        } else {
+            let after = Duration::from_micros(10);
+            assert_eq!(fate, &Fate::Deliver { after }, "{e}");
+            assert!(e.to_string().ends_with("  [after 0.010000 ms]"), "{e}");
+        }
+        if on(1, 2) {
+            lossy += 1;
+        }
+    }
+    assert!(clogged > 20, "{clogged} messages dropped by the clog");
+    assert!(
+        lost * 3 > lossy && lost * 3 < lossy * 2,
+        "{lost} of {lossy} lost at 0.5"
+    );
+    assert!(unsettled < 5, "{unsettled} messages without a fate");
+    let shown = outcome.trace.iter().map(|e| e.to_string());
+    let shown: Vec<String> = shown.filter(|l| l.contains("[dropped")).collect();
+    assert!(
+        shown[0].ends_with("  [dropped: link cut by clog n0 -> n1]"),
+        "{}",
+        shown[0]
+    );
 }

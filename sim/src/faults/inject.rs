@@ -2,21 +2,21 @@
 //! end of the faulty phase.
 
 use super::Action;
-use super::links::LinkId;
 use super::windows::{FaultLog, FaultWindow};
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
+use crate::fate::Fates;
 use crate::scenario::format_duration;
 use crate::timescale::Epoch;
 use crate::trace::Trace;
-use madsim::net::NetSim;
-use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Applies actions to the cluster, tracking clogged links. Overlapping cuts
-/// are counted per link, so a link heals only when no fault still cuts it.
+/// Applies actions to the cluster. Links are cut and mended in the run's
+/// [`Fates`], which then drops what crosses them (overlapping cuts nest
+/// there, so a link heals only when no fault still cuts it).
 pub struct FaultInjector {
-    clogged: BTreeMap<LinkId, u32>,
+    fates: Arc<Fates>,
     clocks: Vec<SimClock>,
     trace: Trace,
     epoch: Epoch,
@@ -24,10 +24,16 @@ pub struct FaultInjector {
 }
 
 impl FaultInjector {
-    /// `clocks` share their jump state with the nodes' clocks.
-    pub fn new(trace: Trace, epoch: Epoch, clocks: Vec<SimClock>) -> FaultInjector {
+    /// `clocks` share their jump state with the nodes' clocks; `fates` is
+    /// the run's network (the one its processes send through).
+    pub fn new(
+        trace: Trace,
+        epoch: Epoch,
+        clocks: Vec<SimClock>,
+        fates: Arc<Fates>,
+    ) -> FaultInjector {
         FaultInjector {
-            clogged: BTreeMap::new(),
+            fates,
             clocks,
             trace,
             epoch,
@@ -52,23 +58,13 @@ impl FaultInjector {
         let now = self.epoch.elapsed_ns();
         let what = match action {
             Action::Cut { label, links } => {
-                let net = NetSim::current();
-                for &(a, b) in &links {
-                    let count = self.clogged.entry((a, b)).or_insert(0);
-                    *count += 1;
-                    if *count == 1 {
-                        net.clog_link(cluster.madsim_id(a), cluster.madsim_id(b));
-                    }
-                }
+                self.fates.cut(&label, &links);
                 let what = format!("{label}: cut {} links", links.len());
                 self.windows.open(label, now);
                 what
             }
             Action::Mend { label, links } => {
-                let net = NetSim::current();
-                for &(a, b) in &links {
-                    self.mend(&net, cluster, a, b);
-                }
+                self.fates.mend(&label, &links);
                 self.windows.close(&label, now);
                 format!("healed {label}: {} links", links.len())
             }
@@ -107,13 +103,7 @@ impl FaultInjector {
     /// restarts every crashed one. Clock jumps stay (a clock step is not undone
     /// by a network healing).
     pub fn heal_all(&mut self, cluster: &mut SimCluster, nodes: u32) {
-        let net = NetSim::current();
-        let links: Vec<_> = self.clogged.keys().copied().collect();
-        for (a, b) in links {
-            while self.clogged.contains_key(&(a, b)) {
-                self.mend(&net, cluster, a, b);
-            }
-        }
+        self.fates.mend_all();
         for n in 0..nodes {
             if cluster.is_paused(n) {
                 cluster.resume(n);
@@ -125,17 +115,6 @@ impl FaultInjector {
         let now = self.epoch.elapsed_ns();
         self.windows.close_all(now);
         self.trace.fault(now, "heal: every fault ends".to_string());
-    }
-
-    fn mend(&mut self, net: &NetSim, cluster: &SimCluster, a: u32, b: u32) {
-        let Some(count) = self.clogged.get_mut(&(a, b)) else {
-            return;
-        };
-        *count -= 1;
-        if *count == 0 {
-            self.clogged.remove(&(a, b));
-            net.unclog_link(cluster.madsim_id(a), cluster.madsim_id(b));
-        }
     }
 }
 

@@ -6,8 +6,7 @@
 use crate::scenario::FaultKind;
 use rand::Rng;
 
-/// A directed link between two storage nodes.
-pub type LinkId = (u32, u32);
+pub use crate::fate::LinkId;
 
 /// The directed links a partition cuts: between nodes of different groups,
 /// and from or to any node in no group.
