@@ -65,7 +65,23 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error("seed {seed}: the simulation panicked: {message}")]
     Panicked { seed: u64, message: String },
+    /// A node did not come back up for the final reads: its replicas would
+    /// be missing from the `final` lines, and convergence would judge fewer
+    /// replicas than the cluster has without saying so.
+    #[error(
+        "seed {seed}: node(s) {nodes:?} were still down {waited_ms} ms (madsim time) after the \
+         liveness phase restarted them, so their replicas cannot be read for the final lines"
+    )]
+    NodesDown {
+        seed: u64,
+        nodes: Vec<u32>,
+        waited_ms: u32,
+    },
 }
+
+/// How long (madsim ms, one per round) the final reads wait for restarted
+/// nodes to serve. A restart takes one scheduling round; this only bounds a bug.
+const SERVING_ROUNDS: u32 = 1000;
 
 /// Runs one seed on a fresh OS thread with its own runtime (std's `HashMap`
 /// order and thread RNGs are only reproducible that way, madsim issue #240).
@@ -87,10 +103,12 @@ pub fn run_seed(
             });
         }
     };
-    joined.map_err(|panic| RunError::Panicked {
-        seed,
-        message: panic_message(&panic),
-    })
+    joined
+        .map_err(|panic| RunError::Panicked {
+            seed,
+            message: panic_message(&panic),
+        })
+        .flatten()
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -108,7 +126,11 @@ fn madsim_config(scenario: &Scenario) -> madsim::Config {
     config
 }
 
-fn run_on_this_thread(scenario: &Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+fn run_on_this_thread(
+    scenario: &Scenario,
+    seed: u64,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim_config(scenario));
     // Generous: the run itself bounds every phase; this only turns a hang into an error.
     let limit = scenario.duration + scenario.quiesce + scenario.cluster.client_timeout * 4;
@@ -140,7 +162,11 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
     }
 }
 
-async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+async fn supervise(
+    scenario: Scenario,
+    seed: u64,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     let epoch = Epoch::now();
     let trace = Trace::new(options.trace_messages);
     let net = NetContext {
@@ -182,12 +208,25 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     injector.run(actions, &mut cluster).await;
     epoch.sleep_until(scenario.duration).await;
 
-    // Liveness phase: heal, let in-flight operations finish, quiesce.
+    // Liveness phase: heal (restarting every crashed node), let in-flight
+    // operations finish, quiesce.
     injector.heal_all(&mut cluster, scenario.cluster.nodes);
     for client in clients {
         client.await.expect("a client task never panics");
     }
     timescale::sleep(scenario.quiesce).await;
+    // Every node is read: wait for restarted ones to serve (with no quiesce
+    // they may not have booted yet), and never skip one silently.
+    let down = cluster.wait_until_serving(SERVING_ROUNDS).await;
+    if !down.is_empty() {
+        cluster.shutdown();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        return Err(RunError::NodesDown {
+            seed,
+            nodes: down,
+            waited_ms: SERVING_ROUNDS,
+        });
+    }
     trace.fault(epoch.elapsed_ns(), "quiesced: final reads".to_string());
 
     let finals = final_reads(&scenario, &config, &cluster);
@@ -195,7 +234,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
     tokio::time::sleep(Duration::from_millis(1)).await;
-    RunOutcome {
+    Ok(RunOutcome {
         seed,
         history: History {
             events: recorder.events(),
@@ -208,7 +247,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
         faults: injector.windows(end_ns),
-    }
+    })
 }
 
 fn start_clients(
@@ -241,7 +280,9 @@ fn start_clients(
 }
 
 /// What every replica of every key holds, read directly from each node's state
-/// (no messages: the final read must not itself be subject to faults).
+/// (no messages: the final read must not itself be subject to faults). Every
+/// node serves by now (`SimCluster::wait_until_serving`), so no replica is
+/// skipped.
 fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster) -> Vec<Final> {
     let ring = Ring::new(config.nodes, config.vnodes);
     let mut finals = Vec::new();
