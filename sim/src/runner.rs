@@ -26,17 +26,40 @@ use store::{ClusterConfig, Ring, SyncPolicy};
 pub struct RunOptions {
     /// Keep every message in the trace (for `replay --trace`); otherwise only counted.
     pub trace_messages: bool,
-    /// **Test-only**: plant the coordinator bug that acknowledges writes
-    /// before W replicas answered.
+    /// **Test-only** (feature `planted-bugs`): plant the coordinator bug that
+    /// acknowledges writes before W replicas answered.
+    #[cfg(feature = "planted-bugs")]
     pub bug_ack_before_quorum: bool,
-    /// **Test-only**: plant nondeterminism (a process-wide counter delays the
-    /// workload a little more on every run), so that `--check-determinism`
-    /// can be shown to catch it.
+    /// **Test-only** (feature `planted-bugs`): plant nondeterminism (a
+    /// process-wide counter delays the workload a little more on every run),
+    /// so that `--check-determinism` can be shown to catch it.
+    #[cfg(feature = "planted-bugs")]
     pub plant_nondeterminism: bool,
+}
+
+impl RunOptions {
+    /// These options with nondeterminism planted (see
+    /// `plant_nondeterminism`), or `None` when this build has no planted bugs
+    /// (the `planted-bugs` feature is for tests only): lets the binary's
+    /// hidden test flag refuse cleanly in a normal build.
+    #[cfg(feature = "planted-bugs")]
+    pub fn with_planted_nondeterminism(self) -> Option<RunOptions> {
+        Some(RunOptions {
+            plant_nondeterminism: true,
+            ..self
+        })
+    }
+
+    /// Without the `planted-bugs` feature there is nothing to plant.
+    #[cfg(not(feature = "planted-bugs"))]
+    pub fn with_planted_nondeterminism(self) -> Option<RunOptions> {
+        None
+    }
 }
 
 /// Drives [`RunOptions::plant_nondeterminism`]: state that outlives a run is
 /// exactly what a deterministic simulation must never read.
+#[cfg(feature = "planted-bugs")]
 static PLANTED_NONDETERMINISM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Everything one seed produced.
@@ -140,6 +163,8 @@ fn run_on_this_thread(
 
 /// The store's configuration for a scenario, with durations in madsim time.
 pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig {
+    #[cfg(not(feature = "planted-bugs"))]
+    let _ = options;
     let c = &scenario.cluster;
     ClusterConfig {
         nodes: c.nodes,
@@ -157,6 +182,7 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
         coordinators: c.coordinators,
         replica_timeout: timescale::to_madsim(c.replica_timeout),
         anti_entropy_interval: c.anti_entropy.map(timescale::to_madsim),
+        #[cfg(feature = "planted-bugs")]
         bug_ack_before_quorum: options.bug_ack_before_quorum,
         ..ClusterConfig::default()
     }
@@ -196,6 +222,7 @@ async fn supervise(
         .collect();
     cluster.start_routers(&config, &router_clocks, &net);
     let recorder = Recorder::default();
+    #[cfg(feature = "planted-bugs")]
     if options.plant_nondeterminism {
         let n = PLANTED_NONDETERMINISM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(1 + n % 1000)).await;
