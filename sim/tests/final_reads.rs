@@ -1,7 +1,14 @@
 //! The final lines: every replica of every key, including a node that was
 //! down when the faulty phase ended.
 
+use sim::clock::SimClock;
+use sim::cluster::SimCluster;
+use sim::net::{NetContext, NetModel};
+use sim::timescale::Epoch;
+use sim::trace::Trace;
 use sim::{RunOptions, Scenario};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A crash that lasts past the end of the run, and no quiesce: the node
 /// restarts in the liveness phase and still gets its final lines.
@@ -52,4 +59,41 @@ fn a_node_down_at_the_end_still_gets_its_final_lines() {
             "seed {seed}: node 2 is read"
         );
     }
+}
+
+/// The race the final reads must not lose: a node restarted by the liveness
+/// phase serves only once its boot task has run, so reading the replicas at
+/// the instant of the restart (no quiesce) would skip it. The runner waits
+/// with `wait_until_serving` before reading.
+#[test]
+fn a_restarted_node_serves_only_after_its_boot_and_the_final_reads_wait_for_it() {
+    let s = Scenario::parse(CRASH_PAST_THE_END, "crash.toml").unwrap_or_else(|e| panic!("{e}"));
+    let rt = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
+    rt.block_on(async move {
+        let epoch = Epoch::now();
+        let net = NetContext {
+            epoch,
+            trace: Trace::new(false),
+            model: Arc::new(NetModel::new(&s.network)),
+        };
+        let config = sim::runner::cluster_config(&s, RunOptions::default());
+        let clocks: Vec<SimClock> = (0..config.nodes)
+            .map(|_| SimClock::new(epoch, 0, 0.0))
+            .collect();
+        let mut cluster = SimCluster::start(&config, &clocks, &net);
+        assert_eq!(cluster.wait_until_serving(10).await, Vec::<u32>::new());
+        cluster.crash(2);
+        cluster.restart(2);
+        assert!(
+            !cluster.is_serving(2) && cluster.local(2, "k1").is_none(),
+            "just restarted: not serving yet, so a read now would skip node 2"
+        );
+        assert_eq!(cluster.wait_until_serving(10).await, Vec::<u32>::new());
+        assert!(
+            cluster.local(2, "k1").is_some(),
+            "node 2 is read after the wait"
+        );
+        cluster.shutdown();
+        madsim::time::sleep(Duration::from_millis(1)).await;
+    });
 }
