@@ -1,12 +1,15 @@
-//! Refuses to build `sim` without `--cfg madsim`, at once and saying why.
+//! Refuses to build `sim` without `--cfg madsim`, saying why.
 //!
 //! The flag comes from the repository's `.cargo/config.toml`, which cargo
 //! reads only from the current directory up: `cargo build --manifest-path
 //! storesim/Cargo.toml` from another folder (or a `RUSTFLAGS` variable, which
 //! replaces the config's flags) builds without it, and `sim` would fail only
-//! minutes later, after its dependencies, with dozens of unresolved madsim
-//! imports. A build script runs before the crate compiles; cargo tells it the
-//! target's cfgs (`CARGO_CFG_MADSIM` is set by `--cfg madsim`).
+//! after its dependencies with dozens of unresolved madsim imports. A build
+//! script runs before the crate compiles, and cargo tells it the target's
+//! cfgs (`CARGO_CFG_MADSIM` is set by `--cfg madsim`), so the build stops
+//! with this one message instead. (Cargo schedules a build script after the
+//! crates more others depend on, so on a cold build the dependencies are
+//! still compiled first.)
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
