@@ -6,14 +6,6 @@
 //! [`batch`] runs many seeds in parallel; [`expect`] judges verdicts against a
 //! scenario's `[expect]` block.
 
-// Also checked by build.rs, earlier; this catches a rustc run without cargo.
-#[cfg(not(madsim))]
-compile_error!(
-    "the `sim` crate must be built with `--cfg madsim` (set by the repository's \
-     .cargo/config.toml, which cargo reads only from the current directory: run cargo \
-     from the repository folder, or set RUSTFLAGS=\"--cfg madsim\")"
-);
-
 pub mod batch;
 pub mod bench;
 pub mod clock;
