@@ -1,5 +1,5 @@
 //! `storesim check`: checks history files recorded by storesim or any other
-//! system that writes the JSONL format of `DESIGN.md`.
+//! system that writes the JSONL format of `docs/history-format.md`.
 
 use crate::cli::CheckArgs;
 use anyhow::{Context, bail};
@@ -47,8 +47,11 @@ fn parse_checks(list: Option<&str>) -> anyhow::Result<Vec<CheckName>> {
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let Some(check) = CheckName::parse(name) else {
             let known: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+            let hint = nearest(name, &known)
+                .map(|near| format!(" (did you mean {near:?}?)"))
+                .unwrap_or_default();
             bail!(
-                "--checks: unknown check {name:?}; implemented checks: {}",
+                "--checks: unknown check {name:?}{hint}; implemented checks: {}",
                 known.join(", ")
             );
         };
@@ -62,11 +65,27 @@ fn parse_checks(list: Option<&str>) -> anyhow::Result<Vec<CheckName>> {
     Ok(checks)
 }
 
+/// The known name closest to `word` when it is a likely slip (at most a third
+/// of its characters edited, at least one), e.g. `linearisable` →
+/// `linearizable`, `read-after-writes` → `read-after-write`.
+fn nearest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(&word.to_lowercase(), k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
 fn check_file(
     file: &Path,
     checks: &[CheckName],
     args: &CheckArgs,
 ) -> anyhow::Result<BTreeMap<CheckName, CheckResult>> {
+    if file.is_dir() {
+        bail!("{}", not_a_history_file(file));
+    }
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     if size > MAX_HISTORY_BYTES {
         bail!(
@@ -89,6 +108,39 @@ fn check_file(
         stop: Some(&stop),
     };
     Ok(check::run_with(&history, checks, &budget))
+}
+
+/// What to say about a folder given as a history: what is expected instead,
+/// and the histories it holds when it is a run folder or a seed's folder.
+fn not_a_history_file(dir: &Path) -> String {
+    let mut found: Vec<String> = Vec::new();
+    if dir.join("history.jsonl").is_file() {
+        found.push(dir.join("history.jsonl").display().to_string());
+    }
+    if let Ok(seeds) = std::fs::read_dir(dir.join("seeds")) {
+        let mut histories: Vec<String> = seeds
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.path().join("history.jsonl"))
+            .filter(|path| path.is_file())
+            .map(|path| path.display().to_string())
+            .take(1000)
+            .collect();
+        histories.sort();
+        found.extend(histories);
+    }
+    let mut text = format!(
+        "{} is a directory; `storesim check` reads history files (JSONL, one event per line)",
+        dir.display()
+    );
+    match found.as_slice() {
+        [] => text.push_str(", e.g. a run folder's seeds/<SEED>/history.jsonl"),
+        [one] => text.push_str(&format!(": {one}")),
+        [first, rest @ ..] => text.push_str(&format!(
+            ": {first} and {} more history file(s) in it",
+            rest.len()
+        )),
+    }
+    text
 }
 
 fn print_results(file: &Path, results: &BTreeMap<CheckName, CheckResult>, json: bool) {

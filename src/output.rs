@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
 
 /// The default run folder of a scenario: `runs/<name>` with the name made
 /// safe as a single path component.
@@ -33,41 +34,53 @@ pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 
 /// Copies `from` to `to` the same way: `to` is whole or absent.
 pub fn copy_atomic(from: &Path, to: &Path) -> anyhow::Result<()> {
-    let tmp = temporary(to)?;
-    std::fs::copy(from, &tmp)
-        .with_context(|| format!("cannot copy {} to {}", from.display(), tmp.display()))?;
-    std::fs::rename(&tmp, to).with_context(|| format!("cannot write {}", to.display()))
+    let mut source = File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let mut file = AtomicFile::create(to)?;
+    let out = file.out.as_mut().context("write after commit")?;
+    std::io::copy(&mut source, out)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    file.commit()
 }
 
-/// `dir/.name.tmp` for `dir/name`, with `dir` created.
-fn temporary(path: &Path) -> anyhow::Result<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    Ok(dir.join(format!(".{name}.tmp")))
-}
-
-/// A file written bit by bit through a buffer into its temporary name, and
-/// renamed into place by [`AtomicFile::commit`]: however long it takes to
-/// write, `path` is never half-written. Dropped without a commit (an error
-/// on the way), the temporary file is removed and `path` is untouched.
+/// A file written bit by bit through a buffer into a temporary file of its
+/// own in the same folder (`.name.XXXXXX.tmp`, a unique name, so two
+/// processes writing the same run folder never share one), and renamed into
+/// place by [`AtomicFile::commit`] after an fsync, the folder fsynced after
+/// the rename: however long it takes to write, and whatever crashes,
+/// `path` holds either a whole old file or a whole new one; with two writers,
+/// the last commit wins whole. Dropped without a commit (an error on the
+/// way), the temporary file is removed and `path` is untouched.
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: PathBuf,
     /// `None` once committed.
-    out: Option<BufWriter<File>>,
+    out: Option<BufWriter<NamedTempFile>>,
 }
 
 impl AtomicFile {
     pub fn create(path: &Path) -> anyhow::Result<AtomicFile> {
-        let tmp = temporary(path)?;
-        let file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("output");
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // tempfile creates files readable by the owner only; a results file is
+        // an ordinary file (0666 less the umask, as `File::create` gives).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let file = (builder.tempfile_in(dir))
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            tmp,
             out: Some(BufWriter::new(file)),
         })
     }
@@ -75,28 +88,42 @@ impl AtomicFile {
     pub fn write_all(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         let out = self.out.as_mut().context("write after commit")?;
         out.write_all(bytes)
-            .with_context(|| format!("cannot write {}", self.tmp.display()))
+            .with_context(|| format!("cannot write {}", out.get_ref().path().display()))
     }
 
-    /// Flushes and renames the file into place.
+    /// Flushes, fsyncs and renames the file into place, then fsyncs the
+    /// folder so the rename itself survives a crash.
     pub fn commit(mut self) -> anyhow::Result<()> {
         let out = self.out.take().context("committed twice")?;
         let file = (out.into_inner())
             .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
-        drop(file);
-        (std::fs::rename(&self.tmp, &self.path))
-            .with_context(|| format!("cannot write {}", self.path.display()))
+            .with_context(|| {
+                format!("cannot write a temporary file for {}", self.path.display())
+            })?;
+        (file.as_file().sync_all())
+            .with_context(|| format!("cannot sync {}", file.path().display()))?;
+        file.persist(&self.path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        sync_dir(&self.path)
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            // Best effort: the file is incomplete and nobody will finish it.
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+/// fsyncs the folder holding `path` (a rename is durable only then). Where a
+/// folder cannot be opened for that (not Unix), there is nothing to do.
+fn sync_dir(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let handle = File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+        (handle.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
     }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Refuses a run folder that already holds the results of another scenario.
@@ -143,4 +170,67 @@ pub fn replay_command(scenario: &Path, seed: u64) -> String {
         shell_quote(&program),
         shell_quote(&scenario)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temporaries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Two writers of one file (two `run`s sharing a run folder): each has
+    /// its own temporary file, both commit, the last commit wins whole, and
+    /// no temporary file is left. With one fixed temporary name, the second
+    /// `create` truncated the first writer's file and one rename failed.
+    #[test]
+    fn two_writers_of_one_file_do_not_clobber_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seeds.jsonl");
+        let mut a = AtomicFile::create(&path).unwrap();
+        let mut b = AtomicFile::create(&path).unwrap();
+        assert_eq!(temporaries(dir.path()).len(), 2, "one temporary file each");
+        a.write_all(b"from a\n").unwrap();
+        b.write_all(b"from b, longer\n").unwrap();
+        a.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "from a\n");
+        b.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "from b, longer\n");
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_writer_dropped_without_commit_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        write_atomic(&path, "old").unwrap();
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"half").unwrap();
+        drop(file);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_ordinary_files_not_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.md");
+        write_atomic(&path, "x").unwrap();
+        let copy = dir.path().join("copy.md");
+        copy_atomic(&path, &copy).unwrap();
+        let plain = dir.path().join("plain.md");
+        std::fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&plain), "as File::create makes them");
+        assert_eq!(mode(&copy), mode(&plain));
+    }
 }

@@ -107,9 +107,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         jobs: args
             .jobs
             .map_or_else(sim::batch::default_jobs, |j| j as usize),
-        options: RunOptions {
-            plant_nondeterminism: args.plant_nondeterminism,
-            ..RunOptions::default()
+        options: if args.plant_nondeterminism {
+            (RunOptions::default().with_planted_nondeterminism()).ok_or_else(|| {
+                anyhow::anyhow!("--plant-nondeterminism is for storesim's own tests: this build has no planted bugs")
+            })?
+        } else {
+            RunOptions::default()
         },
         check_determinism: args.check_determinism,
         keep_histories: args.keep_histories,

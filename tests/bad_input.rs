@@ -427,3 +427,52 @@ fn every_class_of_bad_run_folder_is_refused_by_merge() {
         assert!(!out.exists(), "{case}: nothing written");
     }
 }
+
+/// A folder given to `check` is refused saying it is a folder and what
+/// `check` reads, listing the histories a run folder holds; a misspelt
+/// `--checks` name gets a "did you mean".
+#[test]
+fn check_refuses_a_folder_and_suggests_check_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused("empty folder", &["check".as_ref(), dir.path().as_ref()]);
+    assert!(stderr.contains("is a directory"), "{stderr}");
+    assert!(stderr.contains("history files (JSONL"), "{stderr}");
+    assert!(!stderr.contains("line 1"), "{stderr}");
+    let seed = dir.path().join("seeds").join("3");
+    std::fs::create_dir_all(&seed).unwrap();
+    std::fs::write(seed.join("history.jsonl"), GOOD).unwrap();
+    let stderr = refused("run folder", &["check".as_ref(), dir.path().as_ref()]);
+    assert!(stderr.contains("seeds/3/history.jsonl"), "{stderr}");
+
+    let file = seed.join("history.jsonl");
+    for (typo, meant) in [
+        ("linearisable", "linearizable"),
+        ("read-after-writes", "read-after-write"),
+        ("Convergence", "convergence"),
+    ] {
+        let stderr = refused(
+            typo,
+            &[
+                "check".as_ref(),
+                "--checks".as_ref(),
+                typo.as_ref(),
+                file.as_ref(),
+            ],
+        );
+        assert!(
+            stderr.contains(&format!("did you mean \"{meant}\"?")),
+            "{typo}: {stderr}"
+        );
+    }
+    let stderr = refused(
+        "far from any name",
+        &[
+            "check".as_ref(),
+            "--checks".as_ref(),
+            "speed".as_ref(),
+            file.as_ref(),
+        ],
+    );
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+    assert!(stderr.contains("implemented checks: "), "{stderr}");
+}

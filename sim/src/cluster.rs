@@ -115,6 +115,28 @@ impl SimCluster {
         self.down[n as usize]
     }
 
+    /// Whether node `n`'s current incarnation has built its store node (a
+    /// restarted node is down until its boot task has run).
+    pub fn is_serving(&self, n: u32) -> bool {
+        self.lock_live()[n as usize].is_some()
+    }
+
+    /// Waits, in steps of madsim's 1 ms minimum sleep and at most `rounds`
+    /// of them, until every node that is not crashed is serving. Returns the
+    /// nodes still not serving (empty when all are). The final reads come
+    /// after this: a node restarted by the liveness phase must be read, not
+    /// skipped because its boot task has not run yet.
+    pub async fn wait_until_serving(&self, rounds: u32) -> Vec<u32> {
+        let nodes = self.handles.len() as u32;
+        for _ in 0..rounds {
+            if (0..nodes).all(|n| self.is_serving(n)) {
+                return Vec::new();
+            }
+            madsim::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        (0..nodes).filter(|&n| !self.is_serving(n)).collect()
+    }
+
     /// Pauses node `n` (madsim `Handle::pause`): none of its tasks runs, its
     /// timers fire only on resume; messages to it wait in its socket.
     pub fn pause(&mut self, n: u32) {

@@ -27,17 +27,40 @@ use store::{ClusterConfig, Ring, SyncPolicy};
 pub struct RunOptions {
     /// Keep every message in the trace (for `replay --trace`); otherwise only counted.
     pub trace_messages: bool,
-    /// **Test-only**: plant the coordinator bug that acknowledges writes
-    /// before W replicas answered.
+    /// **Test-only** (feature `planted-bugs`): plant the coordinator bug that
+    /// acknowledges writes before W replicas answered.
+    #[cfg(feature = "planted-bugs")]
     pub bug_ack_before_quorum: bool,
-    /// **Test-only**: plant nondeterminism (a process-wide counter delays the
-    /// workload a little more on every run), so that `--check-determinism`
-    /// can be shown to catch it.
+    /// **Test-only** (feature `planted-bugs`): plant nondeterminism (a
+    /// process-wide counter delays the workload a little more on every run),
+    /// so that `--check-determinism` can be shown to catch it.
+    #[cfg(feature = "planted-bugs")]
     pub plant_nondeterminism: bool,
+}
+
+impl RunOptions {
+    /// These options with nondeterminism planted (see
+    /// `plant_nondeterminism`), or `None` when this build has no planted bugs
+    /// (the `planted-bugs` feature is for tests only): lets the binary's
+    /// hidden test flag refuse cleanly in a normal build.
+    #[cfg(feature = "planted-bugs")]
+    pub fn with_planted_nondeterminism(self) -> Option<RunOptions> {
+        Some(RunOptions {
+            plant_nondeterminism: true,
+            ..self
+        })
+    }
+
+    /// Without the `planted-bugs` feature there is nothing to plant.
+    #[cfg(not(feature = "planted-bugs"))]
+    pub fn with_planted_nondeterminism(self) -> Option<RunOptions> {
+        None
+    }
 }
 
 /// Drives [`RunOptions::plant_nondeterminism`]: state that outlives a run is
 /// exactly what a deterministic simulation must never read.
+#[cfg(feature = "planted-bugs")]
 static PLANTED_NONDETERMINISM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Everything one seed produced.
@@ -66,7 +89,23 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error("seed {seed}: the simulation panicked: {message}")]
     Panicked { seed: u64, message: String },
+    /// A node did not come back up for the final reads: its replicas would
+    /// be missing from the `final` lines, and convergence would judge fewer
+    /// replicas than the cluster has without saying so.
+    #[error(
+        "seed {seed}: node(s) {nodes:?} were still down {waited_ms} ms (madsim time) after the \
+         liveness phase restarted them, so their replicas cannot be read for the final lines"
+    )]
+    NodesDown {
+        seed: u64,
+        nodes: Vec<u32>,
+        waited_ms: u32,
+    },
 }
+
+/// How long (madsim ms, one per round) the final reads wait for restarted
+/// nodes to serve. A restart takes one scheduling round; this only bounds a bug.
+const SERVING_ROUNDS: u32 = 1000;
 
 /// Runs one seed on a fresh OS thread with its own runtime (std's `HashMap`
 /// order and thread RNGs are only reproducible that way, madsim issue #240).
@@ -88,10 +127,12 @@ pub fn run_seed(
             });
         }
     };
-    joined.map_err(|panic| RunError::Panicked {
-        seed,
-        message: panic_message(&panic),
-    })
+    joined
+        .map_err(|panic| RunError::Panicked {
+            seed,
+            message: panic_message(&panic),
+        })
+        .flatten()
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -109,7 +150,11 @@ fn madsim_config(scenario: &Scenario) -> madsim::Config {
     config
 }
 
-fn run_on_this_thread(scenario: &Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+fn run_on_this_thread(
+    scenario: &Scenario,
+    seed: u64,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim_config(scenario));
     rt.set_time_limit(timescale::to_madsim(time_limit(scenario)));
     rt.block_on(supervise(scenario.clone(), seed, options))
@@ -151,6 +196,8 @@ pub fn longest_run(scenario: &Scenario) -> Duration {
 
 /// The store's configuration for a scenario, with durations in madsim time.
 pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig {
+    #[cfg(not(feature = "planted-bugs"))]
+    let _ = options;
     let c = &scenario.cluster;
     ClusterConfig {
         nodes: c.nodes,
@@ -168,12 +215,17 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
         coordinators: c.coordinators,
         replica_timeout: timescale::to_madsim(c.replica_timeout),
         anti_entropy_interval: c.anti_entropy.map(timescale::to_madsim),
+        #[cfg(feature = "planted-bugs")]
         bug_ack_before_quorum: options.bug_ack_before_quorum,
         ..ClusterConfig::default()
     }
 }
 
-async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOutcome {
+async fn supervise(
+    scenario: Scenario,
+    seed: u64,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     let epoch = Epoch::now();
     let trace = Trace::new(options.trace_messages);
     let net = NetContext {
@@ -203,6 +255,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         .collect();
     cluster.start_routers(&config, &router_clocks, &net);
     let recorder = Recorder::default();
+    #[cfg(feature = "planted-bugs")]
     if options.plant_nondeterminism {
         let n = PLANTED_NONDETERMINISM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(1 + n % 1000)).await;
@@ -216,12 +269,25 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     injector.run(actions, &mut cluster).await;
     epoch.sleep_until(scenario.duration).await;
 
-    // Liveness phase: heal, let in-flight operations finish, quiesce.
+    // Liveness phase: heal (restarting every crashed node), let in-flight
+    // operations finish, quiesce.
     injector.heal_all(&mut cluster, scenario.cluster.nodes);
     for client in clients {
         client.await.expect("a client task never panics");
     }
     timescale::sleep(scenario.quiesce).await;
+    // Every node is read: wait for restarted ones to serve (with no quiesce
+    // they may not have booted yet), and never skip one silently.
+    let down = cluster.wait_until_serving(SERVING_ROUNDS).await;
+    if !down.is_empty() {
+        cluster.shutdown();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        return Err(RunError::NodesDown {
+            seed,
+            nodes: down,
+            waited_ms: SERVING_ROUNDS,
+        });
+    }
     trace.fault(epoch.elapsed_ns(), "quiesced: final reads".to_string());
 
     let finals = final_reads(&scenario, &config, &cluster);
@@ -229,7 +295,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
     tokio::time::sleep(Duration::from_millis(1)).await;
-    RunOutcome {
+    Ok(RunOutcome {
         seed,
         history: History {
             events: recorder.events(),
@@ -242,7 +308,7 @@ async fn supervise(scenario: Scenario, seed: u64, options: RunOptions) -> RunOut
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
         faults: injector.windows(end_ns),
-    }
+    })
 }
 
 fn start_clients(
@@ -275,7 +341,9 @@ fn start_clients(
 }
 
 /// What every replica of every key holds, read directly from each node's state
-/// (no messages: the final read must not itself be subject to faults).
+/// (no messages: the final read must not itself be subject to faults). Every
+/// node serves by now (`SimCluster::wait_until_serving`), so no replica is
+/// skipped.
 fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster) -> Vec<Final> {
     let ring = Ring::new(config.nodes, config.vnodes);
     let mut finals = Vec::new();

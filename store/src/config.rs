@@ -93,7 +93,10 @@ pub struct ClusterConfig {
     /// Virtual nodes per node on the hash ring.
     pub vnodes: u32,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
-    /// sending it, without waiting for W replicas. Never set outside tests.
+    /// sending it, without waiting for W replicas, so that tests can show the
+    /// checks catch it. Exists only with the `planted-bugs` feature, which
+    /// only tests enable: a production build cannot set it.
+    #[cfg(feature = "planted-bugs")]
     pub bug_ack_before_quorum: bool,
 }
 
@@ -114,6 +117,7 @@ impl Default for ClusterConfig {
             replica_timeout: Duration::from_millis(50),
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
+            #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }
     }

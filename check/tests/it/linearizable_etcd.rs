@@ -7,13 +7,13 @@
 use check::linearizable::{Method, analyze, summarize};
 use check::{Budget, History, Verdict};
 
-use crate::conformance_data::{dir, manifest};
+use crate::conformance_data::{dir, manifest, skip_or_fail};
 
 #[test]
 fn etcd_histories_get_the_known_verdicts() {
     let expected = manifest();
     if expected.is_empty() {
-        eprintln!("skipped: {} not found", dir().display());
+        skip_or_fail("etcd_histories_get_the_known_verdicts");
         return;
     }
     let (mut agree, mut steps) = (0, 0u64);

@@ -7,6 +7,7 @@ mod convergence;
 mod durability;
 mod linearizable;
 mod linearizable_etcd;
+mod linearizable_oracle;
 mod linearizable_props;
 mod lost_update;
 mod parse;

@@ -93,6 +93,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         } else {
             self.broadcast(&replicas, ReplicaRequest::Write { key, entry })
         };
+        #[cfg(feature = "planted-bugs")]
         if self.config.bug_ack_before_quorum {
             // The planted bug: acknowledge before any replica has the write.
             return true;

@@ -1,7 +1,6 @@
 //! The `abd` protocol: a linearizable register, whatever the clocks say.
 
 use crate::harness::{Cluster, Link, quiesce, run, value};
-use madsim::time::TimeHandle;
 use std::time::Duration;
 use store::{ClientResponse, ClusterConfig, Entry, Protocol, ReplicaRequest, Request, Version};
 
@@ -19,7 +18,7 @@ struct Op {
 }
 
 fn now() -> Duration {
-    TimeHandle::current().elapsed()
+    crate::rt::elapsed()
 }
 
 async fn writer(cluster: &Cluster, w: u32, ops: u32) -> Vec<Op> {

@@ -3,8 +3,7 @@
 //! the test controls, and `MemDisk`s that outlive nodes so a node can be
 //! crashed and restarted. Background duties run only if a test starts them.
 
-use madsim::rand::{Rng, thread_rng};
-use madsim::time::TimeHandle;
+use crate::rt;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,13 +18,7 @@ use tokio::time::{sleep, timeout};
 
 pub type TestNode = Node<TestTransport, TestClock, MemDisk>;
 
-/// Runs `test` in a fresh madsim runtime with `seed`.
-pub fn run<F: Future<Output = ()>>(seed: u64, test: impl FnOnce() -> F) {
-    let mut runtime =
-        madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    runtime.set_time_limit(Duration::from_secs(60));
-    runtime.block_on(test());
-}
+pub use rt::run;
 
 /// Simulated time since the runtime started, plus a base so that clocks set
 /// behind it stay positive.
@@ -59,7 +52,7 @@ impl Clock for TestClock {
     fn now_ns(&self) -> u64 {
         match self.frozen_ns.load(Ordering::SeqCst) {
             u64::MAX => {
-                let elapsed = i64::try_from(TimeHandle::current().elapsed().as_nanos()).unwrap();
+                let elapsed = i64::try_from(rt::elapsed().as_nanos()).unwrap();
                 (CLOCK_BASE_NS + elapsed + self.offset_ns.load(Ordering::SeqCst)).max(0) as u64
             }
             frozen => frozen,
@@ -103,7 +96,7 @@ impl Net {
         let extra = if jitter_ns == 0 {
             0
         } else {
-            thread_rng().gen_range(0..jitter_ns)
+            rt::below(jitter_ns)
         };
         sleep(self.latency + Duration::from_nanos(extra)).await;
     }
@@ -167,7 +160,7 @@ pub struct Cluster {
     pub clocks: Vec<TestClock>,
     pub disks: Vec<MemDisk>,
     /// Each node's running `run_background`, once `start_background` was called.
-    background: Mutex<Vec<Option<madsim::task::JoinHandle<()>>>>,
+    background: Mutex<Vec<Option<rt::JoinHandle<()>>>>,
 }
 
 impl Cluster {

@@ -1,4 +1,5 @@
-//! The store's cluster tests, each in a fresh madsim runtime: one test binary,
+//! The store's cluster tests, each in a fresh runtime (madsim, or plain tokio
+//! with a paused clock without `--cfg madsim`: see `rt`): one test binary,
 //! one module per topic.
 
 mod abd;
@@ -11,4 +12,5 @@ mod hints;
 mod quorum;
 mod read_repair;
 mod router;
+mod rt;
 mod sync;
