@@ -35,6 +35,7 @@
 use crate::analysis::Analysis;
 use crate::counterexample::timeline;
 use crate::counterexample::{span, value};
+use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::sources::Point;
@@ -61,7 +62,8 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
         let writes = if more == 1 { "write" } else { "writes" };
         explanation.push_str(&format!("(+{more} more vanished {writes})\n"));
     }
-    CheckResult::invalid(explanation, found.len())
+    let findings = finding::first(&found, |&w| vanished(w, analysis));
+    CheckResult::invalid(explanation, found.len(), findings)
 }
 
 /// Every vanished write (indices into `ops`), by invoke time.
@@ -97,6 +99,41 @@ fn anomalies_in(analysis: &Analysis) -> Vec<usize> {
     found
 }
 
+/// The write, then the newest possible source of each value the replicas
+/// of its key hold, by invoke time.
+fn involved<'a>(w: &'a Op, analysis: &Analysis<'a>) -> Vec<&'a Op> {
+    let ops = analysis.ops();
+    let (Some(values), Some(part)) = (analysis.held().get(w.key.as_str()), analysis.key(&w.key))
+    else {
+        return vec![w];
+    };
+    let sources = part.sources();
+    let mut others: Vec<&Op> = values
+        .iter()
+        .filter_map(|v| sources.possible(*v, u64::MAX)?.newest().op)
+        .filter_map(|i| ops.get(i))
+        .filter(|op| op.index != w.index)
+        .collect();
+    others.sort_by_key(|op| (op.invoke_time, op.index));
+    others.dedup_by_key(|op| op.index);
+    [w].into_iter().chain(others).collect()
+}
+
+/// The vanished write `write` as data.
+fn vanished(write: usize, analysis: &Analysis) -> Finding {
+    let ops = analysis.ops();
+    let Some(w) = ops.get(write) else {
+        return Finding::new(Kind::VanishedWrite, "", &[], ops);
+    };
+    let involved: Vec<Option<usize>> = (involved(w, analysis).iter())
+        .map(|op| Some(op.index))
+        .collect();
+    let held: Vec<Option<&str>> = (analysis.held().get(w.key.as_str()))
+        .map(|values| values.iter().copied().collect())
+        .unwrap_or_default();
+    Finding::new(Kind::VanishedWrite, &w.key, &involved, ops).held(&held, &[])
+}
+
 /// One sentence and a timeline: the write, and the newest possible source of
 /// each value the replicas hold.
 fn explain(write: usize, analysis: &Analysis) -> String {
@@ -104,12 +141,10 @@ fn explain(write: usize, analysis: &Analysis) -> String {
     let Some(w) = ops.get(write) else {
         return String::new();
     };
-    // `w` was found on a key with `final` lines and operations: both exist.
-    let (Some(values), Some(part)) = (analysis.held().get(w.key.as_str()), analysis.key(&w.key))
-    else {
+    // `w` was found on a key with `final` lines: they exist.
+    let Some(values) = analysis.held().get(w.key.as_str()) else {
         return String::new();
     };
-    let sources = part.sources();
     let shown: Vec<String> = values.iter().map(|v| value(*v)).collect();
     let what = match w.f {
         Function::Delete => format!("delete of {}", w.key),
@@ -125,13 +160,7 @@ fn explain(write: usize, analysis: &Analysis) -> String {
         shown.join(" and "),
         w.key
     );
-    let mut involved: Vec<&Op> = values
-        .iter()
-        .filter_map(|v| sources.possible(*v, u64::MAX)?.newest().op)
-        .filter_map(|i| ops.get(i))
-        .chain([w])
-        .collect();
+    let mut involved = involved(w, analysis);
     involved.sort_by_key(|op| (op.invoke_time, op.index));
-    involved.dedup_by_key(|op| op.index);
     format!("{text}\n{}", timeline(&involved))
 }

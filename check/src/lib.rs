@@ -12,6 +12,7 @@ pub mod budget;
 pub mod convergence;
 pub mod counterexample;
 pub mod durability;
+pub mod finding;
 pub mod history;
 pub mod linearizable;
 pub mod lost_update;
@@ -23,6 +24,7 @@ pub mod verdict;
 
 pub use analysis::Analysis;
 pub use budget::Budget;
+pub use finding::{Finding, Kind as FindingKind};
 pub use history::{Event, EventType, Final, Function, History, HistoryError, Value};
 pub use op::{Op, Outcome};
 pub use verdict::{CheckName, CheckResult, Verdict};

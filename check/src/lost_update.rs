@@ -36,6 +36,7 @@
 use crate::analysis::{Analysis, agreed};
 use crate::counterexample::timeline;
 use crate::counterexample::{span, value};
+use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::origin;
@@ -60,6 +61,20 @@ pub struct LostUpdate {
     pub later: usize,
 }
 
+impl LostUpdate {
+    /// The lost update as data: the lost write, then the winner (none: the
+    /// initial state), and the value the replicas agree on.
+    pub fn finding(&self, ops: &[Op]) -> Finding {
+        Finding::new(
+            Kind::LostUpdate,
+            &self.key,
+            &[Some(self.lost), self.winner],
+            ops,
+        )
+        .held(&[self.value.as_deref()], &[])
+    }
+}
+
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     let ops = pair(history);
@@ -75,11 +90,13 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, analysis.ops());
+    let ops = analysis.ops();
+    let mut explanation = explain(first, ops);
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more keys)\n", found.len() - 1));
     }
-    CheckResult::invalid(explanation, found.len())
+    let findings = finding::first(&found, |l| l.finding(ops));
+    CheckResult::invalid(explanation, found.len(), findings)
 }
 
 /// Every key with a lost update, by key.

@@ -67,11 +67,7 @@ pub struct Example {
 pub fn example(seed: u64, check: CheckName, history: &History, info: Option<&SeedInfo>) -> Example {
     let result = check::run(history, &[check])
         .remove(&check)
-        .unwrap_or_else(|| CheckResult {
-            verdict: Verdict::NotApplicable,
-            explanation: String::new(),
-            anomalies: 0,
-        });
+        .unwrap_or_else(|| CheckResult::not_applicable(String::new()));
     let ops = pair(history);
     let involved = involved(check, &ops, history, &result.explanation);
     let what = result

@@ -1,8 +1,8 @@
 //! `durability` on fixture tables.
 
-use crate::support::{T, assert_clean, cas, del, history, put, with_finals};
+use crate::support::{T, assert_clean, assert_finding, cas, del, history, put, with_finals};
 use check::durability::{anomalies, check};
-use check::{Verdict, lost_update, op::pair};
+use check::{FindingKind, Verdict, lost_update, op::pair};
 
 type Finals = &'static [(u32, &'static str, Option<&'static str>)];
 
@@ -126,8 +126,32 @@ fn rejects() {
         let result = check(&h);
         assert_eq!(result.verdict, Verdict::Invalid, "{name}");
         assert_eq!(result.anomalies, count, "{name}: {}", result.explanation);
-        assert_eq!(anomalies(&pair(&h), &h.finals).len(), count, "{name}");
+        let found = anomalies(&pair(&h), &h.finals);
+        assert_eq!(found.len(), count, "{name}");
+        assert_eq!(result.findings.len(), count, "{name}");
+        for (f, w) in result.findings.iter().zip(&found) {
+            assert_eq!(
+                (f.kind, f.ops.first()),
+                (FindingKind::VanishedWrite, Some(w)),
+                "{name}"
+            );
+        }
     }
+}
+
+/// The vanished write first, then the write of the value held.
+#[test]
+fn a_vanished_write_as_data() {
+    let h = with_finals(
+        &[put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30)],
+        &[(0, "k", Some("a")), (1, "k", Some("a"))],
+    );
+    let result = check(&h);
+    assert_finding("vanished", &result, FindingKind::VanishedWrite, &[1, 0]);
+    assert_eq!(
+        result.findings[0].values,
+        vec![Some("b".to_owned()), Some("a".to_owned())]
+    );
 }
 
 #[test]
