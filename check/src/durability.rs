@@ -2,33 +2,40 @@
 //!
 //! An `ok` write W (put, cas, or delete: its value is absent) to key k is
 //! *vanished* when, after heal and quiesce, no replica of k holds W's value
-//! (per the `final` lines) and no other write could have overwritten it:
-//! every other write to k that did not fail — `ok` or `info`, any kind —
-//! completed before W was invoked (`W' → W`), so none can be ordered after
-//! W. This is what a crash that loses an acknowledged but unsynced write
-//! leaves behind:
+//! (per the `final` lines) and no write could have overwritten it: no value
+//! any replica of k holds has a possible source other than the initial
+//! state — no put or cas of it, no delete for absent, that did not fail.
+//! The replicas fell back to the state before every write, which only lost
+//! data explains (a crash that loses acknowledged but unsynced writes, a
+//! dropped hint):
 //!
 //! ```text
-//! W1 put k1 a   [===]
-//! W  put k1 b          [===]   acknowledged; then its replicas crash
-//! final k1 = a                 b is gone, and nothing came after it
+//! W  put k1 b   [===]    acknowledged; then its replicas crash unsynced
+//! final k1 = absent      no delete: nothing but lost data leaves absent
 //! ```
 //!
-//! Replicas need not agree: W is vanished only if *no* replica holds its
-//! value (a divergent key is `convergence`'s finding, and a value held by
-//! one replica is not lost). A key without `final` lines is skipped (nothing
-//! says what survived). Values may repeat: a replica holding W's value
-//! counts as holding W, so repeats can hide a vanished write, never invent
-//! one.
+//! Why any other write counts, even one that completed before W began:
+//! under last write wins the order is the writes' timestamps, which a
+//! history does not record and which skewed clocks set against real time
+//! (a write coordinated by a node whose clock is behind gets an older
+//! timestamp than one that finished before it began). So any write that
+//! did not fail — earlier, concurrent or later, `ok` or `info` — could
+//! carry a timestamp that beats W's, and a key holding its value may have
+//! ordered W away rather than lost it: that is `lost-update`'s finding
+//! (a converged value provably older in real time), never durability's.
 //!
-//! Versus `lost-update`: durability names an acknowledged write that is gone
-//! with nothing that could have overwritten it; lost-update names a
-//! converged value provably older than some acknowledged write. When the
-//! newest acknowledged write is gone and the key fell back to an older
-//! value both flag it — the history cannot tell a crash from a bad ordering
-//! (last write wins under clock skew). Only lost-update flags a fall-back
-//! past a write that something else might have overwritten; only durability
-//! flags a vanished write on a key whose replicas disagree.
+//! Replicas need not agree: W is vanished only if *no* replica holds its
+//! value and no replica holds a value some write could have left. A key
+//! without `final` lines is skipped (nothing says what survived). Values
+//! may repeat: a replica holding W's value counts as holding W, so repeats
+//! can hide a vanished write, never invent one.
+//!
+//! Versus `lost-update`: when the newest acknowledged write is gone and the
+//! key fell back to an older written value, only lost-update flags it (the
+//! history cannot tell a crash from an ordering by skewed timestamps, and
+//! the ordering needs no data loss); when the key fell back to its initial
+//! state, both do. Only durability flags a vanished write on a key whose
+//! replicas disagree.
 //!
 //! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
@@ -38,7 +45,6 @@ use crate::counterexample::{span, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::Point;
 use crate::verdict::CheckResult;
 
 /// Runs the check; see the module documentation.
@@ -74,22 +80,20 @@ pub fn anomalies(ops: &[Op], finals: &[Final]) -> Vec<usize> {
 fn anomalies_in(analysis: &Analysis) -> Vec<usize> {
     let mut found = Vec::new();
     for (&key, values) in analysis.held() {
-        let Some(key_ops) = analysis.key(key).map(|part| part.ops()) else {
+        let Some(part) = analysis.key(key) else {
             continue;
         };
-        let mut ends: Vec<Point> = key_ops
-            .iter()
-            .filter(|op| op.f.is_write() && op.outcome != Outcome::Fail)
-            .map(|op| op.complete_time.map_or(Point::Never, Point::At))
-            .collect();
-        ends.sort_unstable();
-        for &w in key_ops {
-            if !(w.f.is_write() && w.outcome == Outcome::Ok) || values.contains(&w.written()) {
-                continue;
-            }
-            // Writes not completed before W began, W itself included.
-            let unordered = ends.len() - ends.partition_point(|&e| e < Point::At(w.invoke_time));
-            if unordered <= 1 {
+        // Some write that did not fail could have left a value held: it
+        // may have overwritten any write, whatever the real-time order.
+        let sources = part.sources();
+        let overwritable = values.iter().any(|v| {
+            (sources.possible(*v, u64::MAX)).is_some_and(|p| p.all().iter().any(|c| c.op.is_some()))
+        });
+        if overwritable {
+            continue;
+        }
+        for &w in part.ops() {
+            if w.f.is_write() && w.outcome == Outcome::Ok && !values.contains(&w.written()) {
                 found.push(w.index);
             }
         }
@@ -152,8 +156,8 @@ fn explain(write: usize, analysis: &Analysis) -> String {
     };
     let text = format!(
         "process {}'s {what} ({}) was acknowledged, but after heal and quiesce the replicas \
-         of {} hold only {}, and nothing could have overwritten it: no other write to {} \
-         was in flight during it or came after it",
+         of {} hold only {}, which no write could have left: nothing could have overwritten \
+         it, so it was lost (no write to {} that did not fail wrote a value they hold)",
         w.process,
         span(w),
         w.key,

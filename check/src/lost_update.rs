@@ -22,14 +22,13 @@
 //! lost. A value no write produced is `convergence`'s finding (skipped).
 //!
 //! Versus `durability`: lost-update names a converged value that should
-//! have been overwritten; `durability` names an acknowledged write that
-//! is gone with nothing that could have overwritten it. When the newest
-//! acknowledged write of a key is gone and the key fell back to an older
-//! value, both flag it: the history cannot tell a write lost to a crash from
-//! one lost to a bad ordering. Only lost-update flags a key that fell back
-//! past a write something else might have overwritten (W2 overlapped by
-//! another write); only durability flags a vanished write on a key whose
-//! replicas disagree.
+//! have been overwritten; `durability` names an acknowledged write lost with
+//! nothing that could have overwritten it, whatever the timestamps — a key
+//! fallen back to its initial state. A write lost to last-write-wins order
+//! (a later write with the lower timestamp, as under clock skew) is this
+//! check's alone; a key rolled back to its initial state by a crash is
+//! both's (the initial state is older than every write); only durability
+//! flags a vanished write on a key whose replicas disagree.
 //!
 //! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
