@@ -24,6 +24,15 @@
 //! ordered W away rather than lost it: that is `lost-update`'s finding
 //! (a converged value provably older in real time), never durability's.
 //!
+//! When the history bounds the clocks (a `clocks` line: every timestamp is
+//! within `error_ns` of real time, see [`History::clock_error_ns`]), a
+//! write W' can carry a later timestamp than W only if W' completed less
+//! than `2 × error_ns` before W began (or never completed), and W is
+//! vanished when no replica holds its value and no other write that did
+//! not fail could: with exact clocks (`error_ns` 0), every other write
+//! completed before W began. This is how a crash that loses acknowledged
+//! but unsynced writes shows when the key falls back to an older value.
+//!
 //! Replicas need not agree: W is vanished only if *no* replica holds its
 //! value and no replica holds a value some write could have left. A key
 //! without `final` lines is skipped (nothing says what survived). Values
@@ -45,12 +54,13 @@ use crate::counterexample::{span, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
+use crate::session::sources::Point;
 use crate::verdict::CheckResult;
 
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     let ops = pair(history);
-    judge(&Analysis::new(&ops, &history.finals))
+    judge(&Analysis::new(&ops, &history.finals).with_clock_error(history.clock_error_ns))
 }
 
 /// [`check`] on a history already prepared.
@@ -83,18 +93,41 @@ fn anomalies_in(analysis: &Analysis) -> Vec<usize> {
         let Some(part) = analysis.key(key) else {
             continue;
         };
-        // Some write that did not fail could have left a value held: it
-        // may have overwritten any write, whatever the real-time order.
-        let sources = part.sources();
-        let overwritable = values.iter().any(|v| {
-            (sources.possible(*v, u64::MAX)).is_some_and(|p| p.all().iter().any(|c| c.op.is_some()))
-        });
-        if overwritable {
-            continue;
-        }
-        for &w in part.ops() {
-            if w.f.is_write() && w.outcome == Outcome::Ok && !values.contains(&w.written()) {
-                found.push(w.index);
+        let vanished =
+            |w: &Op| w.f.is_write() && w.outcome == Outcome::Ok && !values.contains(&w.written());
+        match analysis.clock_error_ns() {
+            Some(error_ns) => {
+                // When each write that did not fail could still be stamped
+                // at the latest: its completion plus twice the clock error
+                // (its clock ahead, W's behind); never for `info`.
+                let mut latest: Vec<Point> = (part.ops().iter())
+                    .filter(|op| op.f.is_write() && op.outcome != Outcome::Fail)
+                    .map(|op| {
+                        op.complete_time
+                            .map_or(Point::Never, |t| Point::At(t.saturating_add(2 * error_ns)))
+                    })
+                    .collect();
+                latest.sort_unstable();
+                for &w in part.ops().iter().filter(|w| vanished(w)) {
+                    // Writes that could be stamped after W, W itself included.
+                    let later =
+                        latest.len() - latest.partition_point(|&e| e < Point::At(w.invoke_time));
+                    if later <= 1 {
+                        found.push(w.index);
+                    }
+                }
+            }
+            None => {
+                // Some write that did not fail could have left a value held:
+                // it may have overwritten any write, whatever the real-time order.
+                let sources = part.sources();
+                let overwritable = values.iter().any(|v| {
+                    (sources.possible(*v, u64::MAX))
+                        .is_some_and(|p| p.all().iter().any(|c| c.op.is_some()))
+                });
+                if !overwritable {
+                    found.extend(part.ops().iter().filter(|w| vanished(w)).map(|w| w.index));
+                }
             }
         }
     }
@@ -154,15 +187,32 @@ fn explain(write: usize, analysis: &Analysis) -> String {
         Function::Delete => format!("delete of {}", w.key),
         _ => format!("{} of {} to {}", w.f, value(w.written()), w.key),
     };
+    let why = match analysis.clock_error_ns() {
+        None => format!(
+            "which no write could have left: nothing could have overwritten it, so it was lost \
+             (no write to {} that did not fail wrote a value they hold)",
+            w.key
+        ),
+        Some(0) => format!(
+            "and nothing could have overwritten it: no other write to {} was in flight during \
+             it or came after it (clocks exact)",
+            w.key
+        ),
+        Some(e) => format!(
+            "and nothing could have overwritten it: every other write to {} completed more than \
+             twice the clock error bound ({}) before it began, so none could carry a later \
+             timestamp",
+            w.key,
+            crate::counterexample::format_ms(e)
+        ),
+    };
     let text = format!(
         "process {}'s {what} ({}) was acknowledged, but after heal and quiesce the replicas \
-         of {} hold only {}, which no write could have left: nothing could have overwritten \
-         it, so it was lost (no write to {} that did not fail wrote a value they hold)",
+         of {} hold only {}, {why}",
         w.process,
         span(w),
         w.key,
         shown.join(" and "),
-        w.key
     );
     let mut involved = involved(w, analysis);
     involved.sort_by_key(|op| (op.invoke_time, op.index));

@@ -46,7 +46,7 @@ pub fn run_with(
     budget: &Budget,
 ) -> BTreeMap<CheckName, CheckResult> {
     let ops = op::pair(history);
-    let analysis = Analysis::new(&ops, &history.finals);
+    let analysis = Analysis::new(&ops, &history.finals).with_clock_error(history.clock_error_ns);
     let run_one = |name: CheckName| match name {
         CheckName::Linearizable => linearizable::judge(&analysis, budget),
         CheckName::ReadAfterWrite => read_after_write::judge(&analysis),

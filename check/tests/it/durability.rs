@@ -219,3 +219,42 @@ fn differs_from_lost_update() {
     assert_eq!(check(&diverged).verdict, Verdict::Invalid);
     assert_eq!(lost_update::check(&diverged).verdict, Verdict::Valid);
 }
+
+/// With the clocks bounded (the simulator's `clocks` line), a write that
+/// completed long enough before W began cannot carry a later timestamp:
+/// a key fallen back to it lost W to a crash. Within the bound it could
+/// (clock skew), and W is lost-update's finding only.
+#[test]
+fn bounded_clocks_tell_a_crash_from_skew() {
+    let ops = [put(0, "k", "a", 0, 10), put(1, "k", "b", 20, 30)];
+    let bounded = |error_ns| {
+        let mut h = with_finals(&ops, &[(0, "k", Some("a")), (1, "k", Some("a"))]);
+        h.clock_error_ns = error_ns;
+        h
+    };
+    let exact = check(&bounded(Some(0)));
+    assert_finding("exact clocks", &exact, FindingKind::VanishedWrite, &[1, 0]);
+    assert!(
+        exact.explanation.contains("(clocks exact)"),
+        "{}",
+        exact.explanation
+    );
+    assert_eq!(
+        check(&bounded(Some(4))).verdict,
+        Verdict::Invalid,
+        "20 - 10 > 2 × 4"
+    );
+    assert_clean("within twice the bound", &check(&bounded(Some(5))));
+    assert_clean("unknown clocks", &check(&bounded(None)));
+    let text = bounded(Some(0)).to_jsonl();
+    assert!(
+        text.starts_with("{\"type\":\"clocks\",\"error_ns\":0}\n"),
+        "{text}"
+    );
+    let parsed = check::History::parse(&text).unwrap();
+    assert_eq!(parsed.clock_error_ns, Some(0));
+    assert_eq!(check(&parsed).verdict, Verdict::Invalid);
+    let twice = format!("{{\"type\":\"clocks\",\"error_ns\":1}}\n{text}");
+    let err = check::History::parse(&twice).unwrap_err().to_string();
+    assert_eq!(err, "line 2: a second \"clocks\" line (at most one)");
+}
