@@ -776,3 +776,30 @@ fn shards_with_failing_seeds_merge_into_the_folder_of_one_run() {
         assert!(read(&merged) == read(&whole), "{}", name.display());
     }
 }
+
+/// Issue 11 defect 3: under clock skew alone (no faults, sync before ack) a
+/// write lost to last-write-wins order is lost-update's finding, never
+/// durability's; a crash that loses acknowledged unsynced writes still is.
+#[test]
+fn durability_blames_only_lost_data_not_clock_skew() {
+    for (name, seed, durability, lost_update) in [
+        ("quorum-clock-skew.toml", "8", "valid", "invalid"),
+        ("ack-before-sync.toml", "10", "invalid", "invalid"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let assert = storesim()
+            .args(["replay", "--seed", seed, "--out"])
+            .arg(tmp.path())
+            .arg(scenario(name))
+            .assert();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(
+            stdout.contains(&format!("durability: {durability}")),
+            "{name} seed {seed}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("lost-update: {lost_update}")),
+            "{name} seed {seed}:\n{stdout}"
+        );
+    }
+}
