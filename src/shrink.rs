@@ -12,7 +12,7 @@ use crate::evaluate::{Evaluated, evaluate};
 use crate::output;
 use crate::scenario_edit::ScenarioDoc;
 use anyhow::{Context, bail};
-use check::{CheckName, EventType, Verdict};
+use check::{CheckName, EventType, FindingKind, Verdict};
 use sim::scenario::Expectation;
 use sim::{RunOptions, Scenario};
 use std::ops::ControlFlow;
@@ -53,6 +53,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::parse(&text, &file)?;
     let first = evaluate(&scenario, args.seed, RunOptions::default())?;
     let target = target_check(&scenario, &first, args.check.as_deref())?;
+    let kinds = anomaly_kinds(&first, target);
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
         doc,
@@ -69,7 +70,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     'improve: while runs < MAX_CANDIDATES {
         for candidate in candidates(&best.doc) {
             runs += 1;
-            let smaller = still_fails(&candidate, &file, target, best.seed, args.tries)?;
+            let smaller = still_fails(&candidate, &file, (target, &kinds), best.seed, args.tries)?;
             if let Some(smaller) = smaller.filter(|s| s.size < best.size) {
                 best = smaller;
                 println!("  {}", describe(best.size));
@@ -135,7 +136,7 @@ fn target_check(
 fn still_fails(
     doc: &ScenarioDoc,
     file: &str,
-    target: CheckName,
+    (target, kinds): (CheckName, &[FindingKind]),
     seed: u64,
     tries: u64,
 ) -> anyhow::Result<Option<Failing>> {
@@ -148,7 +149,7 @@ fn still_fails(
     // In seed order, stopping at the first failing seed (or the first error).
     let flow = sim::batch::run_each(&seeds, jobs, work, |_, run| match run {
         Err(e) => ControlFlow::Break(Err(e)),
-        Ok(run) if run.summary.checks.get(&target) == Some(&Verdict::Invalid) => {
+        Ok(run) if same_anomaly(&run, target, kinds) => {
             let size = size(&scenario, &run);
             ControlFlow::Break(Ok(Failing {
                 doc: doc.clone(),
@@ -162,6 +163,29 @@ fn still_fails(
         ControlFlow::Break(found) => found.map(Some),
         ControlFlow::Continue(()) => Ok(None),
     }
+}
+
+/// The kinds of anomaly `target` found on the original seed (its findings').
+fn anomaly_kinds(run: &Evaluated, target: CheckName) -> Vec<FindingKind> {
+    let mut kinds: Vec<FindingKind> = (run.results.get(&target))
+        .map(|r| r.findings.iter().map(|f| f.kind).collect())
+        .unwrap_or_default();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Whether a candidate keeps the same failure: `target` invalid with a
+/// finding of a kind it had on the original seed, so that shrinking does
+/// not trade the anomaly for another one the smaller scenario manufactures
+/// (a stale read turning into a divergence once `quiesce` is gone). With
+/// no original findings to compare, the verdict alone decides.
+fn same_anomaly(run: &Evaluated, target: CheckName, kinds: &[FindingKind]) -> bool {
+    let Some(result) = run.results.get(&target) else {
+        return false;
+    };
+    result.verdict == Verdict::Invalid
+        && (kinds.is_empty() || result.findings.iter().any(|f| kinds.contains(&f.kind)))
 }
 
 /// Smaller variants of a document, most promising first.
