@@ -8,12 +8,9 @@ use sim::{RunOptions, Scenario};
 pub fn run_twice(
     scenario: &Scenario,
     seed: u64,
-    options: RunOptions,
+    mut options: RunOptions,
 ) -> anyhow::Result<Result<Evaluated, String>> {
-    let options = RunOptions {
-        trace_messages: true,
-        ..options
-    };
+    options.trace_messages = true;
     let first = evaluate(scenario, seed, options)?;
     let second = evaluate(scenario, seed, options)?;
     Ok(match first_difference(&first, &second) {

@@ -3,7 +3,7 @@
 
 use check::{CheckName, CheckResult, EventType, History};
 use reports::SeedResult;
-use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
+use reports::seedinfo::{ClockInfo, Effect, FaultWindow, SeedInfo};
 use sha2::{Digest, Sha256};
 use sim::{RunOptions, RunOutcome, Scenario};
 use std::collections::BTreeMap;
@@ -98,8 +98,25 @@ pub fn seed_info(outcome: &RunOutcome) -> SeedInfo {
                 start_ns: w.start_ns,
                 end_ns: w.end_ns,
                 what: w.what.clone(),
+                effect: Some(effect(&w.effect)),
             })
             .collect(),
+    }
+}
+
+/// The simulator's fault effect as the report's (reports does not depend on sim).
+fn effect(e: &sim::faults::windows::Effect) -> Effect {
+    use sim::faults::windows::Effect as E;
+    match e {
+        E::Cut { links } => Effect::Cut {
+            links: links.clone(),
+        },
+        E::Crash { node } => Effect::Crash { node: *node },
+        E::Pause { node } => Effect::Pause { node: *node },
+        E::ClockJump { node, by_ns } => Effect::ClockJump {
+            node: *node,
+            by_ns: *by_ns,
+        },
     }
 }
 

@@ -19,7 +19,7 @@ use crate::evaluate::{Evaluated, evaluate};
 use crate::output;
 use crate::scenario_edit::ScenarioDoc;
 use anyhow::{Context, bail};
-use check::{CheckName, EventType, Verdict};
+use check::{CheckName, EventType, FindingKind, Verdict};
 use sim::scenario::{Expectation, Fault, FaultKind, format_duration};
 use sim::{RunOptions, Scenario};
 use std::ops::ControlFlow;
@@ -61,7 +61,10 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::parse(&text, &file)?;
     let first = evaluate(&scenario, args.seed, RunOptions::default())?;
     let target = target_check(&scenario, &first, args.check.as_deref())?;
-    let goal = Goal { check: target };
+    let goal = Goal {
+        check: target,
+        kinds: anomaly_kinds(&first, target),
+    };
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
         doc,
@@ -78,7 +81,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     'improve: while runs < MAX_CANDIDATES {
         for candidate in candidates(&best.doc) {
             runs += 1;
-            let smaller = still_fails(&candidate, &file, goal, best.seed, args.tries)?;
+            let smaller = still_fails(&candidate, &file, &goal, best.seed, args.tries)?;
             if let Some(smaller) = smaller.filter(|s| s.size < best.size) {
                 best = smaller;
                 println!("  {}", describe(best.size));
@@ -151,16 +154,20 @@ fn target_check(
 /// What a candidate must still show to be kept. The one place that decides
 /// whether a candidate is accepted: a stricter rule (the same anomaly, not
 /// only the same check) belongs in [`Goal::reproduced_by`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Goal {
     /// The check that must stay invalid.
     check: CheckName,
+    /// The kinds of anomaly it found on the original seed (see
+    /// [`same_anomaly`]).
+    kinds: Vec<FindingKind>,
 }
 
 impl Goal {
     /// Whether a candidate's run still fails the way the original did.
     fn reproduced_by(&self, run: &Evaluated) -> bool {
         run.summary.checks.get(&self.check) == Some(&Verdict::Invalid)
+            && same_anomaly(run, self.check, &self.kinds)
     }
 }
 
@@ -168,7 +175,7 @@ impl Goal {
 fn still_fails(
     doc: &ScenarioDoc,
     file: &str,
-    goal: Goal,
+    goal: &Goal,
     seed: u64,
     tries: u64,
 ) -> anyhow::Result<Option<Failing>> {
@@ -195,6 +202,29 @@ fn still_fails(
         ControlFlow::Break(found) => found.map(Some),
         ControlFlow::Continue(()) => Ok(None),
     }
+}
+
+/// The kinds of anomaly `target` found on the original seed (its findings').
+fn anomaly_kinds(run: &Evaluated, target: CheckName) -> Vec<FindingKind> {
+    let mut kinds: Vec<FindingKind> = (run.results.get(&target))
+        .map(|r| r.findings.iter().map(|f| f.kind).collect())
+        .unwrap_or_default();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Whether a candidate keeps the same failure: `target` invalid with a
+/// finding of a kind it had on the original seed, so that shrinking does
+/// not trade the anomaly for another one the smaller scenario manufactures
+/// (a stale read turning into a divergence once `quiesce` is gone). With
+/// no original findings to compare, the verdict alone decides.
+fn same_anomaly(run: &Evaluated, target: CheckName, kinds: &[FindingKind]) -> bool {
+    let Some(result) = run.results.get(&target) else {
+        return false;
+    };
+    result.verdict == Verdict::Invalid
+        && (kinds.is_empty() || result.findings.iter().any(|f| kinds.contains(&f.kind)))
 }
 
 /// Smaller variants of a document, most promising first.

@@ -24,6 +24,8 @@ pub fn summary(s: &Scenario) -> ScenarioSummary {
         name: s.name.clone(),
         description: s.description.clone(),
         protocol: format!("{:?}", s.cluster.protocol).to_lowercase(),
+        cas_read_then_write: s.cluster.protocol != store::Protocol::Abd
+            || s.cluster.allow_unsafe_cas,
         nodes: s.cluster.nodes,
         replicas: s.cluster.replicas,
         write_quorum: s.cluster.write_quorum,

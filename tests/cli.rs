@@ -1271,4 +1271,30 @@ fn merge_refuses_a_folder_written_before_outcomes_were_counted() {
         .code(2);
     let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
     assert!(err.contains("written by an older storesim"), "{err}");
+
+/// Issue 11 defect 3: under clock skew alone (no faults, sync before ack) a
+/// write lost to last-write-wins order is lost-update's finding, never
+/// durability's; a crash that loses acknowledged unsynced writes still is.
+#[test]
+fn durability_blames_only_lost_data_not_clock_skew() {
+    for (name, seed, durability, lost_update) in [
+        ("quorum-clock-skew.toml", "8", "valid", "invalid"),
+        ("ack-before-sync.toml", "10", "invalid", "invalid"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let assert = storesim()
+            .args(["replay", "--seed", seed, "--out"])
+            .arg(tmp.path())
+            .arg(scenario(name))
+            .assert();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(
+            stdout.contains(&format!("durability: {durability}")),
+            "{name} seed {seed}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("lost-update: {lost_update}")),
+            "{name} seed {seed}:\n{stdout}"
+        );
+    }
 }

@@ -35,6 +35,7 @@ pub struct Analysis<'a> {
     finals: &'a [Final],
     keys: BTreeMap<&'a str, Key<'a>>,
     held: OnceCell<BTreeMap<&'a str, BTreeSet<Option<&'a str>>>>,
+    clock_error_ns: Option<u64>,
 }
 
 /// One key's operations, and what is derived from them on first use.
@@ -68,7 +69,20 @@ impl<'a> Analysis<'a> {
             finals,
             keys,
             held: OnceCell::new(),
+            clock_error_ns: None,
         }
+    }
+
+    /// The history's bound on how far write timestamps are from real time
+    /// ([`crate::History::clock_error_ns`]); `None` (the default): unknown.
+    pub fn with_clock_error(mut self, clock_error_ns: Option<u64>) -> Analysis<'a> {
+        self.clock_error_ns = clock_error_ns;
+        self
+    }
+
+    /// See [`Analysis::with_clock_error`].
+    pub fn clock_error_ns(&self) -> Option<u64> {
+        self.clock_error_ns
     }
 
     /// Every operation, as paired.

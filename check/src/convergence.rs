@@ -19,6 +19,7 @@
 
 use crate::analysis::Analysis;
 use crate::counterexample::value;
+use crate::finding::{FINDINGS_MAX, Finding, Kind};
 use crate::history::{Final, History};
 use crate::op::pair;
 use crate::verdict::CheckResult;
@@ -45,7 +46,9 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
     for fin in analysis.finals() {
         by_key.entry(fin.key.as_str()).or_default().push(fin);
     }
+    let ops = analysis.ops();
     let mut problems: Vec<String> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
     for (key, finals) in by_key {
         let holders = holders(&finals);
         if holders.len() > 1 {
@@ -53,9 +56,21 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
                 "replicas of {key} disagree after heal and quiesce: {}",
                 describe(&holders)
             ));
+            // The newest possible source of each value held.
+            let sources = analysis.key(key).map(|part| part.sources());
+            let involved: Vec<Option<usize>> = (holders.keys())
+                .map(|v| sources.and_then(|s| s.possible(*v, u64::MAX)?.newest().op))
+                .collect();
+            let values: Vec<Option<&str>> = holders.keys().copied().collect();
+            let nodes: Vec<u32> = holders.values().flatten().copied().collect();
+            findings.push(Finding::new(Kind::Diverged, key, &involved, ops).held(&values, &nodes));
         }
         for (v, nodes) in &holders {
             if let Some(v) = v.filter(|v| !written(key, v)) {
+                let held: Vec<u32> = nodes.iter().copied().collect();
+                findings.push(
+                    Finding::new(Kind::UnwrittenFinal, key, &[], ops).held(&[Some(v)], &held),
+                );
                 problems.push(format!(
                     "{} of {key} {} {}, a value no put or cas on {key} wrote",
                     nodes_text(nodes),
@@ -72,7 +87,8 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
     if problems.len() > 1 {
         explanation.push_str(&format!(" (+{} more)", problems.len() - 1));
     }
-    CheckResult::invalid(explanation, problems.len())
+    findings.truncate(FINDINGS_MAX);
+    CheckResult::invalid(explanation, problems.len(), findings)
 }
 
 /// The nodes holding each value of one key (`None` = absent), nodes ascending.

@@ -153,6 +153,7 @@ mod tests {
             output,
             invoke_time: times.0,
             complete_time: times.1,
+            gave_up_time: None,
             outcome,
             node: None,
         }

@@ -132,11 +132,19 @@ pub struct History {
     /// The 1-based file line of each event, parallel to `events`, when the
     /// history was parsed; empty when it was built in memory.
     pub lines: Vec<usize>,
+    /// The `clocks` line, if any: every timestamp that orders writes (last
+    /// write wins) is its coordinator's clock at some instant while the
+    /// write ran, and every clock is within this many ns of real time (the
+    /// history's `time`, up to one constant shift). `None`: unknown — any
+    /// write may carry any timestamp. `durability` reads it.
+    pub clock_error_ns: Option<u64>,
 }
 
 impl PartialEq for History {
     fn eq(&self, other: &Self) -> bool {
-        self.events == other.events && self.finals == other.finals
+        self.events == other.events
+            && self.finals == other.finals
+            && self.clock_error_ns == other.clock_error_ns
     }
 }
 
@@ -154,6 +162,7 @@ impl History {
             events,
             finals,
             lines: Vec::new(),
+            clock_error_ns: None,
         }
     }
 
@@ -247,6 +256,9 @@ impl History {
         use std::fmt::Write as _;
         let mut out = String::with_capacity(96 * (self.events.len() + self.finals.len()));
         // `write!` into a String cannot fail.
+        if let Some(error_ns) = self.clock_error_ns {
+            let _ = writeln!(out, "{{\"type\":\"clocks\",\"error_ns\":{error_ns}}}");
+        }
         for e in &self.events {
             let _ = write!(
                 out,
@@ -300,6 +312,12 @@ impl LineReader {
             decode::Line::Final(fin) => {
                 self.validator.final_line(line, &fin).map_err(at)?;
                 self.history.finals.push(fin);
+            }
+            decode::Line::Clocks { error_ns } => {
+                if self.history.clock_error_ns.is_some() {
+                    return Err(at("a second \"clocks\" line (at most one)".to_owned()));
+                }
+                self.history.clock_error_ns = Some(error_ns);
             }
         }
         Ok(())

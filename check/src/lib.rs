@@ -12,6 +12,7 @@ pub mod budget;
 pub mod convergence;
 pub mod counterexample;
 pub mod durability;
+pub mod finding;
 pub mod history;
 pub mod linearizable;
 pub mod lost_update;
@@ -23,6 +24,7 @@ pub mod verdict;
 
 pub use analysis::Analysis;
 pub use budget::Budget;
+pub use finding::{Finding, Kind as FindingKind};
 pub use history::{Event, EventType, Final, Function, History, HistoryError, Value};
 pub use op::{Op, Outcome};
 pub use verdict::{CheckName, CheckResult, Verdict};
@@ -44,7 +46,7 @@ pub fn run_with(
     budget: &Budget,
 ) -> BTreeMap<CheckName, CheckResult> {
     let ops = op::pair(history);
-    let analysis = Analysis::new(&ops, &history.finals);
+    let analysis = Analysis::new(&ops, &history.finals).with_clock_error(history.clock_error_ns);
     let run_one = |name: CheckName| match name {
         CheckName::Linearizable => linearizable::judge(&analysis, budget),
         CheckName::ReadAfterWrite => read_after_write::judge(&analysis),

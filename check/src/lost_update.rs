@@ -22,20 +22,20 @@
 //! lost. A value no write produced is `convergence`'s finding (skipped).
 //!
 //! Versus `durability`: lost-update names a converged value that should
-//! have been overwritten; `durability` names an acknowledged write that
-//! is gone with nothing that could have overwritten it. When the newest
-//! acknowledged write of a key is gone and the key fell back to an older
-//! value, both flag it: the history cannot tell a write lost to a crash from
-//! one lost to a bad ordering. Only lost-update flags a key that fell back
-//! past a write something else might have overwritten (W2 overlapped by
-//! another write); only durability flags a vanished write on a key whose
-//! replicas disagree.
+//! have been overwritten; `durability` names an acknowledged write lost with
+//! nothing that could have overwritten it, whatever the timestamps — a key
+//! fallen back to its initial state. A write lost to last-write-wins order
+//! (a later write with the lower timestamp, as under clock skew) is this
+//! check's alone; a key rolled back to its initial state by a crash is
+//! both's (the initial state is older than every write); only durability
+//! flags a vanished write on a key whose replicas disagree.
 //!
 //! Needs `final` lines (`n/a` without). Cost: O(n log n).
 
 use crate::analysis::{Analysis, agreed};
 use crate::counterexample::timeline;
 use crate::counterexample::{span, value};
+use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::origin;
@@ -60,6 +60,20 @@ pub struct LostUpdate {
     pub later: usize,
 }
 
+impl LostUpdate {
+    /// The lost update as data: the lost write, then the winner (none: the
+    /// initial state), and the value the replicas agree on.
+    pub fn finding(&self, ops: &[Op]) -> Finding {
+        Finding::new(
+            Kind::LostUpdate,
+            &self.key,
+            &[Some(self.lost), self.winner],
+            ops,
+        )
+        .held(&[self.value.as_deref()], &[])
+    }
+}
+
 /// Runs the check; see the module documentation.
 pub fn check(history: &History) -> CheckResult {
     let ops = pair(history);
@@ -75,11 +89,13 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, analysis.ops());
+    let ops = analysis.ops();
+    let mut explanation = explain(first, ops);
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more keys)\n", found.len() - 1));
     }
-    CheckResult::invalid(explanation, found.len())
+    let findings = finding::first(&found, |l| l.finding(ops));
+    CheckResult::invalid(explanation, found.len(), findings)
 }
 
 /// Every key with a lost update, by key.

@@ -31,6 +31,9 @@ pub struct Op {
     pub invoke_time: u64,
     /// `None` for `info` operations: they never complete.
     pub complete_time: Option<u64>,
+    /// When an `info` completion was recorded (the client stopped waiting;
+    /// the operation may still take effect later); `None` otherwise.
+    pub gave_up_time: Option<u64>,
     pub outcome: Outcome,
     pub node: Option<u32>,
 }
@@ -61,6 +64,7 @@ pub fn pair(history: &History) -> Vec<Op> {
                 output: Value::Absent,
                 invoke_time: e.time,
                 complete_time: None,
+                gave_up_time: None,
                 outcome: Outcome::Info,
                 node: e.node,
             });
@@ -76,6 +80,7 @@ pub fn pair(history: &History) -> Vec<Op> {
             EventType::Fail => (Outcome::Fail, Some(e.time)),
             EventType::Info | EventType::Invoke => (Outcome::Info, None),
         };
+        op.gave_up_time = (e.kind == EventType::Info).then_some(e.time);
     }
     ops
 }

@@ -29,6 +29,7 @@
 
 use crate::analysis::{Analysis, Key};
 use crate::counterexample::{format_ms, span, timeline, value};
+use crate::finding::{self, Finding, Kind};
 use crate::history::{Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::sources::{Point, Sources};
@@ -57,6 +58,26 @@ pub enum Anomaly {
 }
 
 impl Anomaly {
+    /// The anomaly as data; `ops` as given to [`anomalies`].
+    pub fn finding(&self, ops: &[Op]) -> Finding {
+        let (kind, involved) = match *self {
+            Anomaly::Stale {
+                read,
+                source,
+                superseder,
+                ..
+            } => (Kind::StaleRead, vec![Some(read), Some(superseder), source]),
+            Anomaly::NeverWritten { read, failed } => {
+                (Kind::NeverWritten, vec![Some(read), failed])
+            }
+            Anomaly::FromFuture { read, write } => {
+                (Kind::ReadFromFuture, vec![Some(read), Some(write)])
+            }
+        };
+        let key = ops.get(self.read()).map_or("", |op| op.key.as_str());
+        Finding::new(kind, key, &involved, ops)
+    }
+
     /// The read at fault.
     pub fn read(&self) -> usize {
         match *self {
@@ -79,11 +100,13 @@ pub(crate) fn judge(analysis: &Analysis) -> CheckResult {
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, analysis.ops());
+    let ops = analysis.ops();
+    let mut explanation = explain(first, ops);
     if found.len() > 1 {
         explanation.push_str(&more(&found[1..]));
     }
-    CheckResult::invalid(explanation, found.len())
+    let findings = finding::first(&found, |a| a.finding(ops));
+    CheckResult::invalid(explanation, found.len(), findings)
 }
 
 /// Every anomaly, ordered by the read's invoke time.

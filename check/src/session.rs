@@ -76,6 +76,7 @@ pub(crate) mod sources;
 
 use crate::analysis::Analysis;
 use crate::counterexample::{span, timeline, value};
+use crate::finding::{self, Finding, Kind};
 use crate::history::{Function, History};
 use crate::op::{Op, pair};
 use crate::verdict::{CheckName, CheckResult};
@@ -135,6 +136,56 @@ pub enum Anomaly {
 }
 
 impl Anomaly {
+    /// The anomaly as data; `ops` as given to [`anomalies`].
+    pub fn finding(&self, ops: &[Op]) -> Finding {
+        let (kind, involved) = match *self {
+            Anomaly::OlderThanOwnWrite {
+                read,
+                write,
+                source,
+                ..
+            } => (
+                Kind::OlderThanOwnWrite,
+                vec![Some(read), Some(write), source],
+            ),
+            Anomaly::Unwritten { read, write } => {
+                (Kind::UnwrittenAfterOwnWrite, vec![Some(read), Some(write)])
+            }
+            Anomaly::WentBack {
+                earlier,
+                read,
+                source,
+                observed,
+            } => (
+                Kind::WentBack,
+                vec![Some(read), Some(earlier), source, observed],
+            ),
+            Anomaly::Returned {
+                first,
+                between,
+                read,
+            } => (
+                Kind::ReturnedAgain,
+                vec![Some(read), Some(between), Some(first)],
+            ),
+            Anomaly::ConvergedOnEarlierWrite { write, later, .. } => (
+                Kind::ConvergedOnEarlierWrite,
+                vec![Some(later), Some(write)],
+            ),
+            Anomaly::ConvergedOnReadValue {
+                read,
+                source,
+                write,
+                ..
+            } => (
+                Kind::ConvergedOnReadValue,
+                vec![Some(write), Some(read), Some(source)],
+            ),
+        };
+        let key = ops.get(self.at()).map_or("", |op| op.key.as_str());
+        Finding::new(kind, key, &involved, ops)
+    }
+
     /// The operation the anomaly is reported at (for ordering).
     pub fn at(&self) -> usize {
         match *self {
@@ -172,11 +223,13 @@ pub(crate) fn judge(analysis: &Analysis, guarantee: CheckName) -> CheckResult {
     let Some(first) = found.first() else {
         return CheckResult::valid();
     };
-    let mut explanation = explain(first, analysis.ops());
+    let ops = analysis.ops();
+    let mut explanation = explain(first, ops);
     if found.len() > 1 {
         explanation.push_str(&format!("(+{} more)\n", found.len() - 1));
     }
-    CheckResult::invalid(explanation, found.len())
+    let findings = finding::first(&found, |a| a.finding(ops));
+    CheckResult::invalid(explanation, found.len(), findings)
 }
 
 /// Every violation of `guarantee` in `ops` (paired from `history`, whose

@@ -1,6 +1,7 @@
 //! Verdicts and check names: the vocabulary shared by every check, the CLI,
 //! `results.json` and the reports.
 
+use crate::finding::Finding;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -122,6 +123,10 @@ pub struct CheckResult {
     pub explanation: String,
     /// Number of anomalies found (e.g. stale reads); 0 when valid.
     pub anomalies: usize,
+    /// The anomalies as data, in the check's order (the one the sentence
+    /// explains first), at most [`crate::finding::FINDINGS_MAX`]; at least
+    /// one when invalid, none otherwise.
+    pub findings: Vec<Finding>,
 }
 
 impl CheckResult {
@@ -131,6 +136,7 @@ impl CheckResult {
             verdict: Verdict::Valid,
             explanation: String::new(),
             anomalies: 0,
+            findings: Vec::new(),
         }
     }
 
@@ -140,19 +146,22 @@ impl CheckResult {
             verdict: Verdict::NotApplicable,
             explanation: reason.into(),
             anomalies: 0,
+            findings: Vec::new(),
         }
     }
 
-    /// `anomalies` found (at least one), explained by `explanation`.
-    pub fn invalid(explanation: String, anomalies: usize) -> CheckResult {
+    /// `anomalies` found (at least one), explained by `explanation`, the
+    /// first of them as `findings` (at least one).
+    pub fn invalid(explanation: String, anomalies: usize, findings: Vec<Finding>) -> CheckResult {
         debug_assert!(
-            anomalies > 0,
+            anomalies > 0 && !findings.is_empty(),
             "an invalid verdict names at least one anomaly"
         );
         CheckResult {
             verdict: Verdict::Invalid,
             explanation,
             anomalies,
+            findings,
         }
     }
 }

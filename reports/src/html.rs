@@ -92,22 +92,42 @@ fn failing(r: &Report) -> String {
         "<p>Replay it: <code>{}</code></p>\n",
         escape(&f.replay)
     ));
-    let Some(e) = &f.example else {
+    let Some(first) = f.examples.first() else {
         out.push_str(
             "<p>Its history was not kept in this folder; replay the seed to see it.</p>\n",
         );
+        out.push_str(&elsewhere(f));
         return out;
     };
-    out.push_str(&format!(
-        "<p class=\"sentence\">{}</p>\n",
-        escape(&e.sentence)
-    ));
-    out.push_str(&figures(r, &["timeline-zoom.svg"]));
-    out.push_str(&figures(r, &["timeline.svg"]));
-    out.push_str(&format!(
-        "<pre>{}</pre>\n",
-        escape(e.explanation.trim_end())
-    ));
+    for e in &f.examples {
+        out.push_str(&format!("<h3>{}</h3>\n", escape(e.check.as_str())));
+        out.push_str(&format!(
+            "<p class=\"sentence\">{}</p>\n",
+            escape(&e.sentence)
+        ));
+        out.push_str(&figures(r, &[crate::report::zoom_file(e, first)]));
+        if e.check == first.check {
+            out.push_str(&figures(r, &["timeline.svg"]));
+        }
+        out.push_str(&format!(
+            "<pre>{}</pre>\n",
+            escape(e.explanation.trim_end())
+        ));
+    }
+    out.push_str(&elsewhere(f));
+    out
+}
+
+/// Checks invalid only on other seeds, each with its replay command.
+fn elsewhere(f: &crate::report::Failing) -> String {
+    let mut out = String::new();
+    for (check, seed, replay) in &f.elsewhere {
+        out.push_str(&format!(
+            "<p>{} was first invalid on seed {seed}: <code>{}</code></p>\n",
+            escape(check.as_str()),
+            escape(replay)
+        ));
+    }
     out
 }
 

@@ -61,15 +61,34 @@ fn failing(r: &Report) -> String {
     };
     let mut out = format!("\n## First failing seed: {} ({})\n\n", f.seed, f.check);
     out.push_str(&format!("Replay it: `{}`\n\n", f.replay));
-    let Some(e) = &f.example else {
+    let Some(first) = f.examples.first() else {
         out.push_str("Its history was not kept in this folder; replay the seed to see it.\n");
+        out.push_str(&elsewhere(f));
         return out;
     };
-    out.push_str(&format!("{}\n\n", e.sentence));
-    out.push_str(&image(r, "timeline.svg"));
-    out.push_str(&image(r, "timeline-zoom.svg"));
-    out.push_str(&format!("\n```text\n{}\n```\n", e.explanation.trim_end()));
+    for e in &f.examples {
+        out.push_str(&format!("\n### {}\n\n{}\n\n", e.check, e.sentence));
+        if e.check == first.check {
+            out.push_str(&image(r, "timeline.svg"));
+        }
+        out.push_str(&image(r, crate::report::zoom_file(e, first)));
+        out.push_str(&format!("\n```text\n{}\n```\n", e.explanation.trim_end()));
+    }
+    out.push_str(&elsewhere(f));
     out
+}
+
+/// Checks invalid only on other seeds, each with its replay command.
+fn elsewhere(f: &crate::report::Failing) -> String {
+    let lines: Vec<String> = (f.elsewhere.iter())
+        .map(|(check, seed, replay)| {
+            format!("- {check} was first invalid on seed {seed}: `{replay}`\n")
+        })
+        .collect();
+    match lines.is_empty() {
+        true => String::new(),
+        false => format!("\n{}", lines.concat()),
+    }
 }
 
 /// A Markdown table; the first row is the header. `|` in cells is escaped.

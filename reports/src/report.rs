@@ -54,9 +54,13 @@ pub struct Report {
 pub struct Failing {
     pub seed: u64,
     pub check: CheckName,
-    /// `None` when its history was not kept in the folder.
-    pub example: Option<Example>,
+    /// One counterexample per check invalid on this seed, `check`'s first;
+    /// empty when its history was not kept in the folder.
+    pub examples: Vec<Example>,
     pub replay: String,
+    /// Checks invalid on other seeds but not this one: the check, its
+    /// lowest invalid seed, and the command that replays it.
+    pub elsewhere: Vec<(CheckName, u64, String)>,
 }
 
 /// The kept history (and `run.json`) of the seed [`explain::first_failing`] picks.
@@ -85,14 +89,28 @@ pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)>
 pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
     let totals = results.totals.clone();
     let failing = explain::first_failing(results).map(|(seed, check)| {
-        let example = kept
-            .as_ref()
-            .map(|k| explain::example(seed, check, k.history, k.info));
+        let examples = (kept.as_ref())
+            .map(|k| {
+                let ctx = explain::Context {
+                    info: k.info,
+                    summary: results.summary.as_ref(),
+                };
+                explain::examples(seed, check, k.history, ctx)
+            })
+            .unwrap_or_default();
+        let shown: Vec<CheckName> = examples.iter().map(|e| e.check).collect();
+        let elsewhere = (CheckName::ALL.iter())
+            .filter(|c| **c != check && !(kept.is_some() && shown.contains(c)))
+            .filter_map(|&c| Some((c, results.digest.first_invalid(c)?)))
+            .filter(|&(_, s)| s != seed || kept.is_none())
+            .map(|(c, s)| (c, s, replay_command(&results.scenario_file, s)))
+            .collect();
         Failing {
             seed,
             check,
-            example,
+            examples,
             replay: replay_command(&results.scenario_file, seed),
+            elsewhere,
         }
     });
     let mut plots = vec![
@@ -132,10 +150,8 @@ pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
             plots::staleness::versions_behind(&totals.staleness.histogram),
         ),
     ];
-    if let (Some(f), Some(k)) = (&failing, &kept)
-        && let Some(example) = &f.example
-    {
-        plots.extend(timelines(f, example, k));
+    if let (Some(f), Some(k)) = (&failing, &kept) {
+        plots.extend(timelines(f, k));
     }
     let summary = results.summary.clone().unwrap_or_default();
     Report {
@@ -166,23 +182,50 @@ fn plot(file: &'static str, caption: &str, svg: String) -> Plot {
     }
 }
 
-fn timelines(f: &Failing, example: &Example, kept: &Kept) -> Vec<Plot> {
-    let t = Timeline::new(kept.history, kept.info, &example.ops);
-    let whole = format!("Seed {}: every operation, by client process", f.seed);
+/// The whole run with the first counterexample outlined, and a close-up
+/// of each counterexample.
+fn timelines(f: &Failing, kept: &Kept) -> Vec<Plot> {
+    let Some(first) = f.examples.first() else {
+        return Vec::new();
+    };
+    let t = Timeline::new(kept.history, kept.info, &first.ops);
+    let whole = format!("Seed {}: every operation, one lane per client", f.seed);
     let mut out = vec![plot(
         "timeline.svg",
         &whole,
         plots::timeline::plot(&t, (0, t.end_ns), &whole),
     )];
-    if let Some(window) = t.zoom() {
-        let title = format!("Seed {}: the {} counterexample, close up", f.seed, f.check);
-        out.push(plot(
-            "timeline-zoom.svg",
-            &title,
-            plots::timeline::plot(&t, window, &title),
-        ));
+    for e in &f.examples {
+        let t = t.highlighting(&e.ops);
+        if let Some(window) = t.zoom() {
+            let title = format!("Seed {}: the {} counterexample, close up", f.seed, e.check);
+            out.push(plot(
+                zoom_file(e, first),
+                &title,
+                plots::timeline::plot(&t, window, &title),
+            ));
+        }
     }
     out
+}
+
+/// The close-up's file: `timeline-zoom.svg` for the first example, else
+/// one per check.
+pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
+    if e.check == first.check {
+        return "timeline-zoom.svg";
+    }
+    match e.check {
+        CheckName::Linearizable => "timeline-linearizable.svg",
+        CheckName::ReadAfterWrite => "timeline-read-after-write.svg",
+        CheckName::ReadYourWrites => "timeline-read-your-writes.svg",
+        CheckName::MonotonicReads => "timeline-monotonic-reads.svg",
+        CheckName::MonotonicWrites => "timeline-monotonic-writes.svg",
+        CheckName::WritesFollowReads => "timeline-writes-follow-reads.svg",
+        CheckName::Convergence => "timeline-convergence.svg",
+        CheckName::LostUpdate => "timeline-lost-update.svg",
+        CheckName::Durability => "timeline-durability.svg",
+    }
 }
 
 /// `storesim replay <file> --seed S`, quoted for a POSIX shell when needed.

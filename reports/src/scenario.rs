@@ -12,6 +12,10 @@ pub struct ScenarioSummary {
     pub description: String,
     /// `eventual`, `quorum`, `abd`, ...
     pub protocol: String,
+    /// Whether a cas runs as a read followed by a separate write (quorum,
+    /// eventual, abd with `allow_unsafe_cas`): not atomic.
+    #[serde(default)]
+    pub cas_read_then_write: bool,
     pub nodes: u32,
     /// N, W, R.
     pub replicas: u32,

@@ -4,8 +4,15 @@
 //!
 //! ```json
 //! {"clocks":[{"node":0,"offset_ns":-1234,"drift_ppm":3.5}],
-//!  "faults":[{"start_ns":2000000000,"end_ns":5000000000,"what":"partition [[0,1],[2]]"}]}
+//!  "faults":[{"start_ns":2000000000,"end_ns":5000000000,"what":"partition [n0 n1] | [n2]",
+//!             "effect":{"kind":"cut","links":[[0,2],[1,2],[2,0],[2,1]]}}]}
 //! ```
+//!
+//! A fault's `effect` is what it did, as data (`cut` with the directed
+//! links it cut, `crash`/`pause` with the node, `clock-jump` with the node
+//! and step); `what` is only its name for people. A `run.json` written
+//! before effects were recorded has none: its faults are shown, never used
+//! to say which nodes were kept apart.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,10 +38,55 @@ pub struct ClockInfo {
 pub struct FaultWindow {
     pub start_ns: u64,
     pub end_ns: u64,
+    /// The fault's name, for people only.
     pub what: String,
+    /// What it did; `None` in a `run.json` from before effects were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+}
+
+/// What a fault did to the cluster (as `sim::faults::windows::Effect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Effect {
+    /// The directed links `(from, to)` it cut.
+    Cut {
+        links: Vec<(u32, u32)>,
+    },
+    Crash {
+        node: u32,
+    },
+    Pause {
+        node: u32,
+    },
+    ClockJump {
+        node: u32,
+        by_ns: i64,
+    },
 }
 
 impl FaultWindow {
+    /// Whether the fault cut a link between `a` and `b`, either way: the
+    /// directions cut (`(a→b, b→a)`), or `None` when it cut neither.
+    pub fn cut_between(&self, a: u32, b: u32) -> Option<(bool, bool)> {
+        let Some(Effect::Cut { links }) = &self.effect else {
+            return None;
+        };
+        let ab = links.contains(&(a, b));
+        let ba = links.contains(&(b, a));
+        (a != b && (ab || ba)).then_some((ab, ba))
+    }
+
+    /// The node the fault stopped or whose clock it stepped, if any.
+    pub fn node(&self) -> Option<u32> {
+        match self.effect {
+            Some(
+                Effect::Crash { node } | Effect::Pause { node } | Effect::ClockJump { node, .. },
+            ) => Some(node),
+            Some(Effect::Cut { .. }) | None => None,
+        }
+    }
+
     /// Whether the fault was active at some time in `[from, to]`.
     pub fn overlaps(&self, from: u64, to: u64) -> bool {
         self.start_ns <= to && from <= self.end_ns
@@ -69,11 +121,24 @@ mod tests {
     #[test]
     fn reads_the_documented_format() {
         let text = r#"{"clocks":[{"node":0,"offset_ns":-1234,"drift_ppm":3.5}],
-            "faults":[{"start_ns":2000000000,"end_ns":5000000000,"what":"partition [[0,1],[2]]"}]}"#;
+            "faults":[{"start_ns":2000000000,"end_ns":5000000000,"what":"partition [n0 n1] | [n2]",
+                       "effect":{"kind":"cut","links":[[0,2],[1,2],[2,0],[2,1]]}}]}"#;
         let info = SeedInfo::parse(text).unwrap();
         assert_eq!(info.offset_ns(0), Some(-1234));
+        assert_eq!(info.faults[0].cut_between(2, 1), Some((true, true)));
+        assert_eq!(info.faults[0].cut_between(0, 1), None);
         assert!(info.faults[0].overlaps(4_000_000_000, 6_000_000_000));
         assert!(!info.faults[0].overlaps(0, 1_000_000_000));
         assert_eq!(SeedInfo::parse(&info.to_json()).unwrap(), info);
+    }
+
+    #[test]
+    fn reads_a_run_json_from_before_effects() {
+        let text = r#"{"clocks":[],"faults":[{"start_ns":1,"end_ns":2,"what":"crash n1"}]}"#;
+        let info = SeedInfo::parse(text).unwrap();
+        assert_eq!(
+            (info.faults[0].effect.clone(), info.faults[0].node()),
+            (None, None)
+        );
     }
 }

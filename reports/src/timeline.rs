@@ -1,61 +1,107 @@
-//! The space-time diagram of one seed: one lane per client process,
-//! operations as bars, fault windows, and the counterexample's operations
-//! highlighted. This module lays the data out; `plots::timeline` draws it.
+//! The space-time diagram of one seed: one lane per client (a client that
+//! timed out continues as a new process on the same lane, the change
+//! marked), operations as bars (a timed-out one drawn to when its client
+//! gave up, not to the end of the run), fault windows, and the
+//! counterexample's operations highlighted. This module lays the data out;
+//! `plots::timeline` draws it.
 
 use crate::seedinfo::{FaultWindow, SeedInfo};
+use check::counterexample::span;
 use check::op::{Op, Outcome, pair};
 use check::{Function, History};
+use std::collections::BTreeMap;
 
 /// One operation on its lane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     /// [`Op::index`].
     pub index: usize,
-    /// Position of the process among [`Timeline::processes`].
+    /// Position of the client's lane among [`Timeline::lanes`].
     pub lane: usize,
+    pub process: u64,
     pub f: Function,
     pub outcome: Outcome,
     pub start_ns: u64,
-    /// `None`: never completed (`info`): drawn to the end of the run.
+    /// `None`: never completed (`info`).
     pub end_ns: Option<u64>,
+    /// Where the bar is drawn to: its completion; for an `info` operation,
+    /// when the client gave up waiting, or (no completion at all) at most
+    /// the longest completed operation's duration after it began. Drawn
+    /// open-ended there, never to the end of the run.
+    pub drawn_end_ns: u64,
     /// `p3 get k1 -> c2-4` (see `check::counterexample::label`).
     pub label: String,
     pub node: Option<u32>,
     pub highlighted: bool,
+    /// The hover text: index, label, outcome, times, coordinator.
+    pub title: String,
+}
+
+/// A lane's process changed (after its previous process ended `info`, a
+/// client continues as a new process).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub lane: usize,
+    pub at_ns: u64,
+    pub process: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
-    /// Process ids, ascending: lane `i` is `processes[i]`.
-    pub processes: Vec<u64>,
+    /// One lane per client: the processes it ran as, in order.
+    pub lanes: Vec<Vec<u64>>,
     pub bars: Vec<Bar>,
+    pub changes: Vec<Change>,
     pub faults: Vec<FaultWindow>,
     /// The last time anything happened (ns).
     pub end_ns: u64,
 }
 
+/// Lanes drawn at most: a history with more concurrent processes shares
+/// the last lane among the rest.
+const LANES_MAX: usize = 256;
+
 impl Timeline {
     /// Lays out `history`; `highlight` holds [`Op::index`]es.
     pub fn new(history: &History, info: Option<&SeedInfo>, highlight: &[usize]) -> Timeline {
         let ops = pair(history);
-        let mut processes: Vec<u64> = ops.iter().map(|op| op.process).collect();
-        processes.sort_unstable();
-        processes.dedup();
         let end_ns = ops
             .iter()
-            .map(|op| op.complete_time.unwrap_or(op.invoke_time))
+            .map(|op| {
+                op.complete_time
+                    .or(op.gave_up_time)
+                    .unwrap_or(op.invoke_time)
+            })
             .max()
             .unwrap_or(0);
+        let longest = (ops.iter())
+            .filter_map(|op| Some(op.complete_time? - op.invoke_time))
+            .max()
+            .unwrap_or(1_000_000);
+        let (lane_of, lanes, changes) = lanes(&ops);
         let bars = ops
             .iter()
-            .map(|op| bar(op, &processes, highlight))
+            .map(|op| {
+                let lane = lane_of.get(&op.process).copied().unwrap_or(0);
+                bar(op, lane, longest, highlight)
+            })
             .collect();
         Timeline {
-            processes,
+            lanes,
             bars,
+            changes,
             faults: info.map(|i| i.faults.clone()).unwrap_or_default(),
             end_ns,
         }
+    }
+
+    /// The same timeline with `highlight` ([`Op::index`]es) outlined instead.
+    pub fn highlighting(&self, highlight: &[usize]) -> Timeline {
+        let mut t = self.clone();
+        for b in &mut t.bars {
+            b.highlighted = highlight.contains(&b.index);
+        }
+        t
     }
 
     /// The time span of the highlighted operations, widened so that their
@@ -63,10 +109,7 @@ impl Timeline {
     pub fn zoom(&self) -> Option<(u64, u64)> {
         let marked = self.bars.iter().filter(|b| b.highlighted);
         let from = marked.clone().map(|b| b.start_ns).min()?;
-        let to = marked
-            .map(|b| b.end_ns.unwrap_or(b.start_ns))
-            .max()?
-            .max(from);
+        let to = marked.map(|b| b.drawn_end_ns).max()?.max(from);
         let pad = ((to - from) / 2).max(500_000);
         Some((
             from.saturating_sub(pad),
@@ -75,15 +118,88 @@ impl Timeline {
     }
 }
 
-fn bar(op: &Op, processes: &[u64], highlight: &[usize]) -> Bar {
+/// One lane per client. A process that ended `info` issues nothing more;
+/// the next new process takes a freed lane — the one whose process id is
+/// congruent to it modulo the number of clients (the Jepsen convention:
+/// process `p + clients` continues `p`), else the lane freed first. The
+/// number of clients is the number of lanes open when the first lane is
+/// reused.
+fn lanes(ops: &[Op]) -> (BTreeMap<u64, usize>, Vec<Vec<u64>>, Vec<Change>) {
+    let mut order: Vec<&Op> = ops.iter().collect();
+    order.sort_by_key(|op| (op.invoke_time, op.index));
+    let mut lane_of: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut lanes: Vec<Vec<u64>> = Vec::new();
+    // Lanes whose process ended `info`, with when they were freed (the
+    // client gave up), in the order their ops were invoked.
+    let mut free: Vec<(usize, u64)> = Vec::new();
+    let mut clients: Option<usize> = None;
+    let mut changes = Vec::new();
+    for op in order {
+        let lane = match lane_of.get(&op.process) {
+            Some(&lane) => lane,
+            None => {
+                let c = clients.unwrap_or(lanes.len()).max(1) as u64;
+                let ready = |&(_, at): &(usize, u64)| at <= op.invoke_time;
+                let congruent = |&(l, at): &(usize, u64)| {
+                    let last = lanes[l].last().copied().unwrap_or(0);
+                    ready(&(l, at)) && last % c == op.process % c
+                };
+                let reuse = free
+                    .iter()
+                    .position(congruent)
+                    .or_else(|| free.iter().position(ready))
+                    .map(|i| free.remove(i).0);
+                let lane = match reuse {
+                    Some(lane) => {
+                        clients.get_or_insert(lanes.len());
+                        changes.push(Change {
+                            lane,
+                            at_ns: op.invoke_time,
+                            process: op.process,
+                        });
+                        lane
+                    }
+                    None if lanes.len() < LANES_MAX => {
+                        lanes.push(Vec::new());
+                        lanes.len() - 1
+                    }
+                    None => LANES_MAX - 1,
+                };
+                lanes[lane].push(op.process);
+                lane_of.insert(op.process, lane);
+                lane
+            }
+        };
+        if op.outcome == Outcome::Info && !free.iter().any(|&(l, _)| l == lane) {
+            free.push((lane, op.gave_up_time.unwrap_or(op.invoke_time)));
+        }
+    }
+    (lane_of, lanes, changes)
+}
+
+fn bar(op: &Op, lane: usize, longest: u64, highlight: &[usize]) -> Bar {
+    let drawn_end_ns = op
+        .complete_time
+        .or(op.gave_up_time)
+        .unwrap_or(op.invoke_time.saturating_add(longest));
+    let label = check::counterexample::label(op);
+    let node = op.node.map(|n| format!(", via n{n}")).unwrap_or_default();
+    let outcome = match op.outcome {
+        Outcome::Ok => "ok",
+        Outcome::Fail => "fail",
+        Outcome::Info => "info: timed out, may have happened",
+    };
     Bar {
         index: op.index,
-        lane: processes.binary_search(&op.process).unwrap_or(0),
+        lane,
+        process: op.process,
         f: op.f,
         outcome: op.outcome,
         start_ns: op.invoke_time,
         end_ns: op.complete_time,
-        label: check::counterexample::label(op),
+        drawn_end_ns,
+        title: format!("#{} {label} ({outcome}; {}{node})", op.index, span(op)),
+        label,
         node: op.node,
         highlighted: highlight.contains(&op.index),
     }
@@ -94,7 +210,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_lane_per_process_and_a_zoom_around_the_highlighted_ops() {
+    fn one_lane_per_client_and_a_zoom_around_the_highlighted_ops() {
         let text = r#"{"process":3,"type":"invoke","f":"put","key":"k","value":"a","time":1000000}
 {"process":3,"type":"ok","f":"put","key":"k","value":"a","time":2000000}
 {"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":9000000}
@@ -104,10 +220,58 @@ mod tests {
 "#;
         let history = History::parse(text).unwrap();
         let t = Timeline::new(&history, None, &[0, 1]);
-        assert_eq!(t.processes, vec![1, 3]);
-        assert_eq!((t.bars[0].lane, t.bars[1].lane), (1, 0));
+        assert_eq!(t.lanes, vec![vec![3], vec![1]]);
+        assert_eq!((t.bars[0].lane, t.bars[1].lane), (0, 1));
         assert_eq!(t.bars[1].label, "p1 get k -> a");
         assert_eq!(t.zoom(), Some((0, 13_750_000)));
         assert_eq!(t.end_ns, 21_000_000);
+    }
+
+    /// Two clients; p0 times out and continues as p2 (0 + 2 clients), p1
+    /// as p3. The new processes take their own client's lane, the changes
+    /// are marked, and the timed-out ops end when their clients gave up.
+    #[test]
+    fn a_timed_out_client_keeps_its_lane() {
+        let text = r#"{"process":0,"type":"invoke","f":"put","key":"k","value":"a","time":1000000}
+{"process":1,"type":"invoke","f":"put","key":"k","value":"b","time":1500000}
+{"process":0,"type":"info","f":"put","key":"k","value":"a","time":3000000}
+{"process":1,"type":"info","f":"put","key":"k","value":"b","time":3200000}
+{"process":3,"type":"invoke","f":"get","key":"k","value":null,"time":4000000}
+{"process":3,"type":"ok","f":"get","key":"k","value":"a","time":4500000}
+{"process":2,"type":"invoke","f":"get","key":"k","value":null,"time":5000000}
+{"process":2,"type":"ok","f":"get","key":"k","value":"a","time":6000000}
+{"process":2,"type":"invoke","f":"get","key":"k","value":null,"time":7000000}
+"#;
+        let history = History::parse(text).unwrap();
+        let t = Timeline::new(&history, None, &[]);
+        assert_eq!(t.lanes, vec![vec![0, 2], vec![1, 3]]);
+        let lanes: Vec<usize> = t.bars.iter().map(|b| b.lane).collect();
+        assert_eq!(lanes, vec![0, 1, 1, 0, 0]);
+        assert_eq!(
+            t.changes,
+            vec![
+                Change {
+                    lane: 1,
+                    at_ns: 4_000_000,
+                    process: 3
+                },
+                Change {
+                    lane: 0,
+                    at_ns: 5_000_000,
+                    process: 2
+                },
+            ]
+        );
+        assert_eq!(t.bars[0].drawn_end_ns, 3_000_000, "when p0 gave up");
+        assert_eq!(
+            t.bars[4].drawn_end_ns, 8_000_000,
+            "never completed: the longest completed op's length (1 ms) after it began"
+        );
+        assert!(
+            t.bars[0].title.contains("#0 p0 put k a (info"),
+            "{}",
+            t.bars[0].title
+        );
+        assert_eq!(t.end_ns, 7_000_000);
     }
 }

@@ -6,7 +6,7 @@ use reports::metrics::{SeedMetrics, seed_metrics};
 use reports::report::{Kept, render};
 use reports::results::Digest;
 use reports::scenario::ScenarioSummary;
-use reports::seedinfo::{ClockInfo, FaultWindow, SeedInfo};
+use reports::seedinfo::{ClockInfo, Effect, FaultWindow, SeedInfo};
 use reports::{RunResults, SeedResult};
 
 /// Two clients; p1, served by n2 behind a partition, reads a stale value.
@@ -37,6 +37,9 @@ fn info() -> SeedInfo {
             start_ns: 500_000,
             end_ns: 7_000_000,
             what: "partition [n0 n1] | [n2]".into(),
+            effect: Some(Effect::Cut {
+                links: vec![(0, 2), (1, 2), (2, 0), (2, 1)],
+            }),
         }],
     }
 }
@@ -141,7 +144,15 @@ fn the_html_page_parses_and_fetches_nothing() {
         roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("inline svg: {e}"));
     }
     assert!(html.contains("test &lt;scenario&gt;"), "titles are escaped");
-    assert_eq!(html.matches("<svg").count(), 9, "nine plots inline");
+    assert_eq!(
+        html.matches("<svg").count(),
+        10,
+        "ten plots inline: seven, the whole timeline and a close-up per failing check"
+    );
+    assert!(
+        html.contains("<title>#2 p1 get k1 -&gt; a (ok; 5.000–6.000 ms, via n2)</title>"),
+        "hover details on the timeline's operations"
+    );
 }
 
 #[test]
@@ -157,8 +168,18 @@ fn the_report_explains_the_first_failing_seed() {
         "{md}"
     );
     assert!(
-        md.contains("kept n2 and n0 apart"),
+        md.contains("cut n2 off from n0"),
         "the cause names the partition:\n{md}"
+    );
+    assert!(
+        md.contains("### read-after-write") && md.contains("### linearizable"),
+        "a counterexample per check failing on the seed:\n{md}"
+    );
+    assert!(
+        md.contains(
+            "![Seed 1: the linearizable counterexample, close up](timeline-linearizable.svg)"
+        ),
+        "{md}"
     );
     assert!(
         md.contains("![Latency per operation kind](latency.svg)"),

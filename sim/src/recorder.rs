@@ -21,6 +21,29 @@ pub struct Record<'a> {
     pub node: u32,
 }
 
+/// The history's `clocks` line ([`check::History::clock_error_ns`]): how far
+/// any node's clock can be from real time over a run of `end_ns`: the
+/// offset drawn within `skew_ns`, the drift accumulated over the run, and
+/// the clock jumps of the node that jumped most (in absolute value, summed:
+/// a step back then forward moved the clock away in between).
+pub fn clock_error_ns(
+    skew_ns: u64,
+    drift_ppm: f64,
+    end_ns: u64,
+    windows: &[crate::faults::windows::FaultWindow],
+) -> u64 {
+    use crate::faults::windows::Effect;
+    let drift_ns = (drift_ppm.abs() * end_ns as f64 / 1e6).ceil() as u64;
+    let mut jumps: std::collections::BTreeMap<u32, u64> = std::collections::BTreeMap::new();
+    for w in windows {
+        if let Effect::ClockJump { node, by_ns } = w.effect {
+            *jumps.entry(node).or_default() += by_ns.unsigned_abs();
+        }
+    }
+    let jumped = jumps.values().copied().max().unwrap_or(0);
+    skew_ns.saturating_add(drift_ns).saturating_add(jumped)
+}
+
 impl Recorder {
     pub fn record(&self, r: Record<'_>) {
         let event = Event {

@@ -295,11 +295,16 @@ async fn supervise(
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
     tokio::time::sleep(Duration::from_millis(1)).await;
+    let faults = injector.windows(end_ns);
+    let skew_ns = u64::try_from(scenario.clocks.skew.as_nanos()).unwrap_or(u64::MAX);
+    let clock_error_ns =
+        crate::recorder::clock_error_ns(skew_ns, scenario.clocks.drift_ppm, end_ns, &faults);
     Ok(RunOutcome {
         seed,
         history: History {
             events: recorder.events(),
             finals,
+            clock_error_ns: Some(clock_error_ns),
             ..History::default()
         },
         messages: trace.messages(),
@@ -307,7 +312,7 @@ async fn supervise(
         trace_hash: trace.fingerprint(),
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
-        faults: injector.windows(end_ns),
+        faults,
     })
 }
 

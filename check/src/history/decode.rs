@@ -9,6 +9,10 @@ use serde_json::{Map, Value as Json};
 pub(super) enum Line {
     Event(Event),
     Final(Final),
+    /// `{"type":"clocks","error_ns":N}`: see [`super::History::clock_error_ns`].
+    Clocks {
+        error_ns: u64,
+    },
 }
 
 type Object = Map<String, Json>;
@@ -21,12 +25,16 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
     };
     let kind = match str_field(obj, "type")? {
         "final" => return decode_final(obj).map(Line::Final),
+        "clocks" => {
+            let error_ns = u64_field(obj, "error_ns")?;
+            return Ok(Line::Clocks { error_ns });
+        }
         "invoke" => EventType::Invoke,
         "ok" => EventType::Ok,
         "fail" => EventType::Fail,
         "info" => EventType::Info,
         other => {
-            let expected = "invoke, ok, fail, info or final";
+            let expected = "invoke, ok, fail, info, final or clocks";
             return Err(format!("unknown \"type\" {other:?} (expected {expected})"));
         }
     };

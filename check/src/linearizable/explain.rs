@@ -5,7 +5,14 @@ use super::model::{KeyOps, Kind};
 use super::search::Stuck;
 use super::zones::{Conflict, Side};
 use crate::counterexample::{format_ms, label, span, timeline, value};
+use crate::finding::{self, Finding};
 use crate::op::Op;
+
+/// A counterexample: its text, and the same as data.
+pub(crate) struct Explained {
+    pub text: String,
+    pub finding: Finding,
+}
 
 /// Resolves positions in `KeyOps::ops` to the history's operations.
 pub(crate) struct Ctx<'a> {
@@ -42,16 +49,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The sentence and a timeline of `involved` (deduplicated, by invoke time).
-    fn with_timeline(&self, sentence: String, involved: &[Option<u32>]) -> String {
+    /// The sentence and a timeline of `involved` (deduplicated, by invoke
+    /// time), and the involved [`Op::index`]es as given (the one at fault first).
+    fn with_timeline(&self, sentence: String, involved: &[Option<u32>]) -> Explained {
         let mut list: Vec<&Op> = involved
             .iter()
             .flatten()
             .filter_map(|&p| self.op(p))
             .collect();
+        let indices: Vec<Option<usize>> = list.iter().map(|op| Some(op.index)).collect();
+        let finding = Finding::new(
+            finding::Kind::NotLinearizable,
+            self.key.key,
+            &indices,
+            self.ops,
+        );
         list.sort_by_key(|op| (op.invoke_time, op.index));
         list.dedup_by_key(|op| op.index);
-        format!("{sentence}\n{}", timeline(&list))
+        Explained {
+            text: format!("{sentence}\n{}", timeline(&list)),
+            finding,
+        }
     }
 
     /// The last put or cas writing `state` invoked by `by`, for context.
@@ -68,7 +86,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// A fast-path conflict.
-pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> String {
+pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> Explained {
     let key = ctx.key.key;
     match *c {
         Conflict::NeverWritten { read } => ctx.with_timeline(
@@ -81,7 +99,7 @@ pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> String {
                 ctx.named(read),
                 ctx.named(write)
             ),
-            &[Some(write), Some(read)],
+            &[Some(read), Some(write)],
         ),
         Conflict::NoSource { read, source, superseder } => {
             let from = source.map_or_else(|| "the initial state".to_owned(), |s| ctx.named(s));
@@ -93,7 +111,7 @@ pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> String {
                     ctx.named(superseder),
                     ctx.completed(Some(superseder))
                 ),
-                &[source, Some(superseder), Some(read)],
+                &[Some(read), Some(superseder), source],
             )
         }
         Conflict::Cycle { first, second } => cycle(ctx, first, second),
@@ -114,7 +132,7 @@ fn cluster_name(ctx: &Ctx, side: &Side) -> String {
 
 /// Two clusters that must each come first. A lone write inside a value's
 /// zone is the familiar stale read, and is said that way.
-fn cycle(ctx: &Ctx, first: Side, second: Side) -> String {
+fn cycle(ctx: &Ctx, first: Side, second: Side) -> Explained {
     let lone = |s: &Side| s.write.is_some() && s.done == s.write && s.begun == s.write;
     let read_last = |s: &Side| s.begun.is_some() && s.begun != s.write;
     let involved = [
@@ -152,7 +170,8 @@ fn cycle(ctx: &Ctx, first: Side, second: Side) -> String {
                 ctx.completed(outer.done),
                 ctx.invoked(Some(read)),
             );
-            return ctx.with_timeline(sentence, &involved);
+            let involved = [Some(read), Some(w)].into_iter().chain(involved);
+            return ctx.with_timeline(sentence, &involved.collect::<Vec<_>>());
         }
     }
     let sentence = format!(
@@ -178,7 +197,7 @@ fn done_name(ctx: &Ctx, pos: Option<u32>) -> String {
 }
 
 /// Where the search got stuck.
-pub(crate) fn stuck(ctx: &Ctx, s: &Stuck) -> String {
+pub(crate) fn stuck(ctx: &Ctx, s: &Stuck) -> Explained {
     let key = ctx.key;
     let blocked = key.ops.get(s.blocked as usize);
     let holds = value(key.value(s.state));
@@ -207,7 +226,7 @@ pub(crate) fn stuck(ctx: &Ctx, s: &Stuck) -> String {
         }
         _ => None,
     };
-    let mut involved = vec![s.setter, Some(s.blocked), source];
+    let mut involved = vec![Some(s.blocked), s.setter, source];
     involved.extend(s.pending.iter().take(4).map(|&p| Some(p)));
     ctx.with_timeline(sentence, &involved)
 }

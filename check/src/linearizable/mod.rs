@@ -37,6 +37,7 @@ mod zones;
 
 use crate::analysis::Analysis;
 use crate::budget::Budget;
+use crate::finding::{FINDINGS_MAX, Finding};
 use crate::history::History;
 use crate::op::{Op, pair};
 use crate::verdict::{CheckResult, Verdict};
@@ -70,6 +71,8 @@ pub struct KeyReport {
     pub linearized: usize,
     /// Empty when valid; else the counterexample or why it is unknown.
     pub explanation: String,
+    /// Invalid: the counterexample as data.
+    pub finding: Option<Finding>,
     /// Search steps taken (0 on the fast path).
     pub steps: u64,
 }
@@ -134,8 +137,8 @@ fn decide(key: &model::KeyOps, ops: &[Op], budget: &Budget, method: Method) -> K
         match zones::decide(key) {
             zones::Outcome::Linearizable(order) => return valid(&ctx, Method::Zones, order, 0),
             zones::Outcome::NotLinearizable(c) => {
-                let text = explain::conflict(&ctx, &c);
-                return report(&ctx, Verdict::Invalid, Method::Zones, text, 0, 0);
+                let found = explain::conflict(&ctx, &c);
+                return invalid(&ctx, Method::Zones, found, 0, 0);
             }
             zones::Outcome::NotApplicable(why) if method == Method::Zones => {
                 let text = format!("{}: the fast path does not apply ({why})", key.key);
@@ -147,15 +150,8 @@ fn decide(key: &model::KeyOps, ops: &[Op], budget: &Budget, method: Method) -> K
     match search::search(key, budget) {
         search::Outcome::Linearizable { order, steps } => valid(&ctx, Method::Search, order, steps),
         search::Outcome::NotLinearizable(stuck) => {
-            let text = explain::stuck(&ctx, &stuck);
-            report(
-                &ctx,
-                Verdict::Invalid,
-                Method::Search,
-                text,
-                stuck.linearized,
-                stuck.steps,
-            )
+            let found = explain::stuck(&ctx, &stuck);
+            invalid(&ctx, Method::Search, found, stuck.linearized, stuck.steps)
         }
         search::Outcome::GaveUp { steps, why } => {
             let n = key.ops.len();
@@ -200,7 +196,22 @@ fn valid(ctx: &explain::Ctx, method: Method, order: Vec<u32>, steps: u64) -> Key
             .collect(),
         linearized: order.len(),
         explanation: String::new(),
+        finding: None,
         steps,
+    }
+}
+
+/// An invalid report with its counterexample.
+fn invalid(
+    ctx: &explain::Ctx,
+    method: Method,
+    found: explain::Explained,
+    linearized: usize,
+    steps: u64,
+) -> KeyReport {
+    KeyReport {
+        finding: Some(found.finding),
+        ..report(ctx, Verdict::Invalid, method, found.text, linearized, steps)
     }
 }
 
@@ -219,6 +230,7 @@ fn report(
         order: Vec::new(),
         linearized,
         explanation,
+        finding: None,
         steps,
     }
 }
@@ -276,9 +288,14 @@ pub fn summarize(reports: &BTreeMap<String, KeyReport>) -> CheckResult {
             ));
         }
     }
+    let findings = (with(Verdict::Invalid))
+        .filter_map(|(_, r)| r.finding.clone())
+        .take(FINDINGS_MAX)
+        .collect();
     CheckResult {
         verdict,
         explanation,
         anomalies: invalid,
+        findings,
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::support::{T, assert_clean, cas, del, get, history, put};
 use check::linearizable::{Method, analyze, check, check_with, witness};
-use check::{Budget, History, Verdict};
+use check::{Budget, FindingKind, History, Verdict};
 
 /// Histories that are linearizable, and why.
 fn accept() -> Vec<(&'static str, Vec<T>)> {
@@ -302,6 +302,18 @@ fn rejects_non_linearizable_histories() {
         assert_eq!(run(&h, Method::Search), Verdict::Invalid, "{name} (search)");
         assert_ne!(run(&h, Method::Zones), Verdict::Valid, "{name} (zones)");
         assert!(witness(&h, &Budget::default()).is_none(), "{name}");
+        let [f] = result.findings.as_slice() else {
+            panic!("{name}: one finding per invalid key: {:?}", result.findings);
+        };
+        assert_eq!(
+            (f.kind, f.key.as_str()),
+            (FindingKind::NotLinearizable, "k"),
+            "{name}"
+        );
+        assert!(
+            !f.ops.is_empty() && f.ops.iter().all(|&i| i < ops.len()),
+            "{name}: {f:?}"
+        );
     }
 }
 

@@ -1,8 +1,8 @@
 //! `lost-update` on fixture tables.
 
-use crate::support::{T, assert_clean, cas, del, put, with_finals};
+use crate::support::{T, assert_clean, assert_finding, cas, del, put, with_finals};
 use check::lost_update::{anomalies, check};
-use check::{Verdict, op::pair};
+use check::{FindingKind, Verdict, op::pair};
 
 type Finals = &'static [(u32, &'static str, Option<&'static str>)];
 
@@ -136,7 +136,13 @@ fn rejects() {
         let result = check(&h);
         assert_eq!(result.verdict, Verdict::Invalid, "{name}");
         assert_eq!(result.anomalies, 1, "{name}: {}", result.explanation);
-        assert_eq!(anomalies(&pair(&h), &h.finals).len(), 1, "{name}");
+        let found = anomalies(&pair(&h), &h.finals);
+        assert_eq!(found.len(), 1, "{name}");
+        let ops: Vec<usize> = [Some(found[0].lost), found[0].winner]
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_finding(name, &result, FindingKind::LostUpdate, &ops);
     }
 }
 

@@ -1,8 +1,8 @@
 //! `read-after-write` on fixture tables: histories it must accept and reject.
 
-use crate::support::{T, assert_clean, cas, del, get, history, put};
+use crate::support::{T, assert_clean, assert_finding, cas, del, get, history, put};
 use check::read_after_write::{Anomaly, anomalies, check};
-use check::{Verdict, op::pair};
+use check::{FindingKind, Verdict, op::pair};
 
 const MS: u64 = 1_000_000;
 
@@ -217,7 +217,50 @@ fn rejects_planted_anomalies() {
             vec![expected],
             "{name}"
         );
+        let (kind, involved) = match found[0] {
+            Anomaly::Stale {
+                read,
+                source,
+                superseder,
+                ..
+            } => (
+                FindingKind::StaleRead,
+                [Some(read), Some(superseder), source],
+            ),
+            Anomaly::NeverWritten { read, failed } => {
+                (FindingKind::NeverWritten, [Some(read), failed, None])
+            }
+            Anomaly::FromFuture { read, write } => {
+                (FindingKind::ReadFromFuture, [Some(read), Some(write), None])
+            }
+        };
+        let involved: Vec<usize> = involved.into_iter().flatten().collect();
+        assert_finding(name, &result, kind, &involved);
     }
+}
+
+/// The first planted stale read, by index: the read (op 2), the write that
+/// superseded a (op 1), and a's write (op 0), with its key, values and span.
+#[test]
+fn a_stale_read_as_data() {
+    let h = history(&[
+        put(0, "k", "a", 0, 10),
+        put(1, "k", "b", 20, 30),
+        get(2, "k", Some("a"), 40, 50),
+    ]);
+    let result = check(&h);
+    assert_finding("stale", &result, FindingKind::StaleRead, &[2, 1, 0]);
+    let f = &result.findings[0];
+    assert_eq!(f.key, "k");
+    assert_eq!(
+        f.values,
+        vec![Some("a".into()), Some("b".into()), Some("a".into())]
+    );
+    assert_eq!(f.processes, vec![2, 1, 0]);
+    assert_eq!((f.from_ns, f.to_ns), (0, 50));
+    let json = serde_json::to_string(f).unwrap();
+    assert!(json.contains(r#""kind":"stale-read""#), "{json}");
+    assert_eq!(serde_json::from_str::<check::Finding>(&json).unwrap(), *f);
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! Session guarantees on fixture tables: histories each guarantee must
 //! accept and reject, and the words of its counterexamples.
 
-use crate::support::{T, assert_clean, cas, del, get, history, put, with_finals};
+use crate::support::{T, assert_clean, assert_finding, cas, del, get, history, put, with_finals};
 use check::session::{Anomaly, anomalies, check};
 use check::{
-    CheckName, Event, EventType, Final, Function, History, Value, Verdict, durability, lost_update,
-    op::pair,
+    CheckName, Event, EventType, Final, FindingKind, Function, History, Value, Verdict, durability,
+    lost_update, op::pair,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -52,6 +52,58 @@ fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: &str) {
         vec![expected],
         "{name}"
     );
+    let (kind, involved) = match found[0].clone() {
+        Anomaly::OlderThanOwnWrite {
+            read,
+            write,
+            source,
+            ..
+        } => (
+            FindingKind::OlderThanOwnWrite,
+            vec![Some(read), Some(write), source],
+        ),
+        Anomaly::Unwritten { read, write } => (
+            FindingKind::UnwrittenAfterOwnWrite,
+            vec![Some(read), Some(write)],
+        ),
+        Anomaly::WentBack {
+            earlier,
+            read,
+            source,
+            observed,
+        } => (
+            FindingKind::WentBack,
+            vec![Some(read), Some(earlier), source, observed],
+        ),
+        Anomaly::Returned {
+            first,
+            between,
+            read,
+        } => (
+            FindingKind::ReturnedAgain,
+            vec![Some(read), Some(between), Some(first)],
+        ),
+        Anomaly::ConvergedOnEarlierWrite { write, later, .. } => (
+            FindingKind::ConvergedOnEarlierWrite,
+            vec![Some(later), Some(write)],
+        ),
+        Anomaly::ConvergedOnReadValue {
+            read,
+            source,
+            write,
+            ..
+        } => (
+            FindingKind::ConvergedOnReadValue,
+            vec![Some(write), Some(read), Some(source)],
+        ),
+    };
+    let mut ops: Vec<usize> = Vec::new();
+    for i in involved.into_iter().flatten() {
+        if !ops.contains(&i) {
+            ops.push(i);
+        }
+    }
+    assert_finding(&format!("{guarantee} {name}"), &result, kind, &ops);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Histories written as operations instead of event lines.
 
-use check::{CheckResult, Event, EventType, Final, Function, History, Value, Verdict};
+use check::{CheckResult, Event, EventType, Final, FindingKind, Function, History, Value, Verdict};
 
 /// One operation of a test history: invoke at `invoke`, completion at `complete`.
 #[derive(Debug, Clone)]
@@ -166,5 +166,23 @@ pub fn assert_clean(name: &str, result: &CheckResult) {
         (result.anomalies, result.explanation.as_str()),
         (0, ""),
         "{name}"
+    );
+    assert!(result.findings.is_empty(), "{name}: {:?}", result.findings);
+}
+
+/// Asserts an invalid result's first finding: its kind and its operations
+/// (indices into the history's ops, the one at fault first).
+pub fn assert_finding(name: &str, result: &CheckResult, kind: FindingKind, ops: &[usize]) {
+    let Some(first) = result.findings.first() else {
+        panic!("{name}: no findings: {}", result.explanation);
+    };
+    assert_eq!(
+        (first.kind, first.ops.as_slice()),
+        (kind, ops),
+        "{name}: {first:?}"
+    );
+    assert!(
+        result.findings.len() <= result.anomalies,
+        "{name}: more findings than anomalies"
     );
 }

@@ -1,7 +1,9 @@
-//! Draws a [`Timeline`]: lanes top to bottom by process, time left to right,
+//! Draws a [`Timeline`]: one lane per client top to bottom (a process
+//! change marked with a tick and the new process id), time left to right,
 //! fault windows shaded behind, bars coloured by operation kind (faint when
-//! `fail`, open to the end of the window when `info`), the counterexample's
-//! operations outlined and named.
+//! `fail`; when `info`, faint up to when the client gave up and ended with
+//! an open `›` mark), the counterexample's operations outlined and named.
+//! Every bar carries its details as an SVG `<title>` (shown on hover).
 
 use super::{Drawn, FAMILY, ms, palette, svg};
 use crate::timeline::{Bar, Timeline};
@@ -18,15 +20,24 @@ const LANES_PX_MAX: u32 = 900;
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// Hover targets drawn at most per plot (the bars past it have no `<title>`).
+const TITLES_MAX: usize = 5_000;
+
 /// The diagram of `[from, to]` ns, titled `title`.
 pub fn plot(timeline: &Timeline, (from, to): (u64, u64), title: &str) -> String {
-    let lanes = timeline.processes.len().max(1) as u32;
+    let lanes = timeline.lanes.len().max(1) as u32;
     let lane_px = (LANES_PX_MAX / lanes).clamp(4, LANE_PX_MAX);
     let height = 130 + lanes * lane_px;
     let to = to.max(from + 1);
-    svg(WIDTH, height, |root| {
-        draw(root, timeline, (from, to), title)
-    })
+    let mut titles = String::new();
+    let text = svg(WIDTH, height, |root| {
+        draw(root, timeline, (from, to), title, &mut titles)
+    });
+    // plotters has no `<title>`: add transparent hover targets on top.
+    match text.rfind("</svg>") {
+        Some(end) => format!("{}{titles}{}", &text[..end], &text[end..]),
+        None => text,
+    }
 }
 
 fn draw(
@@ -34,8 +45,9 @@ fn draw(
     t: &Timeline,
     (from, to): (u64, u64),
     title: &str,
+    titles: &mut String,
 ) -> Drawn {
-    let lanes = t.processes.len().max(1) as f64;
+    let lanes = t.lanes.len().max(1) as f64;
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, 18))
         .margin(12)
@@ -53,11 +65,12 @@ fn draw(
         .draw()?;
     faults(&mut chart, t, (from, to))?;
     lane_names(root, &chart, t)?;
-    let visible = |b: &&Bar| b.start_ns <= to && b.end_ns.unwrap_or(u64::MAX) >= from;
+    let visible = |b: &&Bar| b.start_ns <= to && b.drawn_end_ns >= from;
     let clip = |ns: u64| ms(ns.clamp(from, to));
-    for b in t.bars.iter().filter(visible) {
+    let mark = TextStyle::from((FAMILY, 12)).pos(Pos::new(HPos::Left, VPos::Center));
+    for (n, b) in t.bars.iter().filter(visible).enumerate() {
         let y = lane_y(t, b.lane);
-        let end = b.end_ns.map_or(ms(to), clip);
+        let end = clip(b.drawn_end_ns);
         let colour = palette::function(b.f);
         let style = match b.outcome {
             Outcome::Ok => colour.filled(),
@@ -68,7 +81,23 @@ fn draw(
             [(clip(b.start_ns), y - 0.3), (end, y + 0.3)],
             style,
         )])?;
+        if b.outcome == Outcome::Info && b.drawn_end_ns <= to {
+            // Open end: the client stopped waiting here; the op may still land.
+            let (x, py) = chart.backend_coord(&(end, y));
+            root.draw_text("›", &mark.color(&colour), (x + 1, py))?;
+        }
+        if n < TITLES_MAX {
+            let (x0, y0) = chart.backend_coord(&(clip(b.start_ns), y + 0.4));
+            let (x1, y1) = chart.backend_coord(&(end, y - 0.4));
+            titles.push_str(&format!(
+                "<rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"transparent\"><title>{}</title></rect>\n",
+                (x1 - x0).max(3),
+                (y1 - y0).max(3),
+                crate::html::escape(&b.title)
+            ));
+        }
     }
+    changes(root, &chart, t, (from, to))?;
     for b in t.bars.iter().filter(visible).filter(|b| b.highlighted) {
         highlight(root, &mut chart, t, b, (from, to))?;
     }
@@ -78,11 +107,34 @@ fn draw(
 
 /// Lane `i` drawn top to bottom.
 fn lane_y(t: &Timeline, lane: usize) -> f64 {
-    (t.processes.len().max(1) - 1 - lane) as f64
+    (t.lanes.len().max(1) - 1 - lane.min(t.lanes.len().saturating_sub(1))) as f64
+}
+
+/// A tick and the new process id where a lane's process changed.
+fn changes(
+    root: &DrawingArea<SVGBackend, Shift>,
+    chart: &Chart,
+    t: &Timeline,
+    (from, to): (u64, u64),
+) -> Drawn {
+    let style = TextStyle::from((FAMILY, 10))
+        .color(&RGBColor(0x55, 0x55, 0x55))
+        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    for c in t.changes.iter().filter(|c| (from..=to).contains(&c.at_ns)) {
+        let y = lane_y(t, c.lane);
+        let (x, y0) = chart.backend_coord(&(ms(c.at_ns), y + 0.45));
+        let (_, y1) = chart.backend_coord(&(ms(c.at_ns), y - 0.45));
+        root.draw(&PathElement::new(
+            [(x, y0), (x, y1)],
+            RGBColor(0x55, 0x55, 0x55).stroke_width(1),
+        ))?;
+        root.draw_text(&format!("p{}", c.process), &style, (x + 2, y0 + 1))?;
+    }
+    Ok(())
 }
 
 fn faults(chart: &mut Chart, t: &Timeline, (from, to): (u64, u64)) -> Drawn {
-    let top = t.processes.len().max(1) as f64 - 0.5;
+    let top = t.lanes.len().max(1) as f64 - 0.5;
     let label = TextStyle::from((FAMILY, 11)).color(&RGBColor(0x55, 0x44, 0x33));
     for f in t.faults.iter().filter(|f| f.overlaps(from, to)) {
         let (a, b) = (ms(f.start_ns.max(from)), ms(f.end_ns.min(to)));
@@ -101,20 +153,16 @@ fn faults(chart: &mut Chart, t: &Timeline, (from, to): (u64, u64)) -> Drawn {
 }
 
 fn lane_names(root: &DrawingArea<SVGBackend, Shift>, chart: &Chart, t: &Timeline) -> Drawn {
-    let lanes = t.processes.len();
+    let lanes = t.lanes.len();
     let px = (LANES_PX_MAX / lanes.max(1) as u32).clamp(4, LANE_PX_MAX);
     // Name every lane when they are tall enough to read, else every few.
     let every = (14 / px.max(1) as usize).max(1);
     let style = TextStyle::from((FAMILY, 11)).pos(Pos::new(HPos::Right, VPos::Center));
     let x0 = chart.x_range().start;
-    for (lane, process) in t
-        .processes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % every == 0)
-    {
+    for (lane, processes) in t.lanes.iter().enumerate().filter(|(i, _)| i % every == 0) {
         let (x, y) = chart.backend_coord(&(x0, lane_y(t, lane)));
-        root.draw_text(&format!("p{process}"), &style, (x - 6, y))?;
+        let first = processes.first().copied().unwrap_or(0);
+        root.draw_text(&format!("p{first}"), &style, (x - 6, y))?;
     }
     Ok(())
 }
@@ -130,7 +178,7 @@ fn highlight(
 ) -> Drawn {
     let y = lane_y(t, b.lane);
     let (x0, y0) = chart.backend_coord(&(ms(b.start_ns.max(from)), y + 0.45));
-    let (x1, y1) = chart.backend_coord(&(ms(b.end_ns.unwrap_or(to).min(to)), y - 0.45));
+    let (x1, y1) = chart.backend_coord(&(ms(b.drawn_end_ns.clamp(from, to)), y - 0.45));
     let x1 = x1.max(x0 + 4);
     root.draw(&Rectangle::new(
         [(x0 - 2, y0), (x1 + 2, y1)],
@@ -162,7 +210,7 @@ fn legend(root: &DrawingArea<SVGBackend, Shift>) -> Drawn {
     .map(|f| (f.as_str().to_string(), palette::function(f).filled()));
     let extra = [
         (
-            "faint: fail / info".to_string(),
+            "faint: fail / info (› gave up)".to_string(),
             palette::GET.mix(0.3).filled(),
         ),
         ("fault window".to_string(), palette::FAULT.filled()),

@@ -2,7 +2,7 @@
 //! end of the faulty phase.
 
 use super::Action;
-use super::windows::{FaultLog, FaultWindow};
+use super::windows::{Effect, FaultLog, FaultWindow};
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::fate::Fates;
@@ -60,7 +60,7 @@ impl FaultInjector {
             Action::Cut { label, links } => {
                 self.fates.cut(&label, &links);
                 let what = format!("{label}: cut {} links", links.len());
-                self.windows.open(label, now);
+                self.windows.open(label, Effect::Cut { links }, now);
                 what
             }
             Action::Mend { label, links } => {
@@ -70,7 +70,8 @@ impl FaultInjector {
             }
             Action::Crash(n) => {
                 cluster.crash(n);
-                self.windows.open(format!("crash n{n}"), now);
+                self.windows
+                    .open(format!("crash n{n}"), Effect::Crash { node: n }, now);
                 format!("crash n{n}")
             }
             Action::Restart(n) => {
@@ -80,7 +81,8 @@ impl FaultInjector {
             }
             Action::Pause(n) => {
                 cluster.pause(n);
-                self.windows.open(format!("pause n{n}"), now);
+                self.windows
+                    .open(format!("pause n{n}"), Effect::Pause { node: n }, now);
                 format!("pause n{n}")
             }
             Action::Resume(n) => {
@@ -92,7 +94,8 @@ impl FaultInjector {
                 let clock = &self.clocks[node as usize];
                 clock.jump(by_ns);
                 let jump = format!("clock-jump n{node} by {}", signed(by_ns));
-                self.windows.instant(jump.clone(), now);
+                let effect = Effect::ClockJump { node, by_ns };
+                self.windows.instant(jump.clone(), effect, now);
                 format!("{jump} (stepped {} in all)", signed(clock.jumps_ns()))
             }
         };
