@@ -1271,6 +1271,7 @@ fn merge_refuses_a_folder_written_before_outcomes_were_counted() {
         .code(2);
     let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
     assert!(err.contains("written by an older storesim"), "{err}");
+}
 
 /// Issue 11 defect 3: under clock skew alone (no faults, sync before ack) a
 /// write lost to last-write-wins order is lost-update's finding, never

@@ -3,7 +3,8 @@
 
 use sim::clock::SimClock;
 use sim::cluster::SimCluster;
-use sim::net::{NetContext, NetModel};
+use sim::fate::Fates;
+use sim::net::NetContext;
 use sim::timescale::Epoch;
 use sim::trace::Trace;
 use sim::{RunOptions, Scenario};
@@ -74,7 +75,7 @@ fn a_restarted_node_serves_only_after_its_boot_and_the_final_reads_wait_for_it()
         let net = NetContext {
             epoch,
             trace: Trace::new(false),
-            model: Arc::new(NetModel::new(&s.network)),
+            fates: Arc::new(Fates::new(&s.network)),
         };
         let config = sim::runner::cluster_config(&s, RunOptions::default());
         let clocks: Vec<SimClock> = (0..config.nodes)

@@ -38,12 +38,12 @@ use std::path::PathBuf;
 /// crash, eventual consistency, ABD, the random nemesis with clock jumps.
 #[rustfmt::skip]
 const GOLDEN: &[(&str, u64, &str, &str)] = &[
-    ("quorum-smoke.toml", 1, "9d3af45be29c1d5ba33175c55ecf6aeffa59c87ab56c207a00714faf18d79a31", "8cb5a5f77a23520b"),
-    ("quorum-smoke.toml", 2, "ffe29a2a52c4d3ef7d5e33a88c03fd10a38cd594fe0480fefa1a600517716991", "53fa91658efac7cd"),
-    ("quorum-partition.toml", 1, "b50c51719d4092d8c0a73f01c7aa30a09b8805090f72cb6aa473b2c975135f27", "ac6fcf5e025b4286"),
-    ("eventual-partition.toml", 3, "ef96b79c7655f225e222b1016b7e16020be8faa605932e77efffb0274009f48d", "8229ba03d6d274e8"),
-    ("abd-partition.toml", 1, "47e358dbea2d8e3e37e25c400978c43185ecb58c08a1e9d05fbfb2cfef349b0b", "95b214bc3677cf4d"),
-    ("nemesis-quorum.toml", 1, "f62d46187246902753cbb45b26942e307b564df1be43c654d0e8fc45f994e61d", "fbdfd072e776f44d"),
+    ("quorum-smoke.toml", 1, "40d5706fe11851bf15ed14e795b6d8e0d65eb82f3e57d0cdfc5ff7a7c86f9ac5", "8cb5a5f77a23520b"),
+    ("quorum-smoke.toml", 2, "c0597f0963ba6faaad0258161f48d23018209267451ed617bf0a147a27462014", "53fa91658efac7cd"),
+    ("quorum-partition.toml", 1, "052899db230ee43cf0802ddcfabf5fca5633f38549bb170a84d0dab9d738eed9", "f22ba7f897afcde6"),
+    ("eventual-partition.toml", 3, "7fd2588d7cb76944b8ca666d618b6d754b76935db9638b98fc08ceefdfdc76c6", "8229ba03d6d274e8"),
+    ("abd-partition.toml", 1, "01d1c4d2eab61daeb96e20ea60001bf0e0bdc5e93d06c2dd1785eb76073042bc", "1fb5f447d59027bd"),
+    ("nemesis-quorum.toml", 1, "926586ccab9dd4d626935badba48f2298516aa325d6bc90622f5d4c6dc4b1fe1", "891b49b13c85f0b1"),
 ];
 
 fn scenario(name: &str) -> Scenario {
