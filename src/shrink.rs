@@ -79,7 +79,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
 
     let mut runs = 0;
     'improve: while runs < MAX_CANDIDATES {
-        for candidate in candidates(&best.doc) {
+        for candidate in candidates(&best.doc, target) {
             runs += 1;
             let smaller = still_fails(&candidate, &file, &goal, best.seed, args.tries)?;
             if let Some(smaller) = smaller.filter(|s| s.size < best.size) {
@@ -228,7 +228,7 @@ fn same_anomaly(run: &Evaluated, target: CheckName, kinds: &[FindingKind]) -> bo
 }
 
 /// Smaller variants of a document, most promising first.
-fn candidates(doc: &ScenarioDoc) -> Vec<ScenarioDoc> {
+fn candidates(doc: &ScenarioDoc, target: CheckName) -> Vec<ScenarioDoc> {
     let mut out = Vec::new();
     for i in (0..doc.array_len("faults")).rev() {
         let mut d = doc.clone();
@@ -279,12 +279,26 @@ fn candidates(doc: &ScenarioDoc) -> Vec<ScenarioDoc> {
         }
         out.push(d);
     }
-    out.extend(
-        ["duration", "quiesce"]
-            .iter()
-            .filter_map(|p| halve_duration(doc, p)),
-    );
+    out.extend(halve_duration(doc, "duration"));
+    if !judges_the_final_state(target) {
+        out.extend(halve_duration(doc, "quiesce"));
+    }
     out
+}
+
+/// Whether `check` judges what the replicas hold after the liveness phase
+/// (`final` lines). For those, a shorter `quiesce` manufactures failures of
+/// its own (anti-entropy had no time to spread the last writes), so shrink
+/// never shortens it: the anomaly it keeps is the original's.
+fn judges_the_final_state(check: CheckName) -> bool {
+    matches!(
+        check,
+        CheckName::MonotonicWrites
+            | CheckName::WritesFollowReads
+            | CheckName::Convergence
+            | CheckName::LostUpdate
+            | CheckName::Durability
+    )
 }
 
 fn with(doc: &ScenarioDoc, path: &str, value: Value) -> ScenarioDoc {
@@ -451,4 +465,42 @@ fn describe(s: Size) -> String {
         "{} ops, {} clients, {} keys, {} nodes, {} faults, duration {} ms, think {} µs",
         s.ops, s.clients, s.keys, s.nodes, s.faults, s.duration_ms, s.think_us
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "name = \"x\"\nduration = \"10s\"\nquiesce = \"2s\"\n[workload]\nops = 100\n";
+
+    fn quiesces(target: CheckName) -> Vec<Option<Value>> {
+        let doc = ScenarioDoc::parse(DOC).unwrap();
+        candidates(&doc, target)
+            .iter()
+            .map(|d| d.get("quiesce"))
+            .collect()
+    }
+
+    /// Issue 11, defect 10: halving `quiesce` made convergence or durability
+    /// fail only because anti-entropy had no time.
+    #[test]
+    fn quiesce_is_kept_whole_for_checks_of_the_final_state() {
+        let original = ScenarioDoc::parse(DOC).unwrap().get("quiesce");
+        for check in [
+            CheckName::Convergence,
+            CheckName::Durability,
+            CheckName::LostUpdate,
+        ] {
+            assert!(
+                quiesces(check).iter().all(|q| *q == original),
+                "{check}: a candidate changed quiesce"
+            );
+        }
+        assert!(
+            quiesces(CheckName::ReadAfterWrite)
+                .iter()
+                .any(|q| *q != original),
+            "read-after-write: quiesce may shrink"
+        );
+    }
 }
