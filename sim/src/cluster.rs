@@ -87,7 +87,7 @@ impl SimCluster {
         }
     }
 
-    /// madsim's id of store node `n`, for clogging links.
+    /// madsim's id of store node `n`, for crashing, restarting and pausing it.
     pub fn madsim_id(&self, n: u32) -> madsim::task::NodeId {
         self.handles[n as usize].id()
     }

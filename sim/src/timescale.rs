@@ -26,7 +26,7 @@ pub const SCALE: u32 = 1000;
 
 /// What madsim itself spends on one message hop, in scenario time (its send
 /// delay and scheduling, each ≥ 1 ms of madsim time); subtracted from every
-/// drawn network delay (`net::NetContext::delay`).
+/// drawn network delay (in `wire::attach`'s send hook).
 pub const HOP_OVERHEAD: Duration = Duration::from_micros(2);
 
 /// Converts a scenario duration into the madsim duration that represents it.
