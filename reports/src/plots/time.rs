@@ -113,16 +113,25 @@ pub fn throughput(a: &Activity) -> String {
             let line: Vec<(f64, f64)> = (points(a).into_iter())
                 .map(|(x, b)| (x, count(b) as f64 * per_s))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+            labelled_line(&mut chart, name, colour, line)?;
         }
         legend(&mut chart)?;
         caption(root)
     })
+}
+
+/// Draws `line` in `colour`, listed in the legend as `name`.
+fn labelled_line<'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, Y>,
+    name: &str,
+    colour: RGBColor,
+    line: Vec<(f64, f64)>,
+) -> Drawn {
+    chart
+        .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
+    Ok(())
 }
 
 /// Median and p99 latency of the `ok` operations invoked in each bucket.
@@ -158,12 +167,7 @@ pub fn latency(a: &Activity) -> String {
             let line: Vec<(f64, f64)> = (with_ok.iter())
                 .map(|(x, b)| (*x, quantile(b, q)))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+            labelled_line(&mut chart, name, colour, line)?;
         }
         legend(&mut chart)?;
         caption(root)
