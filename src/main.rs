@@ -10,6 +10,7 @@ mod check_cmd;
 mod cli;
 mod determinism;
 mod evaluate;
+mod kept;
 mod merge;
 mod output;
 mod records;

@@ -1,6 +1,7 @@
 //! `storesim report <RUN_DIR>`: (re-)renders a run folder's report —
 //! `report.md`, `report.html` and the plots — from its `results.json` and
-//! the kept history (and `run.json`) of the first failing seed. `run` calls
+//! the kept histories (and `run.json`) of the first failing seed and of each
+//! check's lowest invalid seed. `run` calls
 //! [`write_reports`] too, so both give the same files. The report needs
 //! only the digest of the seeds in `results.json`, never `seeds.jsonl`.
 
@@ -29,26 +30,31 @@ pub fn read_results(dir: &Path) -> anyhow::Result<RunResults> {
         .with_context(|| format!("{} is not a storesim results file", path.display()))
 }
 
-/// Renders the report of `results` into `dir`, reading the kept seed the
-/// report explains (if it is in the folder).
+/// Renders the report of `results` into `dir`, reading the kept seeds the
+/// report explains (those in the folder: the first failing seed's and each
+/// check's lowest invalid seed's).
 pub fn write_reports(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
-    let seed_dir = reports::explain::first_failing(results)
-        .map(|(seed, _)| dir.join("seeds").join(seed.to_string()));
-    let history = match &seed_dir {
-        Some(d) if d.join("history.jsonl").exists() => {
-            Some(read_history(&d.join("history.jsonl"))?)
+    let mut loaded = Vec::new();
+    for seed in reports::report::wanted_seeds(results) {
+        let d = dir.join("seeds").join(seed.to_string());
+        if !d.join("history.jsonl").exists() {
+            continue;
         }
-        _ => None,
-    };
-    let info = match &seed_dir {
-        Some(d) if d.join("run.json").exists() => Some(read_info(&d.join("run.json"))?),
-        _ => None,
-    };
-    let kept = history.as_ref().map(|history| Kept {
-        history,
-        info: info.as_ref(),
-    });
-    for (name, text) in reports::report::render(results, kept) {
+        let history = read_history(&d.join("history.jsonl"))?;
+        let info = match d.join("run.json").exists() {
+            true => Some(read_info(&d.join("run.json"))?),
+            false => None,
+        };
+        loaded.push((seed, history, info));
+    }
+    let kept: Vec<Kept> = (loaded.iter())
+        .map(|(seed, history, info)| Kept {
+            seed: *seed,
+            history,
+            info: info.as_ref(),
+        })
+        .collect();
+    for (name, text) in reports::report::render(results, &kept) {
         output::write_atomic(&dir.join(name), &text)?;
     }
     Ok(())

@@ -7,8 +7,8 @@
 //!                              hashes (reports::SeedResult)
 //! DIR/results.json             the run: expectations, breaches, metric totals and
 //!                              a bounded digest of the seeds (reports::results)
-//! DIR/seeds/<S>/history.jsonl  seeds that broke an expectation, the lowest seed
-//! DIR/seeds/<S>/run.json       with an invalid verdict, or every seed with
+//! DIR/seeds/<S>/history.jsonl  seeds that broke an expectation, the lowest
+//! DIR/seeds/<S>/run.json       invalid seed of each check, or every seed with
 //!                              --keep-histories; run.json holds clock errors and
 //!                              fault windows
 //! DIR/report.md, report.html   the report (reports::report)
@@ -19,18 +19,19 @@
 //! in seed order as seeds finish (`sim::batch::run_each` holds a bounded
 //! window of early finishers), kept seeds are written as soon as they finish,
 //! and what the run holds until the end is bounded (digest, metric totals,
-//! terminal rows, one candidate history).
+//! terminal rows, one candidate history per check).
 //!
 //! [`execute`] is the one way to run a list of seeds into a folder; `sweep`
 //! calls it once per point.
 
 use crate::cli::RunArgs;
 use crate::evaluate::{Evaluated, evaluate, seed_info};
+use crate::kept::{KeptSeed, Lowest};
 use crate::records::Sink;
 use crate::{breaches, determinism, output, report_cmd, seeds, summary};
 
 use crate::breaches::Broken;
-use check::CheckName;
+use check::{CheckName, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::metrics::SeedMetrics;
 use reports::results::Digest;
@@ -43,20 +44,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A seed's history and `run.json`, as written to `seeds/<S>/`.
-struct KeptSeed {
-    history: String,
-    info: String,
-}
-
-impl KeptSeed {
-    fn write(&self, out: &Path, seed: u64) -> anyhow::Result<()> {
-        let dir = out.join("seeds").join(seed.to_string());
-        output::write_atomic(&dir.join("history.jsonl"), &self.history)?;
-        output::write_atomic(&dir.join("run.json"), &self.info)
-    }
-}
 
 /// One run of a list of seeds into a folder.
 pub struct Plan<'a> {
@@ -172,26 +159,14 @@ struct Shared {
     /// Every finished seed's metrics merged (sums and maxima: the same
     /// whatever order seeds finish in).
     totals: Mutex<SeedMetrics>,
-    /// The lowest seed with an invalid verdict so far, and its history unless
-    /// it is already written: the report draws its timeline.
-    first_invalid: Mutex<Option<(u64, Option<KeptSeed>)>>,
+    /// The lowest invalid seed of each check so far, and their histories
+    /// unless already written: the report draws a counterexample from each.
+    lowest: Mutex<Lowest>,
 }
 
 impl Shared {
-    /// Whether `seed` is below the lowest invalid seed seen so far.
-    fn below_first_invalid(&self, seed: u64) -> bool {
-        let first = self.first_invalid.lock().unwrap_or_else(|e| e.into_inner());
-        first.as_ref().is_none_or(|(s, _)| seed < *s)
-    }
-
-    /// Makes `seed`, invalid, the lowest invalid seed if it still is below
-    /// it, with its history unless that is written already (`None`); the
-    /// history it replaces is dropped.
-    fn offer_first_invalid(&self, seed: u64, kept: Option<KeptSeed>) {
-        let mut first = self.first_invalid.lock().unwrap_or_else(|e| e.into_inner());
-        if first.as_ref().is_none_or(|(s, _)| seed < *s) {
-            *first = Some((seed, kept));
-        }
+    fn lowest(&self) -> std::sync::MutexGuard<'_, Lowest> {
+        self.lowest.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -205,7 +180,7 @@ fn run_seeds(plan: &Plan) -> anyhow::Result<(Digest, Rows, SeedMetrics)> {
         bar: progress_bar(plan.seeds.len() as u64),
         violations: AtomicU64::new(0),
         totals: Mutex::new(SeedMetrics::default()),
-        first_invalid: Mutex::new(None),
+        lowest: Mutex::new(Lowest::default()),
     };
     let work = |seed| run_one(plan, &shared, seed);
     let mut sink = Sink::create(plan.out)?;
@@ -228,10 +203,9 @@ fn run_seeds(plan: &Plan) -> anyhow::Result<(Digest, Rows, SeedMetrics)> {
     })();
     shared.bar.finish_and_clear();
     streamed?;
-    let first = (shared.first_invalid.into_inner()).unwrap_or_else(|e| e.into_inner());
-    if let Some((seed, Some(kept))) = first {
-        kept.write(plan.out, seed)?;
-    }
+    (shared.lowest.into_inner())
+        .unwrap_or_else(|e| e.into_inner())
+        .write(plan.out)?;
     let (digest, rows) = sink.finish()?;
     let totals = shared
         .totals
@@ -282,7 +256,11 @@ fn run_one(plan: &Plan, shared: &Shared, seed: u64) -> anyhow::Result<SeedResult
     } = evaluated;
     let breached = !expect::seed_breaches(&plan.scenario.expect, &summary.checks).is_empty();
     let keep = breached || plan.keep_histories;
-    let lowest = summary.failing() && shared.below_first_invalid(seed);
+    let invalid: Vec<CheckName> = (summary.checks.iter())
+        .filter(|(_, v)| **v == Verdict::Invalid)
+        .map(|(c, _)| *c)
+        .collect();
+    let lowest = !invalid.is_empty() && shared.lowest().would_take(seed, &invalid);
     if keep || lowest {
         let kept = KeptSeed {
             info: seed_info(&outcome).to_json(),
@@ -292,7 +270,9 @@ fn run_one(plan: &Plan, shared: &Shared, seed: u64) -> anyhow::Result<SeedResult
             kept.write(plan.out, seed)?;
         }
         if lowest {
-            shared.offer_first_invalid(seed, (!keep).then_some(kept));
+            shared
+                .lowest()
+                .offer(seed, &invalid, (!keep).then_some(kept));
         }
     }
     {

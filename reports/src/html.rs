@@ -100,7 +100,15 @@ fn failing(r: &Report) -> String {
         return out;
     };
     for e in &f.examples {
-        out.push_str(&format!("<h3>{}</h3>\n", escape(e.check.as_str())));
+        match e.seed == f.seed {
+            true => out.push_str(&format!("<h3>{}</h3>\n", escape(e.check.as_str()))),
+            false => out.push_str(&format!(
+                "<h3>{} (first invalid on seed {})</h3>\n<p>Replay it: <code>{}</code></p>\n",
+                escape(e.check.as_str()),
+                e.seed,
+                escape(&f.replay_of(e.seed))
+            )),
+        }
         out.push_str(&format!(
             "<p class=\"sentence\">{}</p>\n",
             escape(&e.sentence)

@@ -67,7 +67,16 @@ fn failing(r: &Report) -> String {
         return out;
     };
     for e in &f.examples {
-        out.push_str(&format!("\n### {}\n\n{}\n\n", e.check, e.sentence));
+        match e.seed == f.seed {
+            true => out.push_str(&format!("\n### {}\n\n{}\n\n", e.check, e.sentence)),
+            false => out.push_str(&format!(
+                "\n### {} (first invalid on seed {})\n\nReplay it: `{}`\n\n{}\n\n",
+                e.check,
+                e.seed,
+                f.replay_of(e.seed),
+                e.sentence
+            )),
+        }
         if e.check == first.check {
             out.push_str(&image(r, "timeline.svg"));
         }

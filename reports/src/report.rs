@@ -1,5 +1,6 @@
 //! A run's report: what `report.md` and `report.html` show, computed once
-//! from `results.json` (and the first failing seed's kept history), then
+//! from `results.json` (and the kept histories of the first failing seed
+//! and of each check's lowest invalid seed), then
 //! written as Markdown ([`crate::markdown`]) and HTML ([`crate::html`]).
 //!
 //! [`render`] returns every file of the report by name; the caller writes them.
@@ -49,28 +50,54 @@ pub struct Report {
     pub plots: Vec<Plot>,
 }
 
-/// The first failing seed.
+/// The first failing seed, and a counterexample for every failing check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failing {
     pub seed: u64,
     pub check: CheckName,
-    /// One counterexample per check invalid on this seed, `check`'s first;
-    /// empty when its history was not kept in the folder.
+    /// One counterexample per failing check: first those invalid on this
+    /// seed, `check`'s first (empty when its history was not kept in the
+    /// folder), then one for each other failing check from its own lowest
+    /// invalid seed, when that seed's history was kept.
     pub examples: Vec<Example>,
     pub replay: String,
-    /// Checks invalid on other seeds but not this one: the check, its
-    /// lowest invalid seed, and the command that replays it.
+    /// The scenario file as given to `run` (for other seeds' replay commands).
+    pub scenario_file: String,
+    /// Checks invalid only on other seeds whose history was not kept: the
+    /// check, its lowest invalid seed, and the command that replays it.
     pub elsewhere: Vec<(CheckName, u64, String)>,
 }
 
-/// The kept history (and `run.json`) of the seed [`explain::first_failing`] picks.
+impl Failing {
+    /// The command that replays `seed` of this run.
+    pub fn replay_of(&self, seed: u64) -> String {
+        replay_command(&self.scenario_file, seed)
+    }
+}
+
+/// The kept history (and `run.json`) of one seed: the seed
+/// [`explain::first_failing`] picks, or another check's lowest invalid seed.
 pub struct Kept<'a> {
+    pub seed: u64,
     pub history: &'a History,
     pub info: Option<&'a SeedInfo>,
 }
 
+/// The seeds whose kept histories a report reads: the first failing seed,
+/// then each check's lowest invalid seed (ascending, no repeats).
+pub fn wanted_seeds(results: &RunResults) -> Vec<u64> {
+    let first = explain::first_failing(results).map(|(seed, _)| seed);
+    let mut others: Vec<u64> = (CheckName::ALL.iter())
+        .filter_map(|c| results.digest.first_invalid(*c))
+        .filter(|s| Some(*s) != first)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    first.into_iter().chain(others).collect()
+}
+
 /// Every file of the report: `report.md`, `report.html` and one `.svg` per plot.
-pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)> {
+pub fn render(results: &RunResults, kept: &[Kept]) -> Vec<(String, String)> {
     let report = build(results, kept);
     let mut files = vec![
         ("report.md".to_string(), crate::markdown::render(&report)),
@@ -86,10 +113,11 @@ pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)>
 }
 
 /// The report's content.
-pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
+pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
     let totals = results.totals.clone();
-    let failing = explain::first_failing(results).map(|(seed, check)| {
-        let examples = (kept.as_ref())
+    let kept_of = |seed: u64| kept.iter().find(|k| k.seed == seed);
+    let examples_of = |seed: u64, check: CheckName| {
+        kept_of(seed)
             .map(|k| {
                 let ctx = explain::Context {
                     info: k.info,
@@ -97,19 +125,30 @@ pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
                 };
                 explain::examples(seed, check, k.history, ctx)
             })
-            .unwrap_or_default();
-        let shown: Vec<CheckName> = examples.iter().map(|e| e.check).collect();
-        let elsewhere = (CheckName::ALL.iter())
-            .filter(|c| **c != check && !(kept.is_some() && shown.contains(c)))
-            .filter_map(|&c| Some((c, results.digest.first_invalid(c)?)))
-            .filter(|&(_, s)| s != seed || kept.is_none())
-            .map(|(c, s)| (c, s, replay_command(&results.scenario_file, s)))
-            .collect();
+            .unwrap_or_default()
+    };
+    let failing = explain::first_failing(results).map(|(seed, check)| {
+        let mut examples = examples_of(seed, check);
+        let mut elsewhere = Vec::new();
+        for &c in CheckName::ALL {
+            let Some(s) = results.digest.first_invalid(c) else {
+                continue;
+            };
+            if c == check || examples.iter().any(|e| e.check == c) {
+                continue;
+            }
+            // The first example of `examples_of(s, c)` is `c`'s.
+            match examples_of(s, c).into_iter().next() {
+                Some(e) if e.check == c => examples.push(e),
+                _ => elsewhere.push((c, s, replay_command(&results.scenario_file, s))),
+            }
+        }
         Failing {
             seed,
             check,
             examples,
             replay: replay_command(&results.scenario_file, seed),
+            scenario_file: results.scenario_file.clone(),
             elsewhere,
         }
     });
@@ -150,8 +189,8 @@ pub fn build(results: &RunResults, kept: Option<Kept>) -> Report {
             plots::staleness::versions_behind(&totals.staleness.histogram),
         ),
     ];
-    if let (Some(f), Some(k)) = (&failing, &kept) {
-        plots.extend(timelines(f, k));
+    if let Some(f) = &failing {
+        plots.extend(timelines(f, kept));
     }
     let summary = results.summary.clone().unwrap_or_default();
     Report {
@@ -182,13 +221,19 @@ fn plot(file: &'static str, caption: &str, svg: String) -> Plot {
     }
 }
 
-/// The whole run with the first counterexample outlined, and a close-up
-/// of each counterexample.
-fn timelines(f: &Failing, kept: &Kept) -> Vec<Plot> {
+/// The first failing seed's whole run with the first counterexample
+/// outlined, and a close-up of each counterexample on its own seed.
+fn timelines(f: &Failing, kept: &[Kept]) -> Vec<Plot> {
     let Some(first) = f.examples.first() else {
         return Vec::new();
     };
-    let t = Timeline::new(kept.history, kept.info, &first.ops);
+    let timeline_of = |seed: u64, ops: &[usize]| {
+        let k = kept.iter().find(|k| k.seed == seed)?;
+        Some(Timeline::new(k.history, k.info, ops))
+    };
+    let Some(t) = timeline_of(f.seed, &first.ops) else {
+        return Vec::new();
+    };
     let whole = format!("Seed {}: every operation, one lane per client", f.seed);
     let mut out = vec![plot(
         "timeline.svg",
@@ -196,9 +241,11 @@ fn timelines(f: &Failing, kept: &Kept) -> Vec<Plot> {
         plots::timeline::plot(&t, (0, t.end_ns), &whole),
     )];
     for e in &f.examples {
-        let t = t.highlighting(&e.ops);
+        let Some(t) = timeline_of(e.seed, &e.ops) else {
+            continue;
+        };
         if let Some(window) = t.zoom() {
-            let title = format!("Seed {}: the {} counterexample, close up", f.seed, e.check);
+            let title = format!("Seed {}: the {} counterexample, close up", e.seed, e.check);
             out.push(plot(
                 zoom_file(e, first),
                 &title,

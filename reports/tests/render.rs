@@ -88,10 +88,11 @@ fn files() -> Vec<(String, String)> {
     let info = info();
     render(
         &results(&history),
-        Some(Kept {
+        &[Kept {
+            seed: 1,
             history: &history,
             info: Some(&info),
-        }),
+        }],
     )
 }
 
@@ -200,11 +201,11 @@ fn same_results_give_byte_identical_files() {
 fn a_run_without_failures_or_kept_history_still_renders() {
     let history = History::parse(HISTORY).unwrap();
     let mut r = results(&history);
-    let rendered = render(&r, None);
+    let rendered = render(&r, &[]);
     let md = &rendered.iter().find(|(n, _)| n == "report.md").unwrap().1;
     assert!(md.contains("history was not kept"), "{md}");
     r.digest = Digest::default();
-    let empty = render(&r, None);
+    let empty = render(&r, &[]);
     for (name, text) in empty.iter().filter(|(n, _)| n.ends_with(".svg")) {
         roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
@@ -219,7 +220,7 @@ fn verdicts_are_coloured_by_expectation_not_by_verdict_alone() {
     let page = |expect: &str| {
         let mut r = results(&history);
         r.expect = [(CheckName::ReadAfterWrite, expect.to_string())].into();
-        let files = render(&r, None);
+        let files = render(&r, &[]);
         let get = |name: &str| files.iter().find(|(n, _)| n == name).unwrap().1.clone();
         (get("report.html"), get("verdicts.svg"), get("report.md"))
     };
@@ -242,4 +243,81 @@ fn verdicts_are_coloured_by_expectation_not_by_verdict_alone() {
         "{html}"
     );
     assert!(svg.matches(red).count() > 1, "{svg}");
+}
+
+/// Seed 2 only: one write, and two replicas that end apart.
+const DIVERGED: &str = r#"{"process":0,"type":"invoke","f":"put","key":"k2","value":"x","time":1000000,"node":0}
+{"process":0,"type":"ok","f":"put","key":"k2","value":"x","time":2000000,"node":0}
+{"type":"final","node":0,"key":"k2","value":"x"}
+{"type":"final","node":1,"key":"k2","value":"y"}
+"#;
+
+#[test]
+fn a_check_failing_only_on_another_kept_seed_gets_its_own_counterexample() {
+    let first = History::parse(HISTORY).unwrap();
+    let second = History::parse(DIVERGED).unwrap();
+    let mut r = results(&first);
+    let checks = check::run(&second, CheckName::ALL);
+    assert_eq!(
+        checks[&CheckName::Convergence].verdict,
+        check::Verdict::Invalid
+    );
+    assert_eq!(
+        check::run(&first, &[CheckName::Convergence])[&CheckName::Convergence].verdict,
+        check::Verdict::Valid
+    );
+    let mut digest = Digest::default();
+    for (n, h, c) in [
+        (1, &first, check::run(&first, CheckName::ALL)),
+        (2, &second, checks),
+    ] {
+        digest.add(&SeedResult {
+            seed: n,
+            ops: 1,
+            ok: 1,
+            fail: 0,
+            info: 0,
+            messages: 1,
+            sim_time_ns: 1,
+            checks: c.iter().map(|(c, r)| (*c, r.verdict)).collect(),
+            history_hash: "00".into(),
+            trace_hash: "00".into(),
+            metrics: seed_metrics(h, &c),
+        });
+    }
+    r.digest = digest;
+    assert_eq!(reports::report::wanted_seeds(&r), [1, 2]);
+    let md_of = |kept: &[Kept]| {
+        let files = render(&r, kept);
+        files.into_iter().find(|(n, _)| n == "report.md").unwrap().1
+    };
+    let one = Kept {
+        seed: 1,
+        history: &first,
+        info: None,
+    };
+    let two = Kept {
+        seed: 2,
+        history: &second,
+        info: None,
+    };
+    let md = md_of(&[one, two]);
+    assert!(
+        md.contains("### convergence (first invalid on seed 2)")
+            && md.contains("Replay it: `storesim replay scenarios/t.toml --seed 2`")
+            && md.contains("(timeline-convergence.svg)")
+            && !md.contains("convergence was first invalid on seed 2"),
+        "{md}"
+    );
+    // Without seed 2's history, the report only points at it.
+    let one = Kept {
+        seed: 1,
+        history: &first,
+        info: None,
+    };
+    let md = md_of(&[one]);
+    assert!(
+        md.contains("convergence was first invalid on seed 2") && !md.contains("### convergence"),
+        "{md}"
+    );
 }
