@@ -7,9 +7,12 @@
 //! after its dependencies with dozens of unresolved madsim imports. A build
 //! script runs before the crate compiles, and cargo tells it the target's
 //! cfgs (`CARGO_CFG_MADSIM` is set by `--cfg madsim`), so the build stops
-//! with this one message instead. (Cargo schedules a build script after the
-//! crates more others depend on, so on a cold build the dependencies are
-//! still compiled first.)
+//! with this one message instead. Cargo schedules a build script after the
+//! crates more others depend on, so `sim`'s and the binary's dependencies
+//! are declared for `cfg(madsim)` only: without the flag there is nothing to
+//! compile first, and `cargo build`/`run`/`test` stop within a second.
+//! (`cargo test --workspace` still compiles `store`, `check` and `reports`,
+//! which build without madsim, before this script stops it.)
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");

@@ -1332,3 +1332,32 @@ fn the_report_explains_each_failing_check_on_its_own_lowest_seed() {
     storesim().arg("report").arg(&dir).assert().success();
     assert_eq!(std::fs::read_to_string(dir.join("report.md")).unwrap(), md);
 }
+
+/// Issue 11 defect 13: a build that loses `--cfg madsim` (cargo run from
+/// another folder with `--manifest-path`, which skips the repository's
+/// .cargo/config.toml) stops at once, saying why, instead of after every
+/// dependency with unresolved imports.
+#[test]
+fn a_build_without_cfg_madsim_stops_at_once_saying_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let out = std::process::Command::new(env!("CARGO"))
+        .current_dir(tmp.path())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .args(["build", "--release", "--offline", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(tmp.path().join("target"))
+        .output()
+        .expect("cargo runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("must be built with `--cfg madsim`"),
+        "the reason is given:\n{err}"
+    );
+    let compiled = err.lines().filter(|l| l.contains("Compiling ")).count();
+    assert!(compiled <= 1, "only sim's build script compiled:\n{err}");
+}
