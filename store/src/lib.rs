@@ -14,6 +14,7 @@
 //! [`Disk`] (durable state that a crash may partly lose). Nothing here reads the
 //! wall clock or touches a real file.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod disk;
