@@ -25,7 +25,7 @@ pub mod version;
 
 pub use clock::Clock;
 pub use config::{ClusterConfig, Coordinators, Protocol, SyncPolicy};
-pub use disk::{Disk, MemDisk};
+pub use disk::{Disk, DiskError, MemDisk};
 pub use message::{
     ClientRequest, ClientResponse, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse,
     Request, Response,

@@ -115,6 +115,9 @@ pub enum ReplicaResponse {
     Sync {
         entries: Vec<(String, Entry)>,
     },
+    /// The replica's disk failed to store (or sync) the write: not
+    /// acknowledged, and not recorded in memory. Counts as no answer.
+    Failed,
 }
 
 /// Any message a node can receive.
@@ -179,6 +182,7 @@ impl Response {
             Response::Replica(ReplicaResponse::Written) => "replica-written",
             Response::Replica(ReplicaResponse::Refused) => "replica-refused",
             Response::Replica(ReplicaResponse::Sync { .. }) => "replica-sync",
+            Response::Replica(ReplicaResponse::Failed) => "replica-failed",
         }
     }
 }

@@ -20,7 +20,7 @@ mod sync;
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::config::{ClusterConfig, Coordinators, Protocol};
-use crate::disk::Disk;
+use crate::disk::{Disk, DiskError};
 use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
 use crate::ring::Ring;
 use crate::transport::Transport;
@@ -60,17 +60,32 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// Panics unless `id < nodes` and the configuration is valid (see
     /// `validate`): the caller (the scenario loader) validates configurations
     /// with clear errors, so a bad one here is a bug.
-    pub fn new(id: NodeId, config: ClusterConfig, transport: T, clock: C, disk: D) -> Arc<Self> {
+    ///
+    /// Fails only if the disk cannot be read.
+    pub fn new(
+        id: NodeId,
+        config: ClusterConfig,
+        transport: T,
+        clock: C,
+        disk: D,
+    ) -> Result<Arc<Self>, DiskError> {
         assert!(
             id < config.nodes,
             "node id {id} outside 0..{}",
             config.nodes
         );
-        let replica = Replica::new(disk, config.sync);
+        let replica = Replica::new(disk, config.sync)?;
         // Versions this node issued before a restart and that reached its own disk;
         // see `next_version`.
         let last_timestamp = replica.max_timestamp_of(id).unwrap_or(0);
-        Self::build(id, config, transport, clock, Some(replica), last_timestamp)
+        Ok(Self::build(
+            id,
+            config,
+            transport,
+            clock,
+            Some(replica),
+            last_timestamp,
+        ))
     }
 
     fn build(
@@ -151,10 +166,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         };
         match request {
             ReplicaRequest::Read { key } => ReplicaResponse::Read(replica.get(&key)),
-            ReplicaRequest::Write { key, entry } => {
-                replica.merge(&key, &entry);
-                ReplicaResponse::Written
-            }
+            // A write the disk refused is not acknowledged.
+            ReplicaRequest::Write { key, entry } => match replica.merge(&key, &entry) {
+                Ok(_) => ReplicaResponse::Written,
+                Err(_) => ReplicaResponse::Failed,
+            },
             ReplicaRequest::HintedWrite {
                 key,
                 entry,

@@ -58,16 +58,19 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let mine = entries
                 .iter()
                 .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-            replica.merge_all(
+            let merged = replica.merge_all(
                 mine.take(MAX_SYNC_ENTRIES)
                     .map(|(key, entry)| (key.as_str(), entry)),
             );
-            self.advance_cursor(peer, &range);
+            // On a disk error the next round with that peer retries the slice.
+            if merged.is_ok() {
+                self.advance_cursor(peer, &range);
+            }
         }
     }
 
-    /// The peer side of a round: merges the newer of the sender's entries, then
-    /// answers with this node's entries in `range` (for keys both replicate) that
+    /// The peer side of a round: merges the newer of the sender's entries
+    /// (answering `Failed` if its disk refuses them), then answers with this node's entries in `range` (for keys both replicate) that
     /// are newer than the sender's or that the sender lacks.
     pub(super) fn serve_sync(
         &self,
@@ -79,11 +82,14 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let incoming = entries
             .iter()
             .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-        replica.merge_all(
+        let merged = replica.merge_all(
             incoming
                 .take(MAX_SYNC_ENTRIES)
                 .map(|(key, entry)| (key.as_str(), entry)),
         );
+        if merged.is_err() {
+            return ReplicaResponse::Failed;
+        }
         let sent: BTreeMap<&str, &Entry> = entries
             .iter()
             .map(|(key, entry)| (key.as_str(), entry))

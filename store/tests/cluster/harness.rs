@@ -200,7 +200,7 @@ impl Cluster {
         if id >= self.config.nodes {
             return Node::router(id, self.config.clone(), transport, clock);
         }
-        Node::new(id, self.config.clone(), transport, clock, disk)
+        Node::new(id, self.config.clone(), transport, clock, disk).expect("a MemDisk always loads")
     }
 
     /// Runs every node's background duties (anti-entropy, hint delivery,
