@@ -7,6 +7,7 @@ use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
+use crate::keyspace::placement;
 use crate::message::{
     KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse, Request, Response,
 };
@@ -153,6 +154,6 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     fn replicates(&self, node: NodeId, key: &str) -> bool {
-        self.ring.replicates(node, key, self.config.replicas)
+        (self.ring).replicates(node, placement(key), self.config.replicas)
     }
 }

@@ -15,6 +15,7 @@ fn a_memdisk_crash_loses_unsynced_writes_only() {
             node: 0,
         },
         value: Some(value.into()),
+        record: None,
     };
     disk.write("synced", &entry("a")).unwrap();
     disk.sync().unwrap();
@@ -67,6 +68,7 @@ fn a_failing_memdisk_stores_nothing_and_says_so() {
             node: 0,
         },
         value: Some("v".into()),
+        record: None,
     };
     disk.write("buffered", &entry).unwrap();
     disk.set_failing(true);
