@@ -200,3 +200,27 @@ fn many_keys_list_in_order_across_many_pages() {
         assert_eq!(pages, expected.len().div_ceil(7));
     });
 }
+
+/// A router holds no data but coordinates LIST like any node: it scans the
+/// storage nodes.
+#[test]
+fn a_router_lists_what_the_storage_nodes_hold() {
+    run(78, || async {
+        let cluster = Cluster::new(ClusterConfig {
+            coordinators: store::Coordinators::Routers(1),
+            ..config(4, 3, 2, 2)
+        });
+        let router = 4;
+        assert_eq!(
+            cluster.create_bucket(router, "bkt").await,
+            ClientResponse::Done
+        );
+        for key in ["a", "b/c", "d"] {
+            cluster.put_object(router, "bkt", key, body(1, 1)).await;
+        }
+        assert_eq!(
+            cluster.list_all(router, "bkt", "", 2).await.0,
+            ["a", "b/c", "d"]
+        );
+    });
+}

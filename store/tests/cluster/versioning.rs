@@ -203,3 +203,33 @@ fn concurrent_puts_in_a_versioned_bucket_each_keep_a_version() {
         });
     }
 }
+
+/// With sync always, no acknowledged version is lost when every replica
+/// crashes (issue 14's "versioning under crashes").
+#[test]
+fn acknowledged_versions_survive_a_crash_of_every_replica() {
+    run(94, || async {
+        let cluster = Cluster::new(ClusterConfig::default());
+        cluster.create_bucket(0, "vb1").await;
+        cluster.set_versioning(0, "vb1", Versioning::Enabled).await;
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(version_id(
+                cluster
+                    .put_object(i % 3, "vb1", "k", body(i.into(), 3))
+                    .await,
+            ));
+        }
+        ids.push(version_id(cluster.delete_object(1, "vb1", "k", None).await));
+        quiesce().await;
+        for id in 0..3 {
+            cluster.crash_and_restart(id);
+        }
+        let mut listed: Vec<String> = (versions(&cluster, 1000).await.into_iter())
+            .map(|(_, id, _, _)| id)
+            .collect();
+        listed.sort();
+        ids.sort();
+        assert_eq!(listed, ids);
+    });
+}
