@@ -326,8 +326,6 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         prefix: &str,
         adds_a_version: bool,
     ) -> Result<Version, Early> {
-        let queries = self.config.protocol == Protocol::Abd
-            || self.config.timestamps != Timestamps::Coordinator;
         if !adds_a_version {
             return (self.fresh_version(Target::Range(prefix)).await)
                 .map_err(|_| ClientResponse::WriteUnavailable);
@@ -343,11 +341,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let newest = (answers.iter())
             .flat_map(|(_, entries)| entries.iter().map(|(_, entry)| entry.version))
             .max();
-        Ok(match self.config.protocol {
-            Protocol::Abd => self.next_abd_version(newest),
-            Protocol::Eventual | Protocol::Quorum if queries => self.next_version_above(newest),
-            Protocol::Eventual | Protocol::Quorum => self.next_version(),
-        })
+        Ok(self.version_above(newest))
     }
 
     /// The bucket's configuration, or the answer that ends the request:

@@ -29,11 +29,28 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         self: &Arc<Self>,
         target: Target<'_>,
     ) -> Result<Version, Unavailable> {
+        let newest = if self.queries_before_writing() {
+            self.newest_version(target).await?
+        } else {
+            None
+        };
+        Ok(self.version_above(newest))
+    }
+
+    /// Whether a write's version depends on what the replicas hold (`abd`,
+    /// and the timestamp rules other than the coordinator's clock).
+    pub(super) fn queries_before_writing(&self) -> bool {
+        self.config.protocol == Protocol::Abd || self.config.timestamps != Timestamps::Coordinator
+    }
+
+    /// A version for a new write, given the newest version the replicas were
+    /// seen to hold (ignored by the coordinator-clock rule).
+    pub(super) fn version_above(&self, newest: Option<Version>) -> Version {
         match (self.config.protocol, self.config.timestamps) {
-            (Protocol::Abd, _) => Ok(self.next_abd_version(self.newest_version(target).await?)),
-            (_, Timestamps::Coordinator) => Ok(self.next_version()),
+            (Protocol::Abd, _) => self.next_abd_version(newest),
+            (_, Timestamps::Coordinator) => self.next_version(),
             (_, Timestamps::NewestSeenPlusOne | Timestamps::CompletesLast) => {
-                Ok(self.next_version_above(self.newest_version(target).await?))
+                self.next_version_above(newest)
             }
         }
     }
