@@ -121,6 +121,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             Err(response) => return response,
         };
         let mut objects = Vec::new();
+        if max_keys == 0 {
+            return listing(objects, None);
+        }
         // Bounded: LIST_ROUNDS rounds.
         for _ in 0..LIST_ROUNDS {
             let round = match self.list_round(bucket, prefix, &cursor.after).await {
@@ -172,6 +175,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             Err(response) => return response,
         };
         let mut versions = Vec::new();
+        if max_keys == 0 {
+            return versions_page(versions, None);
+        }
         // Bounded: LIST_ROUNDS rounds.
         for _ in 0..LIST_ROUNDS {
             let round = match self.list_round(bucket, prefix, &cursor.after).await {
@@ -371,6 +377,8 @@ fn start(
             }
         },
     };
+    // `max_keys` 0 asks for nothing: an empty page, not truncated (a token
+    // would lead a client that follows it round in circles).
     Ok((cursor, max_keys.min(MAX_KEYS) as usize))
 }
 

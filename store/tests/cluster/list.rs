@@ -224,3 +224,37 @@ fn a_router_lists_what_the_storage_nodes_hold() {
         );
     });
 }
+
+/// The work of a LIST is bounded and known: one scan per storage node per
+/// round, one round per page while each node's share of the range fits in
+/// `LIST_SCAN_ENTRIES`. `max_keys` 0 is an empty page that does not go on.
+#[test]
+fn each_page_costs_one_scan_per_node() {
+    run(79, || async {
+        let cluster = Cluster::new(config(5, 3, 2, 2));
+        cluster.create_bucket(0, "bkt").await;
+        for i in 0..1500u64 {
+            cluster
+                .put_object((i % 5) as u32, "bkt", &format!("{i:05}"), body(i, 1))
+                .await;
+        }
+        quiesce().await;
+        let scans = || {
+            let delivered = cluster.net.delivered.lock().unwrap();
+            delivered
+                .iter()
+                .filter(|(_, kind)| *kind == "replica-scan")
+                .count()
+        };
+        let before = scans();
+        let (keys, pages) = cluster.list_all(0, "bkt", "", 1000).await;
+        assert_eq!((keys.len(), pages), (1500, 2));
+        // Node 0 scans its own replica directly: 4 remote scans per page.
+        assert_eq!(scans() - before, 2 * 4);
+        let empty = cluster.list(0, "bkt", "", 0, None).await;
+        let ClientResponse::Listing(page) = empty else {
+            panic!("{empty:?}")
+        };
+        assert!(page.objects.is_empty() && page.continuation.is_none());
+    });
+}
