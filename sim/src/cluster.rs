@@ -211,7 +211,8 @@ impl Boot {
             transport,
             self.clock.clone(),
             self.disk,
-        );
+        )
+        .expect("a MemDisk always loads");
         self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
         let server = node.clone();
         let handle = move |request| {

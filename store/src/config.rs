@@ -42,6 +42,39 @@ pub enum SyncPolicy {
     Interval(Duration),
 }
 
+/// Where a write's LWW timestamp comes from under `eventual` and `quorum`
+/// (`abd` ignores it: its versions are logical, above every version its
+/// query saw). Versions stay `(timestamp, coordinator id)` either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timestamps {
+    /// The coordinator's clock when the write starts, pushed past the last
+    /// timestamp that coordinator issued. No extra messages; a coordinator
+    /// whose clock lags loses its writes to older ones (the lost update the
+    /// testbed shows). Today's behaviour and the default.
+    #[default]
+    Coordinator,
+    /// Garage's fix for clock skew: first read the key's newest version from
+    /// R replicas (as GET does), then stamp `max(newest + 1, now)`. A write
+    /// that starts after another one completed wins whatever the clocks,
+    /// whenever its read meets that write (R + W > N); costs one read round
+    /// trip per write.
+    NewestSeenPlusOne,
+    /// The write that *completes* last wins (S3's observed behaviour),
+    /// approximated without consensus: stamp as `NewestSeenPlusOne`; a
+    /// replica that already holds a newer version answers the write with
+    /// that version (`WrittenBehind`) instead of a plain acknowledgement, and
+    /// the coordinator then re-stamps above it and writes again, at most
+    /// [`MAX_RESTAMPS`] times (then `WriteUnavailable`: indeterminate). So a
+    /// write that overlaps a newer-stamped one and completes after it still
+    /// wins on the replicas that acknowledged it. Not a guarantee across
+    /// disjoint write quorums (W + W ≤ N) or for a newer write that reaches a
+    /// replica after it acknowledged.
+    CompletesLast,
+}
+
+/// Most re-stamps of one write under [`Timestamps::CompletesLast`].
+pub const MAX_RESTAMPS: u32 = 4;
+
 /// Who coordinates client requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coordinators {
@@ -56,7 +89,8 @@ pub enum Coordinators {
 /// How a cluster replicates. Defaults: 3 nodes, N=3, W=2, R=2, quorum
 /// protocol, read repair on, hinted handoff off (hint delivery every 100 ms,
 /// at most 1024 hints held per node), sync always, storage nodes coordinate,
-/// replica timeout 50 ms, anti-entropy every 500 ms, 16 vnodes.
+/// replica timeout 50 ms, timestamps from the coordinator's clock,
+/// anti-entropy every 500 ms, 16 vnodes.
 /// [`ClusterConfig::for_protocol`] gives each protocol's own defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterConfig {
@@ -88,6 +122,8 @@ pub struct ClusterConfig {
     pub coordinators: Coordinators,
     /// How long a coordinator waits for replicas before giving up.
     pub replica_timeout: Duration,
+    /// Where LWW timestamps come from (`eventual`/`quorum`).
+    pub timestamps: Timestamps,
     /// Period of anti-entropy rounds (`None` = off).
     pub anti_entropy_interval: Option<Duration>,
     /// Virtual nodes per node on the hash ring.
@@ -115,6 +151,7 @@ impl Default for ClusterConfig {
             sync: SyncPolicy::Always,
             coordinators: Coordinators::Nodes,
             replica_timeout: Duration::from_millis(50),
+            timestamps: Timestamps::Coordinator,
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
             #[cfg(feature = "planted-bugs")]

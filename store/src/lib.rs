@@ -13,28 +13,40 @@
 //! [`Transport`] (peer and client messages), [`Clock`] (LWW timestamps) and
 //! [`Disk`] (durable state that a crash may partly lose). Nothing here reads the
 //! wall clock or touches a real file.
+//!
+//! Two client surfaces share the replicas: string registers (`Get`, `Put`,
+//! `Delete`, `Cas`) and S3's buckets, objects, LIST and versions, laid out
+//! in one key space ([`keyspace`]) so that every object version is a register
+//! of its own and merges, repairs and converges as registers do.
 
 pub mod auth;
+pub mod bucket;
 pub mod clock;
 pub mod config;
 pub mod disk;
+pub mod keyspace;
 pub mod message;
 pub mod node;
+pub mod object;
 pub mod ring;
+pub mod s3;
 pub mod transport;
 pub mod version;
 
+pub use bucket::{BucketMeta, Versioning};
 pub use clock::Clock;
-pub use config::{ClusterConfig, Coordinators, Protocol, SyncPolicy};
-pub use disk::{Disk, MemDisk};
+pub use config::{ClusterConfig, Coordinators, MAX_RESTAMPS, Protocol, SyncPolicy, Timestamps};
+pub use disk::{Disk, DiskError, MemDisk};
 pub use message::{
     ClientRequest, ClientResponse, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse,
     Request, Response,
 };
-pub use node::{HINTS_PER_ROUND, Node};
+pub use node::{HINTS_PER_ROUND, LIST_ROUNDS, LIST_SCAN_ENTRIES, MAX_OBJECT_ENTRIES, Node};
+pub use object::{Body, ObjectMeta};
 pub use ring::Ring;
+pub use s3::{ListPage, ListedObject, ListedVersion, ObjectInfo, S3Error, VersionsPage};
 pub use transport::{Transport, TransportError};
-pub use version::{Entry, Version};
+pub use version::{Entry, Record, Version};
 
 /// A storage node's index in the cluster, `0..nodes`.
 pub type NodeId = u32;

@@ -2,8 +2,12 @@
 //! requests from a coordinator to the replicas of a key.
 
 use crate::NodeId;
-use crate::version::Entry;
+use crate::bucket::Versioning;
+use crate::object::Body;
+use crate::s3::{ListPage, ObjectInfo, S3Error, VersionsPage};
+use crate::version::{Entry, Version};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A request from a client to any node, which then coordinates it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +29,104 @@ pub enum ClientRequest {
         from: Option<String>,
         to: String,
     },
+    /// Creates an empty bucket with versioning off. `Done`, or
+    /// `BucketAlreadyOwnedByYou`. Read-then-write: two concurrent creates
+    /// may both succeed (the bucket exists either way).
+    CreateBucket {
+        bucket: String,
+    },
+    /// Deletes an empty bucket. `Done`, `NoSuchBucket`, or `BucketNotEmpty`
+    /// when it holds any object, version or delete marker. Checked by a
+    /// listing, then written: a PUT racing with it may land in the deleted
+    /// bucket (S3 documents bucket operations as eventually consistent).
+    DeleteBucket {
+        bucket: String,
+    },
+    /// Sets a bucket's versioning to `Enabled` or `Suspended` (`Off` is
+    /// refused: a bucket never returns to it). `Done` or `NoSuchBucket`.
+    PutBucketVersioning {
+        bucket: String,
+        versioning: Versioning,
+    },
+    /// Stores an object version: `Stored` (its version id and ETag),
+    /// `NoSuchBucket`, `WriteUnavailable`.
+    PutObject {
+        bucket: String,
+        key: String,
+        body: Body,
+        metadata: BTreeMap<String, String>,
+    },
+    /// The current version (or the version `version_id`): `Object`,
+    /// `NoSuchKey` (with the current delete marker, if any), `NoSuchVersion`,
+    /// `MethodNotAllowed` (a delete marker's id), `NoSuchBucket`.
+    GetObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    /// As `GetObject` (the body is a descriptor either way); recorded apart.
+    HeadObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    /// Without `version_id`: removes the object (versioning off), or adds a
+    /// delete marker (enabled: a new version; suspended: the `null` one).
+    /// With it: removes that version for good, no marker. `Removed`.
+    DeleteObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    /// ListObjectsV2: current objects whose key starts with `prefix`, in key
+    /// order, at most `max_keys` (capped at [`crate::s3::MAX_KEYS`]) from
+    /// where `continuation` (from the previous page) says. `Listing`.
+    ListObjects {
+        bucket: String,
+        prefix: String,
+        max_keys: u32,
+        continuation: Option<String>,
+    },
+    /// ListObjectVersions: every version and delete marker under `prefix`,
+    /// by key then newest first, paged as `ListObjects`. `Versions`.
+    ListObjectVersions {
+        bucket: String,
+        prefix: String,
+        max_keys: u32,
+        continuation: Option<String>,
+    },
+}
+
+impl ClientRequest {
+    /// Whether this is a bucket, object or listing request (not a register one).
+    pub fn is_s3(&self) -> bool {
+        !matches!(
+            self,
+            ClientRequest::Get { .. }
+                | ClientRequest::Put { .. }
+                | ClientRequest::Delete { .. }
+                | ClientRequest::Cas { .. }
+        )
+    }
+
+    /// The key, bucket or prefix the request is about (as [`Request::key`]).
+    pub fn key(&self) -> &str {
+        match self {
+            ClientRequest::Get { key }
+            | ClientRequest::Put { key, .. }
+            | ClientRequest::Delete { key }
+            | ClientRequest::Cas { key, .. }
+            | ClientRequest::PutObject { key, .. }
+            | ClientRequest::GetObject { key, .. }
+            | ClientRequest::HeadObject { key, .. }
+            | ClientRequest::DeleteObject { key, .. } => key,
+            ClientRequest::CreateBucket { bucket }
+            | ClientRequest::DeleteBucket { bucket }
+            | ClientRequest::PutBucketVersioning { bucket, .. } => bucket,
+            ClientRequest::ListObjects { prefix, .. }
+            | ClientRequest::ListObjectVersions { prefix, .. } => prefix,
+        }
+    }
 }
 
 /// A coordinator's answer to a client.
@@ -41,6 +143,24 @@ pub enum ClientResponse {
     /// Write: fewer than W replicas acknowledged in time; the write may still
     /// have been applied on some replicas (indeterminate).
     WriteUnavailable,
+    /// GET/HEAD of an object version (boxed: the other answers are small).
+    Object(Box<ObjectInfo>),
+    /// PUT of an object: the version id it created (`null` unless versioning
+    /// is enabled) and its ETag.
+    Stored { version_id: String, etag: String },
+    /// DELETE of an object: the version id it created (a delete marker) or
+    /// removed (by version id), and whether that version is a delete marker.
+    /// `version_id` is `None` for a plain DELETE with versioning off.
+    Removed {
+        version_id: Option<String>,
+        delete_marker: bool,
+    },
+    /// A ListObjectsV2 page.
+    Listing(ListPage),
+    /// A ListObjectVersions page.
+    Versions(VersionsPage),
+    /// The request was refused; nothing was written.
+    Error(S3Error),
 }
 
 /// A coordinator's request to one replica of a key.
@@ -71,6 +191,17 @@ pub enum ReplicaRequest {
         range: KeyRange,
         entries: Vec<(String, Entry)>,
     },
+    /// Return up to `limit` local entries (tombstones included) whose keys
+    /// start with `prefix` and come after `after` (if set), in key order:
+    /// the versions of one object, or a slice of a LIST.
+    Scan {
+        prefix: String,
+        after: Option<String>,
+        limit: u32,
+    },
+    /// Store every entry that is newer than the local one (LWW merge, one
+    /// sync): write-back and read repair of an object's versions.
+    WriteAll { entries: Vec<(String, Entry)> },
 }
 
 /// Most entries in one anti-entropy message (either direction). Bounds the size
@@ -115,6 +246,21 @@ pub enum ReplicaResponse {
     Sync {
         entries: Vec<(String, Entry)>,
     },
+    /// Scan answer: the entries, and whether they are all there are
+    /// (`false`: `limit` was reached, more may follow the last one).
+    Scan {
+        entries: Vec<(String, Entry)>,
+        complete: bool,
+    },
+    /// Under [`crate::Timestamps::CompletesLast`]: the replica holds the
+    /// write's key at a newer version `newest` (an acknowledgement, and a
+    /// request to re-stamp).
+    WrittenBehind {
+        newest: Version,
+    },
+    /// The replica's disk failed to store (or sync) the write: not
+    /// acknowledged, and not recorded in memory. Counts as no answer.
+    Failed,
 }
 
 /// Any message a node can receive.
@@ -143,25 +289,41 @@ impl Request {
             Request::Replica(ReplicaRequest::Write { .. }) => "replica-write",
             Request::Replica(ReplicaRequest::HintedWrite { .. }) => "replica-hinted-write",
             Request::Replica(ReplicaRequest::Sync { .. }) => "replica-sync",
+            Request::Client(ClientRequest::CreateBucket { .. }) => "client-create-bucket",
+            Request::Client(ClientRequest::DeleteBucket { .. }) => "client-delete-bucket",
+            Request::Client(ClientRequest::PutBucketVersioning { .. }) => {
+                "client-put-bucket-versioning"
+            }
+            Request::Client(ClientRequest::PutObject { .. }) => "client-put-object",
+            Request::Client(ClientRequest::GetObject { .. }) => "client-get-object",
+            Request::Client(ClientRequest::HeadObject { .. }) => "client-head-object",
+            Request::Client(ClientRequest::DeleteObject { .. }) => "client-delete-object",
+            Request::Client(ClientRequest::ListObjects { .. }) => "client-list-objects",
+            Request::Client(ClientRequest::ListObjectVersions { .. }) => {
+                "client-list-object-versions"
+            }
+            Request::Replica(ReplicaRequest::Scan { .. }) => "replica-scan",
+            Request::Replica(ReplicaRequest::WriteAll { .. }) => "replica-write-all",
         }
     }
 
     /// The key the message is about; `""` for an anti-entropy `Sync`, which is
-    /// about many keys.
+    /// about many keys; the bucket for a bucket request; the prefix for a
+    /// listing or a scan; the object key (without its bucket) for an object
+    /// request; the first key of a `WriteAll`.
     pub fn key(&self) -> &str {
         match self {
-            Request::Client(
-                ClientRequest::Get { key }
-                | ClientRequest::Put { key, .. }
-                | ClientRequest::Delete { key }
-                | ClientRequest::Cas { key, .. },
-            ) => key,
+            Request::Client(request) => request.key(),
             Request::Replica(
                 ReplicaRequest::Read { key }
                 | ReplicaRequest::Write { key, .. }
                 | ReplicaRequest::HintedWrite { key, .. },
             ) => key,
             Request::Replica(ReplicaRequest::Sync { .. }) => "",
+            Request::Replica(ReplicaRequest::Scan { prefix, .. }) => prefix,
+            Request::Replica(ReplicaRequest::WriteAll { entries }) => {
+                entries.first().map_or("", |(key, _)| key.as_str())
+            }
         }
     }
 }
@@ -179,6 +341,15 @@ impl Response {
             Response::Replica(ReplicaResponse::Written) => "replica-written",
             Response::Replica(ReplicaResponse::Refused) => "replica-refused",
             Response::Replica(ReplicaResponse::Sync { .. }) => "replica-sync",
+            Response::Replica(ReplicaResponse::Failed) => "replica-failed",
+            Response::Replica(ReplicaResponse::WrittenBehind { .. }) => "replica-written-behind",
+            Response::Replica(ReplicaResponse::Scan { .. }) => "replica-scan",
+            Response::Client(ClientResponse::Object(_)) => "client-object",
+            Response::Client(ClientResponse::Stored { .. }) => "client-stored",
+            Response::Client(ClientResponse::Removed { .. }) => "client-removed",
+            Response::Client(ClientResponse::Listing(_)) => "client-listing",
+            Response::Client(ClientResponse::Versions(_)) => "client-versions",
+            Response::Client(ClientResponse::Error(_)) => "client-error",
         }
     }
 }

@@ -6,28 +6,42 @@
 //! `quorum`), `abd` serves them as a linearizable register, `hints` is hinted
 //! handoff, `anti_entropy` reconciles replicas in the background, `sync`
 //! flushes the disk on a timer, `router` is the coordinator-only role, and
-//! `background` runs the periodic duties. This file wires them together.
+//! `background` runs the periodic duties. The S3 surface: `objects` (buckets
+//! and object versions), `list` (ListObjectsV2 and ListObjectVersions across
+//! the ring), `range` (the protocol's read and write of an object's versions)
+//! and `stamp` (where a write's version comes from). This file wires them
+//! together.
 
 mod abd;
 mod anti_entropy;
 mod background;
 mod coordinator;
 mod hints;
+mod list;
+mod objects;
+mod range;
 mod replica;
 mod router;
+mod stamp;
 mod sync;
 
 use crate::NodeId;
 use crate::clock::Clock;
-use crate::config::{ClusterConfig, Coordinators, Protocol};
-use crate::disk::Disk;
+use crate::config::{ClusterConfig, Coordinators, Protocol, Timestamps};
+use crate::disk::{Disk, DiskError};
+use crate::keyspace::{RESERVED, placement};
+use crate::message::ClientResponse;
 use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
 use crate::ring::Ring;
+use crate::s3::S3Error;
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use anti_entropy::AntiEntropyState;
 pub use hints::HINTS_PER_ROUND;
 use hints::Hints;
+pub use list::{LIST_ROUNDS, LIST_SCAN_ENTRIES};
+pub use range::MAX_OBJECT_ENTRIES;
+use range::MAX_SCAN_ENTRIES;
 use replica::Replica;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -60,17 +74,32 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// Panics unless `id < nodes` and the configuration is valid (see
     /// `validate`): the caller (the scenario loader) validates configurations
     /// with clear errors, so a bad one here is a bug.
-    pub fn new(id: NodeId, config: ClusterConfig, transport: T, clock: C, disk: D) -> Arc<Self> {
+    ///
+    /// Fails only if the disk cannot be read.
+    pub fn new(
+        id: NodeId,
+        config: ClusterConfig,
+        transport: T,
+        clock: C,
+        disk: D,
+    ) -> Result<Arc<Self>, DiskError> {
         assert!(
             id < config.nodes,
             "node id {id} outside 0..{}",
             config.nodes
         );
-        let replica = Replica::new(disk, config.sync);
+        let replica = Replica::new(disk, config.sync)?;
         // Versions this node issued before a restart and that reached its own disk;
         // see `next_version`.
         let last_timestamp = replica.max_timestamp_of(id).unwrap_or(0);
-        Self::build(id, config, transport, clock, Some(replica), last_timestamp)
+        Ok(Self::build(
+            id,
+            config,
+            transport,
+            clock,
+            Some(replica),
+            last_timestamp,
+        ))
     }
 
     fn build(
@@ -112,6 +141,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
+            (_, Request::Client(request)) if request.is_s3() => {
+                Response::Client(self.coordinate_s3(request).await)
+            }
+            // The reserved key space belongs to buckets and objects.
+            (_, Request::Client(request)) if request.key().starts_with(RESERVED) => {
+                Response::Client(ClientResponse::Error(S3Error::InvalidArgument(format!(
+                    "register keys may not start with {RESERVED:?}"
+                ))))
+            }
             (Protocol::Eventual | Protocol::Quorum, Request::Client(request)) => {
                 Response::Client(self.coordinate(request).await)
             }
@@ -151,10 +189,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         };
         match request {
             ReplicaRequest::Read { key } => ReplicaResponse::Read(replica.get(&key)),
-            ReplicaRequest::Write { key, entry } => {
-                replica.merge(&key, &entry);
-                ReplicaResponse::Written
-            }
+            // A write the disk refused is not acknowledged.
+            ReplicaRequest::Write { key, entry } => match replica.merge(&key, &entry) {
+                Ok(false) if self.reports_newer() => match replica.get(&key) {
+                    Some(held) if held.version > entry.version => ReplicaResponse::WrittenBehind {
+                        newest: held.version,
+                    },
+                    _ => ReplicaResponse::Written,
+                },
+                Ok(_) => ReplicaResponse::Written,
+                Err(_) => ReplicaResponse::Failed,
+            },
             ReplicaRequest::HintedWrite {
                 key,
                 entry,
@@ -165,7 +210,31 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 range,
                 entries,
             } => self.serve_sync(replica, from, &range, &entries),
+            ReplicaRequest::Scan {
+                prefix,
+                after,
+                limit,
+            } => {
+                let limit = (limit as usize).min(MAX_SCAN_ENTRIES);
+                let entries = replica.scan_prefix(&prefix, after.as_deref(), limit);
+                let complete = entries.len() < limit;
+                ReplicaResponse::Scan { entries, complete }
+            }
+            ReplicaRequest::WriteAll { entries } => {
+                let entries = entries.iter().take(MAX_SCAN_ENTRIES);
+                match replica.merge_all(entries.map(|(key, entry)| (key.as_str(), entry))) {
+                    Ok(_) => ReplicaResponse::Written,
+                    Err(_) => ReplicaResponse::Failed,
+                }
+            }
         }
+    }
+
+    /// Whether a replica answers an outdated write with the newer version it
+    /// holds (`WrittenBehind`): only under the LWW protocols with
+    /// [`Timestamps::CompletesLast`].
+    fn reports_newer(&self) -> bool {
+        self.config.protocol != Protocol::Abd && self.config.timestamps == Timestamps::CompletesLast
     }
 
     /// Sends `request` to replica `to` and returns its answer, or `None` if none
@@ -211,9 +280,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         }
     }
 
-    /// The preference list of `key` under this cluster's N.
+    /// The preference list of store key `key` under this cluster's N (placed
+    /// by [`placement`]: every version of an object on the object's list).
     fn replicas_of(&self, key: &str) -> Vec<NodeId> {
-        self.ring.preference_list(key, self.config.replicas)
+        self.ring
+            .preference_list(placement(key), self.config.replicas)
     }
 }
 

@@ -37,6 +37,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             ClientRequest::Put { key, value } => self.abd_write(key, Some(value)).await,
             ClientRequest::Delete { key } => self.abd_write(key, None).await,
             ClientRequest::Cas { key, from, to } => self.abd_cas(key, from, to).await,
+            // Buckets, objects and listings (`Node::handle` sends them there first).
+            s3 => self.coordinate_s3(s3).await,
         }
     }
 
@@ -50,10 +52,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let highest = (answers.iter())
             .filter_map(|(_, entry)| entry.as_ref().map(|entry| entry.version))
             .max();
-        let entry = Entry {
-            version: self.next_abd_version(highest),
-            value,
-        };
+        let entry = Entry::register(self.next_abd_version(highest), value);
         if self.write_entry(key, entry).await {
             ClientResponse::Done
         } else {
@@ -64,7 +63,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// Query, then write the highest entry back to W replicas unless W of the
     /// answers already hold it. `None` (absent) needs no write-back: no write
     /// completed before this read began, or the query would have met it.
-    async fn abd_read(self: &Arc<Self>, key: &str) -> Result<Option<Entry>, Unavailable> {
+    pub(super) async fn abd_read(
+        self: &Arc<Self>,
+        key: &str,
+    ) -> Result<Option<Entry>, Unavailable> {
         let (answers, _late) = self.read_answers(key).await?;
         let newest = (answers.iter())
             .filter_map(|(_, entry)| entry.clone())
@@ -103,7 +105,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// A version above `highest` and above every version this node issued
     /// before (so one node never issues the same version twice, even for
     /// two concurrent writes that saw the same highest version).
-    fn next_abd_version(&self, highest: Option<Version>) -> Version {
+    pub(super) fn next_abd_version(&self, highest: Option<Version>) -> Version {
         let mut last = lock(&self.last_timestamp);
         let seen = highest.map_or(0, |version| version.timestamp);
         let timestamp = (seen.max(*last))

@@ -7,6 +7,7 @@ use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
+use crate::keyspace::placement;
 use crate::message::{
     KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse, Request, Response,
 };
@@ -58,16 +59,19 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let mine = entries
                 .iter()
                 .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-            replica.merge_all(
+            let merged = replica.merge_all(
                 mine.take(MAX_SYNC_ENTRIES)
                     .map(|(key, entry)| (key.as_str(), entry)),
             );
-            self.advance_cursor(peer, &range);
+            // On a disk error the next round with that peer retries the slice.
+            if merged.is_ok() {
+                self.advance_cursor(peer, &range);
+            }
         }
     }
 
-    /// The peer side of a round: merges the newer of the sender's entries, then
-    /// answers with this node's entries in `range` (for keys both replicate) that
+    /// The peer side of a round: merges the newer of the sender's entries
+    /// (answering `Failed` if its disk refuses them), then answers with this node's entries in `range` (for keys both replicate) that
     /// are newer than the sender's or that the sender lacks.
     pub(super) fn serve_sync(
         &self,
@@ -79,11 +83,14 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let incoming = entries
             .iter()
             .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));
-        replica.merge_all(
+        let merged = replica.merge_all(
             incoming
                 .take(MAX_SYNC_ENTRIES)
                 .map(|(key, entry)| (key.as_str(), entry)),
         );
+        if merged.is_err() {
+            return ReplicaResponse::Failed;
+        }
         let sent: BTreeMap<&str, &Entry> = entries
             .iter()
             .map(|(key, entry)| (key.as_str(), entry))
@@ -147,6 +154,6 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     fn replicates(&self, node: NodeId, key: &str) -> bool {
-        self.ring.replicates(node, key, self.config.replicas)
+        (self.ring).replicates(node, placement(key), self.config.replicas)
     }
 }

@@ -24,7 +24,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             every(self.config.anti_entropy_interval, || self
                 .anti_entropy_round()),
             every(hint_interval, || self.deliver_hints()),
-            every(self.flush_interval(), || async { self.flush() }),
+            every(self.flush_interval(), || async {
+                // A failed flush leaves the writes at risk; the next one retries.
+                let _ = self.flush();
+            }),
         );
     }
 }

@@ -4,12 +4,13 @@
 //! reads and writes). Any storage node or router coordinates any key.
 
 use super::Node;
+use super::stamp::Target;
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
-use crate::version::Entry;
+use crate::version::{Entry, Version};
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -37,6 +38,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             ClientRequest::Put { key, value } => self.quorum_write(key, Some(value)).await,
             ClientRequest::Delete { key } => self.quorum_write(key, None).await,
             ClientRequest::Cas { key, from, to } => self.cas(key, from, to).await,
+            // Buckets, objects and listings (`Node::handle` sends them there first).
+            s3 => self.coordinate_s3(s3).await,
         }
     }
 
@@ -68,13 +71,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     /// PUT (`Some`) or DELETE (`None`, a tombstone) with a fresh LWW version
-    /// from this node's clock, written as [`Node::write_entry`] does.
+    /// (by the cluster's [`crate::Timestamps`] rule; the default, the
+    /// coordinator's clock, sends nothing first), written as
+    /// [`Node::write_stamped`] does.
     async fn quorum_write(self: &Arc<Self>, key: String, value: Option<String>) -> ClientResponse {
-        let entry = Entry {
-            version: self.next_version(),
-            value,
+        let Ok(version) = self.fresh_version(Target::Key(&key)).await else {
+            return ClientResponse::WriteUnavailable;
         };
-        if self.write_entry(key, entry).await {
+        let entry = Entry::register(version, value);
+        if self.write_stamped(key, entry).await {
             ClientResponse::Done
         } else {
             ClientResponse::WriteUnavailable
@@ -87,6 +92,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// stand-in gets one). On `false` the write may still land on some
     /// replicas: the sends go on in the background.
     pub(super) async fn write_entry(self: &Arc<Self>, key: String, entry: Entry) -> bool {
+        self.write_entry_reporting(key, entry).await.0
+    }
+
+    /// As [`Node::write_entry`], and the newest version that an acknowledging
+    /// replica said it holds above `entry`'s (`WrittenBehind`, sent only under
+    /// [`crate::Timestamps::CompletesLast`]).
+    pub(super) async fn write_entry_reporting(
+        self: &Arc<Self>,
+        key: String,
+        entry: Entry,
+    ) -> (bool, Option<Version>) {
         let replicas = self.replicas_of(&key);
         let mut answers = if self.config.hinted_handoff {
             self.fan_out_hinted(&replicas, key, entry)
@@ -96,22 +112,29 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         #[cfg(feature = "planted-bugs")]
         if self.config.bug_ack_before_quorum {
             // The planted bug: acknowledge before any replica has the write.
-            return true;
+            return (true, None);
         }
         let quorum = self.config.write_quorum as usize;
+        let mut behind = None;
         let acks = async {
             let mut acks = 0;
             // Bounded: at most N answers arrive, then the channel closes.
             while acks < quorum {
                 match answers.recv().await {
                     Some((_, ReplicaResponse::Written)) => acks += 1,
+                    Some((_, ReplicaResponse::WrittenBehind { newest })) => {
+                        acks += 1;
+                        behind = behind.max(Some(newest));
+                    }
                     Some(_) => {} // the wrong kind of answer counts as none
                     None => break,
                 }
             }
             acks
         };
-        matches!(timeout(self.write_deadline(), acks).await, Ok(acks) if acks >= quorum)
+        let acked =
+            matches!(timeout(self.write_deadline(), acks).await, Ok(acks) if acks >= quorum);
+        (acked, behind)
     }
 
     /// How long a write waits for W acknowledgements.
@@ -160,7 +183,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// answered with an older entry or none gets the newest one in the
     /// background — the first R right away, the late answerers as their answers
     /// arrive (until `replica_timeout` after the read returned).
-    async fn quorum_read(self: &Arc<Self>, key: &str) -> Result<Option<Entry>, Unavailable> {
+    pub(super) async fn quorum_read(
+        self: &Arc<Self>,
+        key: &str,
+    ) -> Result<Option<Entry>, Unavailable> {
         let (first, late) = self.read_answers(key).await?;
         let newest = first
             .iter()

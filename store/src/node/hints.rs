@@ -18,6 +18,7 @@ use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
+use crate::keyspace::placement;
 use crate::message::{ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::Entry;
@@ -101,7 +102,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: String,
         entry: Entry,
     ) -> Answers {
-        let ring_order = self.ring.preference_list(&key, self.config.nodes);
+        let ring_order = (self.ring).preference_list(placement(&key), self.config.nodes);
         debug_assert_eq!(&ring_order[..replicas.len()], replicas);
         let beyond = ring_order[replicas.len()..].to_vec();
         let fallbacks = Arc::new(Fallbacks(Mutex::new(beyond.into_iter())));
@@ -125,8 +126,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             key: key.clone(),
             entry: entry.clone(),
         };
-        if let Some(ReplicaResponse::Written) = self.call_replica(intended, write).await {
-            return Some(ReplicaResponse::Written);
+        // An acknowledgement, plain or reporting a newer version (completes-last).
+        if let Some(ack @ (ReplicaResponse::Written | ReplicaResponse::WrittenBehind { .. })) =
+            self.call_replica(intended, write).await
+        {
+            return Some(ack);
         }
         // Bounded: each fallback is claimed once, and there are at most nodes - N.
         while let Some(fallback) = fallbacks.claim() {
@@ -172,7 +176,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 entry: entry.clone(),
             };
             match self.call_replica(intended, write).await {
-                Some(ReplicaResponse::Written) => {
+                Some(ReplicaResponse::Written | ReplicaResponse::WrittenBehind { .. }) => {
                     lock(&self.hints).delivered(intended, &key, &entry);
                 }
                 _ => unreachable.push(intended),
@@ -187,10 +191,7 @@ mod tests {
     use crate::version::Version;
 
     fn entry(timestamp: u64, value: &str) -> Entry {
-        Entry {
-            version: Version { timestamp, node: 0 },
-            value: Some(value.into()),
-        }
+        Entry::register(Version { timestamp, node: 0 }, Some(value.into()))
     }
 
     #[test]

@@ -2,29 +2,39 @@
 
 use crate::NodeId;
 use crate::config::SyncPolicy;
-use crate::disk::Disk;
+use crate::disk::{Disk, DiskError};
 use crate::message::KeyRange;
 use crate::version::Entry;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-/// Entries by key (tombstones included), mirrored to the disk. The lock is never
-/// held across an `.await`: every method is synchronous.
+/// Entries by key (tombstones included), mirrored to the disk.
+///
+/// Two locks: `entries` guards the in-memory map and is never held across a
+/// disk call (nor an `.await`: every method is synchronous), so reads never
+/// wait for the disk; `io` serialises disk I/O, so the disk sees merges in the
+/// order memory records them. A merge runs: under `io`, decide what to write
+/// (a brief `entries` lock), write it and sync it as the policy demands (no
+/// `entries` lock), then record it in memory (a brief `entries` lock). A
+/// failed write or sync records nothing and reports the error: the replica
+/// then does not acknowledge.
 pub(crate) struct Replica<D> {
     entries: Mutex<BTreeMap<String, Entry>>,
+    io: Mutex<()>,
     disk: D,
     sync_policy: SyncPolicy,
 }
 
 impl<D: Disk> Replica<D> {
     /// A replica holding whatever `disk` holds durably.
-    pub(crate) fn new(disk: D, sync_policy: SyncPolicy) -> Self {
-        let entries = Mutex::new(disk.load());
-        Replica {
+    pub(crate) fn new(disk: D, sync_policy: SyncPolicy) -> Result<Self, DiskError> {
+        let entries = Mutex::new(disk.load()?);
+        Ok(Replica {
             entries,
+            io: Mutex::new(()),
             disk,
             sync_policy,
-        }
+        })
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<Entry> {
@@ -41,28 +51,48 @@ impl<D: Disk> Replica<D> {
             .max()
     }
 
-    /// LWW merge of one entry, made durable as the sync policy demands. Returns
-    /// whether `entry` replaced the local one.
-    pub(crate) fn merge(&self, key: &str, entry: &Entry) -> bool {
-        let replaced = self.merge_unsynced(&mut self.lock(), key, entry);
-        self.sync();
-        replaced
+    /// LWW merge of one entry, made durable as the sync policy demands.
+    /// Returns whether `entry` replaced the local one, or the disk's error
+    /// (then nothing changed in memory).
+    pub(crate) fn merge(&self, key: &str, entry: &Entry) -> Result<bool, DiskError> {
+        self.merge_all([(key, entry)]).map(|replaced| replaced == 1)
     }
 
-    /// LWW merge of many entries with one sync at the end. Returns how many replaced local ones.
+    /// LWW merge of many entries with one sync at the end. Returns how many
+    /// replaced local ones, or the disk's error (then nothing changed in memory).
     pub(crate) fn merge_all<'a>(
         &self,
         entries: impl IntoIterator<Item = (&'a str, &'a Entry)>,
-    ) -> usize {
-        let replaced = {
-            let mut local = self.lock();
-            entries
-                .into_iter()
-                .filter(|(key, entry)| self.merge_unsynced(&mut local, key, entry))
-                .count()
+    ) -> Result<usize, DiskError> {
+        let _io = lock(&self.io);
+        // Decide: the entries that supersede what memory holds. Memory changes
+        // only under `io`, so the decision still holds when it is recorded.
+        let newer: Vec<(&str, &Entry)> = {
+            let local = self.lock();
+            let mut newer: BTreeMap<&str, &Entry> = BTreeMap::new();
+            for (key, entry) in entries {
+                let current = newer.get(key).copied().or_else(|| local.get(key));
+                if current.is_none_or(|current| entry.supersedes(current)) {
+                    newer.insert(key, entry);
+                }
+            }
+            newer.into_iter().collect()
         };
-        self.sync();
-        replaced
+        // Write, off the `entries` lock.
+        for (key, entry) in &newer {
+            self.disk.write(key, entry)?;
+        }
+        // Nothing new, nothing to sync: an equal entry in memory was recorded
+        // only after its own write (and, under `Always`, its sync) succeeded.
+        if self.sync_policy == SyncPolicy::Always && !newer.is_empty() {
+            self.disk.sync()?;
+        }
+        // Record.
+        let mut local = self.lock();
+        for (key, entry) in &newer {
+            local.insert(key.to_string(), (*entry).clone());
+        }
+        Ok(newer.len())
     }
 
     /// Up to `limit` entries with keys in `range` that pass `keep`, in key order.
@@ -81,50 +111,43 @@ impl<D: Disk> Replica<D> {
             .collect()
     }
 
-    /// The merge rule: keep `entry` if it supersedes the local one (a greater
-    /// version, see [`Entry::supersedes`]). Re-applying the same write is a
-    /// no-op: merging is idempotent, commutative and associative, which is why
-    /// replicas that saw the same writes in any order converge.
-    fn merge_unsynced(
+    /// Up to `limit` entries whose keys start with `prefix` and come after
+    /// `after` (if set), in key order.
+    pub(crate) fn scan_prefix(
         &self,
-        local: &mut BTreeMap<String, Entry>,
-        key: &str,
-        entry: &Entry,
-    ) -> bool {
-        if local
-            .get(key)
-            .is_some_and(|current| !entry.supersedes(current))
-        {
-            return false;
-        }
-        // Written under the lock, so the disk sees merges in the order memory does.
-        self.disk.write(key, entry);
-        local.insert(key.to_string(), entry.clone());
-        true
-    }
-
-    /// Makes writes durable as the policy demands before an acknowledgement.
-    /// Under `Always` this runs even when nothing was replaced: an equal write
-    /// may have been buffered by a concurrent merge, and it must be durable
-    /// before this one is acknowledged. `Never` and `Interval` acknowledge
-    /// without syncing (see `node::sync` for the periodic flush).
-    fn sync(&self) {
-        match self.sync_policy {
-            SyncPolicy::Always => self.disk.sync(),
-            SyncPolicy::Never | SyncPolicy::Interval(_) => {}
-        }
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Vec<(String, Entry)> {
+        let local = self.lock();
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let start = match after {
+            Some(after) if after >= prefix => Excluded(after),
+            _ => Included(prefix),
+        };
+        let from = local.range::<str, _>((start, Unbounded));
+        from.take_while(|(key, _)| key.starts_with(prefix))
+            .take(limit)
+            .map(|(key, entry)| (key.clone(), entry.clone()))
+            .collect()
     }
 
     /// Makes every buffered write durable now, whatever the policy.
-    pub(crate) fn flush(&self) {
-        self.disk.sync();
+    pub(crate) fn flush(&self) -> Result<(), DiskError> {
+        let _io = lock(&self.io);
+        self.disk.sync()
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
-        // Poisoned only if a panic happened while merging; the map is still consistent
-        // (insert is the last step), and a node must not panic on messages.
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.entries)
     }
+}
+
+/// Poisoned only if a panic happened while merging; the map is still
+/// consistent (records are inserts, the last step), and a node must not panic
+/// on messages.
+fn lock<S>(mutex: &Mutex<S>) -> MutexGuard<'_, S> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -6,7 +6,7 @@
 use super::Node;
 use crate::clock::Clock;
 use crate::config::SyncPolicy;
-use crate::disk::Disk;
+use crate::disk::{Disk, DiskError};
 use crate::transport::Transport;
 use std::time::Duration;
 
@@ -21,9 +21,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
 
     /// Makes every write this node has accepted durable now, whatever the
     /// policy (the interval policy's background sync). No-op on a router.
-    pub fn flush(&self) {
-        if let Some(replica) = &self.replica {
-            replica.flush();
+    /// On a disk error the writes stay at risk; the next flush tries again.
+    pub fn flush(&self) -> Result<(), DiskError> {
+        match &self.replica {
+            Some(replica) => replica.flush(),
+            None => Ok(()),
         }
     }
 }

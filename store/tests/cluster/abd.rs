@@ -111,6 +111,7 @@ fn a_read_after_a_read_that_saw_a_partial_write_sees_it_too() {
                 node: 2,
             },
             value: Some("partial".into()),
+            record: None,
         };
         let update = ReplicaRequest::Write {
             key: "k".into(),

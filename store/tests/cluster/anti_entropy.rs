@@ -7,6 +7,7 @@ fn entry(timestamp: u64, node: u32, value: &str) -> Entry {
     Entry {
         version: Version { timestamp, node },
         value: Some(value.to_string()),
+        record: None,
     }
 }
 

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use store::{
-    ClientRequest, ClientResponse, Clock, ClusterConfig, Entry, MemDisk, Node, NodeId,
-    ReplicaRequest, Request, Response, Transport, TransportError, Version,
+    Body, ClientRequest, ClientResponse, Clock, ClusterConfig, Entry, MemDisk, Node, NodeId,
+    ReplicaRequest, Request, Response, Transport, TransportError, Version, Versioning,
 };
 use tokio::time::{sleep, timeout};
 
@@ -113,6 +113,7 @@ impl Net {
                         Entry {
                             version,
                             value: Some(value),
+                            ..
                         },
                     ..
                 }) = &request
@@ -200,7 +201,7 @@ impl Cluster {
         if id >= self.config.nodes {
             return Node::router(id, self.config.clone(), transport, clock);
         }
-        Node::new(id, self.config.clone(), transport, clock, disk)
+        Node::new(id, self.config.clone(), transport, clock, disk).expect("a MemDisk always loads")
     }
 
     /// Runs every node's background duties (anti-entropy, hint delivery,
@@ -334,4 +335,169 @@ pub fn key_not_on(cluster: &Cluster, node: NodeId) -> String {
         .map(|i| format!("key-{i}"))
         .find(|key| !cluster.replicas_of(key).contains(&node))
         .expect("some key avoids the node")
+}
+
+/// A body descriptor of `size` bytes from writer 1, sequence `sequence`.
+pub fn body(sequence: u64, size: u64) -> Body {
+    Body {
+        writer: 1,
+        sequence,
+        size,
+    }
+}
+
+/// The S3 surface, as a client would call it.
+impl Cluster {
+    pub async fn create_bucket(&self, via: NodeId, bucket: &str) -> ClientResponse {
+        let bucket = bucket.into();
+        self.request(via, ClientRequest::CreateBucket { bucket })
+            .await
+    }
+
+    pub async fn delete_bucket(&self, via: NodeId, bucket: &str) -> ClientResponse {
+        let bucket = bucket.into();
+        self.request(via, ClientRequest::DeleteBucket { bucket })
+            .await
+    }
+
+    pub async fn set_versioning(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        versioning: Versioning,
+    ) -> ClientResponse {
+        let bucket = bucket.into();
+        self.request(
+            via,
+            ClientRequest::PutBucketVersioning { bucket, versioning },
+        )
+        .await
+    }
+
+    pub async fn put_object(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        key: &str,
+        body: Body,
+    ) -> ClientResponse {
+        let (bucket, key, metadata) = (bucket.into(), key.into(), BTreeMap::new());
+        self.request(
+            via,
+            ClientRequest::PutObject {
+                bucket,
+                key,
+                body,
+                metadata,
+            },
+        )
+        .await
+    }
+
+    pub async fn get_object(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> ClientResponse {
+        let (bucket, key, version_id) = (bucket.into(), key.into(), version_id.map(str::to_string));
+        self.request(
+            via,
+            ClientRequest::GetObject {
+                bucket,
+                key,
+                version_id,
+            },
+        )
+        .await
+    }
+
+    pub async fn delete_object(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> ClientResponse {
+        let (bucket, key, version_id) = (bucket.into(), key.into(), version_id.map(str::to_string));
+        self.request(
+            via,
+            ClientRequest::DeleteObject {
+                bucket,
+                key,
+                version_id,
+            },
+        )
+        .await
+    }
+
+    pub async fn list(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+        continuation: Option<String>,
+    ) -> ClientResponse {
+        let (bucket, prefix) = (bucket.into(), prefix.into());
+        self.request(
+            via,
+            ClientRequest::ListObjects {
+                bucket,
+                prefix,
+                max_keys,
+                continuation,
+            },
+        )
+        .await
+    }
+
+    /// Every key listed under `prefix`, following continuation tokens page
+    /// by page (at most 1000 pages), and the number of pages; panics on an
+    /// answer other than a listing.
+    pub async fn list_all(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+    ) -> (Vec<String>, usize) {
+        let (mut keys, mut token) = (Vec::new(), None);
+        for pages in 1..=1000 {
+            match self.list(via, bucket, prefix, max_keys, token.take()).await {
+                ClientResponse::Listing(page) => {
+                    assert!(page.objects.len() <= max_keys as usize);
+                    keys.extend(page.objects.into_iter().map(|object| object.key));
+                    match page.continuation {
+                        Some(next) => token = Some(next),
+                        None => return (keys, pages),
+                    }
+                }
+                other => panic!("a listing got {other:?}"),
+            }
+        }
+        panic!("more than 1000 pages")
+    }
+
+    pub async fn list_versions(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+        continuation: Option<String>,
+    ) -> ClientResponse {
+        let (bucket, prefix) = (bucket.into(), prefix.into());
+        self.request(
+            via,
+            ClientRequest::ListObjectVersions {
+                bucket,
+                prefix,
+                max_keys,
+                continuation,
+            },
+        )
+        .await
+    }
 }

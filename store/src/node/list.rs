@@ -1,0 +1,397 @@
+//! LIST across the ring: ListObjectsV2 and ListObjectVersions.
+//!
+//! The objects under a prefix live on different preference lists, so no
+//! single replica set has them all. A coordinator finds every key under the
+//! prefix by asking **every storage node** for its entries in the range (a
+//! `Scan` of at most [`LIST_SCAN_ENTRIES`] store keys, in key order), and
+//! needs answers from all but N − R of them: then every key's preference
+//! list (N nodes) has at least R answering members, so each key is judged by
+//! R of its replicas, as GET judges it — a key none of them holds is absent
+//! for this LIST. Per object key, the answers merge by LWW per version (the
+//! protocol's read rule, as [`super::range`] applies it to one object);
+//! tombstones, deleted keys and objects whose current version is a delete
+//! marker are hidden. Under `abd` every object the round covers is written
+//! back (what fewer than W answers held) before the page is returned, so a
+//! later read or LIST never sees less; the LWW protocols do no read repair
+//! on LIST (anti-entropy converges what GETs do not read).
+//!
+//! Consistency is per key, not a snapshot across keys (as S3 documents).
+//!
+//! Bounds: a round scans at most [`LIST_SCAN_ENTRIES`] store keys per node
+//! and covers the objects below the first key some node could not send; one
+//! request runs at most [`LIST_ROUNDS`] rounds and returns at most
+//! [`MAX_KEYS`] entries. A page may end early (even empty) with a
+//! continuation token, as S3 allows.
+
+use super::Node;
+use super::coordinator::Unavailable;
+use super::range::{Merged, ScanAnswers, merge};
+use crate::NodeId;
+use crate::clock::Clock;
+use crate::config::Protocol;
+use crate::disk::Disk;
+use crate::keyspace::{objects_prefix, split_version_key};
+use crate::message::{ClientResponse, ReplicaRequest, ReplicaResponse};
+use crate::s3::{ListPage, ListedObject, ListedVersion, MAX_KEYS, S3Error, VersionsPage};
+use crate::transport::Transport;
+use crate::version::{Entry, Record};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::time::timeout;
+
+/// Most store keys one node returns per LIST round (more than
+/// [`super::range::MAX_OBJECT_ENTRIES`], so a round always covers at least one whole object).
+pub const LIST_SCAN_ENTRIES: usize = 2048;
+
+/// Most gathering rounds one LIST request runs before returning its page.
+pub const LIST_ROUNDS: usize = 8;
+
+/// Where a listing resumes: after store key `objects_prefix + after`,
+/// skipping the first `skip` versions of the first object (ListObjectVersions
+/// only). Travels as the opaque token `"{skip}:{after}"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cursor {
+    after: String,
+    skip: usize,
+}
+
+impl Cursor {
+    fn token(&self) -> String {
+        format!("{}:{}", self.skip, self.after)
+    }
+
+    fn parse(token: &str) -> Option<Cursor> {
+        let (skip, after) = token.split_once(':')?;
+        Some(Cursor {
+            after: after.to_string(),
+            skip: skip.parse().ok()?,
+        })
+    }
+
+    /// Resume after every version of object `key`. Version ids are ASCII
+    /// below U+007F, so `key\0\u{7f}` sorts after all of them and before the next object.
+    fn after_object(key: &str) -> Cursor {
+        Cursor {
+            after: format!("{key}\0\u{7f}"),
+            skip: 0,
+        }
+    }
+}
+
+/// One object's versions as a LIST round judged them: the merged entries
+/// per version key (tombstones included).
+struct Judged {
+    key: String,
+    versions: BTreeMap<String, Entry>,
+}
+
+impl Judged {
+    /// Live versions and markers, newest first: `(version id, entry)`.
+    fn newest_first(&self) -> Vec<(&str, &Entry)> {
+        let mut live: Vec<(&str, &Entry)> = (self.versions.iter())
+            .filter(|(_, entry)| entry.record.is_some())
+            .map(|(id, entry)| (id.as_str(), entry))
+            .collect();
+        live.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.version));
+        live
+    }
+}
+
+/// One replica's entries for one object.
+type Held = Vec<(String, Entry)>;
+
+/// What one round gathered: the objects it covers, in key order, and where
+/// the next round starts (`None`: the range is done).
+struct Round {
+    objects: Vec<Judged>,
+    next: Option<String>,
+}
+
+impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
+    /// ListObjectsV2 over `bucket` (whose existence the caller checked).
+    pub(super) async fn list_objects(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+        continuation: Option<String>,
+    ) -> ClientResponse {
+        let (mut cursor, max_keys) = match start(prefix, max_keys, continuation) {
+            Ok(start) => start,
+            Err(response) => return response,
+        };
+        let mut objects = Vec::new();
+        if max_keys == 0 {
+            return listing(objects, None);
+        }
+        // Bounded: LIST_ROUNDS rounds.
+        for _ in 0..LIST_ROUNDS {
+            let round = match self.list_round(bucket, prefix, &cursor.after).await {
+                Ok(round) => round,
+                Err(Unavailable) => return ClientResponse::ReadUnavailable,
+            };
+            for object in &round.objects {
+                if objects.len() >= max_keys {
+                    // Objects remain unvisited: truncated (they may all be
+                    // deleted ones; S3 allows such a page).
+                    return listing(objects, Some(cursor.token()));
+                }
+                cursor = Cursor::after_object(&object.key);
+                let current = object.newest_first().first().map(|(_, entry)| *entry);
+                if let Some(Entry {
+                    record: Some(Record::Object(meta)),
+                    ..
+                }) = current
+                {
+                    objects.push(ListedObject {
+                        key: object.key.clone(),
+                        etag: meta.etag.clone(),
+                        size: meta.size(),
+                        last_modified_ns: meta.last_modified_ns,
+                    });
+                }
+            }
+            match round.next {
+                Some(next) => cursor.after = next,
+                None => return listing(objects, None),
+            }
+            if objects.len() >= max_keys {
+                break;
+            }
+        }
+        listing(objects, Some(cursor.token()))
+    }
+
+    /// ListObjectVersions over `bucket` (whose existence the caller checked).
+    pub(super) async fn list_versions(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+        continuation: Option<String>,
+    ) -> ClientResponse {
+        let (mut cursor, max_keys) = match start(prefix, max_keys, continuation) {
+            Ok(start) => start,
+            Err(response) => return response,
+        };
+        let mut versions = Vec::new();
+        if max_keys == 0 {
+            return versions_page(versions, None);
+        }
+        // Bounded: LIST_ROUNDS rounds.
+        for _ in 0..LIST_ROUNDS {
+            let round = match self.list_round(bucket, prefix, &cursor.after).await {
+                Ok(round) => round,
+                Err(Unavailable) => return ClientResponse::ReadUnavailable,
+            };
+            for object in &round.objects {
+                let live = object.newest_first();
+                let skip = std::mem::take(&mut cursor.skip);
+                for (index, (id, entry)) in live.iter().enumerate().skip(skip) {
+                    if versions.len() >= max_keys {
+                        // Resume at this object (its key sorts below its versions).
+                        cursor.after = object.key.clone();
+                        cursor.skip = index;
+                        return versions_page(versions, Some(cursor.token()));
+                    }
+                    let meta = match &entry.record {
+                        Some(Record::Object(meta)) => Some(meta.clone()),
+                        _ => None,
+                    };
+                    versions.push(ListedVersion {
+                        key: object.key.clone(),
+                        version_id: id.to_string(),
+                        is_latest: index == 0,
+                        meta,
+                    });
+                }
+                cursor = Cursor::after_object(&object.key);
+            }
+            match round.next {
+                Some(next) => cursor.after = next,
+                None => return versions_page(versions, None),
+            }
+            if versions.len() >= max_keys {
+                break;
+            }
+        }
+        versions_page(versions, Some(cursor.token()))
+    }
+
+    /// Whether `bucket` holds any object version or delete marker (for
+    /// DeleteBucket). Judged as a LIST; a bucket too large to finish within
+    /// [`LIST_ROUNDS`] counts as not empty.
+    pub(super) async fn bucket_has_versions(
+        self: &Arc<Self>,
+        bucket: &str,
+    ) -> Result<bool, Unavailable> {
+        let mut after = String::new();
+        // Bounded: LIST_ROUNDS rounds.
+        for _ in 0..LIST_ROUNDS {
+            let round = self.list_round(bucket, "", &after).await?;
+            if round.objects.iter().any(|o| !o.newest_first().is_empty()) {
+                return Ok(true);
+            }
+            match round.next {
+                Some(next) => after = next,
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// One gathering round over the objects of `bucket` under `prefix`
+    /// after store key suffix `after`: scan every storage node, judge each
+    /// covered object by its replicas' answers, write back under `abd`.
+    async fn list_round(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        after: &str,
+    ) -> Result<Round, Unavailable> {
+        let base = objects_prefix(bucket);
+        let answers = self
+            .scan_everywhere(&format!("{base}{prefix}"), &format!("{base}{after}"))
+            .await?;
+        // The objects below the first key some node could not send are covered.
+        let bound: Option<String> = (answers.iter())
+            .filter(|(_, _, complete)| !complete)
+            .filter_map(|(_, entries, _)| entries.last())
+            .filter_map(|(key, _)| {
+                split_version_key(&base, key).map(|(object, _)| object.to_string())
+            })
+            .min();
+        let mut per_object: BTreeMap<&str, BTreeMap<NodeId, Held>> = BTreeMap::new();
+        for (node, entries, _) in &answers {
+            for (key, entry) in entries {
+                let Some((object, _)) = split_version_key(&base, key) else {
+                    continue;
+                };
+                if bound.as_deref().is_some_and(|bound| object >= bound) {
+                    continue;
+                }
+                let held = per_object
+                    .entry(object)
+                    .or_default()
+                    .entry(*node)
+                    .or_default();
+                held.push((key.clone(), entry.clone()));
+            }
+        }
+        let mut objects = Vec::with_capacity(per_object.len());
+        let mut settle = Vec::new();
+        for (object, held) in per_object {
+            let object_answers: ScanAnswers = held.into_iter().collect();
+            let merged: Merged =
+                merge(object_answers.iter().map(|(_, entries)| entries.as_slice()));
+            let versions = (merged.iter())
+                .filter_map(|(key, (entry, _))| {
+                    let (_, id) = split_version_key(&base, key)?;
+                    Some((id.to_string(), entry.clone()))
+                })
+                .collect();
+            objects.push(Judged {
+                key: object.to_string(),
+                versions,
+            });
+            if self.config.protocol == Protocol::Abd {
+                settle.push((object_answers, merged));
+            }
+        }
+        // abd: every covered object's read rule, concurrently (bounded by the round's objects).
+        let written = futures::future::join_all(
+            (settle.iter()).map(|(answers, merged)| self.apply_read_rule(answers, merged)),
+        )
+        .await;
+        if written.iter().any(Result::is_err) {
+            return Err(Unavailable);
+        }
+        // The next round resumes after store key `base + bound`, which sorts
+        // just below the bound object's first version.
+        Ok(Round {
+            objects,
+            next: bound,
+        })
+    }
+
+    /// Scans `prefix` after store key `after` on every storage node; the
+    /// answers of the first `nodes - (N - R)` to answer within
+    /// `replica_timeout`, each `(node, entries, complete)`.
+    async fn scan_everywhere(
+        self: &Arc<Self>,
+        prefix: &str,
+        after: &str,
+    ) -> Result<Vec<(NodeId, Vec<(String, Entry)>, bool)>, Unavailable> {
+        let nodes: Vec<NodeId> = (0..self.config.nodes).collect();
+        let needed =
+            (self.config.nodes - (self.config.replicas - self.config.read_quorum)) as usize;
+        let scan = ReplicaRequest::Scan {
+            prefix: prefix.to_string(),
+            after: Some(after.to_string()),
+            limit: LIST_SCAN_ENTRIES as u32,
+        };
+        let mut answers = self.broadcast(&nodes, scan);
+        let mut gathered = Vec::with_capacity(nodes.len());
+        let collect = async {
+            // Bounded: at most one answer per node, then the channel closes.
+            while gathered.len() < needed {
+                match answers.recv().await {
+                    Some((node, ReplicaResponse::Scan { entries, complete })) => {
+                        gathered.push((node, entries, complete));
+                    }
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+        };
+        let _ = timeout(self.config.replica_timeout, collect).await;
+        if gathered.len() < needed {
+            return Err(Unavailable);
+        }
+        Ok(gathered)
+    }
+}
+
+/// The cursor a LIST starts from and its page size, or the error answer for
+/// a malformed token or prefix.
+fn start(
+    prefix: &str,
+    max_keys: u32,
+    continuation: Option<String>,
+) -> Result<(Cursor, usize), ClientResponse> {
+    let invalid = |why: String| Err(ClientResponse::Error(S3Error::InvalidArgument(why)));
+    if prefix.contains('\0') {
+        return invalid(format!("prefix {prefix:?} holds a NUL character"));
+    }
+    let cursor = match continuation {
+        None => Cursor {
+            after: String::new(),
+            skip: 0,
+        },
+        Some(token) => match Cursor::parse(&token) {
+            Some(cursor) => cursor,
+            None => {
+                return invalid(format!(
+                    "continuation token {token:?} is not one this store issued"
+                ));
+            }
+        },
+    };
+    // `max_keys` 0 asks for nothing: an empty page, not truncated (a token
+    // would lead a client that follows it round in circles).
+    Ok((cursor, max_keys.min(MAX_KEYS) as usize))
+}
+
+fn listing(objects: Vec<ListedObject>, continuation: Option<String>) -> ClientResponse {
+    ClientResponse::Listing(ListPage {
+        objects,
+        continuation,
+    })
+}
+
+fn versions_page(versions: Vec<ListedVersion>, continuation: Option<String>) -> ClientResponse {
+    ClientResponse::Versions(VersionsPage {
+        versions,
+        continuation,
+    })
+}

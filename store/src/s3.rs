@@ -1,0 +1,93 @@
+//! The S3 surface's answers: what a coordinator returns for bucket, object
+//! and listing requests (the requests themselves are [`ClientRequest`]
+//! variants).
+//!
+//! [`ClientRequest`]: crate::message::ClientRequest
+
+use crate::object::ObjectMeta;
+use serde::{Deserialize, Serialize};
+
+/// Most keys (or versions) one LIST page returns, as S3 (a larger `max_keys`
+/// is capped to it, as S3 does).
+pub const MAX_KEYS: u32 = 1000;
+
+/// An S3 error answer: the request was understood and refused; nothing was
+/// written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum S3Error {
+    /// 404: the bucket does not exist.
+    #[error("NoSuchBucket: the bucket does not exist")]
+    NoSuchBucket,
+    /// 409: CreateBucket of a bucket that exists.
+    #[error("BucketAlreadyOwnedByYou: the bucket exists")]
+    BucketAlreadyOwnedByYou,
+    /// 409: DeleteBucket of a bucket that holds objects, versions or markers.
+    #[error("BucketNotEmpty: the bucket holds objects or versions")]
+    BucketNotEmpty,
+    /// 404: no current version; `delete_marker` is the id of the delete
+    /// marker that is current, if one is (S3's `x-amz-delete-marker: true`).
+    #[error("NoSuchKey: the key has no current version")]
+    NoSuchKey { delete_marker: Option<String> },
+    /// 404: GET/HEAD of a version id the object does not have.
+    #[error("NoSuchVersion: the object has no such version")]
+    NoSuchVersion,
+    /// 405: GET/HEAD of a delete marker's version id.
+    #[error("MethodNotAllowed: the version is a delete marker")]
+    MethodNotAllowed,
+    /// 400: a malformed request (bad bucket name, key, token, ...).
+    #[error("InvalidArgument: {0}")]
+    InvalidArgument(String),
+    /// The object already holds as many versions (and permanent-delete
+    /// tombstones) as one read can return ([`crate::MAX_OBJECT_ENTRIES`]):
+    /// a limit of this store, not of S3.
+    #[error("TooManyVersions: the object holds the most versions one read returns")]
+    TooManyVersions,
+}
+
+/// GET/HEAD: one object version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectInfo {
+    pub key: String,
+    /// `null` for a version written while versioning was off or suspended.
+    pub version_id: String,
+    pub meta: ObjectMeta,
+}
+
+/// One object in a ListObjectsV2 page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedObject {
+    pub key: String,
+    pub etag: String,
+    pub size: u64,
+    pub last_modified_ns: u64,
+}
+
+/// One page of ListObjectsV2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPage {
+    /// Current objects (no delete markers, no deleted keys), in key order.
+    pub objects: Vec<ListedObject>,
+    /// Set when the listing goes on: pass it back, unchanged, for the next
+    /// page. A page may hold fewer than `max_keys` objects (even none) and
+    /// still be truncated, as S3 allows.
+    pub continuation: Option<String>,
+}
+
+/// One version or delete marker in a ListObjectVersions page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedVersion {
+    pub key: String,
+    pub version_id: String,
+    /// Whether this is the object's current version (or marker).
+    pub is_latest: bool,
+    /// `None` for a delete marker.
+    pub meta: Option<ObjectMeta>,
+}
+
+/// One page of ListObjectVersions: by key, then newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionsPage {
+    pub versions: Vec<ListedVersion>,
+    /// As [`ListPage::continuation`].
+    pub continuation: Option<String>,
+}
