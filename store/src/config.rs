@@ -27,6 +27,27 @@ pub enum Protocol {
     /// by the write-back and hinted handoff is not allowed (a hint does not
     /// count toward an intersecting quorum).
     Abd,
+    /// A per-key consensus register (CASPaxos, see `node::paxos`): every
+    /// operation — read, write, delete, cas — is one Paxos round (prepare to
+    /// R acceptors, then accept by W) that applies a change to the key's
+    /// current value, so a conditional write is atomic: of two racing
+    /// `If-None-Match: *` creates exactly one succeeds. Ballots are logical;
+    /// clocks play no part. Needs R + W > N (every prepare quorum meets every
+    /// accept quorum); no hinted handoff. Registers only: bucket and object
+    /// requests are refused for now.
+    Paxos,
+}
+
+impl Protocol {
+    /// The name a scenario uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Eventual => "eventual",
+            Protocol::Quorum => "quorum",
+            Protocol::Abd => "abd",
+            Protocol::Paxos => "paxos",
+        }
+    }
 }
 
 /// When a replica makes an accepted write durable (`Disk::sync`).
@@ -169,7 +190,7 @@ impl ClusterConfig {
         let (quorum, read_repair) = match protocol {
             Protocol::Eventual => (1, false),
             Protocol::Quorum => (2.min(replicas), true),
-            Protocol::Abd => (replicas / 2 + 1, false),
+            Protocol::Abd | Protocol::Paxos => (replicas / 2 + 1, false),
         };
         ClusterConfig {
             nodes,

@@ -1,11 +1,13 @@
 //! `store`: a replicated object store, Dynamo style.
 //!
 //! Nodes sit on a hash [`ring`]; each key has a preference list of N replicas and
-//! any node — or, in router mode, any router — can coordinate a request. Three
+//! any node — or, in router mode, any router — can coordinate a request. Four
 //! [`Protocol`]s: `eventual` and `quorum` are last-write-wins, with versions
 //! `(timestamp, node id)` whose timestamp comes from the coordinator's
 //! [`Clock`], so they are only as good as the clocks — which is what the
-//! testbed shows; `abd` is a linearizable register with logical versions.
+//! testbed shows; `abd` is a linearizable register with logical versions
+//! (its cas a read then a write); `paxos` runs every operation as a consensus
+//! round, so its cas — S3's conditional writes — is atomic.
 //! Replicas make writes durable by the cluster's [`SyncPolicy`].
 //!
 //! The store reaches the world through three seams, each a small trait that the

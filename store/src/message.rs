@@ -202,6 +202,12 @@ pub enum ReplicaRequest {
     /// Store every entry that is newer than the local one (LWW merge, one
     /// sync): write-back and read repair of an object's versions.
     WriteAll { entries: Vec<(String, Entry)> },
+    /// Paxos phase 1 (`paxos` protocol): promise `key`'s acceptor state to
+    /// `ballot`. `Promised` or `Rejected`.
+    Prepare { key: String, ballot: Version },
+    /// Paxos phase 2: accept `entry` (its version is the ballot) for `key`.
+    /// `Accepted` or `Rejected`.
+    Accept { key: String, entry: Entry },
 }
 
 /// Most entries in one anti-entropy message (either direction). Bounds the size
@@ -261,6 +267,17 @@ pub enum ReplicaResponse {
     /// The replica's disk failed to store (or sync) the write: not
     /// acknowledged, and not recorded in memory. Counts as no answer.
     Failed,
+    /// Paxos: the promise is made (and durable as the sync policy says);
+    /// `accepted` is the entry this acceptor accepted last, if any.
+    Promised {
+        accepted: Option<Entry>,
+    },
+    /// Paxos: the entry is accepted.
+    Accepted,
+    /// Paxos: refused, a higher ballot `promised` was promised already.
+    Rejected {
+        promised: Version,
+    },
 }
 
 /// Any message a node can receive.
@@ -304,6 +321,8 @@ impl Request {
             }
             Request::Replica(ReplicaRequest::Scan { .. }) => "replica-scan",
             Request::Replica(ReplicaRequest::WriteAll { .. }) => "replica-write-all",
+            Request::Replica(ReplicaRequest::Prepare { .. }) => "replica-prepare",
+            Request::Replica(ReplicaRequest::Accept { .. }) => "replica-accept",
         }
     }
 
@@ -317,7 +336,9 @@ impl Request {
             Request::Replica(
                 ReplicaRequest::Read { key }
                 | ReplicaRequest::Write { key, .. }
-                | ReplicaRequest::HintedWrite { key, .. },
+                | ReplicaRequest::HintedWrite { key, .. }
+                | ReplicaRequest::Prepare { key, .. }
+                | ReplicaRequest::Accept { key, .. },
             ) => key,
             Request::Replica(ReplicaRequest::Sync { .. }) => "",
             Request::Replica(ReplicaRequest::Scan { prefix, .. }) => prefix,
@@ -350,6 +371,9 @@ impl Response {
             Response::Client(ClientResponse::Listing(_)) => "client-listing",
             Response::Client(ClientResponse::Versions(_)) => "client-versions",
             Response::Client(ClientResponse::Error(_)) => "client-error",
+            Response::Replica(ReplicaResponse::Promised { .. }) => "replica-promised",
+            Response::Replica(ReplicaResponse::Accepted) => "replica-accepted",
+            Response::Replica(ReplicaResponse::Rejected { .. }) => "replica-rejected",
         }
     }
 }

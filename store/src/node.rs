@@ -19,6 +19,7 @@ mod coordinator;
 mod hints;
 mod list;
 mod objects;
+mod paxos;
 mod range;
 mod replica;
 mod router;
@@ -141,6 +142,13 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
+            (Protocol::Paxos, Request::Client(request)) if request.is_s3() => {
+                Response::Client(ClientResponse::Error(S3Error::InvalidArgument(
+                    "the paxos protocol serves registers only (GET/PUT/DELETE/CAS of keys); \
+                     buckets and objects need eventual, quorum or abd"
+                        .to_string(),
+                )))
+            }
             (_, Request::Client(request)) if request.is_s3() => {
                 Response::Client(self.coordinate_s3(request).await)
             }
@@ -155,6 +163,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             }
             (Protocol::Abd, Request::Client(request)) => {
                 Response::Client(self.coordinate_abd(request).await)
+            }
+            (Protocol::Paxos, Request::Client(request)) => {
+                Response::Client(self.coordinate_paxos(request).await)
             }
             (_, Request::Replica(request)) => Response::Replica(self.serve_replica(request)),
         }
@@ -227,6 +238,16 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                     Err(_) => ReplicaResponse::Failed,
                 }
             }
+            ReplicaRequest::Prepare { key, ballot } => match replica.prepare(&key, ballot) {
+                Ok(Ok(accepted)) => ReplicaResponse::Promised { accepted },
+                Ok(Err(promised)) => ReplicaResponse::Rejected { promised },
+                Err(_) => ReplicaResponse::Failed,
+            },
+            ReplicaRequest::Accept { key, entry } => match replica.accept(&key, &entry) {
+                Ok(Ok(())) => ReplicaResponse::Accepted,
+                Ok(Err(promised)) => ReplicaResponse::Rejected { promised },
+                Err(_) => ReplicaResponse::Failed,
+            },
         }
     }
 
@@ -234,7 +255,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// holds (`WrittenBehind`): only under the LWW protocols with
     /// [`Timestamps::CompletesLast`].
     fn reports_newer(&self) -> bool {
-        self.config.protocol != Protocol::Abd && self.config.timestamps == Timestamps::CompletesLast
+        matches!(self.config.protocol, Protocol::Eventual | Protocol::Quorum)
+            && self.config.timestamps == Timestamps::CompletesLast
     }
 
     /// Sends `request` to replica `to` and returns its answer, or `None` if none
@@ -308,9 +330,16 @@ fn validate(config: &ClusterConfig) {
         config.coordinators != Coordinators::Routers(0),
         "router mode needs at least one router"
     );
-    if config.protocol == Protocol::Abd {
-        assert!(r + w > n, "abd needs R + W > N (R = {r}, W = {w}, N = {n})");
-        assert!(!config.hinted_handoff, "abd does not allow hinted handoff");
+    if matches!(config.protocol, Protocol::Abd | Protocol::Paxos) {
+        let name = config.protocol.name();
+        assert!(
+            r + w > n,
+            "{name} needs R + W > N (R = {r}, W = {w}, N = {n})"
+        );
+        assert!(
+            !config.hinted_handoff,
+            "{name} does not allow hinted handoff"
+        );
     }
 }
 

@@ -91,7 +91,7 @@ fn quorums(
     let default = match protocol {
         Protocol::Eventual => 1,
         Protocol::Quorum => 2,
-        Protocol::Abd => replicas.value / 2 + 1,
+        Protocol::Abd | Protocol::Paxos => replicas.value / 2 + 1,
     };
     let max = i64::from(MAX_NODES);
     let w = int(

@@ -57,11 +57,7 @@ fn d(d: Duration) -> String {
 }
 
 fn cluster(c: &Cluster) -> String {
-    let protocol = match c.protocol {
-        store::Protocol::Eventual => "eventual",
-        store::Protocol::Quorum => "quorum",
-        store::Protocol::Abd => "abd",
-    };
+    let protocol = c.protocol.name();
     let mut t = format!(
         "\n[cluster]\nnodes = {}\nreplicas = {}\nwrite_quorum = {}\nread_quorum = {}\nprotocol = \"{protocol}\"\n",
         c.nodes, c.replicas, c.write_quorum, c.read_quorum

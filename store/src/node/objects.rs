@@ -301,7 +301,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         // Above every version of the object, so the tombstone wins whatever the clocks.
         let newest = versions.values().map(|entry| entry.version).max();
         let version = match self.config.protocol {
-            Protocol::Abd => self.next_abd_version(newest),
+            // Paxos never gets here: `Node::handle` refuses object requests under it.
+            Protocol::Abd | Protocol::Paxos => self.next_abd_version(newest),
             Protocol::Eventual | Protocol::Quorum => self.next_version_above(newest),
         };
         if self
@@ -359,7 +360,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     async fn read_bucket(self: &Arc<Self>, bucket: &str) -> Result<Option<BucketMeta>, Early> {
         let key = bucket_key(bucket);
         let read = match self.config.protocol {
-            Protocol::Abd => self.abd_read(&key).await,
+            Protocol::Abd | Protocol::Paxos => self.abd_read(&key).await,
             Protocol::Eventual | Protocol::Quorum => self.quorum_read(&key).await,
         };
         match read {

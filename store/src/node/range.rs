@@ -119,7 +119,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         merged: &Merged,
     ) -> Result<(), Unavailable> {
         match self.config.protocol {
-            Protocol::Abd => {
+            // Paxos never gets here: `Node::handle` refuses object requests under it.
+            Protocol::Abd | Protocol::Paxos => {
                 let quorum = self.config.write_quorum as usize;
                 let behind: Vec<(String, Entry)> = (merged.iter())
                     .filter(|(_, (_, holders))| *holders < quorum)

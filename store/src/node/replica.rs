@@ -4,7 +4,7 @@ use crate::NodeId;
 use crate::config::SyncPolicy;
 use crate::disk::{Disk, DiskError};
 use crate::message::KeyRange;
-use crate::version::Entry;
+use crate::version::{Entry, Version};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -78,8 +78,15 @@ impl<D: Disk> Replica<D> {
             }
             newer.into_iter().collect()
         };
+        self.store_locked(&newer)
+    }
+
+    /// Writes `newer` to the disk (synced as the policy demands), then
+    /// records it in memory. The caller holds `io` and decided `newer`
+    /// under it.
+    fn store_locked(&self, newer: &[(&str, &Entry)]) -> Result<usize, DiskError> {
         // Write, off the `entries` lock.
-        for (key, entry) in &newer {
+        for (key, entry) in newer {
             self.disk.write(key, entry)?;
         }
         // Nothing new, nothing to sync: an equal entry in memory was recorded
@@ -89,10 +96,73 @@ impl<D: Disk> Replica<D> {
         }
         // Record.
         let mut local = self.lock();
-        for (key, entry) in &newer {
+        for (key, entry) in newer {
             local.insert(key.to_string(), (*entry).clone());
         }
         Ok(newer.len())
+    }
+
+    /// Paxos phase 1 as an acceptor of `key`: promise to accept no ballot
+    /// below `ballot` and answer with the entry accepted so far, or refuse
+    /// with the promise already made to a higher ballot. The promise is
+    /// stored like an entry (under [`promise_key`], synced as the policy
+    /// demands) before the answer: a promise forgotten in a crash would let
+    /// two values be chosen.
+    pub(crate) fn prepare(
+        &self,
+        key: &str,
+        ballot: Version,
+    ) -> Result<Result<Option<Entry>, Version>, DiskError> {
+        let _io = lock(&self.io);
+        let promise = promise_key(key);
+        let (promised, accepted) = {
+            let local = self.lock();
+            (
+                local.get(&promise).map(|e| e.version),
+                local.get(key).cloned(),
+            )
+        };
+        match promised {
+            Some(promised) if promised > ballot => Ok(Err(promised)),
+            Some(promised) if promised == ballot => Ok(Ok(accepted)),
+            _ => {
+                let record = Entry::register(ballot, None);
+                self.store_locked(&[(promise.as_str(), &record)])?;
+                Ok(Ok(accepted))
+            }
+        }
+    }
+
+    /// Paxos phase 2 as an acceptor: accept `entry` (its version is the
+    /// ballot) unless a higher ballot was promised, raising the promise to
+    /// it; or refuse with that promise.
+    pub(crate) fn accept(
+        &self,
+        key: &str,
+        entry: &Entry,
+    ) -> Result<Result<(), Version>, DiskError> {
+        let _io = lock(&self.io);
+        let promise = promise_key(key);
+        let (promised, accepted) = {
+            let local = self.lock();
+            (
+                local.get(&promise).map(|e| e.version),
+                local.get(key).map(|e| e.version),
+            )
+        };
+        if let Some(promised) = promised.filter(|p| *p > entry.version) {
+            return Ok(Err(promised));
+        }
+        let record = Entry::register(entry.version, None);
+        let mut writes: Vec<(&str, &Entry)> = Vec::with_capacity(2);
+        if promised != Some(entry.version) {
+            writes.push((promise.as_str(), &record));
+        }
+        if accepted.is_none_or(|v| v < entry.version) {
+            writes.push((key, entry));
+        }
+        self.store_locked(&writes)?;
+        Ok(Ok(()))
     }
 
     /// Up to `limit` entries with keys in `range` that pass `keep`, in key order.
@@ -141,6 +211,13 @@ impl<D: Disk> Replica<D> {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         lock(&self.entries)
     }
+}
+
+/// Where a paxos acceptor keeps its promise for `key`: next to the key (the
+/// same placement: [`crate::keyspace::placement`] stops at the NUL), in the
+/// reserved space, so no register or object key can name it.
+pub(crate) fn promise_key(key: &str) -> String {
+    format!("{key}\0{}promise", crate::keyspace::RESERVED)
 }
 
 /// Poisoned only if a panic happened while merging; the map is still

@@ -11,6 +11,7 @@ mod harness;
 mod hints;
 mod list;
 mod objects;
+mod paxos;
 mod quorum;
 mod read_repair;
 mod router;

@@ -1,0 +1,191 @@
+//! The `paxos` protocol: a linearizable read-modify-write register per key,
+//! CASPaxos (Rystsov, 2018) — single-decree Paxos run once per operation,
+//! each round applying a change function to the key's current value.
+//!
+//! A round, coordinated by any node as proposer:
+//! 1. **prepare**: pick a ballot above every ballot seen (logical, `(counter,
+//!    proposer id)`: clocks play no part) and ask the key's N acceptors to
+//!    promise it; wait for R promises. Each promise carries the entry that
+//!    acceptor accepted last; the current value is the one with the highest
+//!    ballot among them (absent if none).
+//! 2. **accept**: apply the operation to the current value — GET keeps it,
+//!    PUT replaces it, DELETE writes a tombstone, CAS replaces it only if it
+//!    equals `from` and keeps it otherwise — and ask the acceptors to accept
+//!    the result under the ballot; wait for W acceptances.
+//!
+//! Every round writes, even a GET or a failed CAS (with the value it found):
+//! the value read may have been accepted by a minority only, and writing it
+//! back under a higher ballot is what makes it chosen before the round
+//! answers, so no later round can see an older one. Since every prepare
+//! quorum meets every accept quorum (R + W > N), a round sees the value of
+//! every round that completed before it began, and two rounds that overlap
+//! cannot both be accepted unless the later saw the earlier: a conditional
+//! write is atomic. Acceptors store promises and accepted entries on disk
+//! before they answer (as the sync policy says: only `sync = "always"`
+//! keeps that promise across crashes).
+//!
+//! A round that meets a higher promise in prepare has written nothing, so it
+//! retries with a higher ballot after a backoff (at most [`MAX_ROUNDS`]
+//! rounds, then unavailable). A round refused or unanswered in accept may
+//! have been accepted somewhere, so it is never retried: the client gets the
+//! indeterminate `WriteUnavailable` (a GET gets `ReadUnavailable`: its value
+//! was never returned, so what it wrote back changes nothing a client saw).
+
+use super::Node;
+use crate::clock::Clock;
+use crate::disk::Disk;
+use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
+use crate::s3::S3Error;
+use crate::transport::Transport;
+use crate::version::{Entry, Version};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::{sleep, timeout};
+
+/// Most prepare attempts of one operation (each after a longer backoff).
+pub const MAX_ROUNDS: u32 = 6;
+
+/// What an operation does to the key's current value.
+enum Change {
+    Keep,
+    Set(Option<String>),
+    SetIf { from: Option<String>, to: String },
+}
+
+/// Why a round ended without an answer.
+enum Failed {
+    /// Nothing was written: prepare failed (refused or too few promises).
+    Prepare { highest: Option<Version> },
+    /// The accept phase did not reach W: the value may be chosen or not.
+    Accept,
+}
+
+impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
+    pub(super) async fn coordinate_paxos(
+        self: &Arc<Self>,
+        request: ClientRequest,
+    ) -> ClientResponse {
+        let (key, change, read) = match request {
+            ClientRequest::Get { key } => (key, Change::Keep, true),
+            ClientRequest::Put { key, value } => (key, Change::Set(Some(value)), false),
+            ClientRequest::Delete { key } => (key, Change::Set(None), false),
+            ClientRequest::Cas { key, from, to } => (key, Change::SetIf { from, to }, false),
+            // `Node::handle` answers bucket and object requests first.
+            _ => {
+                return ClientResponse::Error(S3Error::InvalidArgument(
+                    "paxos serves registers only".to_string(),
+                ));
+            }
+        };
+        if key.contains('\0') {
+            return ClientResponse::Error(S3Error::InvalidArgument(
+                "register keys may not contain NUL under paxos".to_string(),
+            ));
+        }
+        let unavailable = if read {
+            ClientResponse::ReadUnavailable
+        } else {
+            ClientResponse::WriteUnavailable
+        };
+        let mut highest = None;
+        for round in 0..MAX_ROUNDS {
+            if round > 0 {
+                sleep(self.paxos_backoff(round)).await;
+            }
+            match self.paxos_round(&key, &change, highest).await {
+                Ok(answer) => return answer,
+                Err(Failed::Prepare { highest: seen }) => highest = highest.max(seen),
+                Err(Failed::Accept) => return unavailable,
+            }
+        }
+        unavailable
+    }
+
+    /// One prepare + accept round; the client's answer, or why there is none.
+    async fn paxos_round(
+        self: &Arc<Self>,
+        key: &str,
+        change: &Change,
+        highest: Option<Version>,
+    ) -> Result<ClientResponse, Failed> {
+        let ballot = self.next_abd_version(highest);
+        let replicas = self.replicas_of(key);
+        let mut answers = self.broadcast(
+            &replicas,
+            ReplicaRequest::Prepare {
+                key: key.to_string(),
+                ballot,
+            },
+        );
+        let quorum = self.config.read_quorum as usize;
+        let (mut promises, mut current, mut refused): (usize, Option<Entry>, Option<Version>) =
+            (0, None, None);
+        let collect = async {
+            // Bounded: at most N answers arrive, then the channel closes.
+            while promises < quorum {
+                match answers.recv().await {
+                    Some((_, ReplicaResponse::Promised { accepted })) => {
+                        promises += 1;
+                        if let Some(a) = accepted
+                            && current.as_ref().is_none_or(|c| a.version > c.version)
+                        {
+                            current = Some(a);
+                        }
+                    }
+                    Some((_, ReplicaResponse::Rejected { promised })) => {
+                        refused = refused.max(Some(promised));
+                    }
+                    Some(_) => {} // the wrong kind of answer counts as none
+                    None => break,
+                }
+            }
+        };
+        let _ = timeout(self.config.replica_timeout, collect).await;
+        if promises < quorum {
+            return Err(Failed::Prepare {
+                highest: refused.max(current.map(|c| c.version)),
+            });
+        }
+        let value = current.and_then(|c| c.value);
+        let (next, answer) = match change {
+            Change::Keep => (value.clone(), ClientResponse::Value(value)),
+            Change::Set(v) => (v.clone(), ClientResponse::Done),
+            Change::SetIf { from, to } if value == *from => {
+                (Some(to.clone()), ClientResponse::Done)
+            }
+            Change::SetIf { .. } => (value, ClientResponse::PreconditionFailed),
+        };
+        let entry = Entry::register(ballot, next);
+        let mut answers = self.broadcast(
+            &replicas,
+            ReplicaRequest::Accept {
+                key: key.to_string(),
+                entry,
+            },
+        );
+        let quorum = self.config.write_quorum as usize;
+        let mut accepted = 0;
+        let collect = async {
+            while accepted < quorum {
+                match answers.recv().await {
+                    Some((_, ReplicaResponse::Accepted)) => accepted += 1,
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+        };
+        let _ = timeout(self.config.replica_timeout, collect).await;
+        if accepted < quorum {
+            return Err(Failed::Accept);
+        }
+        Ok(answer)
+    }
+
+    /// How long to wait before prepare attempt `round` (≥ 1): grows with the
+    /// round and differs by node, so two proposers that keep preempting each
+    /// other fall out of step (no randomness: the store draws none).
+    fn paxos_backoff(&self, round: u32) -> Duration {
+        let step = self.config.replica_timeout / 8;
+        step * round * (1 + self.id % 4)
+    }
+}
