@@ -13,6 +13,7 @@ mod lost_update;
 mod parse;
 mod props;
 mod read_after_write;
+mod s3_format;
 mod session;
 mod staleness;
 mod support;

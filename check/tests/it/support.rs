@@ -115,6 +115,7 @@ pub fn history(ops: &[T]) -> History {
             value: value.clone(),
             time,
             node: None,
+            object: None,
         };
         events.push((
             t.invoke,
