@@ -318,6 +318,37 @@ fn check_json_prints_one_object_per_file() {
         .code(2);
 }
 
+/// A put acknowledged before a LIST that does not show it (a missing key).
+const LIST_MISSING: &str = r#"{"process":0,"type":"invoke","f":"put","key":"b/k1","value":"a","time":1000}
+{"process":0,"type":"ok","f":"put","key":"b/k1","value":"a","time":2000}
+{"process":1,"type":"invoke","f":"list","key":"b/","value":null,"time":3000}
+{"process":1,"type":"ok","f":"list","key":"b/","value":[],"time":4000}
+"#;
+
+#[test]
+fn check_judges_s3_listings_and_says_n_a_without_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (missing, plain) = (
+        tmp.path().join("missing.jsonl"),
+        tmp.path().join("plain.jsonl"),
+    );
+    std::fs::write(&missing, LIST_MISSING).unwrap();
+    std::fs::write(&plain, FRESH).unwrap();
+    let assert = storesim()
+        .args(["check", "--checks", "list-after-write"])
+        .arg(&missing)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("list-after-write invalid") && out.contains("did not list b/k1"),
+        "{out}"
+    );
+    let assert = storesim().arg("check").arg(&plain).assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("list-after-write n/a"), "{out}");
+}
+
 #[test]
 fn two_shards_merged_equal_one_run() {
     let tmp = tempfile::tempdir().unwrap();

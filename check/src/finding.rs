@@ -60,6 +60,16 @@ pub enum Kind {
     /// have overwritten it. Ops: the write, then the newest possible source
     /// of each value held.
     VanishedWrite,
+    /// list-after-write: a key that had to be listed was not. Ops: the
+    /// list, the put that made it present, the delete that put superseded.
+    MissingKey,
+    /// list-after-write: a deleted key was listed. Ops: the list, the
+    /// delete, the put that delete superseded.
+    ResurrectedKey,
+    /// list-after-write: a key nothing had written was listed (or one
+    /// outside the prefix). Ops: the list, the first write of the key if
+    /// it began after the list.
+    PhantomKey,
 }
 
 impl Kind {
@@ -80,6 +90,9 @@ impl Kind {
             Kind::UnwrittenFinal => "unwritten-final",
             Kind::LostUpdate => "lost-update",
             Kind::VanishedWrite => "vanished-write",
+            Kind::MissingKey => "missing-key",
+            Kind::ResurrectedKey => "resurrected-key",
+            Kind::PhantomKey => "phantom-key",
         }
     }
 }

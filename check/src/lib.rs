@@ -15,8 +15,10 @@ pub mod durability;
 pub mod finding;
 pub mod history;
 pub mod linearizable;
+pub mod list_after_write;
 pub mod lost_update;
 pub mod op;
+pub(crate) mod presence;
 pub mod read_after_write;
 pub mod session;
 pub mod staleness;
@@ -57,6 +59,7 @@ pub fn run_with(
         CheckName::Convergence => convergence::judge(&analysis),
         CheckName::LostUpdate => lost_update::judge(&analysis),
         CheckName::Durability => durability::judge(&analysis),
+        CheckName::ListAfterWrite => list_after_write::judge(&analysis),
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

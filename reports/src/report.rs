@@ -225,6 +225,7 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::Convergence => "timeline-convergence.svg",
         CheckName::LostUpdate => "timeline-lost-update.svg",
         CheckName::Durability => "timeline-durability.svg",
+        CheckName::ListAfterWrite => "timeline-list-after-write.svg",
     }
 }
 

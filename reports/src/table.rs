@@ -27,6 +27,7 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::Convergence => "conv",
         CheckName::LostUpdate => "lost",
         CheckName::Durability => "dur",
+        CheckName::ListAfterWrite => "law",
     }
 }
 

@@ -9,6 +9,7 @@ mod linearizable;
 mod linearizable_etcd;
 mod linearizable_oracle;
 mod linearizable_props;
+mod list_after_write;
 mod lost_update;
 mod parse;
 mod props;
