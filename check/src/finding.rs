@@ -70,6 +70,11 @@ pub enum Kind {
     /// outside the prefix). Ops: the list, the first write of the key if
     /// it began after the list.
     PhantomKey,
+    /// atomic-object: a get returned the value of one write with a
+    /// descriptor (etag, size, meta, version id) that is not that write's.
+    /// Ops: the get, the write of its value, the write the odd field came
+    /// from if known.
+    TornObject,
 }
 
 impl Kind {
@@ -93,6 +98,7 @@ impl Kind {
             Kind::MissingKey => "missing-key",
             Kind::ResurrectedKey => "resurrected-key",
             Kind::PhantomKey => "phantom-key",
+            Kind::TornObject => "torn-object",
         }
     }
 }

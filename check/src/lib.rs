@@ -8,6 +8,7 @@
 //! indexed once for every check) → each check → [`verdict::CheckResult`].
 
 pub mod analysis;
+pub mod atomic_object;
 pub mod budget;
 pub mod convergence;
 pub mod counterexample;
@@ -60,6 +61,7 @@ pub fn run_with(
         CheckName::LostUpdate => lost_update::judge(&analysis),
         CheckName::Durability => durability::judge(&analysis),
         CheckName::ListAfterWrite => list_after_write::judge(&analysis),
+        CheckName::AtomicObject => atomic_object::judge(&analysis),
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

@@ -58,6 +58,7 @@ pub enum CheckName {
     LostUpdate,
     Durability,
     ListAfterWrite,
+    AtomicObject,
 }
 
 impl CheckName {
@@ -100,6 +101,7 @@ impl CheckName {
             CheckName::LostUpdate => "lost-update",
             CheckName::Durability => "durability",
             CheckName::ListAfterWrite => "list-after-write",
+            CheckName::AtomicObject => "atomic-object",
         }
     }
 
@@ -112,7 +114,7 @@ impl CheckName {
     /// in display order. `storesim check` runs them on any history file; the
     /// simulator does not record listings or versions yet, so they are not
     /// in [`CheckName::ALL`] (a seed's table, `[expect]`) until it does.
-    pub const OBJECT: &'static [CheckName] = &[CheckName::ListAfterWrite];
+    pub const OBJECT: &'static [CheckName] = &[CheckName::ListAfterWrite, CheckName::AtomicObject];
 
     /// Every check a history file can be checked with: [`CheckName::ALL`],
     /// then [`CheckName::OBJECT`].
@@ -127,6 +129,7 @@ impl CheckName {
         CheckName::LostUpdate,
         CheckName::Durability,
         CheckName::ListAfterWrite,
+        CheckName::AtomicObject,
     ];
 
     /// Parses the name of any check in [`CheckName::CHECKABLE`].

@@ -226,6 +226,7 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::LostUpdate => "timeline-lost-update.svg",
         CheckName::Durability => "timeline-durability.svg",
         CheckName::ListAfterWrite => "timeline-list-after-write.svg",
+        CheckName::AtomicObject => "timeline-atomic-object.svg",
     }
 }
 

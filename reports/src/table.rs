@@ -28,6 +28,7 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::LostUpdate => "lost",
         CheckName::Durability => "dur",
         CheckName::ListAfterWrite => "law",
+        CheckName::AtomicObject => "atom",
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary of `check`: fixtures, parse errors,
 //! properties, and the external conformance histories.
 
+mod atomic_object;
 mod conformance;
 mod conformance_data;
 mod convergence;
