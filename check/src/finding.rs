@@ -75,6 +75,24 @@ pub enum Kind {
     /// Ops: the get, the write of its value, the write the odd field came
     /// from if known.
     TornObject,
+    /// versions: a version created before a list-versions (or get by
+    /// version id) began is missing, with no permanent delete of it in
+    /// flight. Ops: the list or get, the version's creator.
+    LostVersion,
+    /// versions: a version permanently deleted before a list-versions (or
+    /// get by version id) began was returned. Ops: it, the delete.
+    ResurrectedVersion,
+    /// versions: two current versions of a key in one listing, or a
+    /// current one older than another listed one. Ops: the listing, the
+    /// current's creator, the newer one's creator.
+    WrongCurrentVersion,
+    /// versions: a delete marker not behaving as S3's (a get by its version
+    /// id not answered 405, a 405 for an object, a marker flag naming an
+    /// object). Ops: the get, the version's creator.
+    MarkerMisbehaviour,
+    /// versions: a get by version id returned another write's value. Ops:
+    /// the get, the version's creator.
+    WrongVersion,
 }
 
 impl Kind {
@@ -99,6 +117,11 @@ impl Kind {
             Kind::ResurrectedKey => "resurrected-key",
             Kind::PhantomKey => "phantom-key",
             Kind::TornObject => "torn-object",
+            Kind::LostVersion => "lost-version",
+            Kind::ResurrectedVersion => "resurrected-version",
+            Kind::WrongCurrentVersion => "wrong-current-version",
+            Kind::MarkerMisbehaviour => "marker-misbehaviour",
+            Kind::WrongVersion => "wrong-version",
         }
     }
 }

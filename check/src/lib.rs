@@ -24,6 +24,7 @@ pub mod read_after_write;
 pub mod session;
 pub mod staleness;
 pub mod verdict;
+pub mod versions;
 
 pub use analysis::Analysis;
 pub use budget::Budget;
@@ -62,6 +63,7 @@ pub fn run_with(
         CheckName::Durability => durability::judge(&analysis),
         CheckName::ListAfterWrite => list_after_write::judge(&analysis),
         CheckName::AtomicObject => atomic_object::judge(&analysis),
+        CheckName::Versions => versions::judge(&analysis),
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

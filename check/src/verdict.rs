@@ -59,6 +59,7 @@ pub enum CheckName {
     Durability,
     ListAfterWrite,
     AtomicObject,
+    Versions,
 }
 
 impl CheckName {
@@ -102,6 +103,7 @@ impl CheckName {
             CheckName::Durability => "durability",
             CheckName::ListAfterWrite => "list-after-write",
             CheckName::AtomicObject => "atomic-object",
+            CheckName::Versions => "versions",
         }
     }
 
@@ -114,7 +116,11 @@ impl CheckName {
     /// in display order. `storesim check` runs them on any history file; the
     /// simulator does not record listings or versions yet, so they are not
     /// in [`CheckName::ALL`] (a seed's table, `[expect]`) until it does.
-    pub const OBJECT: &'static [CheckName] = &[CheckName::ListAfterWrite, CheckName::AtomicObject];
+    pub const OBJECT: &'static [CheckName] = &[
+        CheckName::ListAfterWrite,
+        CheckName::AtomicObject,
+        CheckName::Versions,
+    ];
 
     /// Every check a history file can be checked with: [`CheckName::ALL`],
     /// then [`CheckName::OBJECT`].
@@ -130,6 +136,7 @@ impl CheckName {
         CheckName::Durability,
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
+        CheckName::Versions,
     ];
 
     /// Parses the name of any check in [`CheckName::CHECKABLE`].

@@ -227,6 +227,7 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::Durability => "timeline-durability.svg",
         CheckName::ListAfterWrite => "timeline-list-after-write.svg",
         CheckName::AtomicObject => "timeline-atomic-object.svg",
+        CheckName::Versions => "timeline-versions.svg",
     }
 }
 

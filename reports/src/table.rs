@@ -29,6 +29,7 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::Durability => "dur",
         CheckName::ListAfterWrite => "law",
         CheckName::AtomicObject => "atom",
+        CheckName::Versions => "ver",
     }
 }
 

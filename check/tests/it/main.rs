@@ -19,3 +19,4 @@ mod s3_format;
 mod session;
 mod staleness;
 mod support;
+mod versions;
