@@ -11,6 +11,7 @@ mod linearizable_etcd;
 mod linearizable_oracle;
 mod linearizable_props;
 mod list_after_write;
+mod list_props;
 mod lost_update;
 mod parse;
 mod props;
