@@ -38,15 +38,16 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `a,b,c` → check names; `None` → every implemented check.
+/// `a,b,c` → check names; `None` → every check a history file can be
+/// checked with (the S3 object checks too: `n/a` without listings).
 fn parse_checks(list: Option<&str>) -> anyhow::Result<Vec<CheckName>> {
     let Some(list) = list else {
-        return Ok(CheckName::ALL.to_vec());
+        return Ok(CheckName::CHECKABLE.to_vec());
     };
     let mut checks = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let Some(check) = CheckName::parse(name) else {
-            let known: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+        let Some(check) = CheckName::parse_checkable(name) else {
+            let known: Vec<&str> = CheckName::CHECKABLE.iter().map(|c| c.as_str()).collect();
             let hint = nearest(name, &known)
                 .map(|near| format!(" (did you mean {near:?}?)"))
                 .unwrap_or_default();

@@ -318,6 +318,71 @@ fn check_json_prints_one_object_per_file() {
         .code(2);
 }
 
+/// A put acknowledged before a LIST that does not show it (a missing key).
+const LIST_MISSING: &str = r#"{"process":0,"type":"invoke","f":"put","key":"b/k1","value":"a","time":1000}
+{"process":0,"type":"ok","f":"put","key":"b/k1","value":"a","time":2000}
+{"process":1,"type":"invoke","f":"list","key":"b/","value":null,"time":3000}
+{"process":1,"type":"ok","f":"list","key":"b/","value":[],"time":4000}
+"#;
+
+#[test]
+fn check_judges_s3_listings_and_says_n_a_without_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (missing, plain) = (
+        tmp.path().join("missing.jsonl"),
+        tmp.path().join("plain.jsonl"),
+    );
+    std::fs::write(&missing, LIST_MISSING).unwrap();
+    std::fs::write(&plain, FRESH).unwrap();
+    let assert = storesim()
+        .args(["check", "--checks", "list-after-write"])
+        .arg(&missing)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("list-after-write invalid") && out.contains("did not list b/k1"),
+        "{out}"
+    );
+    let assert = storesim().arg("check").arg(&plain).assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for check in ["list-after-write", "atomic-object", "versions"] {
+        assert!(out.contains(&format!("{check} n/a")), "{out}");
+    }
+}
+
+/// A get of a's body with b's ETag (torn), then a lost version.
+const TORN_AND_LOST: &str = r#"{"process":0,"type":"invoke","f":"put","key":"b/k1","value":"a","time":1000,"etag":"ea"}
+{"process":0,"type":"ok","f":"put","key":"b/k1","value":"a","time":2000,"version_id":"v1"}
+{"process":0,"type":"invoke","f":"put","key":"b/k1","value":"b","time":3000,"etag":"eb"}
+{"process":0,"type":"ok","f":"put","key":"b/k1","value":"b","time":4000,"version_id":"v2"}
+{"process":1,"type":"invoke","f":"get","key":"b/k1","value":null,"time":5000,"version_id":"v1"}
+{"process":1,"type":"ok","f":"get","key":"b/k1","value":"a","time":6000,"version_id":"v1","etag":"eb"}
+{"process":1,"type":"invoke","f":"list-versions","key":"b/","value":null,"time":7000}
+{"process":1,"type":"ok","f":"list-versions","key":"b/","value":[{"key":"b/k1","version_id":"v2","current":true}],"time":8000}
+"#;
+
+#[test]
+fn check_finds_torn_objects_and_lost_versions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("torn.jsonl");
+    std::fs::write(&file, TORN_AND_LOST).unwrap();
+    let assert = storesim()
+        .args(["check", "--checks", "atomic-object,versions"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("atomic-object invalid") && out.contains("a torn object"),
+        "{out}"
+    );
+    assert!(
+        out.contains("versions invalid") && out.contains("did not list version v1 of b/k1"),
+        "{out}"
+    );
+}
+
 #[test]
 fn two_shards_merged_equal_one_run() {
     let tmp = tempfile::tempdir().unwrap();

@@ -140,6 +140,7 @@ fn generate(shape: &Shape, seed: u64) -> History {
             value,
             time,
             node: None,
+            object: None,
         };
         events.push((
             invoke,

@@ -18,6 +18,11 @@
 //! let analysis = check::Analysis::new(&ops, &history.finals);
 //! ```
 //!
+//! The per-key parts hold the *register* operations only
+//! ([`Op::is_register`]): listings and operations by version id are not
+//! reads or writes of a key's current value, and the checks that judge them
+//! (`list-after-write`, `versions`) read [`Analysis::ops`].
+//!
 //! Every part is a pure function of its inputs and iterated in a fixed
 //! order (keys ascending, processes ascending, invoke order), so a check
 //! reading it finds what it would have built itself.
@@ -53,7 +58,7 @@ impl<'a> Analysis<'a> {
     /// `final` lines (empty for checks that do not read them).
     pub fn new(ops: &'a [Op], finals: &'a [Final]) -> Analysis<'a> {
         let mut keys: BTreeMap<&str, Key> = BTreeMap::new();
-        for op in ops {
+        for op in ops.iter().filter(|op| op.is_register()) {
             let key = keys.entry(op.key.as_str()).or_insert_with(|| Key {
                 ops: Vec::new(),
                 sources: OnceCell::new(),
@@ -95,7 +100,7 @@ impl<'a> Analysis<'a> {
         self.finals
     }
 
-    /// Every key with at least one operation, ascending.
+    /// Every key with at least one register operation, ascending.
     pub(crate) fn keys(&self) -> impl Iterator<Item = (&'a str, &Key<'a>)> {
         self.keys.iter().map(|(k, v)| (*k, v))
     }

@@ -61,21 +61,33 @@ pub fn value(v: Option<&str>) -> String {
     }
 }
 
-/// A short label: `p3 get k1 -> c2-4`, `p1 put k1 c1-7`, `p2 cas k1 a->b (info)`.
+/// A short label: `p3 get k1 -> c2-4`, `p1 put k1 c1-7`, `p2 cas k1 a->b (info)`,
+/// `p4 list b/ -> 7 keys`, `p5 get b/k1@v3 -> c1-2` (by version id).
 pub fn label(op: &Op) -> String {
+    let plural = |n: usize, one: &str| format!("-> {n} {one}{}", if n == 1 { "" } else { "s" });
     let what = match (&op.f, &op.input) {
         (Function::Get, _) => match (&op.outcome, &op.output) {
             (Outcome::Ok, Value::Str(s)) => format!("-> {}", value(Some(s))),
             (Outcome::Ok, _) => "-> absent".to_owned(),
             _ => String::new(),
         },
+        (Function::List, _) => op
+            .listed()
+            .map_or(String::new(), |k| plural(k.len(), "key")),
+        (Function::ListVersions, _) => {
+            (op.versions()).map_or(String::new(), |v| plural(v.len(), "version"))
+        }
         (Function::Cas, Value::Cas { from, to }) => {
             format!("{}->{}", value(from.as_deref()), value(Some(to)))
         }
         (_, Value::Str(s)) => value(Some(s)),
         _ => String::new(),
     };
-    let mut text = format!("p{} {} {} {what}", op.process, op.f, value(Some(&op.key)));
+    let mut key = value(Some(&op.key));
+    if let Some(version) = &op.version {
+        key = format!("{key}@{}", value(Some(version)));
+    }
+    let mut text = format!("p{} {} {key} {what}", op.process, op.f);
     match op.outcome {
         Outcome::Ok => {}
         Outcome::Fail => text.push_str(" (fail)"),
@@ -156,6 +168,8 @@ mod tests {
             gave_up_time: None,
             outcome,
             node: None,
+            version: None,
+            object: None,
         }
     }
 

@@ -60,6 +60,39 @@ pub enum Kind {
     /// have overwritten it. Ops: the write, then the newest possible source
     /// of each value held.
     VanishedWrite,
+    /// list-after-write: a key that had to be listed was not. Ops: the
+    /// list, the put that made it present, the delete that put superseded.
+    MissingKey,
+    /// list-after-write: a deleted key was listed. Ops: the list, the
+    /// delete, the put that delete superseded.
+    ResurrectedKey,
+    /// list-after-write: a key nothing had written was listed (or one
+    /// outside the prefix). Ops: the list, the first write of the key if
+    /// it began after the list.
+    PhantomKey,
+    /// atomic-object: a get returned the value of one write with a
+    /// descriptor (etag, size, meta, version id) that is not that write's.
+    /// Ops: the get, the write of its value, the write the odd field came
+    /// from if known.
+    TornObject,
+    /// versions: a version created before a list-versions (or get by
+    /// version id) began is missing, with no permanent delete of it in
+    /// flight. Ops: the list or get, the version's creator.
+    LostVersion,
+    /// versions: a version permanently deleted before a list-versions (or
+    /// get by version id) began was returned. Ops: it, the delete.
+    ResurrectedVersion,
+    /// versions: two current versions of a key in one listing, or a
+    /// current one older than another listed one. Ops: the listing, the
+    /// current's creator, the newer one's creator.
+    WrongCurrentVersion,
+    /// versions: a delete marker not behaving as S3's (a get by its version
+    /// id not answered 405, a 405 for an object, a marker flag naming an
+    /// object). Ops: the get, the version's creator.
+    MarkerMisbehaviour,
+    /// versions: a get by version id returned another write's value. Ops:
+    /// the get, the version's creator.
+    WrongVersion,
 }
 
 impl Kind {
@@ -80,6 +113,15 @@ impl Kind {
             Kind::UnwrittenFinal => "unwritten-final",
             Kind::LostUpdate => "lost-update",
             Kind::VanishedWrite => "vanished-write",
+            Kind::MissingKey => "missing-key",
+            Kind::ResurrectedKey => "resurrected-key",
+            Kind::PhantomKey => "phantom-key",
+            Kind::TornObject => "torn-object",
+            Kind::LostVersion => "lost-version",
+            Kind::ResurrectedVersion => "resurrected-version",
+            Kind::WrongCurrentVersion => "wrong-current-version",
+            Kind::MarkerMisbehaviour => "marker-misbehaviour",
+            Kind::WrongVersion => "wrong-version",
         }
     }
 }

@@ -7,7 +7,10 @@
 //! ```
 //!
 //! `time` is integer nanoseconds. Extra fields are allowed and ignored by the
-//! model; the ones we write ourselves (`node`) are kept as typed options.
+//! model; the ones we write ourselves (`node`) are kept as typed options, and
+//! so are the S3 object's descriptor (`version_id`, `etag`, `size`, `meta`,
+//! `delete_marker`: [`Object`]). Listings (`list`, `list-versions`) carry
+//! their results as typed values ([`Value::Keys`], [`Value::Versions`]).
 //!
 //! Reading is two steps, each in its own module: [`decode`] turns one line into
 //! an [`Event`] or [`Final`] (shape errors: bad JSON, missing fields), and
@@ -19,6 +22,7 @@ mod decode;
 mod validate;
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What happened to an operation: `invoke` starts it; `ok`, `fail` (it did not
@@ -51,13 +55,19 @@ impl fmt::Display for EventType {
 }
 
 /// The operation kind (`f`).
+///
+/// `get`, `put`, `delete` and `cas` act on one key (an object, or a plain
+/// register); `list` (ListObjectsV2) and `list-versions`
+/// (ListObjectVersions) read every key under a prefix, given as their `key`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Function {
     Get,
     Put,
     Delete,
     Cas,
+    List,
+    ListVersions,
 }
 
 impl Function {
@@ -68,12 +78,19 @@ impl Function {
             Function::Put => "put",
             Function::Delete => "delete",
             Function::Cas => "cas",
+            Function::List => "list",
+            Function::ListVersions => "list-versions",
         }
     }
 
-    /// Whether the operation changes the register (put, delete, cas).
+    /// Whether the operation changes a key (put, delete, cas).
     pub fn is_write(self) -> bool {
-        self != Function::Get
+        matches!(self, Function::Put | Function::Delete | Function::Cas)
+    }
+
+    /// Whether the operation lists keys under a prefix (list, list-versions).
+    pub fn is_listing(self) -> bool {
+        matches!(self, Function::List | Function::ListVersions)
     }
 }
 
@@ -83,14 +100,73 @@ impl fmt::Display for Function {
     }
 }
 
-/// The `value` field: `null`, a string, or a compare-and-set pair
-/// (`from: null` means "only if absent").
+/// The `value` field: `null`, a string, a compare-and-set pair
+/// (`from: null` means "only if absent"), or a listing's result: the keys
+/// listed (`list`) or the versions listed (`list-versions`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     Absent,
     Str(String),
-    Cas { from: Option<String>, to: String },
+    Cas {
+        from: Option<String>,
+        to: String,
+    },
+    /// An `ok` list: every key seen under the prefix, across the pages of
+    /// that listing, in the order given.
+    Keys(Vec<String>),
+    /// An `ok` list-versions: every version and delete marker seen under
+    /// the prefix, across the pages of that listing, in the order given.
+    Versions(Vec<VersionEntry>),
+}
+
+/// One entry of a `list-versions` result (ListObjectVersions): a version
+/// or a delete marker of `key`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct VersionEntry {
+    pub key: String,
+    pub version_id: String,
+    /// S3's `IsLatest`: this is the key's current version (or marker).
+    #[serde(default)]
+    pub current: bool,
+    /// This entry is a delete marker, not an object.
+    #[serde(default)]
+    pub delete_marker: bool,
+}
+
+/// The S3 object an event names, as far as the event says (every part
+/// optional): the descriptor fields of a `get`, `put`, `cas` or `delete`
+/// line.
+///
+/// On an invoke, `version_id` *addresses* a version (GET or DELETE by
+/// version id); on a completion it describes the result (the version a
+/// `put` created, the version a `get` returned, the marker a `delete`
+/// wrote). `delete_marker` is S3's `x-amz-delete-marker: true`: on a `get`
+/// ok with value `null`, the current version is a marker; on a `get` by
+/// version id that ended `fail`, the version asked for is a marker (405
+/// Method Not Allowed); on a `delete` ok, the delete wrote a marker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Object {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// The body's ETag (for a single-part upload, the MD5 of the body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The body's length in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// User metadata (`x-amz-meta-*`), name to value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub delete_marker: bool,
+}
+
+impl Object {
+    /// Whether no field is given.
+    pub fn is_empty(&self) -> bool {
+        *self == Object::default()
+    }
 }
 
 /// One client event.
@@ -107,6 +183,10 @@ pub struct Event {
     /// The node that coordinated the request, when known (ignored by the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<u32>,
+    /// The S3 object's descriptor fields, when the line has any (boxed: most
+    /// events have none, and a history holds millions of events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<Box<Object>>,
 }
 
 /// What one replica holds for one key once the cluster is healed and quiet.
@@ -251,7 +331,9 @@ impl History {
     /// fields in a fixed order, so equal histories give equal bytes.
     ///
     /// Field order is the one in `DESIGN.md`:
-    /// `process, type, f, key, value, time[, node]` and `type, node, key, value`.
+    /// `process, type, f, key, value, time[, node]` and `type, node, key, value`;
+    /// an object's descriptor follows `node`, in the order of [`Object`]'s
+    /// fields (`delete_marker` only when true).
     pub fn to_jsonl(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::with_capacity(96 * (self.events.len() + self.finals.len()));
@@ -271,6 +353,9 @@ impl History {
             let _ = write!(out, ",\"time\":{}", e.time);
             if let Some(node) = e.node {
                 let _ = write!(out, ",\"node\":{node}");
+            }
+            if let Some(object) = &e.object {
+                push_json_object(&mut out, object);
             }
             out.push_str("}\n");
         }
@@ -335,6 +420,70 @@ fn push_json_value(out: &mut String, value: &Value) {
             push_json_str(out, to);
             out.push('}');
         }
+        Value::Keys(keys) => {
+            out.push('[');
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, key);
+            }
+            out.push(']');
+        }
+        Value::Versions(entries) => {
+            out.push('[');
+            for (i, entry) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"key\":");
+                push_json_str(out, &entry.key);
+                out.push_str(",\"version_id\":");
+                push_json_str(out, &entry.version_id);
+                out.push_str(if entry.current {
+                    ",\"current\":true"
+                } else {
+                    ",\"current\":false"
+                });
+                out.push_str(if entry.delete_marker {
+                    ",\"delete_marker\":true}"
+                } else {
+                    ",\"delete_marker\":false}"
+                });
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// The descriptor fields given, each as `,"name":value`.
+fn push_json_object(out: &mut String, object: &Object) {
+    use std::fmt::Write as _;
+    if let Some(v) = &object.version_id {
+        out.push_str(",\"version_id\":");
+        push_json_str(out, v);
+    }
+    if let Some(etag) = &object.etag {
+        out.push_str(",\"etag\":");
+        push_json_str(out, etag);
+    }
+    if let Some(size) = object.size {
+        let _ = write!(out, ",\"size\":{size}");
+    }
+    if let Some(meta) = &object.meta {
+        out.push_str(",\"meta\":{");
+        for (i, (name, value)) in meta.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_str(out, name);
+            out.push(':');
+            push_json_str(out, value);
+        }
+        out.push('}');
+    }
+    if object.delete_marker {
+        out.push_str(",\"delete_marker\":true");
     }
 }
 

@@ -8,6 +8,7 @@
 //! indexed once for every check) → each check → [`verdict::CheckResult`].
 
 pub mod analysis;
+pub mod atomic_object;
 pub mod budget;
 pub mod convergence;
 pub mod counterexample;
@@ -15,12 +16,15 @@ pub mod durability;
 pub mod finding;
 pub mod history;
 pub mod linearizable;
+pub mod list_after_write;
 pub mod lost_update;
 pub mod op;
+pub(crate) mod presence;
 pub mod read_after_write;
 pub mod session;
 pub mod staleness;
 pub mod verdict;
+pub mod versions;
 
 pub use analysis::Analysis;
 pub use budget::Budget;
@@ -57,6 +61,9 @@ pub fn run_with(
         CheckName::Convergence => convergence::judge(&analysis),
         CheckName::LostUpdate => lost_update::judge(&analysis),
         CheckName::Durability => durability::judge(&analysis),
+        CheckName::ListAfterWrite => list_after_write::judge(&analysis),
+        CheckName::AtomicObject => atomic_object::judge(&analysis),
+        CheckName::Versions => versions::judge(&analysis),
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

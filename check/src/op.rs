@@ -1,6 +1,6 @@
 //! Operations: an invoke paired with its completion.
 
-use crate::history::{EventType, Function, History, Value};
+use crate::history::{EventType, Function, History, Object, Value, VersionEntry};
 use std::collections::BTreeMap;
 
 /// How an operation ended.
@@ -36,6 +36,14 @@ pub struct Op {
     pub gave_up_time: Option<u64>,
     pub outcome: Outcome,
     pub node: Option<u32>,
+    /// The version a get or delete *by version id* addressed (its invoke's
+    /// `version_id`); `None` for an operation on the current version.
+    pub version: Option<String>,
+    /// The object as the operation knows it: for a put or cas, what it
+    /// wrote (its invoke's descriptor, completed by its completion's, where
+    /// the created `version_id` comes); for a get or delete, its
+    /// completion's (what was read; the marker written). `None`: no field given.
+    pub object: Option<Box<Object>>,
 }
 
 /// Pairs every invoke with its completion, in invoke order.
@@ -54,6 +62,12 @@ pub fn pair(history: &History) -> Vec<Op> {
     for (position, e) in history.events.iter().enumerate() {
         if e.kind == EventType::Invoke {
             in_flight.insert(e.process, ops.len());
+            let by_version = matches!(e.f, Function::Get | Function::Delete);
+            let version = (e.object.as_deref())
+                .filter(|_| by_version)
+                .and_then(|o| o.version_id.clone());
+            let object =
+                (e.object.clone()).filter(|_| matches!(e.f, Function::Put | Function::Cas));
             ops.push(Op {
                 index: ops.len(),
                 line: history.lines.get(position).copied(),
@@ -67,12 +81,20 @@ pub fn pair(history: &History) -> Vec<Op> {
                 gave_up_time: None,
                 outcome: Outcome::Info,
                 node: e.node,
+                version,
+                object,
             });
             continue;
         }
         let Some(op) = in_flight.remove(&e.process).and_then(|i| ops.get_mut(i)) else {
             continue;
         };
+        if let Some(done) = e.object.as_deref() {
+            op.object = Some(match (op.f, op.object.take()) {
+                (Function::Put | Function::Cas, Some(asked)) => Box::new(merged(*asked, done)),
+                _ => Box::new(done.clone()),
+            });
+        }
         op.output = e.value.clone();
         op.node = e.node.or(op.node);
         (op.outcome, op.complete_time) = match e.kind {
@@ -85,7 +107,42 @@ pub fn pair(history: &History) -> Vec<Op> {
     ops
 }
 
+/// A write's invoke descriptor with the fields only its completion gave.
+fn merged(asked: Object, done: &Object) -> Object {
+    Object {
+        version_id: asked.version_id.or_else(|| done.version_id.clone()),
+        etag: asked.etag.or_else(|| done.etag.clone()),
+        size: asked.size.or(done.size),
+        meta: asked.meta.or_else(|| done.meta.clone()),
+        delete_marker: asked.delete_marker || done.delete_marker,
+    }
+}
+
 impl Op {
+    /// Whether this is an operation on one key's current state — a get,
+    /// put, delete or cas not addressed to a version — which the register
+    /// checks judge. Listings and operations by version id are judged by
+    /// `list-after-write` and `versions` only.
+    pub fn is_register(&self) -> bool {
+        !self.f.is_listing() && self.version.is_none()
+    }
+
+    /// The keys an ok `list` returned; `None` for anything else.
+    pub fn listed(&self) -> Option<&[String]> {
+        match (&self.f, self.outcome, &self.output) {
+            (Function::List, Outcome::Ok, Value::Keys(keys)) => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// The versions an ok `list-versions` returned; `None` for anything else.
+    pub fn versions(&self) -> Option<&[VersionEntry]> {
+        match (&self.f, self.outcome, &self.output) {
+            (Function::ListVersions, Outcome::Ok, Value::Versions(entries)) => Some(entries),
+            _ => None,
+        }
+    }
+
     /// What a write leaves in the register if it takes effect: `Some(value)`
     /// for put and cas, `None` (absent) for delete. `None` for a get too, so
     /// ask only of writes ([`Function::is_write`]).
@@ -106,7 +163,7 @@ impl Op {
         match &self.output {
             Value::Absent => Some(None),
             Value::Str(v) => Some(Some(v)),
-            Value::Cas { .. } => None,
+            Value::Cas { .. } | Value::Keys(_) | Value::Versions(_) => None,
         }
     }
 }

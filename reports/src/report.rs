@@ -272,6 +272,9 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::Convergence => "timeline-convergence.svg",
         CheckName::LostUpdate => "timeline-lost-update.svg",
         CheckName::Durability => "timeline-durability.svg",
+        CheckName::ListAfterWrite => "timeline-list-after-write.svg",
+        CheckName::AtomicObject => "timeline-atomic-object.svg",
+        CheckName::Versions => "timeline-versions.svg",
     }
 }
 

@@ -27,6 +27,9 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::Convergence => "conv",
         CheckName::LostUpdate => "lost",
         CheckName::Durability => "dur",
+        CheckName::ListAfterWrite => "law",
+        CheckName::AtomicObject => "atom",
+        CheckName::Versions => "ver",
     }
 }
 

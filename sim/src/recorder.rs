@@ -54,6 +54,7 @@ impl Recorder {
             value: r.value,
             time: r.time,
             node: Some(r.node),
+            object: None,
         };
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         debug_assert!(events.last().is_none_or(|last| last.time <= event.time));

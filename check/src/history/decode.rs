@@ -2,8 +2,9 @@
 //! field at fault. Only the shape of the line is checked here; how it relates
 //! to earlier lines is [`super::validate`]'s job.
 
-use super::{Event, EventType, Final, Function, Value};
+use super::{Event, EventType, Final, Function, Object, Value, VersionEntry};
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
 
 /// A decoded, non-blank line.
 pub(super) enum Line {
@@ -15,7 +16,8 @@ pub(super) enum Line {
     },
 }
 
-type Object = Map<String, Json>;
+/// A line's JSON object.
+type Fields = Map<String, Json>;
 
 /// Decodes one line. Unknown extra fields are ignored.
 pub(super) fn decode(line: &str) -> Result<Line, String> {
@@ -43,9 +45,11 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
         "put" => Function::Put,
         "delete" => Function::Delete,
         "cas" => Function::Cas,
+        "list" => Function::List,
+        "list-versions" => Function::ListVersions,
         other => {
             return Err(format!(
-                "unknown \"f\" {other:?} (expected get, put, delete or cas)"
+                "unknown \"f\" {other:?} (expected get, put, delete, cas, list or list-versions)"
             ));
         }
     };
@@ -54,13 +58,79 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
         kind,
         f,
         key: str_field(obj, "key")?.to_owned(),
-        value: value_field(obj)?,
+        value: value_field(obj, f)?,
         time: u64_field(obj, "time")?,
         node: node_field(obj),
+        object: object_fields(obj)?.map(Box::new),
     }))
 }
 
-fn decode_final(obj: &Object) -> Result<Final, String> {
+/// The descriptor fields (`version_id`, `etag`, `size`, `meta`,
+/// `delete_marker`), when the line has any; each must have its type
+/// (whether it suits the event is [`super::validate`]'s question).
+fn object_fields(obj: &Fields) -> Result<Option<Object>, String> {
+    let opt_str = |name: &str| -> Result<Option<String>, String> {
+        match obj.get(name) {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!(
+                "\"{name}\" must be a string, found {}",
+                show(other)
+            )),
+        }
+    };
+    let size = match obj.get("size") {
+        None => None,
+        Some(value) => Some(value.as_u64().ok_or_else(|| {
+            format!(
+                "\"size\" must be a non-negative integer (bytes), found {}",
+                show(value)
+            )
+        })?),
+    };
+    let meta = match obj.get("meta") {
+        None => None,
+        Some(Json::Object(pairs)) => {
+            let mut meta = BTreeMap::new();
+            for (name, value) in pairs {
+                let Json::String(value) = value else {
+                    return Err(format!(
+                        "\"meta.{name}\" must be a string, found {}",
+                        show(value)
+                    ));
+                };
+                meta.insert(name.clone(), value.clone());
+            }
+            Some(meta)
+        }
+        Some(other) => {
+            return Err(format!(
+                "\"meta\" must be an object of strings (user metadata), found {}",
+                show(other)
+            ));
+        }
+    };
+    let delete_marker = match obj.get("delete_marker") {
+        None => false,
+        Some(Json::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "\"delete_marker\" must be true or false, found {}",
+                show(other)
+            ));
+        }
+    };
+    let object = Object {
+        version_id: opt_str("version_id")?,
+        etag: opt_str("etag")?,
+        size,
+        meta,
+        delete_marker,
+    };
+    Ok((!object.is_empty()).then_some(object))
+}
+
+fn decode_final(obj: &Fields) -> Result<Final, String> {
     let node = u64_field(obj, "node")?;
     let node = u32::try_from(node).map_err(|_| format!("\"node\" {node} is too large"))?;
     let value = match field(obj, "value")? {
@@ -80,10 +150,32 @@ fn decode_final(obj: &Object) -> Result<Final, String> {
     })
 }
 
-/// `null`, a string, or `{"from": string|null, "to": string}`. Whether the
-/// shape suits the operation (`put` needs a string, ...) is checked later.
-fn value_field(obj: &Object) -> Result<Value, String> {
+/// `null`, a string, `{"from": string|null, "to": string}`, or for a
+/// listing an array (of keys for `list`, of version entries for
+/// `list-versions`). Whether the shape suits the operation and the event
+/// (`put` needs a string, an ok list an array, ...) is checked later.
+fn value_field(obj: &Fields, f: Function) -> Result<Value, String> {
     match field(obj, "value")? {
+        Json::Array(items) if f == Function::List => {
+            let mut keys = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let Json::String(key) = item else {
+                    return Err(format!(
+                        "list \"value[{i}]\" must be a key (a string), found {}",
+                        show(item)
+                    ));
+                };
+                keys.push(key.clone());
+            }
+            Ok(Value::Keys(keys))
+        }
+        Json::Array(items) if f == Function::ListVersions => {
+            let entries = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| version_entry(i, item));
+            Ok(Value::Versions(entries.collect::<Result<_, _>>()?))
+        }
         Json::Null => Ok(Value::Absent),
         Json::String(s) => Ok(Value::Str(s.clone())),
         Json::Object(pair) => {
@@ -118,33 +210,68 @@ fn value_field(obj: &Object) -> Result<Value, String> {
             Ok(Value::Cas { from, to })
         }
         other => Err(format!(
-            "\"value\" must be null, a string or {{\"from\", \"to\"}}, found {}",
+            "\"value\" must be null, a string or {{\"from\", \"to\"}}{}, found {}",
+            if f.is_listing() { " or an array" } else { "" },
             show(other)
         )),
     }
 }
 
+/// `{"key": string, "version_id": string, "current": bool, "delete_marker": bool}`
+/// (the two flags default to false; other fields are ignored).
+fn version_entry(i: usize, item: &Json) -> Result<VersionEntry, String> {
+    let shape = "{\"key\", \"version_id\", \"current\", \"delete_marker\"}";
+    let Json::Object(entry) = item else {
+        return Err(format!(
+            "list-versions \"value[{i}]\" must be {shape}, found {}",
+            show(item)
+        ));
+    };
+    let string = |name: &str| match entry.get(name) {
+        Some(Json::String(s)) => Ok(s.clone()),
+        None => Err(format!("missing field \"value[{i}].{name}\"")),
+        Some(other) => Err(format!(
+            "\"value[{i}].{name}\" must be a string, found {}",
+            show(other)
+        )),
+    };
+    let flag = |name: &str| match entry.get(name) {
+        None => Ok(false),
+        Some(Json::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "\"value[{i}].{name}\" must be true or false, found {}",
+            show(other)
+        )),
+    };
+    Ok(VersionEntry {
+        key: string("key")?,
+        version_id: string("version_id")?,
+        current: flag("current")?,
+        delete_marker: flag("delete_marker")?,
+    })
+}
+
 /// `node` is ours when it is a small non-negative integer; anything else
 /// (Jepsen writes names such as `"n1"`) is a foreign extra field, ignored.
-fn node_field(obj: &Object) -> Option<u32> {
+fn node_field(obj: &Fields) -> Option<u32> {
     obj.get("node")
         .and_then(Json::as_u64)
         .and_then(|n| u32::try_from(n).ok())
 }
 
-fn field<'a>(obj: &'a Object, name: &str) -> Result<&'a Json, String> {
+fn field<'a>(obj: &'a Fields, name: &str) -> Result<&'a Json, String> {
     obj.get(name)
         .ok_or_else(|| format!("missing field \"{name}\""))
 }
 
-fn str_field<'a>(obj: &'a Object, name: &str) -> Result<&'a str, String> {
+fn str_field<'a>(obj: &'a Fields, name: &str) -> Result<&'a str, String> {
     let value = field(obj, name)?;
     value
         .as_str()
         .ok_or_else(|| format!("\"{name}\" must be a string, found {}", show(value)))
 }
 
-fn u64_field(obj: &Object, name: &str) -> Result<u64, String> {
+fn u64_field(obj: &Fields, name: &str) -> Result<u64, String> {
     let value = field(obj, name)?;
     value.as_u64().ok_or_else(|| {
         format!(

@@ -7,11 +7,13 @@
 //! - `time` never decreases in file order;
 //! - `final` lines come after every client event, at most one per (node, key);
 //! - the value suits the operation: `put` a string, `cas` a `{from, to}` pair,
-//!   `get` and `delete` null or a string.
+//!   `get` and `delete` null or a string; `list` and `list-versions` null
+//!   on the invoke and their array on an `ok`;
+//! - the object's descriptor fields suit the event ([`object_rules`]).
 //!
 //! An invoke still in flight at the end is fine: it is an `info` operation.
 
-use super::{Event, EventType, Final, Function, Value};
+use super::{Event, EventType, Final, Function, Object, Value};
 use std::collections::BTreeMap;
 
 /// An invoke waiting for its completion.
@@ -19,6 +21,9 @@ struct Open {
     f: Function,
     key: String,
     line: usize,
+    /// The invoke's descriptor fields, if any: a put's completion must
+    /// agree with them, and a get by version id may end with a marker.
+    object: Option<Box<Object>>,
 }
 
 /// State carried from line to line. Feed it every line in file order.
@@ -72,10 +77,12 @@ impl Validator {
                 e.process, e.f, open.f, open.line
             ));
         }
+        object_rules(e, None)?;
         let open = Open {
             f: e.f,
             key: e.key.clone(),
             line,
+            object: e.object.clone(),
         };
         self.in_flight.insert(e.process, open);
         Ok(())
@@ -101,6 +108,7 @@ impl Validator {
                 e.key, open.line, open.key
             ));
         }
+        object_rules(e, Some(open))?;
         self.in_flight.remove(&p);
         if e.kind == EventType::Info {
             self.ended.insert(p, line);
@@ -123,29 +131,177 @@ impl Validator {
     }
 }
 
-/// Whether the value suits the operation.
+/// Whether the value suits the operation (and, for a listing, the event:
+/// `null` when invoked, the listing when `ok`, either when it failed).
 pub(super) fn shape(e: &Event) -> Result<(), String> {
-    let ok = matches!(
-        (e.f, &e.value),
+    let (ok, invoke) = (e.kind == EventType::Ok, e.kind == EventType::Invoke);
+    let fits = match (e.f, &e.value) {
         (Function::Put, Value::Str(_))
-            | (Function::Cas, Value::Cas { .. })
-            | (
-                Function::Get | Function::Delete,
-                Value::Absent | Value::Str(_)
-            )
-    );
-    if ok {
+        | (Function::Cas, Value::Cas { .. })
+        | (Function::Get | Function::Delete, Value::Absent | Value::Str(_)) => true,
+        (Function::List | Function::ListVersions, Value::Absent) => !ok,
+        (Function::List, Value::Keys(_)) | (Function::ListVersions, Value::Versions(_)) => !invoke,
+        _ => false,
+    };
+    if fits {
         return Ok(());
     }
     let wanted = match e.f {
         Function::Put => "a string",
         Function::Cas => "{\"from\": string|null, \"to\": string}",
         Function::Get | Function::Delete => "null or a string",
+        Function::List if ok => "the keys listed, an array of strings",
+        Function::ListVersions if ok => {
+            "the versions listed, an array of {key, version_id, current, delete_marker}"
+        }
+        Function::List | Function::ListVersions => "null",
     };
     let found = match &e.value {
         Value::Absent => "null",
         Value::Str(_) => "a string",
         Value::Cas { .. } => "a {from, to} pair",
+        Value::Keys(_) | Value::Versions(_) => "an array",
     };
-    Err(format!("{} \"value\" must be {wanted}, found {found}", e.f))
+    let when = if e.f.is_listing() {
+        format!(" on an \"{}\" line", e.kind)
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "{} \"value\" must be {wanted}{when}, found {found}",
+        e.f
+    ))
+}
+
+/// Whether the object's descriptor fields suit the event; `open`: the
+/// invoke in flight, for a completion.
+///
+/// - a listing carries none;
+/// - on an invoke, `version_id` addresses a version, so only a get or a
+///   delete may carry it (a put's version comes on its completion), and
+///   `delete_marker` (a result) is not allowed;
+/// - a delete carries only `version_id` and `delete_marker`;
+/// - a get's invoke only `version_id`; a get that read nothing (value
+///   `null`, or `fail`/`info`) no body fields (`etag`, `size`, `meta`);
+///   `delete_marker` on a get ok needs value `null`, on a get `fail` a get
+///   by version id (S3's 405), and never on an `info`;
+/// - a put or cas carries no `delete_marker`, and its completion's body
+///   fields agree with its invoke's.
+fn object_rules(e: &Event, open: Option<&Open>) -> Result<(), String> {
+    let Some(o) = e.object.as_deref() else {
+        return Ok(());
+    };
+    let body = [
+        ("etag", o.etag.is_some()),
+        ("size", o.size.is_some()),
+        ("meta", o.meta.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, given)| given.then_some(name));
+    let invoke = e.kind == EventType::Invoke;
+    if e.f.is_listing() {
+        let name = (o.version_id.as_ref().map(|_| "version_id"))
+            .or(body)
+            .unwrap_or("delete_marker");
+        return Err(format!(
+            "a {} carries no object fields (found \"{name}\")",
+            e.f
+        ));
+    }
+    if o.delete_marker && invoke {
+        return Err(
+            "\"delete_marker\" describes a result: it belongs on a completion, not an invoke"
+                .to_owned(),
+        );
+    }
+    match e.f {
+        Function::Put | Function::Cas => {
+            if invoke && o.version_id.is_some() {
+                return Err(format!(
+                    "a {}'s \"version_id\" is the version it created: it belongs on the completion, not the invoke",
+                    e.f
+                ));
+            }
+            if o.delete_marker {
+                return Err(format!(
+                    "a {} writes an object, not a delete marker (\"delete_marker\": true)",
+                    e.f
+                ));
+            }
+            agrees_with_invoke(o, open)
+        }
+        Function::Delete => match body {
+            Some(name) => Err(format!(
+                "a delete carries only \"version_id\" and \"delete_marker\" (found \"{name}\")"
+            )),
+            None => Ok(()),
+        },
+        Function::Get => get_rules(e, o, body, open),
+        Function::List | Function::ListVersions => Ok(()),
+    }
+}
+
+/// [`object_rules`] for a get.
+fn get_rules(e: &Event, o: &Object, body: Option<&str>, open: Option<&Open>) -> Result<(), String> {
+    let read_something = e.kind == EventType::Ok && matches!(e.value, Value::Str(_));
+    match (e.kind, body) {
+        (EventType::Invoke, Some(name)) => {
+            return Err(format!(
+                "a get's invoke may carry only \"version_id\" (the version asked for), found \"{name}\""
+            ));
+        }
+        (_, Some(name)) if !read_something => {
+            return Err(format!(
+                "\"{name}\" describes a body, but this get read none (value null, or it did not end ok)"
+            ));
+        }
+        _ => {}
+    }
+    if !o.delete_marker {
+        return Ok(());
+    }
+    let by_version = open
+        .and_then(|open| open.object.as_deref())
+        .is_some_and(|asked| asked.version_id.is_some());
+    match e.kind {
+        EventType::Ok if read_something => Err(
+            "a get that returned a value cannot return a delete marker (\"delete_marker\": true needs value null)"
+                .to_owned(),
+        ),
+        EventType::Fail if !by_version => Err(
+            "\"delete_marker\" on a failed get means 405 Method Not Allowed, a get by version id; this get's invoke has no \"version_id\""
+                .to_owned(),
+        ),
+        EventType::Info => Err("an info get saw nothing, not a delete marker".to_owned()),
+        _ => Ok(()),
+    }
+}
+
+/// A put's completion repeats its invoke's body fields exactly, if at all.
+fn agrees_with_invoke(o: &Object, open: Option<&Open>) -> Result<(), String> {
+    let Some((asked, line)) = open.and_then(|open| Some((open.object.as_deref()?, open.line)))
+    else {
+        return Ok(());
+    };
+    let differs = |name: &str, ours: String, theirs: String| {
+        Err(format!(
+            "\"{name}\" {ours} differs from the invoke's {theirs} (line {line})"
+        ))
+    };
+    if let (Some(a), Some(b)) = (&o.etag, &asked.etag)
+        && a != b
+    {
+        return differs("etag", format!("{a:?}"), format!("{b:?}"));
+    }
+    if let (Some(a), Some(b)) = (o.size, asked.size)
+        && a != b
+    {
+        return differs("size", a.to_string(), b.to_string());
+    }
+    if let (Some(a), Some(b)) = (&o.meta, &asked.meta)
+        && a != b
+    {
+        return differs("meta", format!("{a:?}"), format!("{b:?}"));
+    }
+    Ok(())
 }

@@ -293,6 +293,7 @@ fn event(process: u64, kind: EventType, f: Function, key: &str, value: Value, ti
         value,
         time,
         node: None,
+        object: None,
     }
 }
 

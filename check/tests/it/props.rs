@@ -81,7 +81,9 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     Function::Cas,
                 ][s.f];
                 let value = match f {
-                    Function::Get | Function::Delete => Value::Absent,
+                    Function::Get | Function::Delete | Function::List | Function::ListVersions => {
+                        Value::Absent
+                    }
                     Function::Put => Value::Str(s.value),
                     Function::Cas => Value::Cas {
                         from: s.from,
@@ -96,6 +98,7 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     value,
                     time,
                     node: s.node,
+                    object: None,
                 };
                 in_flight.insert(p, invoke.clone());
                 invoke
@@ -180,6 +183,7 @@ fn sequential(ops: &[SeqOp]) -> History {
             value,
             time,
             node: None,
+            object: None,
         };
         events.push(event(EventType::Invoke, input, time));
         events.push(event(kind, output, time + duration));
@@ -251,7 +255,7 @@ proptest! {
         prop_assume!(!stale.is_empty());
         let v = stale[pick.index(stale.len())].clone();
         let end = h.events.last().map_or(0, |e| e.time) + 1;
-        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None };
+        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None, object: None };
         let mut events = h.events.clone();
         events.push(read(EventType::Invoke, Value::Absent, end));
         events.push(read(EventType::Ok, Value::Str(v), end + 1));

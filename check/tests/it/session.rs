@@ -962,6 +962,7 @@ fn raw_history() -> impl Strategy<Value = History> {
                 },
                 time,
                 node: None,
+                object: None,
             })
             .collect();
         let finals = finals

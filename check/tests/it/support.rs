@@ -1,5 +1,6 @@
 //! Histories written as operations instead of event lines.
 
+use check::history::{Object, VersionEntry};
 use check::{CheckResult, Event, EventType, Final, FindingKind, Function, History, Value, Verdict};
 
 /// One operation of a test history: invoke at `invoke`, completion at `complete`.
@@ -14,6 +15,9 @@ pub struct T {
     /// `None`: no completion event at all.
     complete: Option<u64>,
     kind: EventType,
+    /// Descriptor fields of the invoke and of the completion.
+    asked: Option<Object>,
+    answered: Option<Object>,
 }
 
 fn op(process: u64, f: Function, key: &str, input: Value, output: Value, times: (u64, u64)) -> T {
@@ -27,6 +31,8 @@ fn op(process: u64, f: Function, key: &str, input: Value, output: Value, times: 
         invoke: times.0,
         complete: Some(times.1),
         kind: EventType::Ok,
+        asked: None,
+        answered: None,
     }
 }
 
@@ -76,7 +82,92 @@ pub fn cas(process: u64, key: &str, from: Option<&str>, to: &str, invoke: u64, c
     )
 }
 
+/// A list of `prefix` that returned `keys`.
+pub fn list(process: u64, prefix: &str, keys: &[&str], invoke: u64, complete: u64) -> T {
+    let keys = Value::Keys(keys.iter().map(|k| (*k).to_owned()).collect());
+    op(
+        process,
+        Function::List,
+        prefix,
+        Value::Absent,
+        keys,
+        (invoke, complete),
+    )
+}
+
+/// A list-versions of `prefix` that returned `entries`: `(key, version id,
+/// current, delete marker)`.
+pub fn list_versions(
+    process: u64,
+    prefix: &str,
+    entries: &[(&str, &str, bool, bool)],
+    invoke: u64,
+    complete: u64,
+) -> T {
+    let entries = (entries.iter())
+        .map(|&(key, version_id, current, delete_marker)| VersionEntry {
+            key: key.to_owned(),
+            version_id: version_id.to_owned(),
+            current,
+            delete_marker,
+        })
+        .collect();
+    op(
+        process,
+        Function::ListVersions,
+        prefix,
+        Value::Absent,
+        Value::Versions(entries),
+        (invoke, complete),
+    )
+}
+
+/// A descriptor: version id, etag, size, one metadata pair `(name, value)`.
+pub fn object(
+    version_id: Option<&str>,
+    etag: Option<&str>,
+    size: Option<u64>,
+    meta: Option<(&str, &str)>,
+) -> Object {
+    Object {
+        version_id: version_id.map(str::to_owned),
+        etag: etag.map(str::to_owned),
+        size,
+        meta: meta.map(|(k, v)| [(k.to_owned(), v.to_owned())].into_iter().collect()),
+        delete_marker: false,
+    }
+}
+
+/// Only a version id.
+pub fn version(id: &str) -> Object {
+    object(Some(id), None, None, None)
+}
+
+/// A delete marker's descriptor (its version id).
+pub fn marker(id: &str) -> Object {
+    Object {
+        delete_marker: true,
+        ..version(id)
+    }
+}
+
 impl T {
+    /// The invoke carries `object` (for a get or delete: by version id).
+    pub fn asked(self, object: Object) -> T {
+        T {
+            asked: Some(object),
+            ..self
+        }
+    }
+
+    /// The completion carries `object`.
+    pub fn answered(self, object: Object) -> T {
+        T {
+            answered: Some(object),
+            ..self
+        }
+    }
+
     /// Completed with `fail`: it did not happen.
     pub fn fail(self) -> T {
         T {
@@ -107,7 +198,7 @@ impl T {
 pub fn history(ops: &[T]) -> History {
     let mut events: Vec<(u64, u8, usize, Event)> = Vec::new();
     for (seq, t) in ops.iter().enumerate() {
-        let event = |kind, value: &Value, time| Event {
+        let event = |kind, value: &Value, time, object: &Option<Object>| Event {
             process: t.process,
             kind,
             f: t.f,
@@ -115,12 +206,13 @@ pub fn history(ops: &[T]) -> History {
             value: value.clone(),
             time,
             node: None,
+            object: object.clone().map(Box::new),
         };
         events.push((
             t.invoke,
             1,
             seq,
-            event(EventType::Invoke, &t.input, t.invoke),
+            event(EventType::Invoke, &t.input, t.invoke, &t.asked),
         ));
         if let Some(done) = t.complete {
             let value = if t.kind == EventType::Ok {
@@ -128,7 +220,7 @@ pub fn history(ops: &[T]) -> History {
             } else {
                 &t.input
             };
-            events.push((done, 0, seq, event(t.kind, value, done)));
+            events.push((done, 0, seq, event(t.kind, value, done, &t.answered)));
         }
     }
     events.sort_by_key(|(time, rank, seq, _)| (*time, *rank, *seq));

@@ -118,6 +118,8 @@ pub(crate) mod palette {
             Function::Put => PUT,
             Function::Delete => DELETE,
             Function::Cas => CAS,
+            // Listings are not drawn yet; until they are, the colour of reads.
+            Function::List | Function::ListVersions => GET,
         }
     }
 
