@@ -1299,3 +1299,70 @@ fn durability_blames_only_lost_data_not_clock_skew() {
         );
     }
 }
+
+/// The `after N candidate runs (...): OPS ops, ...` line of a shrink's output:
+/// the operations the shrunk scenario invokes.
+fn shrunk_ops(stdout: &str) -> u64 {
+    let last = (stdout.lines())
+        .find(|l| l.starts_with("after "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let ops = last.split("): ").nth(1).and_then(|s| s.split(' ').next());
+    ops.and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{last}"))
+}
+
+/// Issue 13, item 4: a failure under a random nemesis shrinks to explicit
+/// `[[faults]]` (the seed's plan written out replays the same history, then
+/// faults are removed, shortened and moved one by one) and to at most a
+/// dozen operations, and the result still fails the same way.
+#[test]
+fn a_nemesis_failure_shrinks_to_explicit_faults_and_a_dozen_operations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shrunk.toml");
+    let assert = storesim()
+        .args([
+            "shrink",
+            "--seed",
+            "9",
+            "--check",
+            "read-after-write",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(scenario("nemesis-quorum.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("the faults seed 9 draws, as 16 explicit [[faults]]: the same history"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("seeds per candidate, up to 64"), "{stdout}");
+    let ops = shrunk_ops(&stdout);
+    assert!(ops <= 12, "shrunk to {ops} operations\n{stdout}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let plain: toml::Table = toml::from_str(&text).unwrap();
+    assert!(plain.get("nemesis").is_none(), "{text}");
+    let faults = plain["faults"].as_array().expect("explicit [[faults]]");
+    assert!(
+        faults
+            .iter()
+            .any(|f| f["kind"].as_str() == Some("clock-jump")),
+        "the clock jump behind the stale read stays: {text}"
+    );
+    let seed = plain["seed"].as_integer().unwrap().to_string();
+    let replay = storesim()
+        .args(["replay", "--seed", &seed, "--out"])
+        .arg(tmp.path().join("r"))
+        .arg(&out)
+        .assert()
+        .success();
+    let replayed = String::from_utf8(replay.get_output().stdout.clone()).unwrap();
+    assert!(replayed.contains("read-after-write: invalid"), "{replayed}");
+    assert!(
+        replayed.contains("written by process")
+            && replayed.contains(", invoked after that write completed"),
+        "the same kind of anomaly (a stale read):\n{replayed}"
+    );
+}
+
