@@ -10,6 +10,7 @@ mod check_cmd;
 mod cli;
 mod determinism;
 mod evaluate;
+mod explore;
 mod merge;
 mod output;
 mod records;
@@ -71,6 +72,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Report(args) => report_cmd::report(&args),
         cli::Command::Sweep(args) => sweep::sweep(&args),
         cli::Command::Shrink(args) => shrink::shrink(&args),
+        cli::Command::Explore(args) => explore::explore(&args),
     }
 }
 
