@@ -34,7 +34,7 @@ use candidates::candidates;
 use check::{CheckName, EventType, FindingKind, Verdict};
 use sim::scenario::{Expectation, Fault, FaultKind, format_duration};
 use sim::{RunOptions, Scenario};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -130,7 +130,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     let mut spent = Spent::default();
     let mut tries = args.tries;
     // Candidates already refused from this seed with at least this many tries.
-    let mut refused: HashSet<(String, u64)> = HashSet::new();
+    let mut refused: BTreeSet<(String, u64)> = BTreeSet::new();
     'improve: while !spent.exhausted() {
         let all = candidates(
             &best.doc,
