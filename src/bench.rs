@@ -110,12 +110,16 @@ fn split_time(scenario: &Scenario, seeds: u64) -> anyhow::Result<(Timing, Timing
     Ok((timing(&sim_ms), timing(&check_ms)))
 }
 
+/// The yardstick: `calls` RPCs in all, from 30 concurrent clients to 3
+/// servers under madsim's default latency (`sim::bench`).
 fn raw_loop(calls: u64) -> Rate {
+    use sim::bench::{YARDSTICK_CLIENTS, YARDSTICK_SERVERS};
     let start = Instant::now();
-    let messages = sim::bench::raw_rpc_loop(1, 3, 4, calls / 4);
+    let per_client = (calls / u64::from(YARDSTICK_CLIENTS)).max(1);
+    let messages = sim::bench::raw_rpc_loop(1, YARDSTICK_SERVERS, YARDSTICK_CLIENTS, per_client);
     let secs = start.elapsed().as_secs_f64();
     Rate {
-        what: "raw madsim RPC loop".into(),
+        what: format!("raw madsim RPC loop ({YARDSTICK_CLIENTS} clients)"),
         seeds: 1,
         ops: 0,
         messages,

@@ -32,6 +32,33 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Search for a smaller scenario that still fails the way seed S fails.
     Shrink(ShrinkArgs),
+    /// Run fresh seeds until a `pass` expectation breaks or time is up; write and shrink the breach.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Wall-clock time to explore for (a duration: "30s", "10m", "2h"). It
+    /// decides how many seeds run, never what a seed does.
+    #[arg(long, default_value = "10m")]
+    pub time: String,
+    /// Stop after this many seeds, if time is not up first.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_seeds: Option<u64>,
+    /// First seed [default: the scenario's `seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seeds run in parallel [default: available cores]. Which breach is found does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
+    /// Explore only the K-th of N disjoint slices of the seeds (seed S+i when i mod N = K-1).
+    #[arg(long)]
+    pub shard: Option<crate::seeds::Shard>,
+    /// Folder for the breach (a run folder) and its shrunk scenario [default: runs/<name>/explore].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

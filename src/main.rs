@@ -10,6 +10,7 @@ mod check_cmd;
 mod cli;
 mod determinism;
 mod evaluate;
+mod explore;
 mod kept;
 mod merge;
 mod output;
@@ -72,6 +73,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Report(args) => report_cmd::report(&args),
         cli::Command::Sweep(args) => sweep::sweep(&args),
         cli::Command::Shrink(args) => shrink::shrink(&args),
+        cli::Command::Explore(args) => explore::explore(&args),
     }
 }
 

@@ -98,6 +98,7 @@ impl ScenarioDoc {
 
     /// The number of entries of an array at the top level (e.g. `faults`),
     /// written as `[[faults]]` tables or as an inline array.
+    #[cfg(test)]
     pub fn array_len(&self, key: &str) -> usize {
         match self.doc.get(key) {
             Some(Item::ArrayOfTables(items)) => items.len(),
@@ -106,18 +107,28 @@ impl ScenarioDoc {
         }
     }
 
-    /// Removes entry `index` of a top-level array (e.g. one of the `[[faults]]`).
-    pub fn remove_array_item(&mut self, key: &str, index: usize) -> bool {
+    /// Replaces the top-level array `key` (e.g. `faults`) by `rows`, one
+    /// `[[key]]` table each, in the same place (or appended); no rows removes
+    /// it. The old entries' comments go with them: callers rewrite the array
+    /// only when its entries change.
+    pub fn set_array_of_tables(&mut self, key: &str, rows: &[Vec<(&str, Value)>]) {
+        if rows.is_empty() {
+            self.doc.remove(key);
+            return;
+        }
+        let mut array = toml_edit::ArrayOfTables::new();
+        for row in rows {
+            let mut table = toml_edit::Table::new();
+            for (name, value) in row {
+                table.insert(name, Item::Value(edit_value(value)));
+            }
+            array.push(table);
+        }
         match self.doc.get_mut(key) {
-            Some(Item::ArrayOfTables(items)) if index < items.len() => {
-                items.remove(index);
-                true
+            Some(item) => *item = Item::ArrayOfTables(array),
+            None => {
+                self.doc.insert(key, Item::ArrayOfTables(array));
             }
-            Some(Item::Value(toml_edit::Value::Array(items))) if index < items.len() => {
-                items.remove(index);
-                true
-            }
-            _ => false,
         }
     }
 
@@ -226,7 +237,7 @@ mod tests {
             "name is not a table"
         );
         assert_eq!(doc.array_len("faults"), 1);
-        assert!(doc.remove_array_item("faults", 0));
+        doc.set_array_of_tables("faults", &[]);
         assert_eq!(doc.array_len("faults"), 0);
         assert!(doc.remove("cluster.nodes"));
         assert!(!doc.remove("cluster.nodes"));
@@ -258,6 +269,29 @@ mod tests {
         }
         assert!(out.find("[workload]") < out.find("[[faults]]"), "{out}");
         assert!(out.find("[[faults]]") < out.find("[expect]"), "{out}");
+    }
+
+    #[test]
+    fn an_array_of_tables_is_replaced_in_place() {
+        let mut doc = ScenarioDoc::parse(
+            "name = \"x\"\n[[faults]]\nkind = \"crash\"\n[expect]\nconvergence = \"pass\"\n",
+        )
+        .unwrap();
+        let row = |at: &str| {
+            vec![
+                ("kind", Value::String("pause".into())),
+                ("at", Value::String(at.into())),
+            ]
+        };
+        doc.set_array_of_tables("faults", &[row("1s"), row("2s")]);
+        assert_eq!(doc.array_len("faults"), 2);
+        let out = doc.to_toml();
+        assert!(!out.contains("crash"), "{out}");
+        assert!(out.find("[[faults]]") < out.find("[expect]"), "{out}");
+        let plain: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(plain["faults"][1]["at"].as_str(), Some("2s"));
+        doc.set_array_of_tables("faults", &[]);
+        assert_eq!(doc.array_len("faults"), 0);
     }
 
     #[test]

@@ -1425,4 +1425,177 @@ fn a_build_without_cfg_madsim_stops_at_once_saying_why() {
     );
     let compiled = err.lines().filter(|l| l.contains("Compiling ")).count();
     assert!(compiled <= 1, "only sim's build script compiled:\n{err}");
+/// The `after N candidate runs (...): OPS ops, ...` line of a shrink's output:
+/// the operations the shrunk scenario invokes.
+fn shrunk_ops(stdout: &str) -> u64 {
+    let last = (stdout.lines())
+        .find(|l| l.starts_with("after "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let ops = last.split("): ").nth(1).and_then(|s| s.split(' ').next());
+    ops.and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{last}"))
+}
+
+/// Issue 13, item 4: a failure under a random nemesis shrinks to explicit
+/// `[[faults]]` (the seed's plan written out replays the same history, then
+/// faults are removed, shortened and moved one by one) and to at most a
+/// dozen operations, and the result still fails the same way.
+#[test]
+fn a_nemesis_failure_shrinks_to_explicit_faults_and_a_dozen_operations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shrunk.toml");
+    let assert = storesim()
+        .args([
+            "shrink",
+            "--seed",
+            "9",
+            "--check",
+            "read-after-write",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(scenario("nemesis-quorum.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("the faults seed 9 draws, as 16 explicit [[faults]]: the same history"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("seeds per candidate, up to 64"), "{stdout}");
+    let ops = shrunk_ops(&stdout);
+    assert!(ops <= 12, "shrunk to {ops} operations\n{stdout}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let plain: toml::Table = toml::from_str(&text).unwrap();
+    assert!(plain.get("nemesis").is_none(), "{text}");
+    let faults = plain["faults"].as_array().expect("explicit [[faults]]");
+    assert!(
+        faults
+            .iter()
+            .any(|f| f["kind"].as_str() == Some("clock-jump")),
+        "the clock jump behind the stale read stays: {text}"
+    );
+    let seed = plain["seed"].as_integer().unwrap().to_string();
+    let replay = storesim()
+        .args(["replay", "--seed", &seed, "--out"])
+        .arg(tmp.path().join("r"))
+        .arg(&out)
+        .assert()
+        .success();
+    let replayed = String::from_utf8(replay.get_output().stdout.clone()).unwrap();
+    assert!(replayed.contains("read-after-write: invalid"), "{replayed}");
+    assert!(
+        replayed.contains("written by process")
+            && replayed.contains(", invoked after that write completed"),
+        "the same kind of anomaly (a stale read):\n{replayed}"
+    );
+}
+
+/// eventual-partition with read-after-write expected to pass: a scenario whose
+/// expectation breaks on its first seeds.
+fn breaking_scenario(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("eventual-partition.toml")).unwrap();
+    let text = text.replace(
+        "read-after-write = \"fail\"",
+        "read-after-write = \"pass\"  # broken on purpose #",
+    );
+    assert!(text.contains("read-after-write = \"pass\""));
+    let path = dir.join("breaking.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Issue 13, item 3: `explore` runs seeds of its shard until an expectation
+/// breaks, writes the breach as a run folder with its replay command, shrinks
+/// it, and exits 1.
+#[test]
+fn explore_finds_writes_and_shrinks_a_breach() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = breaking_scenario(tmp.path());
+    let out = tmp.path().join("found");
+    let assert = storesim()
+        .args([
+            "explore",
+            "--time",
+            "10m",
+            "--max-seeds",
+            "20",
+            "--shard",
+            "2/3",
+        ])
+        .args(["--jobs", "2", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("shard 2/3") && stderr.contains("seeds/s"),
+        "{stderr}"
+    );
+    let seed: u64 = stdout
+        .split("seed ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(seed % 3, 2, "a seed of shard 2/3: {stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "seed {seed} breaks read-after-write: expected pass"
+        )),
+        "{stdout}"
+    );
+    let replay = format!(
+        "replay {} --seed {seed}",
+        out.join("scenario.toml").display()
+    );
+    assert!(stdout.contains(&replay), "{stdout}");
+    assert!(out.join(format!("seeds/{seed}/history.jsonl")).is_file());
+    assert_eq!(records(&out).len(), 1, "the breaching seed's record");
+    let shrunk = out.join(format!("shrunk-seed-{seed}.toml"));
+    assert!(shrunk.is_file(), "{stdout}");
+    assert!(shrunk_ops(&stdout) <= 12, "{stdout}");
+    // The run folder's scenario replays the breach.
+    let replayed = storesim()
+        .args(["replay", "--seed", &seed.to_string(), "--out"])
+        .arg(tmp.path().join("r"))
+        .arg(out.join("scenario.toml"))
+        .assert()
+        .code(1);
+    let text = String::from_utf8(replayed.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("read-after-write: invalid"), "{text}");
+}
+
+/// Issue 13, item 3: on a scenario that meets its expectations, `explore`
+/// stops at its seed bound (or time) with exit 0 and writes nothing.
+#[test]
+fn explore_stops_with_exit_0_when_nothing_breaks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("none");
+    let assert = storesim()
+        .args(["explore", "--time", "10m", "--max-seeds", "6", "--out"])
+        .arg(&out)
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stdout.contains("no expectation broke"), "{stdout}");
+    assert!(stderr.contains("explore: 6 seeds"), "{stderr}");
+    assert!(!out.exists(), "nothing to write");
+    let timed = storesim()
+        .args(["explore", "--time", "1s", "--jobs", "1", "--out"])
+        .arg(&out)
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(timed.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("no expectation broke"), "{stdout}");
+    storesim()
+        .args(["explore", "--time", "0s"])
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .code(2);
 }

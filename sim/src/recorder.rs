@@ -61,11 +61,11 @@ impl Recorder {
         events.push(event);
     }
 
-    /// Every event so far, in order.
-    pub fn events(&self) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// Takes every event recorded so far, in order, leaving the log empty:
+    /// the runner calls it once, when every client is done, so the history
+    /// moves out instead of being copied (a copy of every key and value
+    /// string was 0.35 % of a seed's instructions).
+    pub fn take_events(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

@@ -302,7 +302,7 @@ async fn supervise(
     Ok(RunOutcome {
         seed,
         history: History {
-            events: recorder.events(),
+            events: recorder.take_events(),
             finals,
             clock_error_ns: Some(clock_error_ns),
             ..History::default()

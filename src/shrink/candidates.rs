@@ -1,0 +1,469 @@
+//! The smaller variants of a failing scenario that `shrink` tries, most
+//! promising first.
+//!
+//! Each candidate is the user's document with one edit. Edits that keep what
+//! the seed does up to some point come first, because they keep a narrow race
+//! intact: removing faults (halves of the list, then one at a time), cutting
+//! the run short (a shorter faulty phase with `think` pinned to its resolved
+//! value, so every client draws the same operations at the same times until
+//! the new end; faults starting after it go), dropping the last client (the
+//! others keep their share of `ops`, and their RNG streams are per client),
+//! and lowering the `ops` cap (again with `think` pinned: each client does a
+//! prefix of what it did). Then the edits that redraw the run: back-to-back
+//! operations, fewer keys, one node fewer (faults naming it dropped, its
+//! partition groups without it). Last, each fault is shortened and moved
+//! earlier (an earlier fault lets a later candidate cut the run shorter), and
+//! the whole run is compressed with its faults moved along (every time
+//! halved).
+
+use crate::scenario_edit::ScenarioDoc;
+use crate::shrink::explicit::fault_tables;
+use check::CheckName;
+use sim::Scenario;
+use sim::scenario::{Fault, FaultKind, format_duration};
+use std::time::Duration;
+use toml::Value;
+
+/// The think time tried to pack operations together.
+pub const SHORT_THINK: &str = "1ms";
+
+/// The finest step faults are moved or shortened by.
+const FAULT_STEP: Duration = Duration::from_micros(1);
+
+/// A candidate: what was changed, in words, and the document.
+pub struct Candidate {
+    pub what: String,
+    pub doc: ScenarioDoc,
+}
+
+/// Smaller variants of `doc` (which `scenario` is, resolved), most promising
+/// first; see the module's doc. `anomaly_end` is when the anomaly's
+/// operations had all completed on the failing seed, if known: the first
+/// candidate cuts the run just after it. `invoked` is how many operations
+/// the failing seed invoked: the `ops` cap may be far above it (a shorter
+/// phase ended the clients first), and smaller caps are drawn from it.
+pub fn candidates(
+    doc: &ScenarioDoc,
+    scenario: &Scenario,
+    target: CheckName,
+    anomaly_end: Option<Duration>,
+    invoked: u64,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut push = |what: String, doc: ScenarioDoc| out.push(Candidate { what, doc });
+    let faults = &scenario.faults;
+    let pinned = pin_think(doc, scenario);
+    // Nothing after the anomaly is needed to reach it.
+    if let Some(end) = anomaly_end.map(|e| ceil_step(e) + FAULT_STEP)
+        && end < scenario.duration
+    {
+        let what = format!("cut just after the anomaly, at {}", format_duration(end));
+        push(what, truncated(&pinned, faults, end));
+    }
+    let with_faults = |doc: &ScenarioDoc, faults: &[Fault]| {
+        let mut d = doc.clone();
+        d.set_array_of_tables("faults", &fault_tables(faults));
+        d
+    };
+    let n = faults.len();
+    if n >= 4 {
+        let half = n / 2;
+        push(
+            format!("faults {}-{} removed", half + 1, n),
+            with_faults(doc, &faults[..half]),
+        );
+        push(
+            format!("faults 1-{half} removed"),
+            with_faults(doc, &faults[half..]),
+        );
+    }
+    for i in (0..n).rev() {
+        let mut rest = faults.clone();
+        rest.remove(i);
+        push(format!("fault {} removed", i + 1), with_faults(doc, &rest));
+    }
+    if doc.get("nemesis").is_some() {
+        let mut d = doc.clone();
+        d.remove("nemesis");
+        push("nemesis removed".into(), d);
+    }
+
+    // Edits that redraw the run: a smaller random instance of the same race.
+    let w = &scenario.workload;
+    let ops = invoked.clamp(1, w.ops.max(1));
+    if ops > 1
+        && let Some(half) = readable_at_most(scenario.duration / 2)
+    {
+        // Fewer operations in less time keeps their density, and so their overlap.
+        let mut d = truncated(doc, faults, half);
+        set(&mut d, "workload.ops", Value::Integer(int(ops / 2)));
+        push(format!("ops {} in {}", ops / 2, format_duration(half)), d);
+    }
+    if doc.get("workload.think").as_ref().and_then(Value::as_str) != Some(SHORT_THINK) {
+        // As many operations as ran, back to back.
+        let mut d = with(doc, "workload.think", Value::String(SHORT_THINK.into()));
+        set(&mut d, "workload.ops", Value::Integer(int(ops)));
+        push(format!("think {SHORT_THINK}"), d);
+    }
+    if ops > 1 {
+        // Half as many operations over the same time: the ones left are
+        // drawn anew, and one of the few may still land in the window.
+        let think = format_duration(floor_step(w.think * 2).max(FAULT_STEP));
+        let mut d = with(doc, "workload.think", Value::String(think.clone()));
+        set(&mut d, "workload.ops", Value::Integer(int(ops / 2)));
+        push(format!("ops {}, think {think}", ops / 2), d);
+    }
+    for (path, now) in [
+        ("workload.ops", ops),
+        ("workload.clients", u64::from(w.clients)),
+        ("workload.keys", u64::from(w.keys)),
+    ] {
+        // One fewer only near the end: halvings get there faster.
+        let one_fewer = if now <= 16 { now - 1 } else { 0 };
+        for smaller in [now / 2, now - now / 4, one_fewer] {
+            if (1..now).contains(&smaller) {
+                let d = with(doc, path, Value::Integer(int(smaller)));
+                let name = path.trim_start_matches("workload.");
+                push(format!("{name} {smaller}"), d);
+            }
+        }
+    }
+
+    // Edits that keep each client's operations (think pinned).
+    if let Some(half) = readable_at_most(scenario.duration / 2) {
+        let mut d = truncated(&pinned, faults, half);
+        if ops > 1 {
+            set(&mut d, "workload.ops", Value::Integer(int(ops / 2)));
+        }
+        push(format!("cut short at {}", format_duration(half)), d);
+    }
+    if w.clients > 1 {
+        let (share, extra) = (w.ops / u64::from(w.clients), w.ops % u64::from(w.clients));
+        let kept = u64::from(w.clients - 1);
+        let ops = share * kept + extra.min(kept);
+        if ops >= 1 {
+            let mut d = with(&pinned, "workload.clients", Value::Integer(int(kept)));
+            set(&mut d, "workload.ops", Value::Integer(int(ops)));
+            push(format!("client {} removed", w.clients - 1), d);
+        }
+    }
+    // One fewer only near the end: cutting at the anomaly does it wholesale.
+    let one_fewer = if ops <= 16 { ops - 1 } else { 0 };
+    for smaller in [ops / 2, ops - ops / 4, one_fewer] {
+        if (1..ops).contains(&smaller) {
+            let d = with(&pinned, "workload.ops", Value::Integer(int(smaller)));
+            push(format!("ops {smaller}, think pinned"), d);
+        }
+    }
+
+    if scenario.cluster.nodes > 1 {
+        push(
+            format!("node {} removed", scenario.cluster.nodes - 1),
+            one_node_fewer(doc, scenario),
+        );
+    }
+    if let Some(half) = readable_at_most(scenario.duration / 2) {
+        push(
+            format!("faulty phase {}", format_duration(half)),
+            truncated(&pinned, faults, half),
+        );
+    }
+    if !judges_the_final_state(target)
+        && let Some(half) = readable_at_most(scenario.quiesce / 2)
+    {
+        let d = with(doc, "quiesce", Value::String(format_duration(half)));
+        push(format!("quiesce {}", format_duration(half)), d);
+    }
+
+    // Each fault shorter, then earlier.
+    for (i, fault) in faults.iter().enumerate() {
+        let shorter = floor_step(fault.duration / 2).max(FAULT_STEP);
+        if !matches!(fault.kind, FaultKind::ClockJump { .. }) && shorter < fault.duration {
+            let mut edited = faults.clone();
+            edited[i].duration = shorter;
+            let what = format!("fault {} lasts {}", i + 1, format_duration(shorter));
+            push(what, with_faults(doc, &edited));
+        }
+    }
+    for (i, fault) in faults.iter().enumerate() {
+        // At the start, else halfway there.
+        for at in [Duration::ZERO, floor_step(fault.at / 2)] {
+            if at < fault.at && (at.is_zero() || at >= Duration::from_millis(1)) {
+                let mut edited = faults.clone();
+                edited[i].at = at;
+                let what = format!("fault {} at {}", i + 1, format_duration(at));
+                push(what, with_faults(doc, &edited));
+            }
+        }
+    }
+    // The whole run twice as fast, faults moved along.
+    if let Some(half) = readable_at_most(scenario.duration / 2) {
+        let scale = half.as_secs_f64() / scenario.duration.as_secs_f64();
+        let moved: Vec<Fault> = (faults.iter())
+            .map(|f| Fault {
+                at: floor_step(f.at.mul_f64(scale)),
+                duration: floor_step(f.duration.mul_f64(scale)).max(if f.duration.is_zero() {
+                    Duration::ZERO
+                } else {
+                    FAULT_STEP
+                }),
+                kind: f.kind.clone(),
+            })
+            .collect();
+        let mut d = with_faults(doc, &moved);
+        set(&mut d, "duration", Value::String(format_duration(half)));
+        let think = floor_step(w.think.mul_f64(scale)).max(FAULT_STEP);
+        set(
+            &mut d,
+            "workload.think",
+            Value::String(format_duration(think)),
+        );
+        push(format!("compressed to {}", format_duration(half)), d);
+    }
+    out
+}
+
+/// The document with `workload.think` set to the value it resolves to, so
+/// that changing `ops`, `clients` or `duration` does not change it (the
+/// default think depends on all three).
+fn pin_think(doc: &ScenarioDoc, scenario: &Scenario) -> ScenarioDoc {
+    let think = format_duration(scenario.workload.think);
+    with(doc, "workload.think", Value::String(think))
+}
+
+/// The document with the faulty phase cut to `end`: faults starting at or
+/// after it are dropped (the others heal at the new end if still active).
+fn truncated(doc: &ScenarioDoc, faults: &[Fault], end: Duration) -> ScenarioDoc {
+    let mut d = with(doc, "duration", Value::String(format_duration(end)));
+    if faults.iter().any(|f| f.at >= end) {
+        let kept: Vec<Fault> = faults.iter().filter(|f| f.at < end).cloned().collect();
+        d.set_array_of_tables("faults", &fault_tables(&kept));
+    }
+    d
+}
+
+/// The document with the last node gone: N, W and R at most the nodes
+/// left, faults that name it dropped, partition groups without it (a
+/// partition that no longer separates anyone dropped).
+fn one_node_fewer(doc: &ScenarioDoc, scenario: &Scenario) -> ScenarioDoc {
+    let nodes = scenario.cluster.nodes - 1;
+    let mut d = with(doc, "cluster.nodes", Value::Integer(i64::from(nodes)));
+    let c = &scenario.cluster;
+    for (path, now) in [
+        ("cluster.replicas", c.replicas),
+        ("cluster.write_quorum", c.write_quorum),
+        ("cluster.read_quorum", c.read_quorum),
+    ] {
+        // Written out where the file gives it or its default no longer fits.
+        if doc.get(path).is_some() || now > nodes {
+            set(&mut d, path, Value::Integer(i64::from(now.min(nodes))));
+        }
+    }
+    let gone = nodes;
+    let kept: Vec<Fault> = (scenario.faults.iter())
+        .filter_map(|f| without_node(f, gone, nodes))
+        .collect();
+    if kept != scenario.faults {
+        d.set_array_of_tables("faults", &fault_tables(&kept));
+    }
+    d
+}
+
+/// `fault` in a cluster of `nodes` nodes without node `gone` (the last).
+fn without_node(fault: &Fault, gone: u32, nodes: u32) -> Option<Fault> {
+    let kind = match &fault.kind {
+        FaultKind::Partition { groups } => {
+            let groups: Vec<Vec<u32>> = (groups.iter())
+                .map(|g| {
+                    g.iter()
+                        .copied()
+                        .filter(|&n| n != gone)
+                        .collect::<Vec<u32>>()
+                })
+                .filter(|g| !g.is_empty())
+                .collect();
+            let separates =
+                groups.len() > 1 || groups.first().is_some_and(|g| g.len() < nodes as usize);
+            if groups.is_empty() || !separates {
+                return None;
+            }
+            FaultKind::Partition { groups }
+        }
+        FaultKind::Isolate { node }
+        | FaultKind::Bridge { node }
+        | FaultKind::Crash { node }
+        | FaultKind::Pause { node }
+        | FaultKind::ClockJump { node, .. }
+            if *node == gone =>
+        {
+            return None;
+        }
+        FaultKind::Clog { from, to } if *from == gone || *to == gone => return None,
+        FaultKind::RandomHalves if nodes < 2 => return None,
+        other => other.clone(),
+    };
+    Some(Fault {
+        kind,
+        ..fault.clone()
+    })
+}
+
+/// Whether `check` judges what the replicas hold after the liveness phase
+/// (`final` lines). For those, a shorter `quiesce` manufactures failures of
+/// its own (anti-entropy had no time to spread the last writes), so shrink
+/// never shortens it: the anomaly it keeps is the original's.
+fn judges_the_final_state(check: CheckName) -> bool {
+    matches!(
+        check,
+        CheckName::MonotonicWrites
+            | CheckName::WritesFollowReads
+            | CheckName::Convergence
+            | CheckName::LostUpdate
+            | CheckName::Durability
+    )
+}
+
+fn with(doc: &ScenarioDoc, path: &str, value: Value) -> ScenarioDoc {
+    let mut d = doc.clone();
+    set(&mut d, path, value);
+    d
+}
+
+fn set(doc: &mut ScenarioDoc, path: &str, value: Value) {
+    doc.set(path, value)
+        .expect("a scenario's paths' parents are tables");
+}
+
+/// A count as a TOML integer (counts are bounded far below `i64::MAX` by
+/// validation).
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `d` rounded up to a whole number of [`FAULT_STEP`]s.
+fn ceil_step(d: Duration) -> Duration {
+    floor_step(d + FAULT_STEP - Duration::from_nanos(1))
+}
+
+/// `d` rounded down to a whole number of [`FAULT_STEP`]s.
+fn floor_step(d: Duration) -> Duration {
+    let step = FAULT_STEP.as_nanos();
+    Duration::from_nanos(u64::try_from(d.as_nanos() / step * step).unwrap_or(u64::MAX))
+}
+
+/// The smallest of 1, 2, 5, 10, 20, 50, ... ms that is at least `floor`
+/// (`None` beyond a day).
+pub fn readable_at_least(floor: Duration) -> Option<Duration> {
+    let mut decade = Duration::from_millis(1);
+    for _ in 0..12 {
+        for step in [1, 2, 5] {
+            if decade * step >= floor {
+                return Some(decade * step);
+            }
+        }
+        decade *= 10;
+    }
+    None
+}
+
+/// The largest of 1, 2, 5, 10, 20, 50, ... ms that is at most `limit`
+/// (`None` under 1 ms): a shrunk duration reads `"2ms"` or `"500ms"`, and
+/// each step still at least halves it.
+pub fn readable_at_most(limit: Duration) -> Option<Duration> {
+    let mut best = None;
+    let mut decade = Duration::from_millis(1);
+    // Durations are at most 24 h, under 10⁸ ms: eight decades suffice.
+    for _ in 0..12 {
+        for step in [1, 2, 5] {
+            let candidate = decade * step;
+            if candidate > limit {
+                return best;
+            }
+            best = Some(candidate);
+        }
+        decade *= 10;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "name = \"x\"\ndescription = \"d\"\nduration = \"10s\"\nquiesce = \"2s\"\n\
+        [workload]\nops = 100\n\
+        [[faults]]\nkind = \"partition\"\ngroups = [[0, 1], [2]]\nat = \"9s\"\nduration = \"1s\"\n\
+        [[faults]]\nkind = \"crash\"\nnode = 0\nat = \"1s\"\nduration = \"1s\"\n";
+
+    fn all(target: CheckName) -> Vec<Candidate> {
+        let doc = ScenarioDoc::parse(DOC).unwrap();
+        let scenario = Scenario::parse(DOC, "x.toml").unwrap();
+        candidates(
+            &doc,
+            &scenario,
+            target,
+            Some(Duration::from_millis(2500)),
+            100,
+        )
+    }
+
+    /// Issue 11, defect 10: halving `quiesce` made convergence or durability
+    /// fail only because anti-entropy had no time.
+    #[test]
+    fn quiesce_is_kept_whole_for_checks_of_the_final_state() {
+        let original = ScenarioDoc::parse(DOC).unwrap().get("quiesce");
+        for check in [
+            CheckName::Convergence,
+            CheckName::Durability,
+            CheckName::LostUpdate,
+        ] {
+            assert!(
+                all(check).iter().all(|c| c.doc.get("quiesce") == original),
+                "{check}: a candidate changed quiesce"
+            );
+        }
+        assert!(
+            all(CheckName::ReadAfterWrite)
+                .iter()
+                .any(|c| c.doc.get("quiesce") != original),
+            "read-after-write: quiesce may shrink"
+        );
+    }
+
+    /// Every candidate is a valid scenario: faults past a shorter phase are
+    /// dropped, faults naming a removed node too, times stay in range.
+    #[test]
+    fn every_candidate_validates() {
+        for c in all(CheckName::ReadAfterWrite) {
+            Scenario::parse(&c.doc.to_toml(), "c.toml")
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", c.what, c.doc.to_toml()));
+        }
+    }
+
+    /// Issue 13, item 4: faults are shortened and moved earlier one by one,
+    /// and cutting the run short pins `think`, so clients keep their operations.
+    #[test]
+    fn faults_are_shortened_and_moved_earlier_and_cuts_pin_think() {
+        let whats: Vec<String> = all(CheckName::ReadAfterWrite)
+            .into_iter()
+            .map(|c| c.what)
+            .collect();
+        for wanted in [
+            "fault 1 removed",
+            "fault 2 lasts 500ms",
+            "fault 2 at 4500ms",
+            "cut short at 5s",
+            "cut just after the anomaly, at 2500001us",
+            "node 2 removed",
+            "compressed to 5s",
+        ] {
+            assert!(whats.iter().any(|w| w == wanted), "{wanted}: {whats:?}");
+        }
+        let cut = all(CheckName::ReadAfterWrite)
+            .into_iter()
+            .find(|c| c.what == "cut short at 5s")
+            .unwrap();
+        assert!(cut.doc.get("workload.think").is_some());
+        assert_eq!(cut.doc.array_len("faults"), 1, "the fault at 9s is gone");
+    }
+}
