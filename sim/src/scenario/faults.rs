@@ -1,21 +1,101 @@
 //! `[[faults]]` tables → [`Fault`]s, sorted by start time.
 //!
-//! Each table is read by hand from a flat raw struct (see [`super::raw`]) so
-//! that every error points at the value: an unknown `kind`, a key that belongs
-//! to another kind, a node index outside the cluster, a partition that
-//! separates nobody, a node crashed or paused twice at once.
+//! Each table is read from a flat spec type (a `kind` string and every
+//! kind's keys optional, not a tagged enum: serde errors inside a tagged enum
+//! lose the position and point at the table header), so that every error
+//! points at the value: an unknown `kind`, a key that belongs to another kind,
+//! a node index outside the cluster, a partition that separates nobody, a node
+//! crashed or paused twice at once.
 
-use super::raw::{RawFault, RawGroups, S};
+use super::fields::{
+    Field, Result, S, duration_value, node_index, only_keys, positive, required, written,
+    written_duration,
+};
 use super::span::{Ctx, nearest, quoted_list};
-use super::validate::{Field, duration_value, only_keys, positive, required};
 use super::{
     Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration,
 };
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::Duration;
 use toml::Value;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// `groups = [[0, 1], [2]]`, with a span on the list, each group and each node.
+pub(super) type GroupsSpec = S<Vec<S<Vec<S<i64>>>>>;
+
+/// One `[[faults]]` table: `kind`, `at` and `duration`, plus the keys of its kind.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FaultSpec {
+    pub kind: Option<S<String>>,
+    pub at: Option<S<Value>>,
+    pub duration: Option<S<Value>>,
+    /// `partition` only.
+    pub groups: Option<GroupsSpec>,
+    /// `isolate`, `bridge`, `crash`, `pause`, `clock-jump`.
+    pub node: Option<S<i64>>,
+    /// `clog` only.
+    pub from: Option<S<i64>>,
+    /// `clog` only.
+    pub to: Option<S<i64>>,
+    /// `clock-jump` only: a signed duration such as `"-500ms"`.
+    pub by: Option<S<Value>>,
+}
+
+impl FaultSpec {
+    /// `f` as a table; a clock jump has no `duration` (it is an instant).
+    pub fn resolved(f: &Fault) -> FaultSpec {
+        let node = |n: u32| written(i64::from(n));
+        let mut spec = FaultSpec {
+            kind: None,
+            at: written_duration(f.at),
+            duration: written_duration(f.duration),
+            groups: None,
+            node: None,
+            from: None,
+            to: None,
+            by: None,
+        };
+        let kind = match &f.kind {
+            FaultKind::Partition { groups } => {
+                let group = |g: &Vec<u32>| written(g.iter().filter_map(|n| node(*n)).collect());
+                spec.groups = written(groups.iter().filter_map(group).collect());
+                "partition"
+            }
+            FaultKind::Isolate { node: n } => {
+                spec.node = node(*n);
+                "isolate"
+            }
+            FaultKind::RandomHalves => "random-halves",
+            FaultKind::Bridge { node: n } => {
+                spec.node = node(*n);
+                "bridge"
+            }
+            FaultKind::Clog { from, to } => {
+                (spec.from, spec.to) = (node(*from), node(*to));
+                "clog"
+            }
+            FaultKind::Crash { node: n } => {
+                spec.node = node(*n);
+                "crash"
+            }
+            FaultKind::Pause { node: n } => {
+                spec.node = node(*n);
+                "pause"
+            }
+            FaultKind::ClockJump { node: n, by_ns } => {
+                let sign = if *by_ns < 0 { "-" } else { "" };
+                let by = format_duration(Duration::from_nanos(by_ns.unsigned_abs()));
+                spec.by = written(Value::String(format!("{sign}{by}")));
+                spec.node = node(*n);
+                spec.duration = None;
+                "clock-jump"
+            }
+        };
+        spec.kind = written(kind.to_owned());
+        spec
+    }
+}
 
 /// Fault kinds implemented.
 const KINDS: &[&str] = &[
@@ -50,7 +130,7 @@ struct Placed {
 /// cluster size, then sorts them by `at` (stable: equal starts keep file order).
 pub(super) fn faults(
     ctx: &Ctx,
-    raw: &[S<RawFault>],
+    raw: &[S<FaultSpec>],
     duration: &Field<Duration>,
     nodes: u32,
 ) -> Result<Vec<Fault>> {
@@ -71,7 +151,7 @@ pub(super) fn faults(
     Ok(placed.into_iter().map(|p| p.fault).collect())
 }
 
-fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -> Result<Placed> {
+fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) -> Result<Placed> {
     let f = raw.get_ref();
     let Some(kind) = &f.kind else {
         let message = format!(
@@ -113,7 +193,7 @@ fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -
 /// instant and takes none (its fault lasts zero).
 fn fault_length(
     ctx: &Ctx,
-    f: &RawFault,
+    f: &FaultSpec,
     name: &str,
     what: &str,
     kind_span: Range<usize>,
@@ -139,7 +219,7 @@ fn fault_length(
 
 fn fault_kind(
     ctx: &Ctx,
-    f: &RawFault,
+    f: &FaultSpec,
     name: &str,
     what: &str,
     kind_span: Range<usize>,
@@ -185,7 +265,7 @@ fn fault_kind(
 
 fn clog(
     ctx: &Ctx,
-    f: &RawFault,
+    f: &FaultSpec,
     what: &str,
     kind_span: Range<usize>,
     nodes: u32,
@@ -273,24 +353,10 @@ fn starts_in_time(
     ))
 }
 
-pub(super) fn node_index(ctx: &Ctx, node: &S<i64>, nodes: u32) -> Result<u32> {
-    let n = *node.get_ref();
-    match u32::try_from(n) {
-        Ok(index) if index < nodes => Ok(index),
-        _ => Err(ctx.err(
-            node.span(),
-            format!(
-                "node {n} is not in the cluster: nodes are numbered 0 to {}",
-                nodes - 1
-            ),
-        )),
-    }
-}
-
 /// Groups: at least one, each non-empty, disjoint, node indexes in range, and
 /// separating someone (two or more groups, or one group smaller than the cluster,
 /// whose outsiders are cut off).
-fn partition(ctx: &Ctx, groups: &RawGroups, nodes: u32) -> Result<Vec<Vec<u32>>> {
+fn partition(ctx: &Ctx, groups: &GroupsSpec, nodes: u32) -> Result<Vec<Vec<u32>>> {
     if groups.get_ref().is_empty() {
         return Err(ctx.err(
             groups.span(),
