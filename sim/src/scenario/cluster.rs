@@ -63,6 +63,9 @@ impl ClusterSpec {
         };
         let (write_quorum, read_quorum) = self.quorums(ctx, protocol, &replicas)?;
         let lww = protocol != Protocol::Abd;
+        let timeout = |raw: &Option<S<Value>>, key: &str, default_ms: u64| {
+            positive_duration(ctx, raw.as_ref(), key, Duration::from_millis(default_ms))
+        };
         let read_repair = abd_forbids(ctx, self.read_repair.as_ref(), protocol, "read_repair")?;
         let hinted_handoff = abd_forbids(
             ctx,
@@ -82,18 +85,8 @@ impl ClusterSpec {
             coordinators: self.coordinators(ctx)?,
             allow_unsafe_cas: self.allow_unsafe_cas.unwrap_or(false),
             anti_entropy: anti_entropy(ctx, self.anti_entropy.as_ref())?,
-            replica_timeout: positive_duration(
-                ctx,
-                self.replica_timeout.as_ref(),
-                "replica_timeout",
-                Duration::from_millis(50),
-            )?,
-            client_timeout: positive_duration(
-                ctx,
-                self.client_timeout.as_ref(),
-                "client_timeout",
-                Duration::from_millis(200),
-            )?,
+            replica_timeout: timeout(&self.replica_timeout, "replica_timeout", 50)?,
+            client_timeout: timeout(&self.client_timeout, "client_timeout", 200)?,
         })
     }
 

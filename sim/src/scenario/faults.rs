@@ -8,10 +8,10 @@
 //! crashed or paused twice at once.
 
 use super::fields::{
-    Field, Result, S, duration_value, node_index, only_keys, positive, required, written,
+    Field, Result, S, duration_value, node_index, only_keys, positive, required, unknown, written,
     written_duration,
 };
-use super::span::{Ctx, nearest, quoted_list};
+use super::span::{Ctx, quoted_list};
 use super::{
     Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration,
 };
@@ -24,7 +24,7 @@ use toml::Value;
 pub(super) type GroupsSpec = S<Vec<S<Vec<S<i64>>>>>;
 
 /// One `[[faults]]` table: `kind`, `at` and `duration`, plus the keys of its kind.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FaultSpec {
     pub kind: Option<S<String>>,
@@ -45,55 +45,56 @@ pub(super) struct FaultSpec {
 impl FaultSpec {
     /// `f` as a table; a clock jump has no `duration` (it is an instant).
     pub fn resolved(f: &Fault) -> FaultSpec {
-        let node = |n: u32| written(i64::from(n));
-        let mut spec = FaultSpec {
-            kind: None,
+        let base = |kind: &str| FaultSpec {
+            kind: written(kind.to_owned()),
             at: written_duration(f.at),
             duration: written_duration(f.duration),
-            groups: None,
-            node: None,
-            from: None,
-            to: None,
-            by: None,
+            ..FaultSpec::default()
         };
-        let kind = match &f.kind {
+        let n = |n: &u32| written(i64::from(*n));
+        match &f.kind {
             FaultKind::Partition { groups } => {
-                let group = |g: &Vec<u32>| written(g.iter().filter_map(|n| node(*n)).collect());
-                spec.groups = written(groups.iter().filter_map(group).collect());
-                "partition"
+                let group = |g: &Vec<u32>| written(g.iter().filter_map(n).collect());
+                let groups = written(groups.iter().filter_map(group).collect());
+                FaultSpec {
+                    groups,
+                    ..base("partition")
+                }
             }
-            FaultKind::Isolate { node: n } => {
-                spec.node = node(*n);
-                "isolate"
-            }
-            FaultKind::RandomHalves => "random-halves",
-            FaultKind::Bridge { node: n } => {
-                spec.node = node(*n);
-                "bridge"
-            }
-            FaultKind::Clog { from, to } => {
-                (spec.from, spec.to) = (node(*from), node(*to));
-                "clog"
-            }
-            FaultKind::Crash { node: n } => {
-                spec.node = node(*n);
-                "crash"
-            }
-            FaultKind::Pause { node: n } => {
-                spec.node = node(*n);
-                "pause"
-            }
-            FaultKind::ClockJump { node: n, by_ns } => {
+            FaultKind::Isolate { node } => FaultSpec {
+                node: n(node),
+                ..base("isolate")
+            },
+            FaultKind::RandomHalves => base("random-halves"),
+            FaultKind::Bridge { node } => FaultSpec {
+                node: n(node),
+                ..base("bridge")
+            },
+            FaultKind::Clog { from, to } => FaultSpec {
+                from: n(from),
+                to: n(to),
+                ..base("clog")
+            },
+            FaultKind::Crash { node } => FaultSpec {
+                node: n(node),
+                ..base("crash")
+            },
+            FaultKind::Pause { node } => FaultSpec {
+                node: n(node),
+                ..base("pause")
+            },
+            FaultKind::ClockJump { node, by_ns } => {
                 let sign = if *by_ns < 0 { "-" } else { "" };
                 let by = format_duration(Duration::from_nanos(by_ns.unsigned_abs()));
-                spec.by = written(Value::String(format!("{sign}{by}")));
-                spec.node = node(*n);
-                spec.duration = None;
-                "clock-jump"
+                let by = written(Value::String(format!("{sign}{by}")));
+                FaultSpec {
+                    node: n(node),
+                    by,
+                    duration: None,
+                    ..base("clock-jump")
+                }
             }
-        };
-        spec.kind = written(kind.to_owned());
-        spec
+        }
     }
 }
 
@@ -320,12 +321,7 @@ fn unknown_kind(ctx: &Ctx, kind: &S<String>) -> ScenarioError {
             Some("write e.g. [nemesis] interval = \"1s\", duration = \"500ms\"".into()),
         );
     }
-    let message = format!(
-        "unknown fault kind \"{name}\": expected {}",
-        quoted_list(KINDS)
-    );
-    let hint = nearest(name, KINDS).map(|n| format!("did you mean \"{n}\"?"));
-    ctx.err_hint(kind.span(), message, hint)
+    unknown(ctx, kind, KINDS, "fault kind", "expected ")
 }
 
 /// A fault must start inside the faulty phase, or it would never happen.

@@ -225,8 +225,7 @@ pub(super) fn positive_duration(
 
 // ----- names and keys -----
 
-/// One of a fixed list of names (`choices`), or an error at the name:
-/// `unknown {noun} "x": {lead}"a", "b" or "c"`, with the nearest name as a hint.
+/// One of a fixed list of names (`choices`), or [`unknown`]'s error.
 pub(super) fn one_of<T: Copy>(
     ctx: &Ctx,
     s: &S<String>,
@@ -234,14 +233,28 @@ pub(super) fn one_of<T: Copy>(
     noun: &str,
     lead: &str,
 ) -> Result<T> {
-    let name = s.get_ref().as_str();
-    if let Some((_, value)) = choices.iter().find(|(n, _)| *n == name) {
-        return Ok(*value);
+    match choices.iter().find(|(n, _)| n == s.get_ref()) {
+        Some((_, value)) => Ok(*value),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            Err(unknown(ctx, s, &names, noun, lead))
+        }
     }
-    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-    let message = format!("unknown {noun} \"{name}\": {lead}{}", quoted_list(&names));
-    let hint = nearest(name, &names).map(|n| format!("did you mean \"{n}\"?"));
-    Err(ctx.err_hint(s.span(), message, hint))
+}
+
+/// `unknown {noun} "x": {lead}"a", "b" or "c"` at the name, with the nearest
+/// of `names` as a hint.
+pub(super) fn unknown(
+    ctx: &Ctx,
+    s: &S<String>,
+    names: &[&str],
+    noun: &str,
+    lead: &str,
+) -> ScenarioError {
+    let name = s.get_ref().as_str();
+    let message = format!("unknown {noun} \"{name}\": {lead}{}", quoted_list(names));
+    let hint = nearest(name, names).map(|n| format!("did you mean \"{n}\"?"));
+    ctx.err_hint(s.span(), message, hint)
 }
 
 /// Rejects keys that do not belong to this kind (`what`, e.g. `kind = "crash"`),

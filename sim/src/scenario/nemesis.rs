@@ -4,8 +4,8 @@
 //! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
 //! are an error when given a positive weight.
 
-use super::fields::{Field, Result, S, duration, positive, written, written_duration};
-use super::span::{Ctx, nearest, quoted_list};
+use super::fields::{Result, S, positive_duration, unknown, written, written_duration};
+use super::span::Ctx;
 use super::{Family, Nemesis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,12 +27,9 @@ pub(super) struct NemesisSpec {
 impl NemesisSpec {
     pub fn validate(raw: &S<NemesisSpec>, ctx: &Ctx, nodes: u32) -> Result<Nemesis> {
         let n = raw.get_ref();
-        let positive_or =
-            |v: &Option<S<Value>>, key: &str, default: Duration| -> Result<Duration> {
-                let f: Field<Duration> = duration(ctx, v.as_ref(), key, default)?;
-                positive(ctx, &f, key)?;
-                Ok(f.value)
-            };
+        let positive_or = |v: &Option<S<Value>>, key: &str, default: Duration| {
+            positive_duration(ctx, v.as_ref(), key, default)
+        };
         let max_down = max_down(ctx, n.max_down.as_ref(), nodes)?;
         Ok(Nemesis {
             interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
@@ -117,16 +114,7 @@ fn families(
     let mut weights: BTreeMap<Family, f64> = Family::ALL.iter().map(|&f| (f, 0.0)).collect();
     for (name, w) in table.get_ref() {
         let Some(&family) = Family::ALL.iter().find(|f| f.as_str() == name.get_ref()) else {
-            let hint = nearest(name.get_ref(), &names).map(|n| format!("did you mean \"{n}\"?"));
-            return Err(ctx.err_hint(
-                name.span(),
-                format!(
-                    "unknown nemesis family \"{}\": expected {}",
-                    name.get_ref(),
-                    quoted_list(&names)
-                ),
-                hint,
-            ));
+            return Err(unknown(ctx, name, &names, "nemesis family", "expected "));
         };
         let weight = *w.get_ref();
         if !weight.is_finite() || !(0.0..=1e9).contains(&weight) {

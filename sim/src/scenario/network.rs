@@ -2,13 +2,11 @@
 //! per link and kind), loss, duplication and `[[network.links]]`.
 
 use super::fields::{
-    Result, S, duration_value, node_index, only_keys, probability, required, written,
+    Result, S, duration_value, node_index, only_keys, probability, required, unknown, written,
     written_duration,
 };
 use super::span::{Ctx, nearest, quoted_list};
-use super::{
-    Latency, Link, MAX_LATENCY, MAX_LINKS, MAX_MIXTURE, Network, ScenarioError, format_duration,
-};
+use super::{Latency, Link, MAX_LATENCY, MAX_LINKS, MAX_MIXTURE, Network, format_duration};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -144,56 +142,51 @@ fn kinds_resolved(kinds: &BTreeMap<String, Latency>) -> BTreeMap<S<String>, S<La
 impl LatencySpec {
     /// `l` as a table; a mixture's components carry their `weight`.
     pub fn resolved(l: &Latency) -> LatencySpec {
-        let dist = |name: &str| written(name.to_owned());
-        let blank = LatencySpec::default();
+        let base = |dist: &str| LatencySpec {
+            dist: written(dist.to_owned()),
+            ..LatencySpec::default()
+        };
+        let d = |d: &Duration| written_duration(*d);
         match l {
             Latency::Fixed(v) => LatencySpec {
-                dist: dist("fixed"),
-                value: written_duration(*v),
-                ..blank
+                value: d(v),
+                ..base("fixed")
             },
             Latency::Uniform { min, max } => LatencySpec {
-                dist: dist("uniform"),
-                min: written_duration(*min),
-                max: written_duration(*max),
-                ..blank
+                min: d(min),
+                max: d(max),
+                ..base("uniform")
             },
             Latency::Exponential { mean } => LatencySpec {
-                dist: dist("exponential"),
-                mean: written_duration(*mean),
-                ..blank
+                mean: d(mean),
+                ..base("exponential")
             },
             Latency::Pareto { scale, shape } => LatencySpec {
-                dist: dist("pareto"),
-                scale: written_duration(*scale),
+                scale: d(scale),
                 shape: written(*shape),
-                ..blank
+                ..base("pareto")
             },
             Latency::Lognormal { median, sigma } => LatencySpec {
-                dist: dist("lognormal"),
-                median: written_duration(*median),
+                median: d(median),
                 sigma: written(*sigma),
-                ..blank
+                ..base("lognormal")
             },
-            Latency::Mixture(parts) => LatencySpec {
-                dist: dist("mixture"),
-                of: written(
-                    (parts.iter())
-                        .filter_map(|(w, l)| {
-                            written(LatencySpec {
-                                weight: written(*w),
-                                ..LatencySpec::resolved(l)
-                            })
-                        })
-                        .collect(),
-                ),
-                ..blank
-            },
+            Latency::Mixture(parts) => {
+                let part = |(w, l): &(f64, Latency)| {
+                    written(LatencySpec {
+                        weight: written(*w),
+                        ..LatencySpec::resolved(l)
+                    })
+                };
+                LatencySpec {
+                    of: written(parts.iter().filter_map(part).collect()),
+                    ..base("mixture")
+                }
+            }
         }
     }
 }
 
-/// `[network.kinds]` or a link's `kinds`: message kind → latency.
 fn kinds(
     ctx: &Ctx,
     raw: &BTreeMap<S<String>, S<LatencySpec>>,
@@ -302,7 +295,7 @@ fn dist(ctx: &Ctx, raw: &S<LatencySpec>, mixture_allowed: bool) -> Result<Latenc
                     .into(),
             ));
         }
-        _ => return Err(unknown_dist(ctx, dist)),
+        _ => return Err(unknown(ctx, dist, DISTS, "latency dist", "expected ")),
     };
     let present = [
         ("value", l.value.as_ref().map(|v| v.span())),
@@ -443,18 +436,6 @@ fn mixture(ctx: &Ctx, raw: &S<LatencySpec>, what: &str) -> Result<Latency> {
     Ok(Latency::Mixture(
         parts.into_iter().map(|(w, d)| (w / sum, d)).collect(),
     ))
-}
-
-fn unknown_dist(ctx: &Ctx, dist: &S<String>) -> ScenarioError {
-    let name = dist.get_ref();
-    ctx.err_hint(
-        dist.span(),
-        format!(
-            "unknown latency dist \"{name}\": expected {}",
-            quoted_list(DISTS)
-        ),
-        nearest(name, DISTS).map(|n| format!("did you mean \"{n}\"?")),
-    )
 }
 
 fn latency_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {
