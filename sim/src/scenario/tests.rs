@@ -1696,3 +1696,23 @@ fn every_section_round_trips_through_to_toml() {
     assert_eq!(Scenario::parse(&text, "x").unwrap(), s, "{text}");
     assert!(text.contains("[[network.latency.of]]") && text.contains("by = \"-5ms\""));
 }
+
+/// serde names the spec type a section or value should have been; the
+/// message says "a table" instead, without a trace of the type's name.
+#[test]
+fn a_section_or_latency_written_as_a_value_expects_a_table() {
+    let e = fails("cluster = 5\n", "cluster = ^5", "expected a table");
+    assert!(e.message.ends_with("expected a table"), "{}", e.message);
+    let e = fails(
+        "[nemesis]\nfamilies = 3\n",
+        "families = ^3",
+        "expected a map",
+    );
+    assert!(!e.message.contains("Spec"), "{}", e.message);
+    let e = fails(
+        "[workload]\nprobes = 3\n",
+        "probes = ^3",
+        "expected a table",
+    );
+    assert!(e.message.ends_with("expected a table"), "{}", e.message);
+}
