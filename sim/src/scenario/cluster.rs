@@ -10,7 +10,7 @@ use super::span::{Ctx, nearest, quoted_list};
 use super::{Cluster, MAX_NODES, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::{Coordinators, Protocol, SyncPolicy};
+use store::{ClusterConfig, Coordinators, Protocol, SyncPolicy};
 use toml::Value;
 
 /// The `[cluster]` table as written (and as written back, every default
@@ -190,6 +190,34 @@ impl ClusterSpec {
                 let routers = int(ctx, raw.as_ref(), "routers", 1, max, DEFAULT_ROUTERS)?;
                 Ok(Coordinators::Routers(as_u32(routers.value)))
             }
+        }
+    }
+}
+
+impl Cluster {
+    /// The store's configuration: every `[cluster]` knob the store reads,
+    /// each duration passed through `to_sim` (scenario time to the
+    /// simulator's, `timescale::to_madsim`); the rest `store`'s defaults.
+    /// (`client_timeout` and `allow_unsafe_cas` are the clients' business.)
+    pub fn store_config(&self, to_sim: impl Fn(Duration) -> Duration) -> ClusterConfig {
+        let defaults = ClusterConfig::default();
+        ClusterConfig {
+            nodes: self.nodes,
+            replicas: self.replicas,
+            write_quorum: self.write_quorum,
+            read_quorum: self.read_quorum,
+            protocol: self.protocol,
+            read_repair: self.read_repair,
+            hinted_handoff: self.hinted_handoff,
+            hint_interval: to_sim(defaults.hint_interval),
+            sync: match self.sync {
+                SyncPolicy::Interval(every) => SyncPolicy::Interval(to_sim(every)),
+                policy @ (SyncPolicy::Always | SyncPolicy::Never) => policy,
+            },
+            coordinators: self.coordinators,
+            replica_timeout: to_sim(self.replica_timeout),
+            anti_entropy_interval: self.anti_entropy.map(&to_sim),
+            ..defaults
         }
     }
 }
