@@ -98,27 +98,21 @@ impl FaultSpec {
     }
 }
 
-/// Fault kinds implemented.
-const KINDS: &[&str] = &[
-    "partition",
-    "isolate",
-    "random-halves",
-    "bridge",
-    "clog",
-    "crash",
-    "pause",
-    "clock-jump",
+/// Each fault kind implemented: its name, the keys it takes besides `kind`,
+/// `at` and `duration`, and the fewest nodes it can act on.
+const KINDS: &[(&str, &[&str], u32)] = &[
+    ("partition", &["groups"], 2),
+    ("isolate", &["node"], 2),
+    ("random-halves", &[], 2),
+    ("bridge", &["node"], 3),
+    ("clog", &["from", "to"], 2),
+    ("crash", &["node"], 1),
+    ("pause", &["node"], 1),
+    ("clock-jump", &["node", "by"], 1),
 ];
 
-/// The keys each kind takes besides `kind`, `at` and `duration`.
-fn kind_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "partition" => &["groups"],
-        "random-halves" => &[],
-        "clog" => &["from", "to"],
-        "clock-jump" => &["node", "by"],
-        _ => &["node"],
-    }
+fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|(name, _, _)| *name).collect()
 }
 
 /// A validated fault and the span of its `at`, for errors found after sorting.
@@ -157,14 +151,13 @@ fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) 
     let Some(kind) = &f.kind else {
         let message = format!(
             "a [[faults]] table needs `kind`: one of {}",
-            quoted_list(KINDS)
+            quoted_list(&kind_names())
         );
         return Err(ctx.err(raw.span(), message));
     };
-    let name = kind.get_ref().as_str();
-    if !KINDS.contains(&name) {
+    let Some(&(name, keys, least)) = KINDS.iter().find(|(n, _, _)| n == kind.get_ref()) else {
         return Err(unknown_kind(ctx, kind));
-    }
+    };
     let what = format!("kind = \"{name}\"");
     let present = [
         ("groups", f.groups.as_ref().map(|g| g.span())),
@@ -173,13 +166,13 @@ fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) 
         ("to", f.to.as_ref().map(|n| n.span())),
         ("by", f.by.as_ref().map(|n| n.span())),
     ];
-    only_keys(ctx, present.into_iter(), kind_keys(name), &what)?;
+    only_keys(ctx, present.into_iter(), keys, &what)?;
 
     let at = required(ctx, f.at.as_ref(), "at", &what, kind.span())?;
     let at_value = duration_value(ctx, at, "at")?;
     starts_in_time(ctx, at, at_value, duration)?;
     let length = fault_length(ctx, f, name, &what, kind.span())?;
-    let kind = fault_kind(ctx, f, name, &what, kind.span(), nodes)?;
+    let kind = fault_kind(ctx, f, (name, least), &what, kind.span(), nodes)?;
     Ok(Placed {
         fault: Fault {
             at: at_value,
@@ -221,16 +214,11 @@ fn fault_length(
 fn fault_kind(
     ctx: &Ctx,
     f: &FaultSpec,
-    name: &str,
+    (name, least): (&str, u32),
     what: &str,
     kind_span: Range<usize>,
     nodes: u32,
 ) -> Result<FaultKind> {
-    let least = match name {
-        "bridge" => 3,
-        "isolate" | "random-halves" | "clog" | "partition" => 2,
-        _ => 1,
-    };
     if nodes < least {
         return Err(ctx.err(
             kind_span,
@@ -321,7 +309,7 @@ fn unknown_kind(ctx: &Ctx, kind: &S<String>) -> ScenarioError {
             Some("write e.g. [nemesis] interval = \"1s\", duration = \"500ms\"".into()),
         );
     }
-    unknown(ctx, kind, KINDS, "fault kind", "expected ")
+    unknown(ctx, kind, &kind_names(), "fault kind", "expected ")
 }
 
 /// A fault must start inside the faulty phase, or it would never happen.
