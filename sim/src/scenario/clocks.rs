@@ -1,6 +1,6 @@
 //! `[clocks]`: the per-node clock error LWW timestamps are taken with.
 
-use super::fields::{Result, S, duration_or, written, written_duration};
+use super::fields::{Result, S, duration, written, written_duration};
 use super::span::Ctx;
 use super::{Clocks, MAX_DRIFT_PPM};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ pub(super) struct ClocksSpec {
 
 impl ClocksSpec {
     pub fn validate(&self, ctx: &Ctx) -> Result<Clocks> {
-        let skew = duration_or(ctx, self.skew.as_ref(), "skew", Duration::ZERO)?;
+        let skew = duration(ctx, self.skew.as_ref(), "skew", Duration::ZERO)?.value;
         let drift_ppm = match &self.drift_ppm {
             None => 0.0,
             Some(s) if (0.0..=MAX_DRIFT_PPM).contains(s.get_ref()) => *s.get_ref(),

@@ -157,16 +157,6 @@ pub(super) fn duration(
     }
 }
 
-/// A duration string, or `default` when absent.
-pub(super) fn duration_or(
-    ctx: &Ctx,
-    raw: Option<&S<Value>>,
-    key: &str,
-    default: Duration,
-) -> Result<Duration> {
-    duration(ctx, raw, key, default).map(|f| f.value)
-}
-
 /// A written duration: a string such as `"10s"`, at most [`MAX_DURATION`].
 pub(super) fn duration_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {
     let text = match s.get_ref() {

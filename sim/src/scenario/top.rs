@@ -7,7 +7,7 @@ use super::clocks::ClocksSpec;
 use super::cluster::ClusterSpec;
 use super::expect::ExpectSpec;
 use super::faults::{FaultSpec, faults};
-use super::fields::{Result, S, duration, duration_or, positive, written, written_duration};
+use super::fields::{Result, S, duration, positive, written, written_duration};
 use super::nemesis::NemesisSpec;
 use super::network::NetworkSpec;
 use super::span::Ctx;
@@ -59,21 +59,21 @@ impl ScenarioSpec {
         }
         let description = required_text(ctx, self.description, "description")?;
         let seed = seed(ctx, self.seed.as_ref())?;
-        let duration = duration(
+        let phase = duration(
             ctx,
             self.duration.as_ref(),
             "duration",
             Duration::from_secs(10),
         )?;
-        positive(ctx, &duration, "duration")?;
-        let quiesce = duration_or(
+        positive(ctx, &phase, "duration")?;
+        let quiesce = duration(
             ctx,
             self.quiesce.as_ref(),
             "quiesce",
             Duration::from_secs(5),
         )?;
         let cluster = self.cluster.validate(ctx)?;
-        let faults = faults(ctx, &self.faults, &duration, cluster.nodes)?;
+        let faults = faults(ctx, &self.faults, &phase, cluster.nodes)?;
         let nemesis = (self.nemesis.as_ref())
             .map(|n| NemesisSpec::validate(n, ctx, cluster.nodes))
             .transpose()?;
@@ -81,12 +81,12 @@ impl ScenarioSpec {
             name: name.into_inner(),
             description: description.into_inner(),
             seed,
-            quiesce,
+            quiesce: quiesce.value,
             clocks: self.clocks.validate(ctx)?,
             network: self.network.validate(ctx, cluster.nodes)?,
-            workload: self.workload.validate(ctx, duration.value)?,
+            workload: self.workload.validate(ctx, phase.value)?,
             expect: self.expect.validate(ctx)?,
-            duration: duration.value,
+            duration: phase.value,
             cluster,
             faults,
             nemesis,
