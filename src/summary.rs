@@ -24,8 +24,11 @@ pub fn summary(s: &Scenario) -> ScenarioSummary {
         name: s.name.clone(),
         description: s.description.clone(),
         protocol: format!("{:?}", s.cluster.protocol).to_lowercase(),
-        cas_read_then_write: s.cluster.protocol != store::Protocol::Abd
-            || s.cluster.allow_unsafe_cas,
+        cas_read_then_write: match s.cluster.protocol {
+            store::Protocol::Paxos => false,
+            store::Protocol::Abd => s.cluster.allow_unsafe_cas,
+            store::Protocol::Eventual | store::Protocol::Quorum => true,
+        },
         nodes: s.cluster.nodes,
         replicas: s.cluster.replicas,
         write_quorum: s.cluster.write_quorum,

@@ -196,6 +196,15 @@ fn every_class_of_bad_scenario_exits_2_with_file_and_line() {
     );
 }
 
+/// A section written as a value (`cluster = 5`) names what a section is: a
+/// table. (It read "expected a tableCluster", half of an internal type name.)
+#[test]
+fn a_section_written_as_a_value_is_refused_as_not_a_table() {
+    let text = "name = \"t\"\ndescription = \"d\"\ncluster = 5\n";
+    let says = "case.toml:3:11: invalid type: integer `5`, expected a table\n";
+    rejects_scenario("section as a value", text.as_bytes(), Some(3), says);
+}
+
 /// Defect 8 of issue 11: `get = 0.5, put = 0.6` was run as 0.45 / 0.55
 /// without a word. The error points at the mix (file:line:column), gives the
 /// sum and suggests the same proportions scaled to 1.

@@ -20,7 +20,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{ClusterConfig, Ring, SyncPolicy};
+use store::{ClusterConfig, Ring};
 
 /// Options that change what a run records, never what it does.
 #[derive(Debug, Clone, Copy, Default)]
@@ -194,30 +194,15 @@ pub fn longest_run(scenario: &Scenario) -> Duration {
     scenario.duration + timeout.max(probe_tail) + scenario.quiesce
 }
 
-/// The store's configuration for a scenario, with durations in madsim time.
+/// The store's configuration for a scenario, with durations in madsim time
+/// (the copy of each knob is [`crate::scenario::Cluster::store_config`]'s).
 pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig {
     #[cfg(not(feature = "planted-bugs"))]
     let _ = options;
-    let c = &scenario.cluster;
     ClusterConfig {
-        nodes: c.nodes,
-        replicas: c.replicas,
-        write_quorum: c.write_quorum,
-        read_quorum: c.read_quorum,
-        protocol: c.protocol,
-        read_repair: c.read_repair,
-        hinted_handoff: c.hinted_handoff,
-        hint_interval: timescale::to_madsim(ClusterConfig::default().hint_interval),
-        sync: match c.sync {
-            SyncPolicy::Interval(every) => SyncPolicy::Interval(timescale::to_madsim(every)),
-            policy @ (SyncPolicy::Always | SyncPolicy::Never) => policy,
-        },
-        coordinators: c.coordinators,
-        replica_timeout: timescale::to_madsim(c.replica_timeout),
-        anti_entropy_interval: c.anti_entropy.map(timescale::to_madsim),
         #[cfg(feature = "planted-bugs")]
         bug_ack_before_quorum: options.bug_ack_before_quorum,
-        ..ClusterConfig::default()
+        ..scenario.cluster.store_config(timescale::to_madsim)
     }
 }
 

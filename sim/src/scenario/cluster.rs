@@ -1,135 +1,233 @@
-//! The `[cluster]` section: protocol, quorums, coordinators, sync policy and
-//! the relations between them (R, W ≤ N ≤ nodes; under `abd` R + W > N, no
-//! hinted handoff, no read repair, and `cas` only if `allow_unsafe_cas`).
+//! `[cluster]`: protocol, quorums, coordinators, sync policy and the
+//! relations between them (R, W ≤ N ≤ nodes; under `abd` R + W > N, no
+//! hinted handoff, no read repair).
 
-use super::raw::{RawCluster, RawWorkload, S};
+use super::fields::{
+    Field, Result, S, as_u32, at_most, duration_value, int, one_of, positive_duration, written,
+    written_duration,
+};
 use super::span::{Ctx, nearest, quoted_list};
-use super::validate::{Field, as_u32, at_most, duration_value, int, positive_duration};
-use super::{Cluster, MAX_NODES, Mix, ScenarioError};
+use super::{Cluster, MAX_NODES, ScenarioError};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::{Coordinators, Protocol, SyncPolicy};
+use store::{ClusterConfig, Coordinators, Protocol, SyncPolicy};
 use toml::Value;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// The `[cluster]` table as written (and as written back, every default
+/// spelled out). See [`Cluster`] for the defaults.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClusterSpec {
+    pub nodes: Option<S<i64>>,
+    pub replicas: Option<S<i64>>,
+    pub write_quorum: Option<S<i64>>,
+    pub read_quorum: Option<S<i64>>,
+    pub protocol: Option<S<String>>,
+    pub read_repair: Option<S<bool>>,
+    pub hinted_handoff: Option<S<bool>>,
+    /// `"always"`, `"never"` or `{ interval = "100ms" }`.
+    pub sync: Option<S<Value>>,
+    pub coordinators: Option<S<String>>,
+    pub routers: Option<S<i64>>,
+    pub allow_unsafe_cas: Option<bool>,
+    /// A duration or `"off"`.
+    pub anti_entropy: Option<S<Value>>,
+    pub replica_timeout: Option<S<Value>>,
+    pub client_timeout: Option<S<Value>>,
+}
 
 /// Protocols `store` implements, by their name in scenario files.
 const PROTOCOLS: &[(&str, Protocol)] = &[
     ("eventual", Protocol::Eventual),
     ("quorum", Protocol::Quorum),
     ("abd", Protocol::Abd),
+    ("paxos", Protocol::Paxos),
 ];
 const SYNCS: &[&str] = &["always", "never"];
-const COORDINATORS: &[&str] = &["nodes", "routers"];
+/// `coordinators`: whether clients go through routers.
+const COORDINATORS: &[(&str, bool)] = &[("nodes", false), ("routers", true)];
 /// Most routers in router mode.
 pub const MAX_ROUTERS: u32 = 64;
 /// Routers when `coordinators = "routers"` and `routers` is not given.
 const DEFAULT_ROUTERS: i64 = 2;
 
-pub(super) fn cluster(ctx: &Ctx, raw: &RawCluster) -> Result<Cluster> {
-    let max = i64::from(MAX_NODES);
-    let nodes = int(ctx, raw.nodes.as_ref(), "nodes", 1, max, 3)?;
-    let replicas = int(ctx, raw.replicas.as_ref(), "replicas", 1, max, 3)?;
-    let why = "each key is stored on `replicas` distinct nodes";
-    at_most(ctx, &replicas, "replicas", &nodes, "nodes", why)?;
-    let protocol = protocol(ctx, raw.protocol.as_ref())?;
-    let (write_quorum, read_quorum) = quorums(ctx, raw, protocol, &replicas)?;
-    let lww = protocol != Protocol::Abd;
-    let read_repair = abd_forbids(ctx, raw.read_repair.as_ref(), protocol, "read_repair")?;
-    Ok(Cluster {
-        nodes: as_u32(nodes.value),
-        replicas: as_u32(replicas.value),
-        write_quorum: as_u32(write_quorum),
-        read_quorum: as_u32(read_quorum),
-        protocol,
-        read_repair: read_repair.unwrap_or(protocol == Protocol::Quorum) && lww,
-        hinted_handoff: abd_forbids(ctx, raw.hinted_handoff.as_ref(), protocol, "hinted_handoff")?
-            .unwrap_or(false),
-        sync: sync(ctx, raw.sync.as_ref())?,
-        coordinators: coordinators(ctx, raw)?,
-        allow_unsafe_cas: raw.allow_unsafe_cas.unwrap_or(false),
-        anti_entropy: anti_entropy(ctx, raw.anti_entropy.as_ref())?,
-        replica_timeout: positive_duration(
+impl ClusterSpec {
+    pub fn validate(&self, ctx: &Ctx) -> Result<Cluster> {
+        let max = i64::from(MAX_NODES);
+        let nodes = int(ctx, self.nodes.as_ref(), "nodes", 1, max, 3)?;
+        let replicas = int(ctx, self.replicas.as_ref(), "replicas", 1, max, 3)?;
+        let why = "each key is stored on `replicas` distinct nodes";
+        at_most(ctx, &replicas, "replicas", &nodes, "nodes", why)?;
+        let protocol = match &self.protocol {
+            None => Protocol::Quorum,
+            Some(s) => one_of(ctx, s, PROTOCOLS, "protocol", "supported: ")?,
+        };
+        let (write_quorum, read_quorum) = self.quorums(ctx, protocol, &replicas)?;
+        let lww = matches!(protocol, Protocol::Eventual | Protocol::Quorum);
+        let timeout = |raw: &Option<S<Value>>, key: &str, default_ms: u64| {
+            positive_duration(ctx, raw.as_ref(), key, Duration::from_millis(default_ms))
+        };
+        let read_repair = abd_forbids(ctx, self.read_repair.as_ref(), protocol, "read_repair")?;
+        let hinted_handoff = abd_forbids(
             ctx,
-            raw.replica_timeout.as_ref(),
-            "replica_timeout",
-            Duration::from_millis(50),
-        )?,
-        client_timeout: positive_duration(
+            self.hinted_handoff.as_ref(),
+            protocol,
+            "hinted_handoff",
+        )?;
+        Ok(Cluster {
+            nodes: as_u32(nodes.value),
+            replicas: as_u32(replicas.value),
+            write_quorum: as_u32(write_quorum),
+            read_quorum: as_u32(read_quorum),
+            protocol,
+            read_repair: read_repair.unwrap_or(protocol == Protocol::Quorum) && lww,
+            hinted_handoff: hinted_handoff.unwrap_or(false),
+            sync: sync(ctx, self.sync.as_ref())?,
+            coordinators: self.coordinators(ctx)?,
+            allow_unsafe_cas: self.allow_unsafe_cas.unwrap_or(false),
+            anti_entropy: anti_entropy(ctx, self.anti_entropy.as_ref())?,
+            replica_timeout: timeout(&self.replica_timeout, "replica_timeout", 50)?,
+            client_timeout: timeout(&self.client_timeout, "client_timeout", 200)?,
+        })
+    }
+
+    /// `c` with every value written out (abd's refused keys left out).
+    pub fn resolved(c: &Cluster) -> ClusterSpec {
+        let lww = matches!(c.protocol, Protocol::Eventual | Protocol::Quorum);
+        let protocol = PROTOCOLS.iter().find(|(_, p)| *p == c.protocol);
+        let (routers, mode) = match c.coordinators {
+            Coordinators::Nodes => (None, "nodes"),
+            Coordinators::Routers(n) => (written(i64::from(n)), "routers"),
+        };
+        ClusterSpec {
+            nodes: written(c.nodes.into()),
+            replicas: written(c.replicas.into()),
+            write_quorum: written(c.write_quorum.into()),
+            read_quorum: written(c.read_quorum.into()),
+            protocol: protocol.and_then(|(name, _)| written(name.to_string())),
+            read_repair: written(c.read_repair).filter(|_| lww),
+            hinted_handoff: written(c.hinted_handoff).filter(|_| lww),
+            sync: written(match c.sync {
+                SyncPolicy::Always => Value::String("always".into()),
+                SyncPolicy::Never => Value::String("never".into()),
+                SyncPolicy::Interval(every) => {
+                    let mut table = toml::Table::new();
+                    let every = Value::String(super::format_duration(every));
+                    table.insert("interval".into(), every);
+                    Value::Table(table)
+                }
+            }),
+            coordinators: written(mode.to_owned()),
+            routers,
+            allow_unsafe_cas: Some(c.allow_unsafe_cas),
+            anti_entropy: c
+                .anti_entropy
+                .map_or_else(|| written(Value::String("off".into())), written_duration),
+            replica_timeout: written_duration(c.replica_timeout),
+            client_timeout: written_duration(c.client_timeout),
+        }
+    }
+
+    /// W and R, with the protocol's defaults (quorum 2, eventual 1, abd a
+    /// majority of N), each ≤ N; under `abd` also R + W > N.
+    fn quorums(&self, ctx: &Ctx, protocol: Protocol, replicas: &Field<i64>) -> Result<(i64, i64)> {
+        let default = match protocol {
+            Protocol::Eventual => 1,
+            Protocol::Quorum => 2,
+            Protocol::Abd | Protocol::Paxos => replicas.value / 2 + 1,
+        };
+        let max = i64::from(MAX_NODES);
+        let w = int(
             ctx,
-            raw.client_timeout.as_ref(),
-            "client_timeout",
-            Duration::from_millis(200),
-        )?,
-    })
-}
-
-fn protocol(ctx: &Ctx, raw: Option<&S<String>>) -> Result<Protocol> {
-    let Some(s) = raw else {
-        return Ok(Protocol::Quorum);
-    };
-    let name = s.get_ref().as_str();
-    if let Some((_, p)) = PROTOCOLS.iter().find(|(n, _)| *n == name) {
-        return Ok(*p);
+            self.write_quorum.as_ref(),
+            "write_quorum",
+            1,
+            max,
+            default,
+        )?;
+        let why = "a write cannot wait for more acknowledgements than there are replicas";
+        at_most(ctx, &w, "write_quorum", replicas, "replicas", why)?;
+        let r = int(
+            ctx,
+            self.read_quorum.as_ref(),
+            "read_quorum",
+            1,
+            max,
+            default,
+        )?;
+        let why = "a read cannot wait for more replies than there are replicas";
+        at_most(ctx, &r, "read_quorum", replicas, "replicas", why)?;
+        let consensus = matches!(protocol, Protocol::Abd | Protocol::Paxos);
+        if consensus && r.value + w.value <= replicas.value {
+            let name = protocol.name();
+            let span = (w.span.clone())
+                .or(r.span.clone())
+                .or(replicas.span.clone());
+            let message = format!(
+                "protocol \"{name}\" needs every read quorum to meet every write quorum: read_quorum + write_quorum = {} is not more than replicas = {}",
+                r.value + w.value,
+                replicas.value
+            );
+            let hint = format!(
+                "leave write_quorum and read_quorum out: under {name} both default to a majority of replicas"
+            );
+            return Err(ctx.err_hint(span.unwrap_or(0..0), message, Some(hint)));
+        }
+        Ok((w.value, r.value))
     }
-    let supported: Vec<&str> = PROTOCOLS.iter().map(|(n, _)| *n).collect();
-    let message = format!(
-        "unknown protocol \"{name}\": supported: {}",
-        quoted_list(&supported)
-    );
-    let hint = nearest(name, &supported).map(|n| format!("did you mean \"{n}\"?"));
-    Err(ctx.err_hint(s.span(), message, hint))
-}
 
-/// W and R, with the protocol's defaults (quorum 2, eventual 1, abd a
-/// majority of N), each ≤ N; under `abd` also R + W > N.
-fn quorums(
-    ctx: &Ctx,
-    raw: &RawCluster,
-    protocol: Protocol,
-    replicas: &Field<i64>,
-) -> Result<(i64, i64)> {
-    let default = match protocol {
-        Protocol::Eventual => 1,
-        Protocol::Quorum => 2,
-        Protocol::Abd | Protocol::Paxos => replicas.value / 2 + 1,
-    };
-    let max = i64::from(MAX_NODES);
-    let w = int(
-        ctx,
-        raw.write_quorum.as_ref(),
-        "write_quorum",
-        1,
-        max,
-        default,
-    )?;
-    let why = "a write cannot wait for more acknowledgements than there are replicas";
-    at_most(ctx, &w, "write_quorum", replicas, "replicas", why)?;
-    let r = int(
-        ctx,
-        raw.read_quorum.as_ref(),
-        "read_quorum",
-        1,
-        max,
-        default,
-    )?;
-    let why = "a read cannot wait for more replies than there are replicas";
-    at_most(ctx, &r, "read_quorum", replicas, "replicas", why)?;
-    if protocol == Protocol::Abd && r.value + w.value <= replicas.value {
-        let span = (w.span.clone())
-            .or(r.span.clone())
-            .or(replicas.span.clone());
-        let message = format!(
-            "protocol \"abd\" needs every read quorum to meet every write quorum: read_quorum + write_quorum = {} is not more than replicas = {}",
-            r.value + w.value,
-            replicas.value
-        );
-        let hint = "leave write_quorum and read_quorum out: under abd both default to a majority of replicas";
-        return Err(ctx.err_hint(span.unwrap_or(0..0), message, Some(hint.into())));
+    /// `coordinators = "nodes" | "routers"`, and `routers` (1 to [`MAX_ROUTERS`],
+    /// default 2) only with `"routers"`.
+    fn coordinators(&self, ctx: &Ctx) -> Result<Coordinators> {
+        let routed = match &self.coordinators {
+            None => false,
+            Some(s) => one_of(ctx, s, COORDINATORS, "coordinators", "expected ")?,
+        };
+        match (&self.routers, routed) {
+            (Some(s), false) => Err(ctx.err_hint(
+                s.span(),
+                "routers applies only to coordinators = \"routers\"".into(),
+                Some("add coordinators = \"routers\", or remove `routers`".into()),
+            )),
+            (_, false) => Ok(Coordinators::Nodes),
+            (raw, true) => {
+                let max = i64::from(MAX_ROUTERS);
+                let routers = int(ctx, raw.as_ref(), "routers", 1, max, DEFAULT_ROUTERS)?;
+                Ok(Coordinators::Routers(as_u32(routers.value)))
+            }
+        }
     }
-    Ok((w.value, r.value))
 }
 
-/// A switch `abd` does not take (it would be wrong or meaningless there).
+impl Cluster {
+    /// The store's configuration: every `[cluster]` knob the store reads,
+    /// each duration passed through `to_sim` (scenario time to the
+    /// simulator's, `timescale::to_madsim`); the rest `store`'s defaults.
+    /// (`client_timeout` and `allow_unsafe_cas` are the clients' business.)
+    pub fn store_config(&self, to_sim: impl Fn(Duration) -> Duration) -> ClusterConfig {
+        let defaults = ClusterConfig::default();
+        ClusterConfig {
+            nodes: self.nodes,
+            replicas: self.replicas,
+            write_quorum: self.write_quorum,
+            read_quorum: self.read_quorum,
+            protocol: self.protocol,
+            read_repair: self.read_repair,
+            hinted_handoff: self.hinted_handoff,
+            hint_interval: to_sim(defaults.hint_interval),
+            sync: match self.sync {
+                SyncPolicy::Interval(every) => SyncPolicy::Interval(to_sim(every)),
+                policy @ (SyncPolicy::Always | SyncPolicy::Never) => policy,
+            },
+            coordinators: self.coordinators,
+            replica_timeout: to_sim(self.replica_timeout),
+            anti_entropy_interval: self.anti_entropy.map(&to_sim),
+            ..defaults
+        }
+    }
+}
+
+/// A switch `abd` and `paxos` do not take (it would be wrong or meaningless there).
 fn abd_forbids(
     ctx: &Ctx,
     raw: Option<&S<bool>>,
@@ -137,18 +235,21 @@ fn abd_forbids(
     key: &str,
 ) -> Result<Option<bool>> {
     let Some(s) = raw else { return Ok(None) };
-    if protocol != Protocol::Abd {
+    if matches!(protocol, Protocol::Eventual | Protocol::Quorum) {
         return Ok(Some(*s.get_ref()));
     }
+    let name = protocol.name();
     let why = match key {
-        "read_repair" => "abd reads always write the newest value back before returning",
-        _ => {
-            "a hint held off the preference list is not in abd's quorums, so its reads could miss an acknowledged write"
+        "read_repair" => {
+            format!("{name} reads always write the newest value back before returning")
         }
+        _ => format!(
+            "a hint held off the preference list is not in {name}'s quorums, so its reads could miss an acknowledged write"
+        ),
     };
     Err(ctx.err_hint(
         s.span(),
-        format!("{key} does not apply to protocol \"abd\": {why}"),
+        format!("{key} does not apply to protocol \"{name}\": {why}"),
         Some(format!("remove `{key}` or choose protocol = \"quorum\"")),
     ))
 }
@@ -190,38 +291,6 @@ fn sync(ctx: &Ctx, raw: Option<&S<Value>>) -> Result<SyncPolicy> {
     }
 }
 
-/// `coordinators = "nodes" | "routers"`, and `routers` (1 to [`MAX_ROUTERS`],
-/// default 2) only with `"routers"`.
-fn coordinators(ctx: &Ctx, raw: &RawCluster) -> Result<Coordinators> {
-    let mode = raw.coordinators.as_ref();
-    let routed = match mode.map(|s| s.get_ref().as_str()) {
-        None | Some("nodes") => false,
-        Some("routers") => true,
-        Some(name) => {
-            let span = mode.map_or(0..0, |s| s.span());
-            let message = format!(
-                "unknown coordinators \"{name}\": expected {}",
-                quoted_list(COORDINATORS)
-            );
-            let hint = nearest(name, COORDINATORS).map(|n| format!("did you mean \"{n}\"?"));
-            return Err(ctx.err_hint(span, message, hint));
-        }
-    };
-    match (&raw.routers, routed) {
-        (Some(s), false) => Err(ctx.err_hint(
-            s.span(),
-            "routers applies only to coordinators = \"routers\"".into(),
-            Some("add coordinators = \"routers\", or remove `routers`".into()),
-        )),
-        (_, false) => Ok(Coordinators::Nodes),
-        (raw, true) => {
-            let max = i64::from(MAX_ROUTERS);
-            let routers = int(ctx, raw.as_ref(), "routers", 1, max, DEFAULT_ROUTERS)?;
-            Ok(Coordinators::Routers(as_u32(routers.value)))
-        }
-    }
-}
-
 /// `"off"` or a positive duration; default 500 ms.
 fn anti_entropy(ctx: &Ctx, raw: Option<&S<Value>>) -> Result<Option<Duration>> {
     match raw {
@@ -233,22 +302,4 @@ fn anti_entropy(ctx: &Ctx, raw: Option<&S<Value>>) -> Result<Option<Duration>> {
             })
             .map(Some),
     }
-}
-
-/// `cas` in the mix under `abd` needs `allow_unsafe_cas = true`: ABD makes
-/// reads and writes linearizable, but a cas is a read then a write, and two
-/// concurrent cas with the same precondition can both succeed. (Under
-/// `eventual`/`quorum` cas is allowed and documented as best effort.)
-pub(super) fn check_cas(ctx: &Ctx, cluster: &Cluster, raw: &RawWorkload, mix: &Mix) -> Result<()> {
-    if cluster.protocol != Protocol::Abd || mix.cas == 0.0 || cluster.allow_unsafe_cas {
-        return Ok(());
-    }
-    let span = (raw.mix.as_ref())
-        .map(|m| (m.get_ref().cas.as_ref()).map_or(m.span(), |cas| cas.span()))
-        .unwrap_or(0..0);
-    Err(ctx.err_hint(
-        span,
-        "cas is not atomic under protocol \"abd\": it is an ABD read followed by an ABD write, so two concurrent cas with the same `from` can both succeed, and the linearizable check will flag it".into(),
-        Some("remove cas from the mix, or set allow_unsafe_cas = true in [cluster] to demonstrate the anomaly".into()),
-    ))
 }

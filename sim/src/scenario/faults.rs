@@ -1,43 +1,118 @@
 //! `[[faults]]` tables → [`Fault`]s, sorted by start time.
 //!
-//! Each table is read by hand from a flat raw struct (see [`super::raw`]) so
-//! that every error points at the value: an unknown `kind`, a key that belongs
-//! to another kind, a node index outside the cluster, a partition that
-//! separates nobody, a node crashed or paused twice at once.
+//! Each table is read from a flat spec type (a `kind` string and every
+//! kind's keys optional, not a tagged enum: serde errors inside a tagged enum
+//! lose the position and point at the table header), so that every error
+//! points at the value: an unknown `kind`, a key that belongs to another kind,
+//! a node index outside the cluster, a partition that separates nobody, a node
+//! crashed or paused twice at once.
 
-use super::raw::{RawFault, RawGroups, S};
-use super::span::{Ctx, nearest, quoted_list};
-use super::validate::{Field, duration_value, only_keys, positive, required};
+use super::fields::{
+    Field, Result, S, duration_value, node_index, only_keys, positive, required, unknown, written,
+    written_duration,
+};
+use super::span::{Ctx, quoted_list};
 use super::{
     Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration,
 };
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::Duration;
 use toml::Value;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// `groups = [[0, 1], [2]]`, with a span on the list, each group and each node.
+pub(super) type GroupsSpec = S<Vec<S<Vec<S<i64>>>>>;
 
-/// Fault kinds implemented.
-const KINDS: &[&str] = &[
-    "partition",
-    "isolate",
-    "random-halves",
-    "bridge",
-    "clog",
-    "crash",
-    "pause",
-    "clock-jump",
+/// One `[[faults]]` table: `kind`, `at` and `duration`, plus the keys of its kind.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FaultSpec {
+    pub kind: Option<S<String>>,
+    pub at: Option<S<Value>>,
+    pub duration: Option<S<Value>>,
+    /// `partition` only.
+    pub groups: Option<GroupsSpec>,
+    /// `isolate`, `bridge`, `crash`, `pause`, `clock-jump`.
+    pub node: Option<S<i64>>,
+    /// `clog` only.
+    pub from: Option<S<i64>>,
+    /// `clog` only.
+    pub to: Option<S<i64>>,
+    /// `clock-jump` only: a signed duration such as `"-500ms"`.
+    pub by: Option<S<Value>>,
+}
+
+impl FaultSpec {
+    /// `f` as a table; a clock jump has no `duration` (it is an instant).
+    pub fn resolved(f: &Fault) -> FaultSpec {
+        let base = |kind: &str| FaultSpec {
+            kind: written(kind.to_owned()),
+            at: written_duration(f.at),
+            duration: written_duration(f.duration),
+            ..FaultSpec::default()
+        };
+        let n = |n: &u32| written(i64::from(*n));
+        match &f.kind {
+            FaultKind::Partition { groups } => {
+                let group = |g: &Vec<u32>| written(g.iter().filter_map(n).collect());
+                let groups = written(groups.iter().filter_map(group).collect());
+                FaultSpec {
+                    groups,
+                    ..base("partition")
+                }
+            }
+            FaultKind::Isolate { node } => FaultSpec {
+                node: n(node),
+                ..base("isolate")
+            },
+            FaultKind::RandomHalves => base("random-halves"),
+            FaultKind::Bridge { node } => FaultSpec {
+                node: n(node),
+                ..base("bridge")
+            },
+            FaultKind::Clog { from, to } => FaultSpec {
+                from: n(from),
+                to: n(to),
+                ..base("clog")
+            },
+            FaultKind::Crash { node } => FaultSpec {
+                node: n(node),
+                ..base("crash")
+            },
+            FaultKind::Pause { node } => FaultSpec {
+                node: n(node),
+                ..base("pause")
+            },
+            FaultKind::ClockJump { node, by_ns } => {
+                let sign = if *by_ns < 0 { "-" } else { "" };
+                let by = format_duration(Duration::from_nanos(by_ns.unsigned_abs()));
+                let by = written(Value::String(format!("{sign}{by}")));
+                FaultSpec {
+                    node: n(node),
+                    by,
+                    duration: None,
+                    ..base("clock-jump")
+                }
+            }
+        }
+    }
+}
+
+/// Each fault kind implemented: its name, the keys it takes besides `kind`,
+/// `at` and `duration`, and the fewest nodes it can act on.
+const KINDS: &[(&str, &[&str], u32)] = &[
+    ("partition", &["groups"], 2),
+    ("isolate", &["node"], 2),
+    ("random-halves", &[], 2),
+    ("bridge", &["node"], 3),
+    ("clog", &["from", "to"], 2),
+    ("crash", &["node"], 1),
+    ("pause", &["node"], 1),
+    ("clock-jump", &["node", "by"], 1),
 ];
 
-/// The keys each kind takes besides `kind`, `at` and `duration`.
-fn kind_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "partition" => &["groups"],
-        "random-halves" => &[],
-        "clog" => &["from", "to"],
-        "clock-jump" => &["node", "by"],
-        _ => &["node"],
-    }
+fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|(name, _, _)| *name).collect()
 }
 
 /// A validated fault and the span of its `at`, for errors found after sorting.
@@ -50,7 +125,7 @@ struct Placed {
 /// cluster size, then sorts them by `at` (stable: equal starts keep file order).
 pub(super) fn faults(
     ctx: &Ctx,
-    raw: &[S<RawFault>],
+    raw: &[S<FaultSpec>],
     duration: &Field<Duration>,
     nodes: u32,
 ) -> Result<Vec<Fault>> {
@@ -71,19 +146,18 @@ pub(super) fn faults(
     Ok(placed.into_iter().map(|p| p.fault).collect())
 }
 
-fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -> Result<Placed> {
+fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) -> Result<Placed> {
     let f = raw.get_ref();
     let Some(kind) = &f.kind else {
         let message = format!(
             "a [[faults]] table needs `kind`: one of {}",
-            quoted_list(KINDS)
+            quoted_list(&kind_names())
         );
         return Err(ctx.err(raw.span(), message));
     };
-    let name = kind.get_ref().as_str();
-    if !KINDS.contains(&name) {
+    let Some(&(name, keys, least)) = KINDS.iter().find(|(n, _, _)| n == kind.get_ref()) else {
         return Err(unknown_kind(ctx, kind));
-    }
+    };
     let what = format!("kind = \"{name}\"");
     let present = [
         ("groups", f.groups.as_ref().map(|g| g.span())),
@@ -92,13 +166,13 @@ fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -
         ("to", f.to.as_ref().map(|n| n.span())),
         ("by", f.by.as_ref().map(|n| n.span())),
     ];
-    only_keys(ctx, present.into_iter(), kind_keys(name), &what)?;
+    only_keys(ctx, present.into_iter(), keys, &what)?;
 
     let at = required(ctx, f.at.as_ref(), "at", &what, kind.span())?;
     let at_value = duration_value(ctx, at, "at")?;
     starts_in_time(ctx, at, at_value, duration)?;
     let length = fault_length(ctx, f, name, &what, kind.span())?;
-    let kind = fault_kind(ctx, f, name, &what, kind.span(), nodes)?;
+    let kind = fault_kind(ctx, f, (name, least), &what, kind.span(), nodes)?;
     Ok(Placed {
         fault: Fault {
             at: at_value,
@@ -113,7 +187,7 @@ fn fault(ctx: &Ctx, raw: &S<RawFault>, duration: &Field<Duration>, nodes: u32) -
 /// instant and takes none (its fault lasts zero).
 fn fault_length(
     ctx: &Ctx,
-    f: &RawFault,
+    f: &FaultSpec,
     name: &str,
     what: &str,
     kind_span: Range<usize>,
@@ -139,17 +213,12 @@ fn fault_length(
 
 fn fault_kind(
     ctx: &Ctx,
-    f: &RawFault,
-    name: &str,
+    f: &FaultSpec,
+    (name, least): (&str, u32),
     what: &str,
     kind_span: Range<usize>,
     nodes: u32,
 ) -> Result<FaultKind> {
-    let least = match name {
-        "bridge" => 3,
-        "isolate" | "random-halves" | "clog" | "partition" => 2,
-        _ => 1,
-    };
     if nodes < least {
         return Err(ctx.err(
             kind_span,
@@ -185,7 +254,7 @@ fn fault_kind(
 
 fn clog(
     ctx: &Ctx,
-    f: &RawFault,
+    f: &FaultSpec,
     what: &str,
     kind_span: Range<usize>,
     nodes: u32,
@@ -240,12 +309,7 @@ fn unknown_kind(ctx: &Ctx, kind: &S<String>) -> ScenarioError {
             Some("write e.g. [nemesis] interval = \"1s\", duration = \"500ms\"".into()),
         );
     }
-    let message = format!(
-        "unknown fault kind \"{name}\": expected {}",
-        quoted_list(KINDS)
-    );
-    let hint = nearest(name, KINDS).map(|n| format!("did you mean \"{n}\"?"));
-    ctx.err_hint(kind.span(), message, hint)
+    unknown(ctx, kind, &kind_names(), "fault kind", "expected ")
 }
 
 /// A fault must start inside the faulty phase, or it would never happen.
@@ -273,24 +337,10 @@ fn starts_in_time(
     ))
 }
 
-pub(super) fn node_index(ctx: &Ctx, node: &S<i64>, nodes: u32) -> Result<u32> {
-    let n = *node.get_ref();
-    match u32::try_from(n) {
-        Ok(index) if index < nodes => Ok(index),
-        _ => Err(ctx.err(
-            node.span(),
-            format!(
-                "node {n} is not in the cluster: nodes are numbered 0 to {}",
-                nodes - 1
-            ),
-        )),
-    }
-}
-
 /// Groups: at least one, each non-empty, disjoint, node indexes in range, and
 /// separating someone (two or more groups, or one group smaller than the cluster,
 /// whose outsiders are cut off).
-fn partition(ctx: &Ctx, groups: &RawGroups, nodes: u32) -> Result<Vec<Vec<u32>>> {
+fn partition(ctx: &Ctx, groups: &GroupsSpec, nodes: u32) -> Result<Vec<Vec<u32>>> {
     if groups.get_ref().is_empty() {
         return Err(ctx.err(
             groups.span(),

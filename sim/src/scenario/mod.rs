@@ -1,23 +1,31 @@
-//! Scenario files: TOML, parsed into raw serde types, then validated into a
-//! [`Scenario`] whose every value is known to be runnable.
+//! Scenario files: TOML, read into one spec type per section, validated into
+//! a [`Scenario`] whose every value is known to be runnable, and written back
+//! from it (a run folder's `scenario.toml`).
 //!
 //! Errors name the file, line and column of the offending value and say what
 //! would be accepted, before anything runs.
 //!
-//! The pipeline is `text → raw (serde, every fallible value Spanned) →
-//! validate → Scenario`: `raw` mirrors the TOML and knows nothing of ranges,
-//! `validate` and `faults` apply every check and default, `span` turns byte
-//! offsets into `line:column` errors, `duration` reads `"1.5ms"`.
+//! `text → ScenarioSpec (serde; every fallible value Spanned) → validate →
+//! Scenario → ScenarioSpec::resolved → text (serde)`. Each section's module
+//! holds its spec type (what the file says, and what is written back), its
+//! checks (`validate`) and its writer (`resolved`): `top` (the top-level keys,
+//! relations between sections), `cluster`, `clocks`, `network`, `workload`
+//! (with probes), `faults`, `nemesis`, `expect`. They share the leaf
+//! modules `fields` (checks of one value), `span` (`line:column` errors, "did
+//! you mean") and `duration` (`"1.5ms"`); no section imports another.
+//! This module holds the validated types and the entry points.
 
+mod clocks;
 mod cluster;
 mod duration;
+mod expect;
 mod faults;
+mod fields;
 mod nemesis;
 mod network;
-mod raw;
 mod span;
-mod validate;
-mod write;
+mod top;
+mod workload;
 
 #[cfg(test)]
 mod tests;
@@ -82,9 +90,10 @@ pub struct Scenario {
 
 /// `[cluster]`. Defaults: nodes 3, replicas 3, protocol "quorum",
 /// write_quorum/read_quorum 2 under "quorum", 1 under "eventual", a majority
-/// of replicas (N/2 + 1) under "abd"; read_repair true under "quorum", false
-/// under "eventual" (not allowed under "abd", whose reads always write back);
-/// hinted_handoff false (not allowed under "abd"); sync "always";
+/// of replicas (N/2 + 1) under "abd" and "paxos"; read_repair true under
+/// "quorum", false under "eventual" (not allowed under "abd" and "paxos",
+/// whose reads always write back); hinted_handoff false (not allowed under
+/// "abd" and "paxos"); sync "always";
 /// coordinators "nodes" (routers 2 when "routers"); allow_unsafe_cas false;
 /// anti_entropy "500ms" (`"off"` disables); replica_timeout "50ms";
 /// client_timeout "200ms".
@@ -461,8 +470,16 @@ impl Scenario {
     /// Returns the first problem found, never panics.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let ctx = span::Ctx { text, file };
-        let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ctx.toml_error(&e))?;
-        validate::scenario(&ctx, raw)
+        let spec: top::ScenarioSpec = toml::from_str(text).map_err(|e| ctx.toml_error(&e))?;
+        spec.validate(&ctx)
+    }
+
+    /// The scenario as a complete TOML document, every default written out,
+    /// so that it runs by itself: `Scenario::parse(&s.to_toml(), ..)` gives
+    /// `s` back (the mix up to the float rounding of its normalisation).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&top::ScenarioSpec::resolved(self))
+            .expect("a validated scenario holds only values TOML can write")
     }
 }
 

@@ -4,37 +4,57 @@
 //! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
 //! are an error when given a positive weight.
 
-use super::raw::{RawNemesis, S};
-use super::span::{Ctx, nearest, quoted_list};
-use super::validate::{Field, duration, positive};
-use super::{Family, Nemesis, ScenarioError};
+use super::fields::{Result, S, positive_duration, unknown, written, written_duration};
+use super::span::Ctx;
+use super::{Family, Nemesis};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use toml::Value;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// The `[nemesis]` table. See [`Nemesis`] for the defaults.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NemesisSpec {
+    pub interval: Option<S<Value>>,
+    pub duration: Option<S<Value>>,
+    pub families: Option<S<BTreeMap<S<String>, S<f64>>>>,
+    pub swarm: Option<bool>,
+    pub max_down: Option<S<i64>>,
+    pub jump: Option<S<Value>>,
+}
 
-pub(super) fn nemesis(
-    ctx: &Ctx,
-    raw: Option<&S<RawNemesis>>,
-    nodes: u32,
-) -> Result<Option<Nemesis>> {
-    let Some(raw) = raw else { return Ok(None) };
-    let n = raw.get_ref();
-    let positive_or =
-        |v: &Option<S<toml::Value>>, key: &str, default: Duration| -> Result<Duration> {
-            let f: Field<Duration> = duration(ctx, v.as_ref(), key, default)?;
-            positive(ctx, &f, key)?;
-            Ok(f.value)
+impl NemesisSpec {
+    pub fn validate(raw: &S<NemesisSpec>, ctx: &Ctx, nodes: u32) -> Result<Nemesis> {
+        let n = raw.get_ref();
+        let positive_or = |v: &Option<S<Value>>, key: &str, default: Duration| {
+            positive_duration(ctx, v.as_ref(), key, default)
         };
-    let max_down = max_down(ctx, n.max_down.as_ref(), nodes)?;
-    Ok(Some(Nemesis {
-        interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
-        duration: positive_or(&n.duration, "duration", Duration::from_millis(500))?,
-        families: families(ctx, raw, nodes, max_down)?,
-        swarm: n.swarm.unwrap_or(false),
-        max_down,
-        jump: positive_or(&n.jump, "jump", Duration::from_millis(100))?,
-    }))
+        let max_down = max_down(ctx, n.max_down.as_ref(), nodes)?;
+        Ok(Nemesis {
+            interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
+            duration: positive_or(&n.duration, "duration", Duration::from_millis(500))?,
+            families: families(ctx, raw, nodes, max_down)?,
+            swarm: n.swarm.unwrap_or(false),
+            max_down,
+            jump: positive_or(&n.jump, "jump", Duration::from_millis(100))?,
+        })
+    }
+
+    /// `n` with every value written out, every family's weight included.
+    pub fn resolved(n: &Nemesis) -> NemesisSpec {
+        let families = (n.families.iter())
+            .filter_map(|(f, w)| Some((written(f.as_str().to_owned())?, written(*w)?)))
+            .collect();
+        NemesisSpec {
+            interval: written_duration(n.interval),
+            duration: written_duration(n.duration),
+            families: written(families),
+            swarm: Some(n.swarm),
+            max_down: written(n.max_down.into()),
+            jump: written_duration(n.jump),
+        }
+    }
 }
 
 /// 0 to `nodes`; default a minority, (nodes − 1) / 2, so a majority stays up.
@@ -73,7 +93,7 @@ fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
 
 fn families(
     ctx: &Ctx,
-    raw: &S<RawNemesis>,
+    raw: &S<NemesisSpec>,
     nodes: u32,
     max_down: u32,
 ) -> Result<Vec<(Family, f64)>> {
@@ -94,16 +114,7 @@ fn families(
     let mut weights: BTreeMap<Family, f64> = Family::ALL.iter().map(|&f| (f, 0.0)).collect();
     for (name, w) in table.get_ref() {
         let Some(&family) = Family::ALL.iter().find(|f| f.as_str() == name.get_ref()) else {
-            let hint = nearest(name.get_ref(), &names).map(|n| format!("did you mean \"{n}\"?"));
-            return Err(ctx.err_hint(
-                name.span(),
-                format!(
-                    "unknown nemesis family \"{}\": expected {}",
-                    name.get_ref(),
-                    quoted_list(&names)
-                ),
-                hint,
-            ));
+            return Err(unknown(ctx, name, &names, "nemesis family", "expected "));
         };
         let weight = *w.get_ref();
         if !weight.is_finite() || !(0.0..=1e9).contains(&weight) {

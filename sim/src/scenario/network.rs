@@ -1,17 +1,63 @@
-//! `[network]` → [`Network`]: latency distributions (global, per message kind,
-//! per link, per link and kind), loss, duplication and `[[network.links]]`.
+//! `[network]`: latency distributions (global, per message kind, per link,
+//! per link and kind), loss, duplication and `[[network.links]]`.
 
-use super::raw::{RawLatency, RawLink, RawNetwork, S};
-use super::span::{Ctx, nearest, quoted_list};
-use super::validate::{duration_value, only_keys, probability, required};
-use super::{
-    Latency, Link, MAX_LATENCY, MAX_LINKS, MAX_MIXTURE, Network, ScenarioError, format_duration,
+use super::fields::{
+    Result, S, duration_value, node_index, only_keys, probability, required, unknown, written,
+    written_duration,
 };
+use super::span::{Ctx, nearest, quoted_list};
+use super::{Latency, Link, MAX_LATENCY, MAX_LINKS, MAX_MIXTURE, Network, format_duration};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use toml::Value;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// The `[network]` table. See [`Network`] for the defaults.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NetworkSpec {
+    pub latency: Option<S<LatencySpec>>,
+    pub loss: Option<S<f64>>,
+    pub duplicate: Option<S<f64>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<S<String>, S<LatencySpec>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<S<LinkSpec>>,
+}
+
+/// One `[[network.links]]` table.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LinkSpec {
+    pub from: Option<S<i64>>,
+    pub to: Option<S<i64>>,
+    /// Also the reverse link (never written back: the resolved file lists
+    /// both directed links).
+    pub both: Option<bool>,
+    pub latency: Option<S<LatencySpec>>,
+    pub loss: Option<S<f64>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<S<String>, S<LatencySpec>>,
+}
+
+/// `{ dist = "...", ... }`: which other keys are allowed depends on `dist`
+/// (a flat struct, not a tagged enum: serde errors inside a tagged enum lose
+/// the position). `weight` only inside a mixture's `of`.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LatencySpec {
+    pub dist: Option<S<String>>,
+    pub value: Option<S<Value>>,
+    pub min: Option<S<Value>>,
+    pub max: Option<S<Value>>,
+    pub mean: Option<S<Value>>,
+    pub scale: Option<S<Value>>,
+    pub shape: Option<S<f64>>,
+    pub median: Option<S<Value>>,
+    pub sigma: Option<S<f64>>,
+    pub of: Option<S<Vec<S<LatencySpec>>>>,
+    pub weight: Option<S<f64>>,
+}
 
 const DISTS: &[&str] = &[
     "fixed",
@@ -47,22 +93,104 @@ pub const MESSAGE_KINDS: &[&str] = &[
 /// spike or a tail the 10 s cap would swallow.
 const MAX_PARAMETER: f64 = 100.0;
 
-pub(super) fn network(ctx: &Ctx, raw: &RawNetwork, nodes: u32) -> Result<Network> {
-    let latency = match &raw.latency {
-        None => Latency::Fixed(Duration::from_millis(1)),
-        Some(s) => latency(ctx, s)?,
-    };
-    Ok(Network {
-        latency,
-        loss: probability(ctx, raw.loss.as_ref(), "loss", 0.0)?,
-        duplicate: probability(ctx, raw.duplicate.as_ref(), "duplicate", 0.0)?,
-        kinds: kinds(ctx, &raw.kinds)?,
-        links: links(ctx, &raw.links, nodes)?,
-    })
+impl NetworkSpec {
+    pub fn validate(&self, ctx: &Ctx, nodes: u32) -> Result<Network> {
+        let latency = match &self.latency {
+            None => Latency::Fixed(Duration::from_millis(1)),
+            Some(s) => latency(ctx, s)?,
+        };
+        Ok(Network {
+            latency,
+            loss: probability(ctx, self.loss.as_ref(), "loss", 0.0)?,
+            duplicate: probability(ctx, self.duplicate.as_ref(), "duplicate", 0.0)?,
+            kinds: kinds(ctx, &self.kinds)?,
+            links: links(ctx, &self.links, nodes)?,
+        })
+    }
+
+    pub fn resolved(n: &Network) -> NetworkSpec {
+        NetworkSpec {
+            latency: written(LatencySpec::resolved(&n.latency)),
+            loss: written(n.loss),
+            duplicate: written(n.duplicate),
+            kinds: kinds_resolved(&n.kinds),
+            links: (n.links.iter())
+                .filter_map(|l| {
+                    written(LinkSpec {
+                        from: written(l.from.into()),
+                        to: written(l.to.into()),
+                        both: None,
+                        latency: l
+                            .latency
+                            .as_ref()
+                            .and_then(|x| written(LatencySpec::resolved(x))),
+                        loss: written(l.loss),
+                        kinds: kinds_resolved(&l.kinds),
+                    })
+                })
+                .collect(),
+        }
+    }
 }
 
-/// `[network.kinds]` or a link's `kinds`: message kind → latency.
-fn kinds(ctx: &Ctx, raw: &BTreeMap<S<String>, S<RawLatency>>) -> Result<BTreeMap<String, Latency>> {
+fn kinds_resolved(kinds: &BTreeMap<String, Latency>) -> BTreeMap<S<String>, S<LatencySpec>> {
+    (kinds.iter())
+        .filter_map(|(k, l)| Some((written(k.clone())?, written(LatencySpec::resolved(l))?)))
+        .collect()
+}
+
+impl LatencySpec {
+    /// `l` as a table; a mixture's components carry their `weight`.
+    pub fn resolved(l: &Latency) -> LatencySpec {
+        let base = |dist: &str| LatencySpec {
+            dist: written(dist.to_owned()),
+            ..LatencySpec::default()
+        };
+        let d = |d: &Duration| written_duration(*d);
+        match l {
+            Latency::Fixed(v) => LatencySpec {
+                value: d(v),
+                ..base("fixed")
+            },
+            Latency::Uniform { min, max } => LatencySpec {
+                min: d(min),
+                max: d(max),
+                ..base("uniform")
+            },
+            Latency::Exponential { mean } => LatencySpec {
+                mean: d(mean),
+                ..base("exponential")
+            },
+            Latency::Pareto { scale, shape } => LatencySpec {
+                scale: d(scale),
+                shape: written(*shape),
+                ..base("pareto")
+            },
+            Latency::Lognormal { median, sigma } => LatencySpec {
+                median: d(median),
+                sigma: written(*sigma),
+                ..base("lognormal")
+            },
+            Latency::Mixture(parts) => {
+                let part = |(w, l): &(f64, Latency)| {
+                    written(LatencySpec {
+                        weight: written(*w),
+                        ..LatencySpec::resolved(l)
+                    })
+                };
+                LatencySpec {
+                    of: written(parts.iter().filter_map(part).collect()),
+                    ..base("mixture")
+                }
+            }
+        }
+    }
+}
+
+fn kinds(
+    ctx: &Ctx,
+    raw: &BTreeMap<S<String>, S<LatencySpec>>,
+) -> Result<BTreeMap<String, Latency>> {
     let mut out = BTreeMap::new();
     for (name, l) in raw {
         if !MESSAGE_KINDS.contains(&name.get_ref().as_str()) {
@@ -82,18 +210,18 @@ fn kinds(ctx: &Ctx, raw: &BTreeMap<S<String>, S<RawLatency>>) -> Result<BTreeMap
 
 /// `[[network.links]]`: node indexes in range, `from ≠ to`, each directed link
 /// at most once (counting the reverse links `both = true` adds).
-fn links(ctx: &Ctx, raw: &[S<RawLink>], nodes: u32) -> Result<Vec<Link>> {
+fn links(ctx: &Ctx, raw: &[S<LinkSpec>], nodes: u32) -> Result<Vec<Link>> {
     let mut out: BTreeMap<(u32, u32), Link> = BTreeMap::new();
     for s in raw {
         let l = s.get_ref();
         let what = "a [[network.links]] entry";
-        let from = super::faults::node_index(
+        let from = node_index(
             ctx,
             required(ctx, l.from.as_ref(), "from", what, s.span())?,
             nodes,
         )?;
         let to_raw = required(ctx, l.to.as_ref(), "to", what, s.span())?;
-        let to = super::faults::node_index(ctx, to_raw, nodes)?;
+        let to = node_index(ctx, to_raw, nodes)?;
         if from == to {
             return Err(ctx.err(
                 to_raw.span(),
@@ -134,7 +262,7 @@ fn links(ctx: &Ctx, raw: &[S<RawLink>], nodes: u32) -> Result<Vec<Link>> {
 
 /// A latency table; a mixture's components may not be mixtures and only they
 /// take `weight`.
-pub(super) fn latency(ctx: &Ctx, raw: &S<RawLatency>) -> Result<Latency> {
+pub(super) fn latency(ctx: &Ctx, raw: &S<LatencySpec>) -> Result<Latency> {
     if let Some(w) = &raw.get_ref().weight {
         return Err(ctx.err(
             w.span(),
@@ -144,7 +272,7 @@ pub(super) fn latency(ctx: &Ctx, raw: &S<RawLatency>) -> Result<Latency> {
     dist(ctx, raw, true)
 }
 
-fn dist(ctx: &Ctx, raw: &S<RawLatency>, mixture_allowed: bool) -> Result<Latency> {
+fn dist(ctx: &Ctx, raw: &S<LatencySpec>, mixture_allowed: bool) -> Result<Latency> {
     let l = raw.get_ref();
     let Some(dist) = &l.dist else {
         return Err(ctx.err(
@@ -167,7 +295,7 @@ fn dist(ctx: &Ctx, raw: &S<RawLatency>, mixture_allowed: bool) -> Result<Latency
                     .into(),
             ));
         }
-        _ => return Err(unknown_dist(ctx, dist)),
+        _ => return Err(unknown(ctx, dist, DISTS, "latency dist", "expected ")),
     };
     let present = [
         ("value", l.value.as_ref().map(|v| v.span())),
@@ -198,7 +326,7 @@ fn dist(ctx: &Ctx, raw: &S<RawLatency>, mixture_allowed: bool) -> Result<Latency
     }
 }
 
-fn uniform(ctx: &Ctx, raw: &S<RawLatency>, min: Duration, max: Duration) -> Result<Latency> {
+fn uniform(ctx: &Ctx, raw: &S<LatencySpec>, min: Duration, max: Duration) -> Result<Latency> {
     if min > max {
         let span = raw.get_ref().max.as_ref().map_or(raw.span(), |m| m.span());
         let message = format!(
@@ -212,7 +340,7 @@ fn uniform(ctx: &Ctx, raw: &S<RawLatency>, min: Duration, max: Duration) -> Resu
 }
 
 /// `scale` + `shape` (shape > 0), or `mean` + `shape` (shape > 1).
-fn pareto(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
+fn pareto(ctx: &Ctx, raw: &S<LatencySpec>, what: &str) -> Result<Latency> {
     let l = raw.get_ref();
     let dist_span = l.dist.as_ref().map_or(raw.span(), |d| d.span());
     let shape_raw = required(ctx, l.shape.as_ref(), "shape", what, dist_span.clone())?;
@@ -238,7 +366,7 @@ fn pareto(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
 }
 
 /// `median` or `mean`, and `sigma` (> 0).
-fn lognormal(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
+fn lognormal(ctx: &Ctx, raw: &S<LatencySpec>, what: &str) -> Result<Latency> {
     let l = raw.get_ref();
     let dist_span = l.dist.as_ref().map_or(raw.span(), |d| d.span());
     let sigma_raw = required(ctx, l.sigma.as_ref(), "sigma", what, dist_span.clone())?;
@@ -270,7 +398,7 @@ fn parameter(ctx: &Ctx, s: &S<f64>, key: &str) -> Result<f64> {
 
 /// `of = [ { weight = ..., dist = ... }, ... ]`: 1 to [`MAX_MIXTURE`]
 /// components, weights ≥ 0 and not all zero, normalised to sum to 1.
-fn mixture(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
+fn mixture(ctx: &Ctx, raw: &S<LatencySpec>, what: &str) -> Result<Latency> {
     let l = raw.get_ref();
     let dist_span = l.dist.as_ref().map_or(raw.span(), |d| d.span());
     let of = required(ctx, l.of.as_ref(), "of", what, dist_span)?;
@@ -308,18 +436,6 @@ fn mixture(ctx: &Ctx, raw: &S<RawLatency>, what: &str) -> Result<Latency> {
     Ok(Latency::Mixture(
         parts.into_iter().map(|(w, d)| (w / sum, d)).collect(),
     ))
-}
-
-fn unknown_dist(ctx: &Ctx, dist: &S<String>) -> ScenarioError {
-    let name = dist.get_ref();
-    ctx.err_hint(
-        dist.span(),
-        format!(
-            "unknown latency dist \"{name}\": expected {}",
-            quoted_list(DISTS)
-        ),
-        nearest(name, DISTS).map(|n| format!("did you mean \"{n}\"?")),
-    )
 }
 
 fn latency_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<Duration> {

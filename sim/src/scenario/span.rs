@@ -97,22 +97,34 @@ pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// On one line, with serde's Rust type names (`i64`, `f64`) replaced by what a
-/// TOML author writes.
+/// On one line, with serde's Rust type names (`i64`, `f64`, `struct
+/// ClusterSpec`) replaced by what a TOML author writes.
 fn readable(message: &str) -> String {
-    message
+    let message = message
         .replace('\n', "; ")
         .replace("expected i64", "expected an integer")
         .replace("expected f64", "expected a number")
         .replace(
-            "expected struct RawLatency",
+            "expected struct LatencySpec",
             "expected a table such as { dist = \"fixed\", value = \"1ms\" }",
         )
         .replace(
-            "expected struct RawMix",
+            "expected struct MixSpec",
             "expected a table such as { get = 0.5, put = 0.5 }",
-        )
-        .replace("expected struct Raw", "expected a table")
+        );
+    // Any other spec type: the whole name goes (`struct NemesisSpec`).
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(at) = rest.find("expected struct ") {
+        let after = &rest[at + "expected struct ".len()..];
+        let name_end = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        out += &rest[..at];
+        out += "expected a table";
+        rest = &after[name_end..];
+    }
+    out + rest
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`"):

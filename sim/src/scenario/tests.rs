@@ -779,10 +779,24 @@ fn protocol_names() {
         ("eventual", store::Protocol::Eventual),
         ("quorum", store::Protocol::Quorum),
         ("abd", store::Protocol::Abd),
+        ("paxos", store::Protocol::Paxos),
     ] {
         let c = ok(&format!("[cluster]\nprotocol = \"{name}\"\n")).cluster;
         assert_eq!(c.protocol, protocol);
     }
+    // paxos takes majority quorums and refuses what abd refuses.
+    let c = ok("[cluster]\nprotocol = \"paxos\"\nreplicas = 5\nnodes = 5\n").cluster;
+    assert_eq!((c.write_quorum, c.read_quorum), (3, 3));
+    fails(
+        "[cluster]\nprotocol = \"paxos\"\nread_repair = true\n",
+        "read_repair = ^true",
+        "read_repair does not apply to protocol \"paxos\"",
+    );
+    fails(
+        "[cluster]\nprotocol = \"paxos\"\nwrite_quorum = 1\nread_quorum = 1\n",
+        "write_quorum = ^1",
+        "protocol \"paxos\" needs every read quorum to meet every write quorum",
+    );
     let e = fails(
         "[cluster]\nprotocol = \"quorom\"\n",
         "protocol = ^\"quorom\"",
@@ -1683,4 +1697,36 @@ fn probes_parse_with_defaults_sorted_delays_and_errors() {
         s,
         "probes round trip"
     );
+}
+
+/// Every section at once, nested tables included (a mixture, kinds per link,
+/// a sync interval, probes, the nemesis), written by derive and read back.
+#[test]
+fn every_section_round_trips_through_to_toml() {
+    let s = ok(
+        "[network]\nlatency = { dist = \"mixture\", of = [ { weight = 0.5, dist = \"fixed\", value = \"1ms\" }, { weight = 0.5, dist = \"pareto\", scale = \"1ms\", shape = 2.5 } ] }\nkinds.replica-write = { dist = \"fixed\", value = \"3ms\" }\n[[network.links]]\nfrom = 0\nto = 1\nboth = true\nlatency = { dist = \"fixed\", value = \"3ms\" }\nkinds.replica-read = { dist = \"fixed\", value = \"3ms\" }\n[cluster]\nsync = { interval = \"100ms\" }\n[[faults]]\nkind = \"partition\"\nat = \"1s\"\nduration = \"2s\"\ngroups = [[0], [1, 2]]\n[[faults]]\nkind = \"clock-jump\"\nat = \"1s\"\nnode = 1\nby = \"-5ms\"\n[nemesis]\n[workload.probes]\ndelays = [\"1ms\", \"5ms\"]\n[expect]\nlinearizable = \"fail\"\n",
+    );
+    let text = s.to_toml();
+    assert_eq!(Scenario::parse(&text, "x").unwrap(), s, "{text}");
+    assert!(text.contains("[[network.latency.of]]") && text.contains("by = \"-5ms\""));
+}
+
+/// serde names the spec type a section or value should have been; the
+/// message says "a table" instead, without a trace of the type's name.
+#[test]
+fn a_section_or_latency_written_as_a_value_expects_a_table() {
+    let e = fails("cluster = 5\n", "cluster = ^5", "expected a table");
+    assert!(e.message.ends_with("expected a table"), "{}", e.message);
+    let e = fails(
+        "[nemesis]\nfamilies = 3\n",
+        "families = ^3",
+        "expected a map",
+    );
+    assert!(!e.message.contains("Spec"), "{}", e.message);
+    let e = fails(
+        "[workload]\nprobes = 3\n",
+        "probes = ^3",
+        "expected a table",
+    );
+    assert!(e.message.ends_with("expected a table"), "{}", e.message);
 }

@@ -9,9 +9,23 @@ fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
 
-// ----- TOML writers for the round trip: the production ones -----
+// ----- TOML writers for the round trip: the production spec types -----
 
-pub(super) use crate::scenario::write::{fault_toml, network as network_toml};
+/// The `[network]` table (and its sub-tables) as `Scenario::to_toml` writes it.
+pub(super) fn network_toml(n: &Network) -> String {
+    let mut table = toml::Table::new();
+    let spec = crate::scenario::network::NetworkSpec::resolved(n);
+    table.insert("network".into(), toml::Value::try_from(spec).unwrap());
+    format!("\n{}", toml::to_string(&table).unwrap())
+}
+
+/// One `[[faults]]` table as `Scenario::to_toml` writes it.
+pub(super) fn fault_toml(f: &Fault) -> String {
+    let spec = crate::scenario::faults::FaultSpec::resolved(f);
+    let faults = toml::Value::Array(vec![toml::Value::try_from(spec).unwrap()]);
+    let table = toml::Table::from_iter([("faults".to_owned(), faults)]);
+    format!("\n{}", toml::to_string(&table).unwrap())
+}
 
 // ----- strategies -----
 

@@ -1,0 +1,167 @@
+//! The whole file: the top-level keys (`name`, `description`, `seed`,
+//! `duration`, `quiesce`), one spec type per section, and the relations
+//! between sections (faults against the cluster and the faulty phase, `cas`
+//! against the protocol).
+
+use super::clocks::ClocksSpec;
+use super::cluster::ClusterSpec;
+use super::expect::ExpectSpec;
+use super::faults::{FaultSpec, faults};
+use super::fields::{Result, S, duration, positive, written, written_duration};
+use super::nemesis::NemesisSpec;
+use super::network::NetworkSpec;
+use super::span::Ctx;
+use super::workload::WorkloadSpec;
+use super::{Cluster, Scenario};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use toml::Value;
+
+/// A scenario file as written, and a validated [`Scenario`] written back
+/// (every default spelled out, so a run folder's `scenario.toml` runs by
+/// itself and says everything the run used).
+///
+/// To add a knob: a field on its section's spec type, its check in that
+/// type's `validate`, its value in `resolved`, and the field it fills in
+/// [`Scenario`]'s types.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScenarioSpec {
+    pub name: Option<S<String>>,
+    pub description: Option<S<String>>,
+    pub seed: Option<S<i64>>,
+    pub duration: Option<S<Value>>,
+    pub quiesce: Option<S<Value>>,
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+    #[serde(default)]
+    pub clocks: ClocksSpec,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub workload: WorkloadSpec,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<S<FaultSpec>>,
+    pub nemesis: Option<S<NemesisSpec>>,
+    #[serde(default)]
+    pub expect: ExpectSpec,
+}
+
+impl ScenarioSpec {
+    /// Every check and default; the first problem found, at its value.
+    pub fn validate(self, ctx: &Ctx) -> Result<Scenario> {
+        let name = required_text(ctx, self.name, "name")?;
+        if name.get_ref().trim().is_empty() {
+            return Err(ctx.err(
+                name.span(),
+                "name is empty: give the scenario a short name".into(),
+            ));
+        }
+        let description = required_text(ctx, self.description, "description")?;
+        let seed = seed(ctx, self.seed.as_ref())?;
+        let phase = duration(
+            ctx,
+            self.duration.as_ref(),
+            "duration",
+            Duration::from_secs(10),
+        )?;
+        positive(ctx, &phase, "duration")?;
+        let quiesce = duration(
+            ctx,
+            self.quiesce.as_ref(),
+            "quiesce",
+            Duration::from_secs(5),
+        )?;
+        let cluster = self.cluster.validate(ctx)?;
+        let faults = faults(ctx, &self.faults, &phase, cluster.nodes)?;
+        let nemesis = (self.nemesis.as_ref())
+            .map(|n| NemesisSpec::validate(n, ctx, cluster.nodes))
+            .transpose()?;
+        let scenario = Scenario {
+            name: name.into_inner(),
+            description: description.into_inner(),
+            seed,
+            quiesce: quiesce.value,
+            clocks: self.clocks.validate(ctx)?,
+            network: self.network.validate(ctx, cluster.nodes)?,
+            workload: self.workload.validate(ctx, phase.value)?,
+            expect: self.expect.validate(ctx)?,
+            duration: phase.value,
+            cluster,
+            faults,
+            nemesis,
+        };
+        check_cas(ctx, &scenario, &self.workload)?;
+        Ok(scenario)
+    }
+
+    /// `s` with every value written out.
+    pub fn resolved(s: &Scenario) -> ScenarioSpec {
+        ScenarioSpec {
+            name: written(s.name.clone()),
+            description: written(s.description.clone()),
+            seed: written(i64::try_from(s.seed).unwrap_or(i64::MAX)),
+            duration: written_duration(s.duration),
+            quiesce: written_duration(s.quiesce),
+            cluster: ClusterSpec::resolved(&s.cluster),
+            clocks: ClocksSpec::resolved(&s.clocks),
+            network: NetworkSpec::resolved(&s.network),
+            workload: WorkloadSpec::resolved(&s.workload),
+            faults: (s.faults.iter())
+                .filter_map(|f| written(FaultSpec::resolved(f)))
+                .collect(),
+            nemesis: s
+                .nemesis
+                .as_ref()
+                .and_then(|n| written(NemesisSpec::resolved(n))),
+            expect: ExpectSpec::resolved(&s.expect),
+        }
+    }
+}
+
+fn required_text(ctx: &Ctx, raw: Option<S<String>>, key: &str) -> Result<S<String>> {
+    match raw {
+        Some(s) => Ok(s),
+        None if ctx.text.trim().is_empty() => Err(ctx.err_nowhere(
+            "the scenario file is empty".into(),
+            Some("a scenario needs at least `name = \"...\"` and `description = \"...\"`; see scenarios/ for examples".into()),
+        )),
+        None => Err(ctx.err_nowhere(
+            format!("`{key}` is missing: every scenario needs `{key} = \"...\"` at the top of the file"),
+            None,
+        )),
+    }
+}
+
+fn seed(ctx: &Ctx, raw: Option<&S<i64>>) -> Result<u64> {
+    let Some(s) = raw else { return Ok(1) };
+    u64::try_from(*s.get_ref()).map_err(|_| {
+        ctx.err(
+            s.span(),
+            format!("seed = {} is negative: expected 0 or more", s.get_ref()),
+        )
+    })
+}
+
+/// `cas` in the mix under `abd` needs `allow_unsafe_cas = true`: ABD makes
+/// reads and writes linearizable, but a cas is a read then a write, and two
+/// concurrent cas with the same precondition can both succeed. (Under
+/// `eventual`/`quorum` cas is allowed and documented as best effort.)
+fn check_cas(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<()> {
+    let Cluster {
+        protocol,
+        allow_unsafe_cas,
+        ..
+    } = scenario.cluster;
+    if protocol != store::Protocol::Abd || scenario.workload.mix.cas == 0.0 || allow_unsafe_cas {
+        return Ok(());
+    }
+    let span = (workload.mix.as_ref())
+        .map(|m| (m.get_ref().cas.as_ref()).map_or(m.span(), |cas| cas.span()))
+        .unwrap_or(0..0);
+    Err(ctx.err_hint(
+        span,
+        "cas is not atomic under protocol \"abd\": it is an ABD read followed by an ABD write, so two concurrent cas with the same `from` can both succeed, and the linearizable check will flag it".into(),
+        Some("remove cas from the mix, or set allow_unsafe_cas = true in [cluster] to demonstrate the anomaly".into()),
+    ))
+}

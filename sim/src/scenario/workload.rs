@@ -1,0 +1,272 @@
+//! `[workload]` and `[workload.probes]`: clients, keys, operations, the
+//! operation mix, think time, coordinator affinity and staleness probes.
+
+use super::fields::{Result, S, as_u32, duration_value, int, one_of, written, written_duration};
+use super::span::Ctx;
+use super::{
+    Affinity, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS,
+    MIX_SUM_TOLERANCE, Mix, Probes, ScenarioError, Workload, format_duration,
+};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::time::Duration;
+use toml::Value;
+
+/// The `[workload]` table. See [`Workload`] for the defaults.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WorkloadSpec {
+    pub clients: Option<S<i64>>,
+    pub keys: Option<S<i64>>,
+    pub ops: Option<S<i64>>,
+    pub mix: Option<S<MixSpec>>,
+    pub think: Option<S<Value>>,
+    pub probes: Option<S<ProbesSpec>>,
+    pub coordinator: Option<S<String>>,
+}
+
+/// `[workload.probes]`. See [`Probes`] for the defaults.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProbesSpec {
+    pub clients: Option<S<i64>>,
+    pub trials: Option<S<i64>>,
+    pub delays: S<Vec<S<Value>>>,
+}
+
+/// Operation weights; a missing entry is 0.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MixSpec {
+    pub get: Option<S<f64>>,
+    pub put: Option<S<f64>>,
+    pub delete: Option<S<f64>>,
+    pub cas: Option<S<f64>>,
+}
+
+/// `coordinator`, by name.
+const AFFINITIES: &[(&str, Affinity)] =
+    &[("random", Affinity::Random), ("sticky", Affinity::Sticky)];
+
+impl WorkloadSpec {
+    /// `duration` is the faulty phase's, for the default think time.
+    pub fn validate(&self, ctx: &Ctx, duration: Duration) -> Result<Workload> {
+        let max = i64::from(MAX_CLIENTS);
+        let clients_field = int(ctx, self.clients.as_ref(), "clients", 0, max, 4)?;
+        let clients = clients_field.value;
+        let keys = int(ctx, self.keys.as_ref(), "keys", 1, i64::from(MAX_KEYS), 3)?.value;
+        let ops = int(ctx, self.ops.as_ref(), "ops", 1, MAX_OPS as i64, 1000)?.value;
+        let mix = match &self.mix {
+            None => Mix {
+                get: 0.5,
+                put: 0.4,
+                delete: 0.1,
+                cas: 0.0,
+            },
+            Some(s) => mix(ctx, s)?,
+        };
+        let think = match &self.think {
+            Some(s) => duration_value(ctx, s, "think")?,
+            None => default_think(duration, clients, ops),
+        };
+        let probes = match &self.probes {
+            Some(p) => Some(probes(ctx, p.get_ref(), clients)?),
+            None => None,
+        };
+        // clients = 0 runs the staleness probes alone (their reads measure
+        // visibility undisturbed); with no probe either, nothing would run.
+        if clients == 0
+            && probes.is_none()
+            && let Some(span) = clients_field.span
+        {
+            return Err(ctx.err(
+                span,
+                format!(
+                    "clients = 0 is out of range: expected 1 to {MAX_CLIENTS} \
+                     (0 only with staleness probes, [workload.probes])"
+                ),
+            ));
+        }
+        let coordinator = match &self.coordinator {
+            None => Affinity::Random,
+            Some(s) => one_of(ctx, s, AFFINITIES, "coordinator choice", "supported: ")?,
+        };
+        Ok(Workload {
+            clients: as_u32(clients),
+            keys: as_u32(keys),
+            ops: ops as u64,
+            mix,
+            think,
+            probes,
+            coordinator,
+        })
+    }
+
+    /// `w` with every value written out.
+    pub fn resolved(w: &Workload) -> WorkloadSpec {
+        let delays = |p: &Probes| {
+            p.delays
+                .iter()
+                .filter_map(|d| written_duration(*d))
+                .collect()
+        };
+        WorkloadSpec {
+            clients: written(w.clients.into()),
+            keys: written(w.keys.into()),
+            ops: written(i64::try_from(w.ops).unwrap_or(i64::MAX)),
+            mix: written(MixSpec {
+                get: written(w.mix.get),
+                put: written(w.mix.put),
+                delete: written(w.mix.delete),
+                cas: written(w.mix.cas),
+            }),
+            think: written_duration(w.think),
+            probes: w.probes.as_ref().and_then(|p| {
+                written(ProbesSpec {
+                    clients: written(p.clients.into()),
+                    trials: written(p.trials.into()),
+                    delays: S::new(0..0, delays(p)),
+                })
+            }),
+            coordinator: written(w.coordinator.as_str().to_owned()),
+        }
+    }
+}
+
+/// `[workload.probes]`: probe clients count against the client limit too.
+fn probes(ctx: &Ctx, raw: &ProbesSpec, clients: i64) -> Result<Probes> {
+    let room = (i64::from(MAX_CLIENTS) - clients).max(1);
+    let count = int(ctx, raw.clients.as_ref(), "probes.clients", 1, room, 1)?.value;
+    let trials = int(
+        ctx,
+        raw.trials.as_ref(),
+        "probes.trials",
+        1,
+        MAX_PROBE_TRIALS,
+        100,
+    )?
+    .value;
+    let list = raw.delays.get_ref();
+    if list.is_empty() || list.len() > MAX_PROBE_DELAYS {
+        return Err(ctx.err(
+            raw.delays.span(),
+            format!(
+                "probes.delays has {} entries: expected 1 to {MAX_PROBE_DELAYS} durations",
+                list.len()
+            ),
+        ));
+    }
+    let mut delays = Vec::with_capacity(list.len());
+    for d in list {
+        let delay = duration_value(ctx, d, "probes.delays")?;
+        if delay > MAX_LATENCY {
+            return Err(ctx.err(
+                d.span(),
+                format!(
+                    "a probe delay may be at most {}",
+                    format_duration(MAX_LATENCY)
+                ),
+            ));
+        }
+        delays.push(delay);
+    }
+    delays.sort();
+    Ok(Probes {
+        clients: as_u32(count),
+        trials: as_u32(trials),
+        delays,
+    })
+}
+
+/// 0.8 × duration × clients / ops: each client's operations spread over about
+/// 80% of the faulty phase, leaving room for the operations' own latency so that
+/// all `ops` usually run before the workload stops at the end of the phase.
+fn default_think(duration: Duration, clients: i64, ops: i64) -> Duration {
+    let nanos = duration.as_nanos() * 4 * clients as u128 / (5 * ops as u128);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
+fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<Mix> {
+    let m = raw.get_ref();
+    let weight = |w: &Option<S<f64>>, key: &str| -> Result<f64> {
+        match w {
+            None => Ok(0.0),
+            Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 => Ok(*s.get_ref()),
+            Some(s) => Err(ctx.err(
+                s.span(),
+                format!(
+                    "mix {key} = {} is not a weight: expected a finite number ≥ 0",
+                    s.get_ref()
+                ),
+            )),
+        }
+    };
+    let (get, put) = (weight(&m.get, "get")?, weight(&m.put, "put")?);
+    let (delete, cas) = (weight(&m.delete, "delete")?, weight(&m.cas, "cas")?);
+    let sum = get + put + delete + cas;
+    if !sum.is_finite() {
+        let message = "mix weights are too large: their sum is not a finite number".into();
+        return Err(ctx.err_hint(
+            raw.span(),
+            message,
+            Some("use fractions, e.g. { get = 0.5, put = 0.5 }".into()),
+        ));
+    }
+    if sum <= 0.0 {
+        return Err(ctx.err_hint(
+            raw.span(),
+            "mix has no operations: every weight is zero".into(),
+            Some("give at least one of get, put, delete, cas a positive weight, e.g. { get = 0.5, put = 0.5 }".into()),
+        ));
+    }
+    if (sum - 1.0).abs() > MIX_SUM_TOLERANCE {
+        return Err(mix_sum_error(ctx, raw.span(), [get, put, delete, cas], sum));
+    }
+    Ok(Mix {
+        get: get / sum,
+        put: put / sum,
+        delete: delete / sum,
+        cas: cas / sum,
+    })
+}
+
+/// The names of the mix weights, in [`Mix`]'s order.
+const MIX_KEYS: [&str; 4] = ["get", "put", "delete", "cas"];
+
+/// Weights that do not add up to 1: name the sum and the terms, and suggest
+/// the same proportions scaled to 1 (in thousandths, the largest weight
+/// absorbing the rounding, so the suggestion itself is accepted).
+fn mix_sum_error(ctx: &Ctx, span: Range<usize>, weights: [f64; 4], sum: f64) -> ScenarioError {
+    let terms: Vec<String> = (MIX_KEYS.iter().zip(weights))
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(k, w)| format!("{k} {}", decimal(w)))
+        .collect();
+    let mut thousandths = weights.map(|w| (w / sum * 1000.0).round() as i64);
+    let largest = (0..4)
+        .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+        .unwrap_or(0);
+    thousandths[largest] += 1000 - thousandths.iter().sum::<i64>();
+    let scaled: Vec<String> = (MIX_KEYS.iter().zip(thousandths))
+        .filter(|(_, t)| *t > 0)
+        .map(|(k, t)| format!("{k} = {}", decimal(t as f64 / 1000.0)))
+        .collect();
+    ctx.err_hint(
+        span,
+        format!(
+            "mix weights sum to {} ({}): expected 1, each weight being the fraction of operations of its kind",
+            decimal(sum),
+            terms.join(" + ")
+        ),
+        Some(format!(
+            "make them add up to 1 (within {MIX_SUM_TOLERANCE:e}); the same proportions: {{ {} }}",
+            scaled.join(", ")
+        )),
+    )
+}
+
+/// At most six decimals, without trailing zeros (`1.1`, not `1.1000000000000001`).
+fn decimal(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
