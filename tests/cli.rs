@@ -1425,6 +1425,8 @@ fn a_build_without_cfg_madsim_stops_at_once_saying_why() {
     );
     let compiled = err.lines().filter(|l| l.contains("Compiling ")).count();
     assert!(compiled <= 1, "only sim's build script compiled:\n{err}");
+}
+
 /// The `after N candidate runs (...): OPS ops, ...` line of a shrink's output:
 /// the operations the shrunk scenario invokes.
 fn shrunk_ops(stdout: &str) -> u64 {
