@@ -54,7 +54,7 @@ use crate::counterexample::{span, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::Point;
+use crate::sources::Point;
 use crate::verdict::CheckResult;
 
 /// Runs the check; see the module documentation.

@@ -19,6 +19,7 @@ pub mod lost_update;
 pub mod op;
 pub mod read_after_write;
 pub mod session;
+pub(crate) mod sources;
 pub mod staleness;
 pub mod verdict;
 

@@ -32,7 +32,7 @@ use crate::counterexample::{format_ms, span, timeline, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::{Point, Sources};
+use crate::sources::{Point, Sources};
 use crate::verdict::CheckResult;
 use std::collections::BTreeMap;
 
