@@ -48,7 +48,7 @@ pub fn write_reports(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
         history,
         info: info.as_ref(),
     });
-    for (name, text) in reports::report::render(results, kept) {
+    for (name, text) in reports::files::render(results, kept) {
         output::write_atomic(&dir.join(name), &text)?;
     }
     Ok(())

@@ -1,8 +1,7 @@
 //! A run's report: what `report.md` and `report.html` show, computed once
-//! from `results.json` (and the first failing seed's kept history), then
-//! written as Markdown ([`crate::markdown`]) and HTML ([`crate::html`]).
-//!
-//! [`render`] returns every file of the report by name; the caller writes them.
+//! from `results.json` (and the first failing seed's kept history). The
+//! pages that show it, `markdown` and `html`, depend on this module and not
+//! the other way round; `files` puts the two together.
 
 use crate::activity::Outcomes;
 use crate::explain::{self, Example};
@@ -67,22 +66,6 @@ pub struct Failing {
 pub struct Kept<'a> {
     pub history: &'a History,
     pub info: Option<&'a SeedInfo>,
-}
-
-/// Every file of the report: `report.md`, `report.html` and one `.svg` per plot.
-pub fn render(results: &RunResults, kept: Option<Kept>) -> Vec<(String, String)> {
-    let report = build(results, kept);
-    let mut files = vec![
-        ("report.md".to_string(), crate::markdown::render(&report)),
-        ("report.html".to_string(), crate::html::render(&report)),
-    ];
-    files.extend(
-        report
-            .plots
-            .iter()
-            .map(|p| (p.file.to_string(), p.svg.clone())),
-    );
-    files
 }
 
 /// The report's content.

@@ -64,7 +64,7 @@ fn failed(width: u32, height: u32, error: &str) -> String {
     format!(
         "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <text x=\"10\" y=\"20\">plot failed: {}</text></svg>\n",
-        crate::html::escape(error)
+        crate::escape::escape(error)
     )
 }
 
