@@ -16,7 +16,8 @@
 //! [`explain`] (the counterexample to show), [`timeline`], [`plots`],
 //! [`report`] (what a report shows) rendered by [`markdown`] and [`html`]
 //! into [`files`], [`sweep`] (a grid of runs) shown by [`sweep_page`],
-//! [`escape`] (text inside markup), [`table`] (the terminal summary).
+//! [`escape`] (text inside markup), [`replay`] (the command that replays a
+//! seed), [`table`] (the terminal summary).
 //!
 //! Dependencies run one way, from the pages to the data: `files` →
 //! `markdown`, `html` → `report` → `plots` → the data (`results`,
@@ -34,6 +35,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod plots;
 pub mod probes;
+pub mod replay;
 pub mod report;
 pub mod results;
 pub mod scenario;

@@ -211,15 +211,11 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
     }
 }
 
-/// `storesim replay <file> --seed S`, quoted for a POSIX shell when needed.
+/// `storesim replay <file> --seed S` ([`crate::replay::replay_command`]):
+/// a report names the program `storesim`, not the path this process ran
+/// as, so the same results give the same bytes.
 pub fn replay_command(scenario_file: &str, seed: u64) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
-    let file = if !scenario_file.is_empty() && scenario_file.chars().all(safe) {
-        scenario_file.to_string()
-    } else {
-        format!("'{}'", scenario_file.replace('\'', r"'\''"))
-    };
-    format!("storesim replay {file} --seed {seed}")
+    crate::replay::replay_command("storesim", scenario_file, seed)
 }
 
 fn overview(results: &RunResults) -> Vec<(String, String)> {
