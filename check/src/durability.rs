@@ -203,7 +203,7 @@ fn explain(write: usize, analysis: &Analysis) -> String {
              twice the clock error bound ({}) before it began, so none could carry a later \
              timestamp",
             w.key,
-            crate::counterexample::format_ms(e)
+            crate::ms::format_ms(e, crate::ms::Precision::Fit)
         ),
     };
     let text = format!(

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod history;
 pub mod linearizable;
 pub mod lost_update;
+pub mod ms;
 pub mod op;
 pub mod read_after_write;
 pub mod session;

@@ -12,7 +12,7 @@ use crate::results::RunResults;
 use crate::seedinfo::SeedInfo;
 use crate::timeline::Timeline;
 use crate::visibility::MIN_READS_PER_POINT;
-use check::counterexample::format_ms;
+use check::ms::{Precision, format_ms};
 use check::{CheckName, History};
 
 /// A table: header, then rows, all cells plain text.
@@ -394,7 +394,7 @@ fn probes_table(totals: &SeedMetrics) -> Table {
             )
         };
         table.push(vec![
-            format_ms(r.delay_ns),
+            format_ms(r.delay_ns, Precision::Fit),
             r.reads.to_string(),
             r.fresh.to_string(),
             p,
@@ -425,7 +425,11 @@ fn visibility_table(totals: &SeedMetrics) -> Table {
     ];
     for p in points {
         table.push(vec![
-            format!("{} – {}", format_ms(p.from_ns), format_ms(p.to_ns)),
+            format!(
+                "{} – {}",
+                format_ms(p.from_ns, Precision::Fit),
+                format_ms(p.to_ns, Precision::Fit)
+            ),
             p.reads.to_string(),
             p.fresh.to_string(),
             rate_with_interval(p.fresh, p.reads),
@@ -466,7 +470,8 @@ fn staleness_table(totals: &SeedMetrics) -> Table {
         ],
         vec![
             "longest a committed write stayed invisible".to_string(),
-            s.longest_miss_ns.map_or("-".to_string(), format_ms),
+            s.longest_miss_ns
+                .map_or("-".to_string(), |ns| format_ms(ns, Precision::Fit)),
         ],
     ]
 }

@@ -4,6 +4,7 @@
 
 pub use crate::fate::Peer;
 use crate::fate::{Fate, Why};
+use check::ms::{Precision, format_ms};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -40,11 +41,15 @@ impl fmt::Display for TraceEvent {
                 write!(
                     f,
                     "{:>14} {from:>4} -> {to:<4} {kind} {key}",
-                    format_ms(*time_ns)
+                    format_ms(*time_ns, Precision::Nanos)
                 )?;
                 match fate {
                     Some(Fate::Deliver { after }) => {
-                        write!(f, "  [after {}]", format_ms(after.as_nanos() as u64))
+                        write!(
+                            f,
+                            "  [after {}]",
+                            format_ms(after.as_nanos() as u64, Precision::Nanos)
+                        )
                     }
                     Some(Fate::Drop { why: Why::Loss }) => write!(f, "  [lost on its link]"),
                     Some(Fate::Drop {
@@ -54,15 +59,10 @@ impl fmt::Display for TraceEvent {
                 }
             }
             TraceEvent::Fault { time_ns, what } => {
-                write!(f, "{:>14} ** {what}", format_ms(*time_ns))
+                write!(f, "{:>14} ** {what}", format_ms(*time_ns, Precision::Nanos))
             }
         }
     }
-}
-
-/// `12345678` ns → `"12.345678 ms"`.
-pub fn format_ms(ns: u64) -> String {
-    format!("{}.{:06} ms", ns / 1_000_000, ns % 1_000_000)
 }
 
 /// Where a kept message is in the trace, to record its fate later;
