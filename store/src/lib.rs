@@ -17,6 +17,7 @@
 pub mod clock;
 pub mod config;
 pub mod disk;
+pub mod fnv;
 pub mod message;
 pub mod node;
 pub mod ring;
