@@ -146,6 +146,16 @@ pub(crate) fn ms_label(v: &f64) -> String {
     }
 }
 
+/// An axis label for a count: the whole numbers, and nothing between them
+/// (a count axis's ticks may fall on fractions).
+pub(crate) fn whole_label(v: &f64) -> String {
+    if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
