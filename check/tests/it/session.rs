@@ -2,7 +2,7 @@
 //! accept and reject, and the words of its counterexamples.
 
 use crate::support::{T, assert_clean, assert_finding, cas, del, get, history, put, with_finals};
-use check::session::{Anomaly, anomalies, check};
+use check::session::{anomalies, check};
 use check::{
     CheckName, Event, EventType, Final, FindingKind, Function, History, Value, Verdict, durability,
     lost_update, op::pair,
@@ -12,6 +12,11 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 type Finals = &'static [(u32, &'static str, Option<&'static str>)];
+
+/// The one finding a rejected history must give: its kind and operations.
+type Expected = (FindingKind, &'static [usize]);
+/// A case a guarantee rejects: its name, its operations, its finding.
+type Rejected = (&'static str, Vec<T>, Expected);
 
 const RYW: CheckName = CheckName::ReadYourWrites;
 const MR: CheckName = CheckName::MonotonicReads;
@@ -36,7 +41,7 @@ fn assert_valid(guarantee: CheckName, name: &str, h: &History) {
 /// check's own mapping from anomaly to data — is `expected`: the kind and
 /// the operations by index (invoke order), the one at fault first, written
 /// out by hand for each case.
-fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: (FindingKind, &[usize])) {
+fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: Expected) {
     let result = check(h, guarantee);
     let name = format!("{guarantee} {name}");
     assert_eq!(result.verdict, Verdict::Invalid, "{name}");
@@ -130,7 +135,7 @@ fn read_your_writes_accepts() {
 
 #[test]
 fn read_your_writes_rejects() {
-    let cases: Vec<(&str, Vec<T>, (FindingKind, &[usize]))> = vec![
+    let cases: Vec<Rejected> = vec![
         (
             "reads a value older than its write",
             vec![
@@ -303,7 +308,7 @@ fn monotonic_reads_accepts() {
 
 #[test]
 fn monotonic_reads_rejects() {
-    let cases: Vec<(&str, Vec<T>, (FindingKind, &[usize]))> = vec![
+    let cases: Vec<Rejected> = vec![
         (
             "non-monotonic read",
             vec![
