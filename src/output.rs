@@ -148,28 +148,15 @@ pub fn claim_run_dir(dir: &Path, scenario_name: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Quotes a command-line argument for a POSIX shell when it needs it.
-pub fn shell_quote(arg: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
-    if !arg.is_empty() && arg.chars().all(safe) {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
 /// The command that replays `seed` of `scenario`, using the program name this
-/// process was started with (e.g. `target/release/storesim`).
+/// process was started with (e.g. `target/release/storesim`), so that the
+/// line can be pasted as it is; quoted by [`reports::replay`].
 pub fn replay_command(scenario: &Path, seed: u64) -> String {
     let program = std::env::args()
         .next()
         .unwrap_or_else(|| "storesim".to_string());
     let scenario = scenario.display().to_string();
-    format!(
-        "{} replay {} --seed {seed}",
-        shell_quote(&program),
-        shell_quote(&scenario)
-    )
+    reports::replay::replay_command(&program, &scenario, seed)
 }
 
 #[cfg(test)]

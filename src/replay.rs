@@ -4,7 +4,7 @@ use crate::cli::ReplayArgs;
 use crate::evaluate::evaluate;
 use crate::output;
 use check::Verdict;
-use sim::trace::format_ms;
+use check::ms::{Precision, format_ms};
 use sim::{RunOptions, Scenario};
 use std::process::ExitCode;
 
@@ -37,7 +37,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         s.fail,
         s.info,
         s.messages,
-        format_ms(s.sim_time_ns)
+        format_ms(s.sim_time_ns, Precision::Nanos)
     );
     for (check, result) in &evaluated.results {
         println!("{check}: {}", result.verdict);

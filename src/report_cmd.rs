@@ -54,7 +54,7 @@ pub fn write_reports(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
             info: info.as_ref(),
         })
         .collect();
-    for (name, text) in reports::report::render(results, &kept) {
+    for (name, text) in reports::files::render(results, &kept) {
         output::write_atomic(&dir.join(name), &text)?;
     }
     Ok(())

@@ -76,7 +76,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             results: done.results,
         });
     }
-    for (name, content) in reports::sweep::render(&file, &points) {
+    for (name, content) in reports::sweep_page::render(&file, &points) {
         output::write_atomic(&args.out.join(name), &content)?;
     }
     println!("sweep report: {}", args.out.join("sweep.html").display());

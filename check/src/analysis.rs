@@ -2,7 +2,7 @@
 //!
 //! Nearly every check needs the same things: the operations paired
 //! ([`crate::op::pair`]), grouped by key in invoke order, each key's
-//! possible sources of every value (`session::sources`), each key's
+//! possible sources of every value (`sources`), each key's
 //! sessions, and what the replicas hold in the end. Building them once per
 //! history, instead of once per check, is what makes checking a simulated
 //! seed cheap: the histories are small (hundreds of operations), so setup
@@ -29,7 +29,7 @@
 
 use crate::history::Final;
 use crate::op::Op;
-use crate::session::sources::Sources;
+use crate::sources::Sources;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 

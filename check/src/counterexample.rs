@@ -13,6 +13,8 @@
 //! counterexample with these functions, so they all look alike.
 
 use crate::history::{Function, Value};
+
+use crate::ms::{Precision, format_ms, format_span_ms};
 use crate::op::{Op, Outcome};
 
 /// Width of the timeline's drawing area, in characters.
@@ -20,33 +22,15 @@ const WIDTH_CHARS: usize = 40;
 /// Values longer than this are cut in labels and sentences.
 const VALUE_CHARS_MAX: usize = 24;
 
-/// Nanoseconds as milliseconds: three decimals, or six when three would
-/// hide a difference (histories from other systems may count events, not ns).
-pub fn format_ms(ns: u64) -> String {
-    format!("{} ms", ms(ns, decimals(ns)))
-}
-
 /// When an operation ran: `8.100–9.800 ms` (both ends with the same
 /// precision), or `from 8.100 ms, never completed`.
 pub fn span(op: &Op) -> String {
     match op.complete_time {
-        Some(end) => {
-            let d = decimals(op.invoke_time).max(decimals(end));
-            format!("{}–{} ms", ms(op.invoke_time, d), ms(end, d))
-        }
-        None => format!("from {}, never completed", format_ms(op.invoke_time)),
-    }
-}
-
-fn decimals(ns: u64) -> usize {
-    if ns.is_multiple_of(1_000) { 3 } else { 6 }
-}
-
-fn ms(ns: u64, decimals: usize) -> String {
-    let fraction = ns % 1_000_000;
-    match decimals {
-        3 => format!("{}.{:03}", ns / 1_000_000, fraction / 1_000),
-        _ => format!("{}.{fraction:06}", ns / 1_000_000),
+        Some(end) => format_span_ms(op.invoke_time, end),
+        None => format!(
+            "from {}, never completed",
+            format_ms(op.invoke_time, Precision::Fit)
+        ),
     }
 }
 
@@ -137,7 +121,10 @@ pub fn timeline(ops: &[&Op]) -> String {
         let row: String = row.into_iter().collect();
         out.push_str(&format!("{label:<pad$}  |{row}|\n"));
     }
-    let (first, last) = (format_ms(start), format_ms(end));
+    let (first, last) = (
+        format_ms(start, Precision::Fit),
+        format_ms(end, Precision::Fit),
+    );
     let gap = (WIDTH_CHARS + 1)
         .saturating_sub(first.len() + last.len())
         .max(1);
@@ -175,8 +162,6 @@ mod tests {
 
     #[test]
     fn formats_times_in_ms() {
-        assert_eq!(format_ms(12_300_000), "12.300 ms");
-        assert_eq!(format_ms(17), "0.000017 ms");
         let w = op(
             1,
             Function::Put,

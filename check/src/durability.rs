@@ -54,7 +54,7 @@ use crate::counterexample::{span, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::Point;
+use crate::sources::Point;
 use crate::verdict::CheckResult;
 
 /// Runs the check; see the module documentation.
@@ -203,7 +203,7 @@ fn explain(write: usize, analysis: &Analysis) -> String {
              twice the clock error bound ({}) before it began, so none could carry a later \
              timestamp",
             w.key,
-            crate::counterexample::format_ms(e)
+            crate::ms::format_ms(e, crate::ms::Precision::Fit)
         ),
     };
     let text = format!(

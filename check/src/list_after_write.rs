@@ -41,9 +41,10 @@
 //! key space.
 
 use crate::analysis::Analysis;
-use crate::counterexample::{format_ms, span, timeline};
+use crate::counterexample::{span, timeline};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Function, History};
+use crate::ms::{Precision, format_ms};
 use crate::op::{Op, Outcome, pair};
 use crate::presence::{Presence, Span};
 use crate::verdict::CheckResult;
@@ -376,7 +377,7 @@ fn explain(anomaly: &Anomaly, ops: &[Op]) -> String {
                     what(w),
                     span(w),
                     done(w),
-                    format_ms(behind_ns)
+                    format_ms(behind_ns, Precision::Fit)
                 )
             });
             (text, vec![d, w, Some(list)])
@@ -394,7 +395,7 @@ fn explain(anomaly: &Anomaly, ops: &[Op]) -> String {
                     d.process,
                     span(d),
                     done(d),
-                    format_ms(behind_ns)
+                    format_ms(behind_ns, Precision::Fit)
                 )
             });
             (text, vec![w, d, Some(list)])
@@ -429,7 +430,7 @@ fn what(w: &Op) -> String {
 
 fn done(w: &Op) -> String {
     match (w.outcome, w.complete_time) {
-        (Outcome::Ok, Some(t)) => format_ms(t),
+        (Outcome::Ok, Some(t)) => format_ms(t, Precision::Fit),
         _ => "never".to_owned(),
     }
 }
@@ -442,7 +443,7 @@ fn summary(s: &Staleness) -> String {
         s.listings,
         s.missing,
         s.resurrected,
-        format_ms(s.behind_ns_max),
+        format_ms(s.behind_ns_max, Precision::Fit),
         s.phantom
     )
 }

@@ -39,7 +39,7 @@ use crate::finding::{self, Finding, Kind};
 use crate::history::{Final, Function, History};
 use crate::op::{Op, Outcome, pair};
 use crate::session::origin;
-use crate::session::sources::Point;
+use crate::sources::Point;
 use crate::verdict::CheckResult;
 
 /// One key that converged on a value older than an acknowledged write.

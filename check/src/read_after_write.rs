@@ -28,11 +28,12 @@
 //! (with a prefix maximum of supersede times).
 
 use crate::analysis::{Analysis, Key};
-use crate::counterexample::{format_ms, span, timeline, value};
+use crate::counterexample::{span, timeline, value};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{Function, History};
+use crate::ms::{Precision, format_ms};
 use crate::op::{Op, Outcome, pair};
-use crate::session::sources::{Point, Sources};
+use crate::sources::{Point, Sources};
 use crate::verdict::CheckResult;
 use std::collections::BTreeMap;
 
@@ -356,7 +357,7 @@ fn action(w: &Op) -> String {
 
 fn done(w: &Op) -> String {
     w.complete_time
-        .map_or_else(|| "never".to_owned(), format_ms)
+        .map_or_else(|| "never".to_owned(), |t| format_ms(t, Precision::Fit))
 }
 
 /// "(+3 more stale reads)" or, when kinds mix, "(+3 more: 2 stale reads, 1 read of a value never written)".

@@ -17,7 +17,7 @@
 //! "older": a store whose order does not (last write wins under skewed
 //! clocks) is exactly what these checks should expose. Beyond real time,
 //! values only say which writes a read *could* have seen (module
-//! `sources`): a write that did not fail, invoked before the read
+//! `crate::sources`): a write that did not fail, invoked before the read
 //! completed, writing the value read; the initial state and every delete
 //! for absent. Values may repeat (foreign histories), so a read is flagged
 //! only when the claim holds for *every* possible source; a read that
@@ -72,7 +72,6 @@
 
 mod finals;
 mod reads;
-pub(crate) mod sources;
 
 use crate::analysis::Analysis;
 use crate::counterexample::{span, timeline, value};

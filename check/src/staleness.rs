@@ -22,7 +22,7 @@
 //!   invisible long after it was acknowledged.
 //!
 //! What R "returned" is a write, and values may repeat: among the writes R
-//! could have seen (see `session::sources`: writes of its value that did
+//! could have seen (see `sources`: writes of its value that did
 //! not fail, invoked before R completed; the initial state and deletes for
 //! absent) we take the one that completed last — the most favourable — so
 //! `versions_behind` is a lower bound and `fresh` means "could be fresh".
@@ -36,7 +36,7 @@
 use crate::analysis::{Analysis, Key};
 use crate::history::History;
 use crate::op::{Op, pair};
-use crate::session::sources::Point;
+use crate::sources::Point;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -12,7 +12,8 @@
 use crate::results::{Digest, RunResults};
 use crate::scenario::ScenarioSummary;
 use crate::seedinfo::{Effect, FaultWindow, SeedInfo};
-use check::counterexample::{format_ms, label, value};
+use check::counterexample::{label, value};
+use check::ms::{Precision, format_ms};
 use check::op::{Op, Outcome, pair};
 use check::{CheckName, CheckResult, Finding, FindingKind as Kind, Function, History, Verdict};
 
@@ -214,7 +215,7 @@ fn lww_order(f: &Finding, involved: &[&Op], info: Option<&SeedInfo>) -> Option<S
     if off_a >= off_b {
         return None;
     }
-    let behind = format_ms(off_b.abs_diff(off_a));
+    let behind = format_ms(off_b.abs_diff(off_a), Precision::Fit);
     Some(format!(
         "{} via n{a}{} began after {} via n{b}{} completed, but n{a}'s clock is {behind} behind \
          n{b}'s, so last-write-wins gave the later write the lower timestamp and kept {}",
@@ -265,7 +266,7 @@ fn faults(f: &Finding, involved: &[&Op], info: &SeedInfo, (from, to): (u64, u64)
             }
             (Some(Effect::ClockJump { node, by_ns }), None) if nodes.contains(node) => {
                 let sign = if *by_ns < 0 { "back" } else { "forward" };
-                let by = format_ms(by_ns.unsigned_abs());
+                let by = format_ms(by_ns.unsigned_abs(), Precision::Fit);
                 format!("{} ({when}) stepped n{node}'s clock {sign} by {by}", w.what)
             }
             _ => continue,
@@ -284,9 +285,13 @@ fn faults(f: &Finding, involved: &[&Op], info: &SeedInfo, (from, to): (u64, u64)
 /// `1.000 ms–2.000 ms`, or `at 1.000 ms` for an instant.
 fn window(w: &FaultWindow) -> String {
     if w.start_ns == w.end_ns {
-        format!("at {}", format_ms(w.start_ns))
+        format!("at {}", format_ms(w.start_ns, Precision::Fit))
     } else {
-        format!("{}–{}", format_ms(w.start_ns), format_ms(w.end_ns))
+        format!(
+            "{}–{}",
+            format_ms(w.start_ns, Precision::Fit),
+            format_ms(w.end_ns, Precision::Fit)
+        )
     }
 }
 
@@ -309,7 +314,7 @@ fn clock_or_zero(info: &SeedInfo, node: u32) -> String {
 
 fn signed(ns: i64) -> String {
     let sign = if ns < 0 { "−" } else { "+" };
-    format!("{sign}{}", format_ms(ns.unsigned_abs()))
+    format!("{sign}{}", format_ms(ns.unsigned_abs(), Precision::Fit))
 }
 
 #[cfg(test)]

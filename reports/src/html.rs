@@ -2,6 +2,7 @@
 //! script, no font or image fetched from anywhere — so it opens from a CI
 //! artifact, an e-mail or a laptop offline and looks the same.
 
+use crate::escape::escape;
 use crate::report::{Plot, Report, Table};
 
 const CSS: &str = "
@@ -232,20 +233,4 @@ pub fn inline_svg(svg: &str) -> String {
         None => svg,
     };
     svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-}
-
-/// Text for HTML content and attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

@@ -14,11 +14,20 @@
 //! over time; [`interval`], Wilson intervals for rates),
 //! [`scenario`] (the scenario in words), [`seedinfo`] (`run.json`),
 //! [`explain`] (the counterexample to show), [`timeline`], [`plots`],
-//! [`report`] (what a report shows) rendered by [`markdown`] and [`html`],
-//! [`sweep`] (a grid of runs), [`table`] (the terminal summary).
+//! [`report`] (what a report shows) rendered by [`markdown`] and [`html`]
+//! into [`files`], [`sweep`] (a grid of runs) shown by [`sweep_page`],
+//! [`escape`] (text inside markup), [`replay`] (the command that replays a
+//! seed), [`table`] (the terminal summary).
+//!
+//! Dependencies run one way, from the pages to the data: `files` →
+//! `markdown`, `html` → `report` → `plots` → the data (`results`,
+//! `metrics`, `seedinfo`, `explain`, `timeline`, `sweep`, ...), which
+//! imports no page and no plot; `sweep_page` → `plots::sweep` → `sweep`.
 
 pub mod activity;
+pub mod escape;
 pub mod explain;
+pub mod files;
 pub mod html;
 pub mod interval;
 pub mod latency;
@@ -26,11 +35,13 @@ pub mod markdown;
 pub mod metrics;
 pub mod plots;
 pub mod probes;
+pub mod replay;
 pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod seedinfo;
 pub mod sweep;
+pub mod sweep_page;
 pub mod table;
 pub mod timeline;
 pub mod visibility;

@@ -1,9 +1,8 @@
 //! A run's report: what `report.md` and `report.html` show, computed once
 //! from `results.json` (and the kept histories of the first failing seed
-//! and of each check's lowest invalid seed), then
-//! written as Markdown ([`crate::markdown`]) and HTML ([`crate::html`]).
-//!
-//! [`render`] returns every file of the report by name; the caller writes them.
+//! and of each check's lowest invalid seed). The pages that show it,
+//! `markdown` and `html`, depend on this module and not the other way
+//! round; `files` puts the two together.
 
 use crate::activity::Outcomes;
 use crate::explain::{self, Example};
@@ -14,7 +13,7 @@ use crate::results::RunResults;
 use crate::seedinfo::SeedInfo;
 use crate::timeline::Timeline;
 use crate::visibility::MIN_READS_PER_POINT;
-use check::counterexample::format_ms;
+use check::ms::{Precision, format_ms};
 use check::{CheckName, History};
 
 /// A table: header, then rows, all cells plain text.
@@ -94,22 +93,6 @@ pub fn wanted_seeds(results: &RunResults) -> Vec<u64> {
     others.sort_unstable();
     others.dedup();
     first.into_iter().chain(others).collect()
-}
-
-/// Every file of the report: `report.md`, `report.html` and one `.svg` per plot.
-pub fn render(results: &RunResults, kept: &[Kept]) -> Vec<(String, String)> {
-    let report = build(results, kept);
-    let mut files = vec![
-        ("report.md".to_string(), crate::markdown::render(&report)),
-        ("report.html".to_string(), crate::html::render(&report)),
-    ];
-    files.extend(
-        report
-            .plots
-            .iter()
-            .map(|p| (p.file.to_string(), p.svg.clone())),
-    );
-    files
 }
 
 /// The report's content.
@@ -278,15 +261,11 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
     }
 }
 
-/// `storesim replay <file> --seed S`, quoted for a POSIX shell when needed.
+/// `storesim replay <file> --seed S` ([`crate::replay::replay_command`]):
+/// a report names the program `storesim`, not the path this process ran
+/// as, so the same results give the same bytes.
 pub fn replay_command(scenario_file: &str, seed: u64) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
-    let file = if !scenario_file.is_empty() && scenario_file.chars().all(safe) {
-        scenario_file.to_string()
-    } else {
-        format!("'{}'", scenario_file.replace('\'', r"'\''"))
-    };
-    format!("storesim replay {file} --seed {seed}")
+    crate::replay::replay_command("storesim", scenario_file, seed)
 }
 
 fn overview(results: &RunResults) -> Vec<(String, String)> {
@@ -465,7 +444,7 @@ fn probes_table(totals: &SeedMetrics) -> Table {
             )
         };
         table.push(vec![
-            format_ms(r.delay_ns),
+            format_ms(r.delay_ns, Precision::Fit),
             r.reads.to_string(),
             r.fresh.to_string(),
             p,
@@ -496,7 +475,11 @@ fn visibility_table(totals: &SeedMetrics) -> Table {
     ];
     for p in points {
         table.push(vec![
-            format!("{} – {}", format_ms(p.from_ns), format_ms(p.to_ns)),
+            format!(
+                "{} – {}",
+                format_ms(p.from_ns, Precision::Fit),
+                format_ms(p.to_ns, Precision::Fit)
+            ),
             p.reads.to_string(),
             p.fresh.to_string(),
             rate_with_interval(p.fresh, p.reads),
@@ -537,7 +520,8 @@ fn staleness_table(totals: &SeedMetrics) -> Table {
         ],
         vec![
             "longest a committed write stayed invisible".to_string(),
-            s.longest_miss_ns.map_or("-".to_string(), format_ms),
+            s.longest_miss_ns
+                .map_or("-".to_string(), |ns| format_ms(ns, Precision::Fit)),
         ],
     ]
 }

@@ -2,8 +2,9 @@
 //! the same results give the same bytes.
 
 use check::{CheckName, History};
+use reports::files::render;
 use reports::metrics::{SeedMetrics, seed_metrics};
-use reports::report::{Kept, render};
+use reports::report::Kept;
 use reports::results::Digest;
 use reports::scenario::ScenarioSummary;
 use reports::seedinfo::{ClockInfo, Effect, FaultWindow, SeedInfo};

@@ -4,9 +4,10 @@
 //! `node_addr(nodes + r)`), which holds no data and is never faulted.
 
 use crate::clock::SimClock;
-use crate::net::{self, NetContext, SimTransport};
+use crate::net::{self, SimTransport};
 use crate::trace::Peer;
 use crate::wire;
+use crate::wire::NetContext;
 use madsim::runtime::{Handle, NodeHandle};
 use std::sync::{Arc, Mutex};
 use store::{ClusterConfig, Entry, MemDisk, Node};

@@ -8,13 +8,14 @@
 //! call times out. A duplicated request sends a second copy whose response
 //! is discarded: the copy is handled like any request (the store's replica
 //! requests are idempotent under LWW).
+//!
+//! Built on `wire` (packets, [`NetContext`]); `wire` knows nothing of this
+//! module.
 
-use crate::fate::{Fates, Leg, Loss, Message};
-use crate::timescale::Epoch;
-use crate::trace::{Peer, Trace};
-use crate::wire::{self, Envelope};
+use crate::fate::{Leg, Loss, Message};
+use crate::trace::Peer;
+use crate::wire::{self, Envelope, NetContext};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 use store::{NodeId, Request, Response, TransportError};
 
@@ -33,24 +34,6 @@ pub fn client_addr(c: u32) -> SocketAddr {
     assert!(c < 256 * 250, "client index out of the address plan");
     let ip = Ipv4Addr::new(10, 1, (c / 250) as u8, (c % 250 + 1) as u8);
     SocketAddr::new(IpAddr::V4(ip), PORT)
-}
-
-/// What a process needs to send and trace messages.
-#[derive(Clone)]
-pub struct NetContext {
-    pub epoch: Epoch,
-    pub trace: Trace,
-    /// Every message's fate, and the links faults cut.
-    pub fates: Arc<Fates>,
-}
-
-impl NetContext {
-    /// Makes every message madsim node `node` sends meet the fate
-    /// [`Fates::transit`] gives it on the wire (see [`wire::attach`]). Call
-    /// once per node.
-    pub fn attach(&self, node: madsim::task::NodeId) {
-        wire::attach(node, Arc::clone(&self.fates), self.trace.clone());
-    }
 }
 
 /// The store's `Transport` for one simulated process (storage node or client).

@@ -4,8 +4,10 @@
 
 pub use crate::fate::Peer;
 use crate::fate::{Fate, Why};
+use check::ms::{Precision, format_ms};
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use store::fnv::Fnv64;
 
 /// One traced event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +42,15 @@ impl fmt::Display for TraceEvent {
                 write!(
                     f,
                     "{:>14} {from:>4} -> {to:<4} {kind} {key}",
-                    format_ms(*time_ns)
+                    format_ms(*time_ns, Precision::Nanos)
                 )?;
                 match fate {
                     Some(Fate::Deliver { after }) => {
-                        write!(f, "  [after {}]", format_ms(after.as_nanos() as u64))
+                        write!(
+                            f,
+                            "  [after {}]",
+                            format_ms(after.as_nanos() as u64, Precision::Nanos)
+                        )
                     }
                     Some(Fate::Drop { why: Why::Loss }) => write!(f, "  [lost on its link]"),
                     Some(Fate::Drop {
@@ -54,15 +60,10 @@ impl fmt::Display for TraceEvent {
                 }
             }
             TraceEvent::Fault { time_ns, what } => {
-                write!(f, "{:>14} ** {what}", format_ms(*time_ns))
+                write!(f, "{:>14} ** {what}", format_ms(*time_ns, Precision::Nanos))
             }
         }
     }
-}
-
-/// `12345678` ns → `"12.345678 ms"`.
-pub fn format_ms(ns: u64) -> String {
-    format!("{}.{:06} ms", ns / 1_000_000, ns % 1_000_000)
 }
 
 /// Where a kept message is in the trace, to record its fate later;
@@ -83,55 +84,30 @@ struct TraceState {
     messages: u64,
     events: Vec<TraceEvent>,
     /// Fingerprint of every event, kept or not (see [`Trace::fingerprint`]).
-    hash: Fnv64,
+    hash: Fingerprint,
 }
 
-/// FNV-1a, 64 bits, fed a word (8 bytes, little-endian) at a time instead
-/// of a byte: the fingerprint runs on every message, and eight times fewer
-/// multiplications matter there. Stable across platforms (fixed byte order);
-/// collisions only matter to an adversary, and a run is not one.
-#[derive(Debug, Clone, Copy)]
-struct Fnv64(u64);
+/// The trace's fingerprint: FNV-1a fed a word at a time ([`Fnv64::word`],
+/// [`Fnv64::words`]): it runs on every message, and eight times fewer
+/// multiplications matter there.
+#[derive(Debug, Default, Clone, Copy)]
+struct Fingerprint(Fnv64);
 
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv64 {
-    fn word(&mut self, word: u64) {
-        self.0 = (self.0 ^ word).wrapping_mul(0x0100_0000_01b3);
-    }
-
-    /// Hashes `bytes` word by word, its length first so that consecutive
-    /// fields cannot run together.
-    fn write(&mut self, bytes: &[u8]) {
-        self.word(bytes.len() as u64);
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.word(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.word(u64::from_le_bytes(last));
-    }
-
+impl Fingerprint {
     /// Hashes one message: its time, its peers, its kind and its key.
     fn message(&mut self, time_ns: u64, from: Peer, to: Peer, kind: &str, key: &str) {
-        self.word(time_ns);
-        self.word(peer_word(from));
-        self.word(peer_word(to));
-        self.write(kind.as_bytes());
-        self.write(key.as_bytes());
+        self.0.word(time_ns);
+        self.0.word(peer_word(from));
+        self.0.word(peer_word(to));
+        self.0.words(kind.as_bytes());
+        self.0.words(key.as_bytes());
     }
 
     /// Hashes one fault (or phase change), tagged apart from messages.
     fn fault(&mut self, time_ns: u64, what: &str) {
-        self.word(time_ns);
-        self.write(b"fault");
-        self.write(what.as_bytes());
+        self.0.word(time_ns);
+        self.0.words(b"fault");
+        self.0.words(what.as_bytes());
     }
 }
 
@@ -206,7 +182,7 @@ impl Trace {
     /// not messages are kept: two runs with equal fingerprints sent the same
     /// messages at the same times. 16 hex digits.
     pub fn fingerprint(&self) -> String {
-        format!("{:016x}", self.lock().hash.0)
+        format!("{:016x}", self.lock().hash.0.finish())
     }
 
     /// Messages sent so far.

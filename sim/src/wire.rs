@@ -18,8 +18,7 @@
 //! [`crate::fate`]) or madsim's global loss acts when it is sent.
 
 use crate::fate::{Fate, Fates, Leg, Message};
-use crate::net::NetContext;
-use crate::timescale;
+use crate::timescale::{self, Epoch};
 use crate::trace::{Peer, Trace, TraceId};
 use bytes::Bytes;
 use madsim::net::{Endpoint, NetSim};
@@ -33,6 +32,25 @@ use store::{Request, Response};
 /// The tag every request travels under; a response travels under the reply
 /// tag its request carried.
 const REQUEST_TAG: u64 = 0x5709_e51d;
+
+/// What a process needs to send and trace messages: the run's clock
+/// origin, its trace, and every message's fate.
+#[derive(Clone)]
+pub struct NetContext {
+    pub epoch: Epoch,
+    pub trace: Trace,
+    /// Every message's fate, and the links faults cut.
+    pub fates: Arc<Fates>,
+}
+
+impl NetContext {
+    /// Makes every message madsim node `node` sends meet the fate
+    /// [`Fates::transit`] gives it on the wire (see [`attach`]). Call once
+    /// per node.
+    pub fn attach(&self, node: madsim::task::NodeId) {
+        attach(node, Arc::clone(&self.fates), self.trace.clone());
+    }
+}
 
 /// A store message with its sender and addressee, and where the trace
 /// keeps it (to record its fate).

@@ -4,11 +4,12 @@
 //! and the client index), so what a client asks does not depend on how the
 //! network behaved — only when it asks does.
 
-use crate::net::{self, NetContext, SimTransport};
+use crate::net::{self, SimTransport};
 use crate::recorder::{Record, Recorder};
 use crate::scenario::{Affinity, Mix, Probes, Scenario};
 use crate::timescale;
 use crate::trace::Peer;
+use crate::wire::NetContext;
 use check::{EventType, Function, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

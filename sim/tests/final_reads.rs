@@ -4,9 +4,9 @@
 use sim::clock::SimClock;
 use sim::cluster::SimCluster;
 use sim::fate::Fates;
-use sim::net::NetContext;
 use sim::timescale::Epoch;
 use sim::trace::Trace;
+use sim::wire::NetContext;
 use sim::{RunOptions, Scenario};
 use std::sync::Arc;
 use std::time::Duration;

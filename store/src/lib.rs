@@ -26,6 +26,7 @@ pub mod bucket;
 pub mod clock;
 pub mod config;
 pub mod disk;
+pub mod fnv;
 pub mod keyspace;
 pub mod message;
 pub mod node;

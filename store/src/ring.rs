@@ -1,10 +1,12 @@
 //! The hash ring: which nodes hold which keys.
 
 use crate::NodeId;
+use crate::fnv::fnv1a;
 
 /// Consistent hashing with virtual nodes. A key's preference list is the first N
 /// distinct nodes met walking clockwise from the key's hash. The hash is FNV-1a
-/// (stable across platforms and Rust versions, unlike std's `DefaultHasher`).
+/// ([`crate::fnv`]: stable across platforms and Rust versions, unlike std's
+/// `DefaultHasher`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ring {
     /// `(token, node)` sorted by token (then node, so that even a token collision
@@ -80,15 +82,6 @@ fn hash(s: &str) -> u64 {
     fmix64(fnv1a(s.as_bytes()))
 }
 
-/// FNV-1a, 64 bits.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |h, &byte| {
-        (h ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
-}
-
 /// MurmurHash3's 64-bit finalizer: a bijection in which every input bit affects every output bit.
 fn fmix64(mut h: u64) -> u64 {
     h ^= h >> 33;
@@ -102,13 +95,6 @@ fn fmix64(mut h: u64) -> u64 {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
-
-    #[test]
-    fn fnv1a_matches_reference_vectors() {
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
-    }
 
     #[test]
     fn hash_is_pinned() {

@@ -4,8 +4,9 @@
 use super::model::{KeyOps, Kind};
 use super::search::Stuck;
 use super::zones::{Conflict, Side};
-use crate::counterexample::{format_ms, label, span, timeline, value};
+use crate::counterexample::{label, span, timeline, value};
 use crate::finding::{self, Finding};
+use crate::ms::{Precision, format_ms};
 use crate::op::Op;
 
 /// A counterexample: its text, and the same as data.
@@ -37,13 +38,13 @@ impl<'a> Ctx<'a> {
     fn invoked(&self, pos: Option<u32>) -> String {
         pos.and_then(|p| self.op(p)).map_or_else(
             || "the beginning".to_owned(),
-            |op| format_ms(op.invoke_time),
+            |op| format_ms(op.invoke_time, Precision::Fit),
         )
     }
 
     fn completed(&self, pos: Option<u32>) -> String {
         match pos.and_then(|p| self.op(p)).map(|op| op.complete_time) {
-            Some(Some(t)) => format_ms(t),
+            Some(Some(t)) => format_ms(t, Precision::Fit),
             Some(None) => "never".to_owned(),
             None => "the beginning".to_owned(),
         }

@@ -2,11 +2,11 @@
 //! and writes-follow-reads. Each looks at the keys whose replicas agree, and
 //! at the possible sources of the value they agree on.
 
-use super::sources::{Candidate, Sources};
 use super::{Anomaly, origin, returned};
 use crate::analysis::{Analysis, agreed};
 use crate::counterexample::{span, value};
 use crate::op::{Op, Outcome};
+use crate::sources::{Candidate, Sources};
 use std::collections::BTreeMap;
 
 /// Every key that converged on a value whose every possible source is an

@@ -2,11 +2,11 @@
 //! monotonic reads. Each walks every (process, key) session in order, with
 //! one [`Sources`] lookup per read: O(n log n) in all.
 
-use super::sources::{Candidate, Point, Sources};
 use super::{Anomaly, origin, returned};
 use crate::analysis::Analysis;
 use crate::counterexample::{span, value};
 use crate::op::{Op, Outcome};
+use crate::sources::{Candidate, Point, Sources};
 use std::collections::BTreeMap;
 
 /// Every read-your-writes violation (unordered).

@@ -2,7 +2,7 @@
 //! accept and reject, and the words of its counterexamples.
 
 use crate::support::{T, assert_clean, assert_finding, cas, del, get, history, put, with_finals};
-use check::session::{Anomaly, anomalies, check};
+use check::session::{anomalies, check};
 use check::{
     CheckName, Event, EventType, Final, FindingKind, Function, History, Value, Verdict, durability,
     lost_update, op::pair,
@@ -13,97 +13,41 @@ use std::collections::BTreeMap;
 
 type Finals = &'static [(u32, &'static str, Option<&'static str>)];
 
+/// The one finding a rejected history must give: its kind and operations.
+type Expected = (FindingKind, &'static [usize]);
+/// A case a guarantee rejects: its name, its operations, its finding.
+type Rejected = (&'static str, Vec<T>, Expected);
+
 const RYW: CheckName = CheckName::ReadYourWrites;
 const MR: CheckName = CheckName::MonotonicReads;
 const MW: CheckName = CheckName::MonotonicWrites;
 const WFR: CheckName = CheckName::WritesFollowReads;
+
+const OLDER: FindingKind = FindingKind::OlderThanOwnWrite;
+const UNWRITTEN: FindingKind = FindingKind::UnwrittenAfterOwnWrite;
+const BACK: FindingKind = FindingKind::WentBack;
+const RETURNED: FindingKind = FindingKind::ReturnedAgain;
 
 /// The same final value on three replicas.
 fn everywhere<'a>(key: &'a str, v: Option<&'a str>) -> Vec<(u32, &'a str, Option<&'a str>)> {
     (0..3).map(|node| (node, key, v)).collect()
 }
 
-fn kind(a: &Anomaly) -> &'static str {
-    match a {
-        Anomaly::OlderThanOwnWrite { .. } => "older",
-        Anomaly::Unwritten { .. } => "unwritten",
-        Anomaly::WentBack { .. } => "back",
-        Anomaly::Returned { .. } => "returned",
-        Anomaly::ConvergedOnEarlierWrite { .. } => "earlier-write",
-        Anomaly::ConvergedOnReadValue { .. } => "read-value",
-    }
-}
-
 fn assert_valid(guarantee: CheckName, name: &str, h: &History) {
     assert_clean(&format!("{guarantee} {name}"), &check(h, guarantee));
 }
 
-fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: &str) {
+/// `guarantee` finds exactly one anomaly in `h`, and its finding — the
+/// check's own mapping from anomaly to data — is `expected`: the kind and
+/// the operations by index (invoke order), the one at fault first, written
+/// out by hand for each case.
+fn assert_one(guarantee: CheckName, name: &str, h: &History, expected: Expected) {
     let result = check(h, guarantee);
-    assert_eq!(result.verdict, Verdict::Invalid, "{guarantee} {name}");
-    assert_eq!(
-        result.anomalies, 1,
-        "{guarantee} {name}: {}",
-        result.explanation
-    );
-    let found = anomalies(&pair(h), h, guarantee).unwrap_or_default();
-    assert_eq!(
-        found.iter().map(kind).collect::<Vec<_>>(),
-        vec![expected],
-        "{name}"
-    );
-    let (kind, involved) = match found[0].clone() {
-        Anomaly::OlderThanOwnWrite {
-            read,
-            write,
-            source,
-            ..
-        } => (
-            FindingKind::OlderThanOwnWrite,
-            vec![Some(read), Some(write), source],
-        ),
-        Anomaly::Unwritten { read, write } => (
-            FindingKind::UnwrittenAfterOwnWrite,
-            vec![Some(read), Some(write)],
-        ),
-        Anomaly::WentBack {
-            earlier,
-            read,
-            source,
-            observed,
-        } => (
-            FindingKind::WentBack,
-            vec![Some(read), Some(earlier), source, observed],
-        ),
-        Anomaly::Returned {
-            first,
-            between,
-            read,
-        } => (
-            FindingKind::ReturnedAgain,
-            vec![Some(read), Some(between), Some(first)],
-        ),
-        Anomaly::ConvergedOnEarlierWrite { write, later, .. } => (
-            FindingKind::ConvergedOnEarlierWrite,
-            vec![Some(later), Some(write)],
-        ),
-        Anomaly::ConvergedOnReadValue {
-            read,
-            source,
-            write,
-            ..
-        } => (
-            FindingKind::ConvergedOnReadValue,
-            vec![Some(write), Some(read), Some(source)],
-        ),
-    };
-    let mut ops: Vec<usize> = Vec::new();
-    for i in involved.into_iter().flatten() {
-        if !ops.contains(&i) {
-            ops.push(i);
-        }
-    }
-    assert_finding(&format!("{guarantee} {name}"), &result, kind, &ops);
+    let name = format!("{guarantee} {name}");
+    assert_eq!(result.verdict, Verdict::Invalid, "{name}");
+    assert_eq!(result.anomalies, 1, "{name}: {}", result.explanation);
+    assert_eq!(result.findings.len(), 1, "{name}: {:?}", result.findings);
+    assert_finding(&name, &result, expected.0, expected.1);
 }
 
 #[test]
@@ -191,7 +135,7 @@ fn read_your_writes_accepts() {
 
 #[test]
 fn read_your_writes_rejects() {
-    let cases: Vec<(&str, Vec<T>, &str)> = vec![
+    let cases: Vec<Rejected> = vec![
         (
             "reads a value older than its write",
             vec![
@@ -199,12 +143,12 @@ fn read_your_writes_rejects() {
                 put(0, "k", "b", 10, 20),
                 get(0, "k", Some("a"), 30, 40),
             ],
-            "older",
+            (OLDER, &[2, 1, 0]),
         ),
         (
             "absent after its write",
             vec![put(0, "k", "a", 0, 10), get(0, "k", None, 20, 30)],
-            "older",
+            (OLDER, &[1, 0]),
         ),
         (
             "absent after its write; the only delete came before",
@@ -213,7 +157,7 @@ fn read_your_writes_rejects() {
                 put(0, "k", "a", 10, 20),
                 get(0, "k", None, 30, 40),
             ],
-            "older",
+            (OLDER, &[2, 1, 0]),
         ),
         (
             "absent after its own delete then write",
@@ -222,7 +166,7 @@ fn read_your_writes_rejects() {
                 put(0, "k", "a", 20, 30),
                 get(0, "k", None, 40, 50),
             ],
-            "older",
+            (OLDER, &[2, 1, 0]),
         ),
         (
             "a value after its own delete",
@@ -231,7 +175,7 @@ fn read_your_writes_rejects() {
                 del(0, "k", 10, 20),
                 get(0, "k", Some("a"), 30, 40),
             ],
-            "older",
+            (OLDER, &[2, 1, 0]),
         ),
         (
             "older than its cas",
@@ -240,7 +184,7 @@ fn read_your_writes_rejects() {
                 cas(0, "k", Some("a"), "b", 10, 20),
                 get(0, "k", Some("a"), 30, 40),
             ],
-            "older",
+            (OLDER, &[2, 1, 0]),
         ),
         (
             "every write of a repeated value is older",
@@ -250,12 +194,12 @@ fn read_your_writes_rejects() {
                 put(0, "k", "2", 10, 20),
                 get(0, "k", Some("1"), 30, 40),
             ],
-            "older",
+            (OLDER, &[3, 2, 1]),
         ),
         (
             "a value nobody wrote",
             vec![put(0, "k", "a", 0, 10), get(0, "k", Some("zz"), 20, 30)],
-            "unwritten",
+            (UNWRITTEN, &[1, 0]),
         ),
         (
             "a value written only later",
@@ -264,7 +208,7 @@ fn read_your_writes_rejects() {
                 get(0, "k", Some("b"), 20, 30),
                 put(1, "k", "b", 40, 50),
             ],
-            "unwritten",
+            (UNWRITTEN, &[1, 0]),
         ),
     ];
     for (name, ops, expected) in cases {
@@ -364,7 +308,7 @@ fn monotonic_reads_accepts() {
 
 #[test]
 fn monotonic_reads_rejects() {
-    let cases: Vec<(&str, Vec<T>, &str)> = vec![
+    let cases: Vec<Rejected> = vec![
         (
             "non-monotonic read",
             vec![
@@ -373,7 +317,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", Some("b"), 40, 50),
                 get(1, "k", Some("a"), 60, 70),
             ],
-            "back",
+            (BACK, &[3, 2, 0, 1]),
         ),
         (
             "a value, then absent with no delete",
@@ -382,7 +326,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", Some("a"), 20, 30),
                 get(1, "k", None, 40, 50),
             ],
-            "back",
+            (BACK, &[2, 1, 0]),
         ),
         (
             "a value, then absent; the only delete came before",
@@ -392,7 +336,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", Some("a"), 30, 40),
                 get(1, "k", None, 50, 60),
             ],
-            "back",
+            (BACK, &[3, 2, 0, 1]),
         ),
         (
             "back past an earlier read, not the last one",
@@ -404,7 +348,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", Some("c"), 55, 58),
                 get(1, "k", Some("a"), 60, 70),
             ],
-            "back",
+            (BACK, &[5, 3, 0, 2]),
         ),
         (
             "a, b, a with concurrent writes",
@@ -415,7 +359,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", Some("b"), 30, 40),
                 get(1, "k", Some("a"), 50, 60),
             ],
-            "returned",
+            (RETURNED, &[4, 3, 2]),
         ),
         (
             "a, absent, a with a concurrent delete",
@@ -426,7 +370,7 @@ fn monotonic_reads_rejects() {
                 get(1, "k", None, 40, 50),
                 get(1, "k", Some("a"), 60, 70),
             ],
-            "returned",
+            (RETURNED, &[4, 3, 2]),
         ),
     ];
     for (name, ops, expected) in cases {
@@ -509,25 +453,34 @@ fn monotonic_writes_accepts() {
 
 #[test]
 fn monotonic_writes_rejects() {
-    let cases: Vec<(&str, Vec<T>, Finals)> = vec![
+    let cases: Vec<(&str, Vec<T>, Finals, &[usize])> = vec![
         (
             "converged on the process's earlier write",
             vec![put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30)],
             &[(0, "k", Some("a")), (1, "k", Some("a"))],
+            &[1, 0],
         ),
         (
             "converged on absent from the process's earlier delete",
             vec![del(0, "k", 0, 10), put(0, "k", "b", 20, 30)],
             &[(0, "k", None)],
+            &[1, 0],
         ),
         (
             "earlier cas won over a later delete",
             vec![cas(0, "k", None, "a", 0, 10), del(0, "k", 20, 30)],
             &[(0, "k", Some("a"))],
+            &[1, 0],
         ),
     ];
-    for (name, ops, finals) in cases {
-        assert_one(MW, name, &with_finals(&ops, finals), "earlier-write");
+    for (name, ops, finals, expected) in cases {
+        let h = with_finals(&ops, finals);
+        assert_one(
+            MW,
+            name,
+            &h,
+            (FindingKind::ConvergedOnEarlierWrite, expected),
+        );
     }
 }
 
@@ -606,7 +559,12 @@ fn writes_follow_reads_rejects_even_when_the_writes_overlap() {
         put(0, "k", "b", 30, 40),
     ];
     let h = with_finals(&ops, &everywhere("k", Some("a")));
-    assert_one(WFR, "overlapping", &h, "read-value");
+    assert_one(
+        WFR,
+        "overlapping",
+        &h,
+        (FindingKind::ConvergedOnReadValue, &[2, 1, 0]),
+    );
     assert_eq!(lost_update::check(&h).verdict, Verdict::Valid);
     let explanation = check(&h, WFR).explanation;
     let expected = "\

@@ -64,7 +64,7 @@ fn failed(width: u32, height: u32, error: &str) -> String {
     format!(
         "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <text x=\"10\" y=\"20\">plot failed: {}</text></svg>\n",
-        crate::html::escape(error)
+        crate::escape::escape(error)
     )
 }
 
@@ -145,6 +145,16 @@ pub(crate) fn ms_label(v: &f64) -> String {
     } else {
         let text = format!("{v:.4}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// An axis label for a count: the whole numbers, and nothing between them
+/// (a count axis's ticks may fall on fractions).
+pub(crate) fn whole_label(v: &f64) -> String {
+    if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
     }
 }
 

@@ -2,7 +2,7 @@
 //! time since the newest commit, PBS-style) and the k-staleness histogram
 //! (reads by versions behind).
 
-use super::{Drawn, FAMILY, empty, ms, ms_label, palette, svg};
+use super::{Drawn, FAMILY, empty, ms, ms_label, palette, svg, whole_label};
 use crate::visibility::{MIN_READS_PER_POINT, Visibility};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -107,13 +107,7 @@ fn draw_behind(
         .x_desc("versions behind the newest committed write (0 = fresh)")
         .y_desc("reads")
         .x_labels((max_k as usize + 1).min(20))
-        .x_label_formatter(&|v| {
-            if v.fract().abs() < 1e-9 {
-                format!("{v:.0}")
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&whole_label)
         .label_style((FAMILY, 12))
         .draw()?;
     chart.draw_series(histogram.iter().map(|(&k, &n)| {

@@ -6,6 +6,7 @@
 use super::{Drawn, FAMILY, empty, ms_label, palette, svg};
 use crate::activity::{Activity, LATENCY_SUB_BITS, TimeBucket};
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
@@ -29,6 +30,38 @@ fn x_range(a: &Activity) -> (f64, f64) {
 }
 
 type Chart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>;
+
+/// The frame the three plots share: `title`, the time axis, the y axis
+/// over `y` (whose ends are `y_ends`) described as `y_desc` and labelled by
+/// `y_label` (plotters' default without), the mesh, and the fault windows
+/// shaded over the whole height.
+fn frame<'b, Y: AsRangedCoord<Value = f64>>(
+    root: &DrawingArea<SVGBackend<'b>, Shift>,
+    a: &Activity,
+    title: &str,
+    (y, y_ends): (Y, (f64, f64)),
+    y_desc: &str,
+    y_label: Option<&dyn Fn(&f64) -> String>,
+) -> Result<Chart<'b, Y::CoordDescType>, Box<dyn std::error::Error>>
+where
+    Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let (x0, x1) = x_range(a);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0..x1, y)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc("simulated time (s)").y_desc(y_desc);
+    if let Some(label) = y_label {
+        mesh.y_label_formatter(label);
+    }
+    mesh.label_style((FAMILY, 12)).draw()?;
+    shade(&mut chart, a, y_ends)?;
+    Ok(chart)
+}
 
 /// Shades every bucket in which some seed had a fault.
 fn shade<'a, Y: Ranged<ValueType = f64>>(
@@ -96,19 +129,8 @@ pub fn throughput(a: &Activity) -> String {
         .max(1e-9)
         * 1.15;
     svg(SIZE.0, SIZE.1, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(TITLE, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x_range(a).0..x_range(a).1, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc("operations/s")
-            .label_style((FAMILY, 12))
-            .draw()?;
-        shade(&mut chart, a, (0.0, top))?;
+        let y = (0.0..top, (0.0, top));
+        let mut chart = frame(root, a, TITLE, y, "operations/s", None)?;
         for (name, colour, count) in series {
             let line: Vec<(f64, f64)> = (points(a).into_iter())
                 .map(|(x, b)| (x, count(b) as f64 * per_s))
@@ -149,20 +171,8 @@ pub fn latency(a: &Activity) -> String {
     }
     let (lo, hi) = ((lo / 2.0).max(1e-4), (hi * 2.0).max(lo * 4.0).max(2e-4));
     svg(SIZE.0, SIZE.1, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(TITLE, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x_range(a).0..x_range(a).1, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc("latency (ms)")
-            .y_label_formatter(&ms_label)
-            .label_style((FAMILY, 12))
-            .draw()?;
-        shade(&mut chart, a, (lo, hi))?;
+        let y = ((lo..hi).log_scale(), (lo, hi));
+        let mut chart = frame(root, a, TITLE, y, "latency (ms)", Some(&ms_label))?;
         for (name, q, colour) in [("median", 0.5, palette::GET), ("p99", 0.99, palette::PUT)] {
             let line: Vec<(f64, f64)> = (with_ok.iter())
                 .map(|(x, b)| (*x, quantile(b, q)))
@@ -186,19 +196,14 @@ pub fn availability(a: &Activity) -> String {
         return empty(SIZE.0, SIZE.1, TITLE, "no operation ran");
     }
     svg(SIZE.0, SIZE.1, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(TITLE, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x_range(a).0..x_range(a).1, 0.0..1.05)?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc("fraction ok")
-            .label_style((FAMILY, 12))
-            .draw()?;
-        shade(&mut chart, a, (0.0, 1.05))?;
+        let mut chart = frame(
+            root,
+            a,
+            TITLE,
+            (0.0..1.05, (0.0, 1.05)),
+            "fraction ok",
+            None,
+        )?;
         chart.draw_series(LineSeries::new(line, palette::VALID.stroke_width(2)))?;
         caption(root)
     })

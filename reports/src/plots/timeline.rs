@@ -93,7 +93,7 @@ fn draw(
                 "<rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"transparent\"><title>{}</title></rect>\n",
                 (x1 - x0).max(3),
                 (y1 - y0).max(3),
-                crate::html::escape(&b.title)
+                crate::escape::escape(&b.title)
             ));
         }
     }

@@ -6,7 +6,7 @@
 //! expected to fail (or not judged) they are a quiet grey-blue, and the
 //! check's name says whether its expectation was met (✓) or broken (✗).
 
-use super::{Drawn, FAMILY, empty, palette, svg};
+use super::{Drawn, FAMILY, empty, palette, svg, whole_label};
 use crate::results::Judged;
 use check::{CheckName, Verdict};
 use plotters::coord::Shift;
@@ -68,13 +68,7 @@ fn draw(root: &DrawingArea<SVGBackend, Shift>, rows: &[Row], seeds: u64) -> Draw
         .disable_y_mesh()
         .y_labels(0)
         .x_desc("seeds")
-        .x_label_formatter(&|v| {
-            if v.fract().abs() < 1e-9 {
-                format!("{v:.0}")
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&whole_label)
         .label_style((FAMILY, 12))
         .draw()?;
     let name_style = TextStyle::from((FAMILY, 13)).pos(Pos::new(HPos::Right, VPos::Center));

@@ -1,8 +1,10 @@
 //! The possible sources of a value: which writes a read (or a replica's
 //! final state) of a value could have come from.
 //!
-//! Shared by the session checks, `lost-update`, `durability` and the
-//! staleness metrics, so that all of them agree on one model:
+//! Shared by the session checks, `read-after-write`, `convergence`,
+//! `lost-update`, `durability` and the staleness metrics (through
+//! [`crate::Analysis`], which builds it once per key), so that all of them
+//! agree on one model:
 //!
 //! - a write that did not `fail` may be a source of the value it writes
 //!   (put and cas: their string; delete: absent). An `ok` write took effect;
