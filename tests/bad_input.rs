@@ -150,9 +150,9 @@ fn every_class_of_bad_scenario_exits_2_with_file_and_line() {
         ),
         (
             "unknown protocol",
-            edited("protocol = \"quorum\"", "protocol = \"paxos\""),
+            edited("protocol = \"quorum\"", "protocol = \"raft\""),
             "protocol = ",
-            "paxos",
+            "raft",
         ),
         (
             "overlapping groups",
