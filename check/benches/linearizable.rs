@@ -108,6 +108,8 @@ fn generate(shape: &Shape, seed: u64) -> History {
                 };
                 (pair.clone(), pair, kind)
             }
+            // This generator draws register operations only.
+            Function::List | Function::ListVersions => unreachable!("not drawn"),
         };
         if info {
             kind = EventType::Info;
