@@ -118,11 +118,16 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             },
         );
         let quorum = self.config.read_quorum as usize;
+        // Once more than N − quorum acceptors said no, the quorum cannot be
+        // reached: stop waiting for the rest (a down acceptor would hold the
+        // round for a whole timeout).
+        let hopeless = replicas.len().saturating_sub(quorum);
         let (mut promises, mut current, mut refused): (usize, Option<Entry>, Option<Version>) =
             (0, None, None);
+        let mut noes = 0;
         let collect = async {
             // Bounded: at most N answers arrive, then the channel closes.
-            while promises < quorum {
+            while promises < quorum && noes <= hopeless {
                 match answers.recv().await {
                     Some((_, ReplicaResponse::Promised { accepted })) => {
                         promises += 1;
@@ -134,8 +139,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                     }
                     Some((_, ReplicaResponse::Rejected { promised })) => {
                         refused = refused.max(Some(promised));
+                        noes += 1;
                     }
-                    Some(_) => {} // the wrong kind of answer counts as none
+                    Some(_) => noes += 1, // the wrong kind of answer counts as none
                     None => break,
                 }
             }
@@ -164,12 +170,13 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             },
         );
         let quorum = self.config.write_quorum as usize;
-        let mut accepted = 0;
+        let hopeless = replicas.len().saturating_sub(quorum);
+        let (mut accepted, mut noes) = (0, 0);
         let collect = async {
-            while accepted < quorum {
+            while accepted < quorum && noes <= hopeless {
                 match answers.recv().await {
                     Some((_, ReplicaResponse::Accepted)) => accepted += 1,
-                    Some(_) => {}
+                    Some(_) => noes += 1,
                     None => break,
                 }
             }
@@ -185,7 +192,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// round and differs by node, so two proposers that keep preempting each
     /// other fall out of step (no randomness: the store draws none).
     fn paxos_backoff(&self, round: u32) -> Duration {
-        let step = self.config.replica_timeout / 8;
+        let step = self.config.replica_timeout / 32;
         step * round * (1 + self.id % 4)
     }
 }
