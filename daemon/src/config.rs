@@ -1,0 +1,317 @@
+//! A node's settings: flags, or a small TOML file with the same names
+//! (flags win), validated into the store's `ClusterConfig` and the node's
+//! addresses.
+//!
+//! ```toml
+//! id = 0                                   # this node's index in `peers`
+//! peers = ["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"]  # peer (TCP) addresses of all nodes
+//! s3 = "127.0.0.1:9000"                    # this node's S3 HTTP address
+//! data_dir = "data/n0"
+//! protocol = "quorum"                      # eventual | quorum | abd
+//! replicas = 3                             # N (default: min(3, nodes))
+//! read_quorum = 2                          # R (default: the protocol's)
+//! write_quorum = 2                         # W (default: the protocol's)
+//! sync = "always"                          # always | never | an interval such as "100ms"
+//! replica_timeout_ms = 1000
+//! secret = "storesimd"                     # the secret key every access key signs with
+//! ```
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use store::{ClusterConfig, Protocol, SyncPolicy};
+
+/// The settings a file may hold (every one optional: flags may give it).
+#[derive(Debug, Default, Clone, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// This node's index in --peers.
+    #[arg(long)]
+    pub id: Option<u32>,
+    /// Peer (node-to-node TCP) addresses of every node, comma-separated, in id order.
+    #[arg(long, value_delimiter = ',')]
+    pub peers: Option<Vec<SocketAddr>>,
+    /// This node's S3 HTTP address.
+    #[arg(long)]
+    pub s3: Option<SocketAddr>,
+    /// Folder of this node's log and blobs.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// eventual, quorum or abd.
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// N: replicas per key (default min(3, nodes)).
+    #[arg(long)]
+    pub replicas: Option<u32>,
+    /// R (default: the protocol's).
+    #[arg(long)]
+    pub read_quorum: Option<u32>,
+    /// W (default: the protocol's).
+    #[arg(long)]
+    pub write_quorum: Option<u32>,
+    /// always, never, or an interval such as 100ms.
+    #[arg(long)]
+    pub sync: Option<String>,
+    /// How long a coordinator waits for a replica (default 1000).
+    #[arg(long)]
+    pub replica_timeout_ms: Option<u64>,
+    /// The secret key every access key id signs with (default "storesimd").
+    #[arg(long)]
+    pub secret: Option<String>,
+}
+
+/// A node's validated configuration.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub id: u32,
+    pub peers: Vec<SocketAddr>,
+    pub s3: SocketAddr,
+    pub data_dir: PathBuf,
+    pub cluster: ClusterConfig,
+    pub secret: String,
+}
+
+/// Bad settings: what is wrong, in words that name the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads a settings file.
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: parse_message(&text, &error),
+        })
+    }
+
+    /// `self`, with every setting `flags` gives replaced by it.
+    pub fn overridden_by(self, flags: Settings) -> Settings {
+        Settings {
+            id: flags.id.or(self.id),
+            peers: flags.peers.or(self.peers),
+            s3: flags.s3.or(self.s3),
+            data_dir: flags.data_dir.or(self.data_dir),
+            protocol: flags.protocol.or(self.protocol),
+            replicas: flags.replicas.or(self.replicas),
+            read_quorum: flags.read_quorum.or(self.read_quorum),
+            write_quorum: flags.write_quorum.or(self.write_quorum),
+            sync: flags.sync.or(self.sync),
+            replica_timeout_ms: flags.replica_timeout_ms.or(self.replica_timeout_ms),
+            secret: flags.secret.or(self.secret),
+        }
+    }
+
+    /// Checks every setting and its relations (the store panics on a bad
+    /// configuration, so nothing bad may reach it).
+    pub fn validate(self) -> Result<NodeConfig, ConfigError> {
+        let missing = |name: &str| ConfigError::Invalid(format!("missing setting `{name}`"));
+        let invalid = |message: String| ConfigError::Invalid(message);
+        let peers = self.peers.ok_or_else(|| missing("peers"))?;
+        let id = self.id.ok_or_else(|| missing("id"))?;
+        let nodes = peers.len() as u32;
+        if nodes == 0 || nodes > 64 {
+            return Err(invalid(format!(
+                "`peers` lists {nodes} nodes; give 1 to 64"
+            )));
+        }
+        if id >= nodes {
+            return Err(invalid(format!(
+                "`id` = {id} but `peers` lists {nodes} nodes (ids 0..{nodes})"
+            )));
+        }
+        let protocol = match self.protocol.as_deref().unwrap_or("quorum") {
+            "eventual" => Protocol::Eventual,
+            "quorum" => Protocol::Quorum,
+            "abd" => Protocol::Abd,
+            "paxos" => {
+                return Err(invalid(
+                    "`protocol` = \"paxos\" serves registers only; storesimd serves S3 objects: \
+                     use eventual, quorum or abd"
+                        .into(),
+                ));
+            }
+            other => {
+                return Err(invalid(format!(
+                    "`protocol` = {other:?}: expected eventual, quorum or abd"
+                )));
+            }
+        };
+        let replicas = self.replicas.unwrap_or(nodes.min(3));
+        if !(1..=nodes).contains(&replicas) {
+            return Err(invalid(format!(
+                "`replicas` = {replicas} must be in 1..={nodes}"
+            )));
+        }
+        let mut cluster = ClusterConfig::for_protocol(protocol, nodes, replicas);
+        cluster.read_quorum = self.read_quorum.unwrap_or(cluster.read_quorum);
+        cluster.write_quorum = self.write_quorum.unwrap_or(cluster.write_quorum);
+        for (name, q) in [
+            ("read_quorum", cluster.read_quorum),
+            ("write_quorum", cluster.write_quorum),
+        ] {
+            if !(1..=replicas).contains(&q) {
+                return Err(invalid(format!(
+                    "`{name}` = {q} must be in 1..={replicas} (replicas)"
+                )));
+            }
+        }
+        if protocol == Protocol::Abd && cluster.read_quorum + cluster.write_quorum <= replicas {
+            return Err(invalid(format!(
+                "abd needs read_quorum + write_quorum > replicas ({} + {} <= {replicas})",
+                cluster.read_quorum, cluster.write_quorum
+            )));
+        }
+        cluster.sync = parse_sync(self.sync.as_deref().unwrap_or("always"))?;
+        let timeout = self.replica_timeout_ms.unwrap_or(1000);
+        if !(1..=600_000).contains(&timeout) {
+            return Err(invalid(format!(
+                "`replica_timeout_ms` = {timeout} must be in 1..=600000"
+            )));
+        }
+        cluster.replica_timeout = Duration::from_millis(timeout);
+        Ok(NodeConfig {
+            id,
+            s3: self.s3.ok_or_else(|| missing("s3"))?,
+            data_dir: self.data_dir.ok_or_else(|| missing("data_dir"))?,
+            peers,
+            cluster,
+            secret: self.secret.unwrap_or_else(|| "storesimd".into()),
+        })
+    }
+}
+
+/// `always`, `never`, or an interval: a number and `ms` or `s`.
+fn parse_sync(text: &str) -> Result<SyncPolicy, ConfigError> {
+    let interval = |digits: &str, unit: u64| {
+        digits
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| n > 0)
+            .map(|n| SyncPolicy::Interval(Duration::from_millis(n * unit)))
+    };
+    match text {
+        "always" => Some(SyncPolicy::Always),
+        "never" => Some(SyncPolicy::Never),
+        _ => text
+            .strip_suffix("ms")
+            .and_then(|digits| interval(digits, 1))
+            .or_else(|| {
+                text.strip_suffix('s')
+                    .and_then(|digits| interval(digits, 1000))
+            }),
+    }
+    .ok_or_else(|| {
+        ConfigError::Invalid(format!(
+            "`sync` = {text:?}: expected always, never, or an interval such as 100ms or 2s"
+        ))
+    })
+}
+
+/// toml's message, led by the line and column it points at.
+fn parse_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message();
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn three() -> Settings {
+        Settings {
+            id: Some(1),
+            peers: Some(vec!["127.0.0.1:7000".parse().unwrap(); 3]),
+            s3: Some("127.0.0.1:9000".parse().unwrap()),
+            data_dir: Some("d".into()),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_quorum_two_of_three_sync_always() {
+        let config = three().validate().unwrap();
+        assert_eq!(config.cluster.protocol, Protocol::Quorum);
+        assert_eq!(
+            (config.cluster.read_quorum, config.cluster.write_quorum),
+            (2, 2)
+        );
+        assert_eq!(config.cluster.sync, SyncPolicy::Always);
+        assert_eq!(
+            parse_sync("250ms").unwrap(),
+            SyncPolicy::Interval(Duration::from_millis(250))
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let bad = |settings: Settings| settings.validate().unwrap_err().to_string();
+        assert!(
+            bad(Settings {
+                id: Some(3),
+                ..three()
+            })
+            .contains("`id` = 3")
+        );
+        assert!(
+            bad(Settings {
+                write_quorum: Some(4),
+                ..three()
+            })
+            .contains("`write_quorum` = 4")
+        );
+        assert!(
+            bad(Settings {
+                sync: Some("sometimes".into()),
+                ..three()
+            })
+            .contains("`sync`")
+        );
+        assert!(
+            bad(Settings {
+                protocol: Some("paxos".into()),
+                ..three()
+            })
+            .contains("registers only")
+        );
+        let abd = Settings {
+            protocol: Some("abd".into()),
+            read_quorum: Some(1),
+            write_quorum: Some(1),
+            ..three()
+        };
+        assert!(bad(abd).contains("abd needs"));
+    }
+
+    #[test]
+    fn a_bad_file_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.toml");
+        std::fs::write(&path, "id = 0\nprotocl = \"quorum\"\n").unwrap();
+        let message = Settings::from_file(&path).unwrap_err().to_string();
+        assert!(message.contains("n.toml: line 2"), "{message}");
+    }
+}
