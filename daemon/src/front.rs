@@ -92,6 +92,37 @@ fn version_of(info: &ObjectInfo) -> Option<String> {
     (info.version_id != "null").then(|| info.version_id.clone())
 }
 
+/// A store continuation as a client sees it: hex, because the store's
+/// tokens hold key-space bytes (`\u{1}`, NUL) that XML cannot carry.
+fn token_out(token: Option<String>) -> Option<String> {
+    token.map(|token| token.bytes().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A client's continuation back to the store's: 400 unless it is a token
+/// this front end gave out.
+fn token_in(token: Option<&str>) -> S3Result<Option<String>> {
+    let Some(hex) = token else {
+        return Ok(None);
+    };
+    let bytes: Option<Vec<u8>> = (hex.len() % 2 == 0)
+        .then(|| {
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .flatten();
+    bytes
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            s3_error!(
+                InvalidArgument,
+                "the continuation token is not one this service gave out"
+            )
+        })
+}
+
 /// Reads a request body, refusing one over [`MAX_BLOB_BYTES`].
 async fn read_body(body: Option<StreamingBlob>) -> S3Result<Bytes> {
     let Some(mut body) = body else {
@@ -365,7 +396,7 @@ impl S3 for Front {
             bucket: input.bucket.clone(),
             prefix: prefix.clone(),
             max_keys: max_keys as u32,
-            continuation: input.continuation_token.clone(),
+            continuation: token_in(input.continuation_token.as_deref())?,
         };
         let page = match self.daemon.request(request).await {
             ClientResponse::Listing(page) => page,
@@ -394,7 +425,7 @@ impl S3 for Front {
             key_count: Some(contents.len() as i32),
             is_truncated: Some(page.continuation.is_some()),
             continuation_token: input.continuation_token,
-            next_continuation_token: page.continuation,
+            next_continuation_token: token_out(page.continuation),
             contents: Some(contents),
             ..Default::default()
         }))
@@ -418,7 +449,7 @@ impl S3 for Front {
             prefix: prefix.clone(),
             max_keys: max_keys as u32,
             // The key marker carries the store's continuation (opaque to clients).
-            continuation: input.key_marker.clone(),
+            continuation: token_in(input.key_marker.as_deref())?,
         };
         let page = match self.daemon.request(request).await {
             ClientResponse::Versions(page) => page,
@@ -456,7 +487,7 @@ impl S3 for Front {
             max_keys: Some(max_keys),
             is_truncated: Some(page.continuation.is_some()),
             key_marker: input.key_marker,
-            next_key_marker: page.continuation,
+            next_key_marker: token_out(page.continuation),
             versions: Some(versions),
             delete_markers: Some(markers),
             ..Default::default()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# boto3 from PyPI against a fresh 3-node storesimd cluster on loopback.
+# Makes a venv in target/boto3-venv (pip install boto3, once), builds
+# storesimd, starts the cluster in a temporary folder on free ports, runs
+# tests/boto3/test_storesimd.py, and always stops the cluster.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+venv="$root/target/boto3-venv"
+if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    # Debian's python3 lacks venv until python3-venv is installed.
+    apt-get install -y -q python3-venv >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-venv >/dev/null; }
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q boto3
+fi
+dir="$(mktemp -d)"
+# Six free ports in a row: S3 on the first three, peers on the next three.
+pick_run() {
+  "$venv/bin/python" - <<'PY'
+import socket
+for base in range(20000, 60000, 7):
+    socks = []
+    try:
+        for p in range(base, base + 6):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+}
+s3_port="$(pick_run)"; peer_port=$((s3_port + 3))
+cleanup() { scripts/cluster.sh down --dir "$dir" || true; rm -rf "$dir"; }
+trap cleanup EXIT
+scripts/cluster.sh up --nodes 3 --protocol quorum --dir "$dir" --port "$s3_port" --peer-port "$peer_port"
+endpoints="http://127.0.0.1:$s3_port,http://127.0.0.1:$((s3_port + 1)),http://127.0.0.1:$((s3_port + 2))"
+if ! STORESIMD_ENDPOINTS="$endpoints" "$venv/bin/python" tests/boto3/test_storesimd.py; then
+  for log in "$dir"/n*/log; do echo "== $log"; tail -20 "$log"; done
+  exit 1
+fi
