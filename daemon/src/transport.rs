@@ -120,3 +120,45 @@ impl store::Transport for TcpTransport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::Transport as _;
+
+    fn get() -> Request {
+        Request::Client(store::ClientRequest::Get { key: "k".into() })
+    }
+
+    #[tokio::test]
+    async fn a_down_peer_is_unreachable_and_a_silent_one_times_out() {
+        // A port nobody listens on: refused at once.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed_addr = closed.local_addr().unwrap();
+        drop(closed);
+        // A peer that accepts and never answers.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                held.push(stream);
+            }
+        });
+        let transport = TcpTransport::new(vec![closed_addr, silent_addr]);
+        let timeout = Duration::from_millis(200);
+        assert_eq!(
+            transport.call(0, get(), timeout).await,
+            Err(TransportError::Unreachable(0))
+        );
+        assert_eq!(
+            transport.call(1, get(), timeout).await,
+            Err(TransportError::Timeout(1))
+        );
+        assert_eq!(
+            transport.call(7, get(), timeout).await,
+            Err(TransportError::Unreachable(7))
+        );
+        hold.abort();
+    }
+}
