@@ -11,6 +11,7 @@
 #   scripts/planted.sh                      # every bug
 #   scripts/planted.sh lww-node-first ...   # only these
 #   SEEDS=100 JOBS=2 MAX_OPS=12 OUT=target/planted scripts/planted.sh
+#   BIN=path/to/storesim scripts/planted.sh  # a binary built with --features planted
 #
 # Builds `storesim --features planted` in the usual target folder: only the
 # store, sim and the binary are compiled again (the tests' build carries the
@@ -54,10 +55,12 @@ for bug in "${bugs[@]}"; do
 done
 
 mkdir -p "$OUT"
-cargo build --release --features planted
-cp target/release/storesim "$OUT/storesim"
-cargo build --release >/dev/null 2>&1 || true
-BIN=$OUT/storesim
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --features planted
+  cp target/release/storesim "$OUT/storesim"
+  cargo build --release >/dev/null 2>&1 || true
+  BIN=$OUT/storesim
+fi
 
 # median of the numbers on stdin (the lower middle one for an even count)
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
