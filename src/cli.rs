@@ -12,6 +12,20 @@ pub struct Cli {
     /// Log to stderr: -v progress of seeds, -vv details, -vvv also madsim's own logs.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Test builds only (`--features planted`): plant this bug in the store
+    /// for every seed this command runs (see `scripts/planted.sh`; names in
+    /// `store::planted`). A normal build refuses it (exit 2).
+    #[arg(long, global = true, value_name = "BUG", value_parser = parse_bug)]
+    pub plant: Option<store::planted::Bug>,
+}
+
+/// A planted bug by name; the error lists the names.
+fn parse_bug(name: &str) -> Result<store::planted::Bug, String> {
+    use store::planted::Bug;
+    Bug::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+        format!("no planted bug {name:?}; one of: {}", names.join(", "))
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -64,6 +64,7 @@ fn main() -> ExitCode {
 fn run_cli() -> anyhow::Result<ExitCode> {
     let args = cli::Cli::parse();
     init_logging(args.verbose);
+    store::planted::plant(args.plant).map_err(|e| anyhow::anyhow!("--plant: {e}"))?;
     match args.command {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Replay(args) => replay::replay(&args),

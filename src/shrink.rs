@@ -72,6 +72,8 @@ struct Size {
     keys: u32,
     nodes: u32,
     faults: usize,
+    /// Kinds of operation in the mix: a failure without deletes is simpler.
+    kinds: usize,
     /// The sum of the faults' ends (start + length), in µs: shortening a
     /// fault or moving it earlier makes a scenario smaller, and an earlier
     /// fault lets the run be cut shorter.
@@ -80,6 +82,10 @@ struct Size {
     /// Last: a shorter think time alone makes a scenario smaller (its
     /// operations race more), so that candidate can be kept and built on.
     think_us: u128,
+    /// Anti-entropy's period (0: off), last for the same reason: more
+    /// frequent rounds alone make a scenario smaller, so that candidate can
+    /// be kept and a later cut built on it.
+    anti_entropy_us: u128,
 }
 
 /// What the search spent.
@@ -508,11 +514,19 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
         keys: scenario.workload.keys,
         nodes: scenario.cluster.nodes,
         faults: scenario.faults.len(),
+        kinds: {
+            let m = scenario.workload.mix;
+            [m.get, m.put, m.delete, m.cas]
+                .iter()
+                .filter(|w| **w > 0.0)
+                .count()
+        },
         fault_end_us: (scenario.faults.iter())
             .map(|f| (f.at + f.duration).as_micros())
             .sum(),
         duration_ms: scenario.duration.as_millis(),
         think_us: scenario.workload.think.as_micros(),
+        anti_entropy_us: scenario.cluster.anti_entropy.map_or(0, |d| d.as_micros()),
     }
 }
 

@@ -10,7 +10,8 @@
 //! others keep their share of `ops`, and their RNG streams are per client),
 //! and lowering the `ops` cap (again with `think` pinned: each client does a
 //! prefix of what it did). Then the edits that redraw the run: back-to-back
-//! operations, fewer keys, one node fewer (faults naming it dropped, its
+//! operations, fewer keys, one kind of operation fewer in the mix, anti-entropy
+//! rounds twice as often, one node fewer (faults naming it dropped, its
 //! partition groups without it). Last, each fault is shortened and moved
 //! earlier (an earlier fault lets a later candidate cut the run shorter), and
 //! the whole run is compressed with its faults moved along (every time
@@ -20,7 +21,7 @@ use crate::scenario_edit::ScenarioDoc;
 use crate::shrink::explicit::fault_tables;
 use check::CheckName;
 use sim::Scenario;
-use sim::scenario::{Fault, FaultKind, format_duration};
+use sim::scenario::{Fault, FaultKind, Mix, format_duration};
 use std::time::Duration;
 use toml::Value;
 
@@ -156,6 +157,35 @@ pub fn candidates(
         }
     }
 
+    // One kind of operation fewer: a convergence failure needs no reads,
+    // a stale read no deletes.
+    // As many operations of the other kinds, over the same time.
+    for (what, weight, mix) in mixes_without_one_kind(w.mix) {
+        let kept = 1.0 - weight;
+        let mut d = with(doc, "workload.mix", mix);
+        let fewer = ((ops as f64 * kept).ceil() as u64).max(1);
+        set(&mut d, "workload.ops", Value::Integer(int(fewer)));
+        let think = floor_step(w.think.div_f64(kept)).max(FAULT_STEP);
+        set(
+            &mut d,
+            "workload.think",
+            Value::String(format_duration(think)),
+        );
+        push(format!("no {what} in the mix (ops {fewer})"), d);
+    }
+    // Background rounds twice as often: what they do (spread a write the
+    // anomaly needs, say) happens sooner, so a later cut keeps fewer operations.
+    if let Some(every) = scenario.cluster.anti_entropy
+        && let Some(half) = readable_at_most(every / 2)
+    {
+        let d = with(
+            doc,
+            "cluster.anti_entropy",
+            Value::String(format_duration(half)),
+        );
+        push(format!("anti-entropy every {}", format_duration(half)), d);
+    }
+
     if scenario.cluster.nodes > 1 {
         push(
             format!("node {} removed", scenario.cluster.nodes - 1),
@@ -175,14 +205,20 @@ pub fn candidates(
         push(format!("quiesce {}", format_duration(half)), d);
     }
 
-    // Each fault shorter, then earlier.
+    // Each fault shorter (as short as can be first: halving a crash of
+    // 100 ms down to 1 µs would spend twenty candidates), then earlier.
     for (i, fault) in faults.iter().enumerate() {
-        let shorter = floor_step(fault.duration / 2).max(FAULT_STEP);
-        if !matches!(fault.kind, FaultKind::ClockJump { .. }) && shorter < fault.duration {
-            let mut edited = faults.clone();
-            edited[i].duration = shorter;
-            let what = format!("fault {} lasts {}", i + 1, format_duration(shorter));
-            push(what, with_faults(doc, &edited));
+        let half = floor_step(fault.duration / 2).max(FAULT_STEP);
+        for shorter in [FAULT_STEP, half] {
+            if !matches!(fault.kind, FaultKind::ClockJump { .. })
+                && shorter < fault.duration
+                && (shorter == half || half > FAULT_STEP)
+            {
+                let mut edited = faults.clone();
+                edited[i].duration = shorter;
+                let what = format!("fault {} lasts {}", i + 1, format_duration(shorter));
+                push(what, with_faults(doc, &edited));
+            }
         }
     }
     for (i, fault) in faults.iter().enumerate() {
@@ -219,6 +255,39 @@ pub fn candidates(
             Value::String(format_duration(think)),
         );
         push(format!("compressed to {}", format_duration(half)), d);
+    }
+    out
+}
+
+/// The mix without each of its kinds in turn (when two or more have a
+/// weight), the others scaled up to add up to 1 again: `(kind, its
+/// weight, mix)`.
+fn mixes_without_one_kind(mix: Mix) -> Vec<(&'static str, f64, Value)> {
+    let kinds = [
+        ("get", mix.get),
+        ("put", mix.put),
+        ("delete", mix.delete),
+        ("cas", mix.cas),
+    ];
+    let weighted = kinds.iter().filter(|(_, w)| *w > 0.0).count();
+    if weighted < 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (gone, weight) in kinds {
+        if weight <= 0.0 {
+            continue;
+        }
+        let rest = 1.0 - weight;
+        let mut table = toml::Table::new();
+        for (kind, w) in kinds {
+            if kind != gone && w > 0.0 {
+                // Six decimals, as the scenario's own hint writes them.
+                let scaled = (w / rest * 1e6).round() / 1e6;
+                table.insert(kind.to_string(), Value::Float(scaled));
+            }
+        }
+        out.push((gone, weight, Value::Table(table)));
     }
     out
 }
@@ -451,11 +520,14 @@ mod tests {
         for wanted in [
             "fault 1 removed",
             "fault 2 lasts 500ms",
+            "fault 2 lasts 1us",
             "fault 2 at 4500ms",
             "cut short at 5s",
             "cut just after the anomaly, at 2500001us",
             "node 2 removed",
             "compressed to 5s",
+            "no get in the mix (ops 50)",
+            "anti-entropy every 200ms",
         ] {
             assert!(whats.iter().any(|w| w == wanted), "{wanted}: {whats:?}");
         }

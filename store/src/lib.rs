@@ -31,6 +31,7 @@ pub mod keyspace;
 pub mod message;
 pub mod node;
 pub mod object;
+pub mod planted;
 pub mod ring;
 pub mod s3;
 pub mod transport;

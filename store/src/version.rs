@@ -79,6 +79,10 @@ impl Entry {
     /// set back can reissue one), the value breaks the tie (a tombstone loses),
     /// so replicas still converge on one of them instead of disagreeing forever.
     pub fn supersedes(&self, other: &Entry) -> bool {
+        if crate::planted::on(crate::planted::Bug::LwwNodeFirst) {
+            return (self.version.node, self.version.timestamp)
+                > (other.version.node, other.version.timestamp);
+        }
         (self.version, &self.value, &self.record) > (other.version, &other.value, &other.record)
     }
 }

@@ -77,7 +77,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let holders = (answers.iter())
             .filter(|(_, entry)| entry.as_ref() == Some(&newest))
             .count();
-        if holders >= self.config.write_quorum as usize
+        if crate::planted::on(crate::planted::Bug::AbdNoWriteBack)
+            || holders >= self.config.write_quorum as usize
             || self.write_entry(key.to_string(), newest.clone()).await
         {
             Ok(Some(newest))

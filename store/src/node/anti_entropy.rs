@@ -55,7 +55,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             .transport
             .call(peer, request, self.config.replica_timeout)
             .await;
-        if let Ok(Response::Replica(ReplicaResponse::Sync { entries })) = answer {
+        if let (false, Ok(Response::Replica(ReplicaResponse::Sync { entries }))) = (
+            crate::planted::on(crate::planted::Bug::AntiEntropyPushOnly),
+            answer,
+        ) {
             let mine = entries
                 .iter()
                 .filter(|(key, _)| range.contains(key) && self.replicates(self.id, key));

@@ -9,6 +9,7 @@ use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
+use crate::planted::{self, Bug};
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use std::future::Future;
@@ -114,7 +115,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             // The planted bug: acknowledge before any replica has the write.
             return (true, None);
         }
-        let quorum = self.config.write_quorum as usize;
+        let quorum =
+            self.config.write_quorum as usize - usize::from(planted::on(Bug::QuorumOffByOne));
         let mut behind = None;
         let acks = async {
             let mut acks = 0;
@@ -150,7 +152,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         self: &Arc<Self>,
         key: &str,
     ) -> Result<(ReadAnswers, Answers), Unavailable> {
-        let replicas = self.replicas_of(key);
+        let replicas = if planted::on(Bug::RingReadListShifted) {
+            self.ring.preference_list(
+                crate::keyspace::placement(key),
+                (self.config.replicas + 1).min(self.config.nodes),
+            )[1..]
+                .to_vec()
+        } else {
+            self.replicas_of(key)
+        };
         let mut answers = self.broadcast(
             &replicas,
             ReplicaRequest::Read {
@@ -191,8 +201,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let newest = first
             .iter()
             .filter_map(|(_, entry)| entry.clone())
-            .reduce(newer);
-        if let (true, Some(newest)) = (self.config.read_repair, &newest) {
+            .reduce(|a, b| {
+                if planted::on(Bug::ReadFirstOfR) {
+                    a
+                } else {
+                    newer(a, b)
+                }
+            });
+        if let (true, Some(newest)) = (
+            self.config.read_repair && !planted::on(Bug::ReadRepairSkipped),
+            &newest,
+        ) {
             for (replica, entry) in &first {
                 self.repair_if_stale(*replica, key, entry.as_ref(), newest);
             }

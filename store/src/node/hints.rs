@@ -179,6 +179,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 Some(ReplicaResponse::Written | ReplicaResponse::WrittenBehind { .. }) => {
                     lock(&self.hints).delivered(intended, &key, &entry);
                 }
+                _ if crate::planted::on(crate::planted::Bug::HintDeletedBeforeAck) => {
+                    lock(&self.hints).delivered(intended, &key, &entry)
+                }
                 _ => unreachable.push(intended),
             }
         }

@@ -71,7 +71,14 @@ impl<D: Disk> Replica<D> {
             let local = self.lock();
             let mut newer: BTreeMap<&str, &Entry> = BTreeMap::new();
             for (key, entry) in entries {
-                let current = newer.get(key).copied().or_else(|| local.get(key));
+                let current = newer
+                    .get(key)
+                    .copied()
+                    .or_else(|| local.get(key))
+                    .filter(|c| {
+                        !(crate::planted::on(crate::planted::Bug::TombstoneLosesToOlderPut)
+                            && c.is_tombstone())
+                    });
                 if current.is_none_or(|current| entry.supersedes(current)) {
                     newer.insert(key, entry);
                 }
@@ -91,7 +98,9 @@ impl<D: Disk> Replica<D> {
         }
         // Nothing new, nothing to sync: an equal entry in memory was recorded
         // only after its own write (and, under `Always`, its sync) succeeded.
-        if self.sync_policy == SyncPolicy::Always && !newer.is_empty() {
+        if self.sync_policy == SyncPolicy::Always
+            && newer.len() > usize::from(crate::planted::on(crate::planted::Bug::SyncOffByOne))
+        {
             self.disk.sync()?;
         }
         // Record.
@@ -150,7 +159,10 @@ impl<D: Disk> Replica<D> {
                 local.get(key).map(|e| e.version),
             )
         };
-        if let Some(promised) = promised.filter(|p| *p > entry.version) {
+        if let Some(promised) = promised.filter(|p| {
+            *p > entry.version
+                && !crate::planted::on(crate::planted::Bug::PaxosAcceptIgnoresPromise)
+        }) {
             return Ok(Err(promised));
         }
         let record = Entry::register(entry.version, None);
