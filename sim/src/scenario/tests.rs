@@ -3,6 +3,8 @@ use proptest::prelude::*;
 
 /// `[network]`, new `[[faults]]` kinds and `[nemesis]`.
 mod network;
+/// `[workload] api = "s3"` and its knobs.
+mod s3;
 
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";
@@ -1459,6 +1461,7 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             } else {
                                 super::Affinity::Sticky
                             },
+                            s3: None,
                         },
                         faults,
                         nemesis: None,
