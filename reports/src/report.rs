@@ -307,11 +307,12 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
     rows
 }
 
-/// Per check (display order, checks that ran): seeds per verdict in
+/// Per check (display order, checks that ran; the S3 object checks only
+/// when they applied to some seed): seeds per verdict in
 /// `plots::verdicts::ORDER`, and how the check fared against `[expect]`.
 pub fn verdict_counts(results: &RunResults) -> Vec<plots::verdicts::Row> {
     let checks = &results.digest.checks;
-    (CheckName::ALL.iter())
+    (crate::table::shown(&results.digest, CheckName::ALL).iter())
         .filter_map(|c| {
             let digest = checks.get(c)?;
             Some(plots::verdicts::Row {
