@@ -119,6 +119,10 @@ pub struct Cluster {
     pub anti_entropy: Option<Duration>,
     pub replica_timeout: Duration,
     pub client_timeout: Duration,
+    /// Where LWW timestamps come from (`timestamps = "coordinator"`, the
+    /// default, `"newest-seen-plus-one"` or `"completes-last"`; see
+    /// [`store::Timestamps`]); `eventual` and `quorum` only.
+    pub timestamps: store::Timestamps,
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.

@@ -130,3 +130,27 @@ fn object_sizes_name_their_errors() {
         "max_keys = 0 is out of range: expected 1 to 1000",
     );
 }
+
+#[test]
+fn timestamps_are_a_cluster_option_of_the_lww_protocols() {
+    assert_eq!(ok("").cluster.timestamps, store::Timestamps::Coordinator);
+    let s = ok("[cluster]\ntimestamps = \"completes-last\"\n");
+    assert_eq!(s.cluster.timestamps, store::Timestamps::CompletesLast);
+    assert_eq!(
+        s.cluster.store_config(|d| d).timestamps,
+        store::Timestamps::CompletesLast
+    );
+    assert_eq!(Scenario::parse(&s.to_toml(), "r.toml").expect("parses"), s);
+    let s = ok("[cluster]\nprotocol = \"eventual\"\ntimestamps = \"newest-seen-plus-one\"\n");
+    assert_eq!(s.cluster.timestamps, store::Timestamps::NewestSeenPlusOne);
+    fails(
+        "[cluster]\nprotocol = \"abd\"\ntimestamps = \"completes-last\"\n",
+        "timestamps = ^\"completes-last\"",
+        "timestamps applies to protocols \"eventual\" and \"quorum\"",
+    );
+    fails(
+        "[cluster]\ntimestamps = \"last\"\n",
+        "timestamps = ^\"last\"",
+        "unknown timestamps \"last\"",
+    );
+}
