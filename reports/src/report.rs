@@ -44,6 +44,10 @@ pub struct Report {
     pub probes: Table,
     /// The t-visibility curve as a table (sparse buckets merged).
     pub visibility: Table,
+    /// S3: LIST results and version counts (empty for registers).
+    pub objects: Table,
+    /// S3: latency per object size class (empty for registers).
+    pub sizes: Table,
     /// The first failing seed's explanation, if a seed failed.
     pub failing: Option<Failing>,
     pub plots: Vec<Plot>,
@@ -190,6 +194,8 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
         outcomes: outcomes_table(&totals),
         staleness: staleness_table(&totals),
         probes: probes_table(&totals),
+        objects: totals.objects.table(),
+        sizes: totals.objects.size_table(),
         visibility: visibility_table(&totals),
         failing,
         plots,
