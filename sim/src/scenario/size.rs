@@ -60,7 +60,7 @@ pub fn format_size(bytes: u64) -> String {
         ("KB", 1_000),
     ];
     for (unit, scale) in exact {
-        if bytes >= scale && bytes % scale == 0 {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
             return format!("{}{unit}", bytes / scale);
         }
     }

@@ -666,10 +666,9 @@ pub fn final_reads(
         return Vec::new();
     };
     let ring = Ring::new(config.nodes, config.vnodes);
-    // Per node: (bucket, object key) -> (version, value) of the current one.
-    let mut current: Vec<BTreeMap<(String, String), (Version, Option<String>)>> = Vec::new();
+    let mut current: Vec<Current> = Vec::new();
     for n in 0..config.nodes {
-        let mut held: BTreeMap<(String, String), (Version, Option<String>)> = BTreeMap::new();
+        let mut held = Current::new();
         for (store_key, entry) in cluster.local_entries(n).unwrap_or_default() {
             let value = match &entry.record {
                 Some(Record::Object(meta)) => Some(body_name(&meta.body)),
@@ -708,6 +707,10 @@ pub fn final_reads(
     }
     finals
 }
+
+/// One node's current version of each object: (bucket, object key) ->
+/// (version, value).
+type Current = BTreeMap<(String, String), (Version, Option<String>)>;
 
 /// `(bucket, object key)` of an object version's store key.
 fn object_of(store_key: &str) -> Option<(String, String)> {
