@@ -1601,3 +1601,82 @@ fn explore_stops_with_exit_0_when_nothing_breaks() {
         .assert()
         .code(2);
 }
+
+/// `[workload] api = "s3"`: a run records listings and objects, runs the
+/// S3 checks on every seed, shows them in the table, judges `[expect]` on
+/// them, and reports LIST results; a register run's table stays as it was.
+#[test]
+fn an_s3_run_judges_listings_and_a_register_run_does_not_show_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s3");
+    let file = scenario("s3-eventual-list-partition.toml");
+    let run = storesim()
+        .args(["run", "--seeds", "2", "--no-regressions", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("law list-after-write") && stdout.contains("atom atomic-object"),
+        "{stdout}"
+    );
+    let widest = stdout.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "{widest} columns:\n{stdout}");
+    let seeds = records(&out);
+    assert_eq!(seeds[0]["checks"]["list-after-write"], "invalid");
+    assert_eq!(seeds[0]["checks"]["atomic-object"], "valid");
+    assert_eq!(seeds[0]["checks"]["versions"], "n/a");
+    let digest = &results(&out)["digest"]["checks"]["list-after-write"];
+    assert_eq!(digest["invalid"], 2, "{digest}");
+    let objects = &results(&out)["totals"]["objects"];
+    assert!(objects["missing"].as_u64().unwrap() > 0, "{objects}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("S3 objects: LIST results and versions"));
+    assert!(report.contains("S3 objects: latency per object size"));
+    let history = std::fs::read_to_string(out.join("seeds/1/history.jsonl")).unwrap();
+    assert!(
+        history.contains(r#""f":"list","key":"bucket1/"#),
+        "listings recorded"
+    );
+    assert!(
+        history.contains(r#""type":"final","node":"#)
+            && history.contains(r#""key":"bucket1/0/0/0""#)
+    );
+    // The same history checked from the file agrees with the run.
+    storesim()
+        .args(["check", "--checks", "list-after-write"])
+        .arg(out.join("seeds/1/history.jsonl"))
+        .assert()
+        .code(1);
+
+    // `[expect]` judges the S3 checks: a pass that does not hold breaks.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("list-after-write = \"fail\"", "list-after-write = \"pass\"");
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, text).unwrap();
+    let run = storesim()
+        .args(["run", "--seeds", "1", "--no-regressions", "--out"])
+        .arg(tmp.path().join("broken"))
+        .arg(&broken)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("list-after-write: expected pass"),
+        "{stdout}"
+    );
+
+    let run = storesim()
+        .args(["run", "--seeds", "1", "--no-regressions", "--out"])
+        .arg(tmp.path().join("register"))
+        .arg(scenario("quorum-smoke.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        !stdout.contains("law") && stdout.contains("│ dur │"),
+        "{stdout}"
+    );
+}

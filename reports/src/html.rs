@@ -42,6 +42,14 @@ pub fn render(r: &Report) -> String {
     body.push_str(&figures(r, &["latency.svg", "latency-time.svg"]));
     body.push_str("<h2>Staleness (all seeds)</h2>\n");
     body.push_str(&pairs(&r.staleness));
+    if !r.objects.is_empty() {
+        body.push_str("<h3>S3 objects: LIST results and versions</h3>\n");
+        body.push_str(&table(&r.objects));
+    }
+    if !r.sizes.is_empty() {
+        body.push_str("<h3>S3 objects: latency per object size</h3>\n");
+        body.push_str(&table(&r.sizes));
+    }
     if !r.probes.is_empty() {
         body.push_str("<h3>Staleness probes: P(fresh read) by time after the write</h3>\n");
         body.push_str(&table(&r.probes));

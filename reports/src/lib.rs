@@ -33,6 +33,7 @@ pub mod interval;
 pub mod latency;
 pub mod markdown;
 pub mod metrics;
+pub mod objects;
 pub mod plots;
 pub mod probes;
 pub mod replay;

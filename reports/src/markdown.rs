@@ -41,6 +41,14 @@ pub fn render(r: &Report) -> String {
         .chain(r.staleness.iter().cloned())
         .collect();
     out.push_str(&table(&staleness));
+    if !r.objects.is_empty() {
+        out.push_str("\n### S3 objects: LIST results and versions\n\n");
+        out.push_str(&table(&r.objects));
+    }
+    if !r.sizes.is_empty() {
+        out.push_str("\n### S3 objects: latency per object size\n\n");
+        out.push_str(&table(&r.sizes));
+    }
     if !r.probes.is_empty() {
         out.push_str("\n### Staleness probes: P(fresh read) by time after the write\n\n");
         out.push_str(&table(&r.probes));

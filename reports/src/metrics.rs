@@ -6,6 +6,7 @@
 
 use crate::activity::{self, Activity, Outcomes};
 use crate::latency::LatencyStats;
+use crate::objects::ObjectMetrics;
 use crate::probes::{ProbeLayout, ProbeReads};
 use crate::visibility::Visibility;
 use check::staleness::{self, StalenessSummary};
@@ -38,6 +39,10 @@ pub struct SeedMetrics {
     /// seed's entry, see [`SeedMetrics::slim`]).
     #[serde(default, skip_serializing_if = "Activity::is_empty")]
     pub activity: Activity,
+    /// S3 listings, versions and latency per size class (absent for a
+    /// register history).
+    #[serde(default, skip_serializing_if = "ObjectMetrics::is_empty")]
+    pub objects: ObjectMetrics,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -64,6 +69,7 @@ impl SeedMetrics {
             .for_each(|l| l.histogram = Default::default());
         slim.visibility = Visibility::default();
         slim.activity = Activity::default();
+        slim.objects.slim();
         slim
     }
 
@@ -91,6 +97,7 @@ impl SeedMetrics {
             }
             total.probes.merge(&p.probes);
             total.activity.merge(&p.activity);
+            total.objects.merge(&p.objects);
         }
         total
     }
@@ -154,6 +161,7 @@ pub fn seed_metrics_in(
         outcomes: activity::outcomes(&ops),
         probes,
         activity: Activity::of(&ops, &context.faults, width),
+        objects: ObjectMetrics::of(&ops),
     }
 }
 

@@ -44,6 +44,10 @@ pub struct Report {
     pub probes: Table,
     /// The t-visibility curve as a table (sparse buckets merged).
     pub visibility: Table,
+    /// S3: LIST results and version counts (empty for registers).
+    pub objects: Table,
+    /// S3: latency per object size class (empty for registers).
+    pub sizes: Table,
     /// The first failing seed's explanation, if a seed failed.
     pub failing: Option<Failing>,
     pub plots: Vec<Plot>,
@@ -190,6 +194,8 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
         outcomes: outcomes_table(&totals),
         staleness: staleness_table(&totals),
         probes: probes_table(&totals),
+        objects: totals.objects.table(),
+        sizes: totals.objects.size_table(),
         visibility: visibility_table(&totals),
         failing,
         plots,
@@ -307,11 +313,12 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
     rows
 }
 
-/// Per check (display order, checks that ran): seeds per verdict in
+/// Per check (display order, checks that ran; the S3 object checks only
+/// when they applied to some seed): seeds per verdict in
 /// `plots::verdicts::ORDER`, and how the check fared against `[expect]`.
 pub fn verdict_counts(results: &RunResults) -> Vec<plots::verdicts::Row> {
     let checks = &results.digest.checks;
-    (CheckName::ALL.iter())
+    (crate::table::shown(&results.digest, CheckName::ALL).iter())
         .filter_map(|c| {
             let digest = checks.get(c)?;
             Some(plots::verdicts::Row {

@@ -8,7 +8,8 @@
 use crate::results::{Digest, SeedResult};
 use check::{CheckName, Verdict};
 use tabled::builder::Builder;
-use tabled::settings::Style;
+use tabled::settings::object::Columns;
+use tabled::settings::{Padding, Style};
 
 /// Most seeds shown one row each.
 pub const ROWS_MAX: usize = 30;
@@ -78,6 +79,7 @@ fn keep(rows: &mut Vec<SeedResult>, seed: &SeedResult, max: usize) {
 /// per-check counts of `digest` and the rows of the first failing seeds.
 /// `rows` holds the records of the seeds `digest` counted.
 pub fn seeds_table(digest: &Digest, rows: &Rows, checks: &[CheckName]) -> String {
+    let checks = &shown(digest, checks);
     if digest.count <= ROWS_MAX as u64 {
         let all: Vec<&SeedResult> = rows.first.iter().collect();
         return format!("{}\n{}", self::rows(&all, checks), legend(checks));
@@ -115,7 +117,14 @@ fn rows(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
         );
         builder.push_record(row);
     }
-    builder.build().with(Style::sharp()).to_string()
+    let mut table = builder.build();
+    table.with(Style::sharp());
+    // With the S3 object checks, twelve check columns: drop their padding
+    // so the table still fits 100 columns.
+    if checks.iter().any(|c| CheckName::OBJECT.contains(c)) {
+        table.modify(Columns::new(6..), Padding::zero());
+    }
+    table.to_string()
 }
 
 /// The abbreviations, wrapped at [`LEGEND_CHARS_MAX`], then the marks.
@@ -138,11 +147,26 @@ fn legend(checks: &[CheckName]) -> String {
     lines.join("\n")
 }
 
+/// `checks` without the S3 object checks ([`CheckName::OBJECT`]) that
+/// applied to no seed of `digest`: a register run's table is the one it
+/// always was, an S3 run's shows them.
+pub fn shown(digest: &Digest, checks: &[CheckName]) -> Vec<CheckName> {
+    let applied = |c: &CheckName| {
+        [Verdict::Valid, Verdict::Invalid, Verdict::Unknown]
+            .iter()
+            .any(|&v| digest.count(*c, v) > 0)
+    };
+    (checks.iter().copied())
+        .filter(|c| !CheckName::OBJECT.contains(c) || applied(c))
+        .collect()
+}
+
 /// Width of a legend line.
 const LEGEND_CHARS_MAX: usize = 96;
 
 /// One row per check: how many seeds gave each verdict, and the first invalid seed.
 pub fn counts(digest: &Digest, checks: &[CheckName]) -> String {
+    let checks = &shown(digest, checks);
     let mut builder = Builder::default();
     builder.push_record([
         "check",
@@ -220,10 +244,30 @@ mod tests {
 
     #[test]
     fn every_check_fits_in_100_columns() {
-        let seeds = [seed(1_000_000, Verdict::Invalid)];
-        let table = seeds_table(&seeds, CheckName::ALL);
-        let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
-        assert!(widest <= 100, "{widest}:\n{table}");
+        let mut s3 = seed(1_000_000, Verdict::Invalid);
+        for &c in CheckName::ALL {
+            s3.checks.insert(c, Verdict::Invalid);
+        }
+        s3.ops = 1_000_000;
+        s3.messages = 10_000_000;
+        for seeds in [[seed(1_000_000, Verdict::Invalid)], [s3]] {
+            let table = seeds_table(&seeds, CheckName::ALL);
+            let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
+            assert!(widest <= 100, "{widest}:\n{table}");
+        }
+    }
+
+    #[test]
+    fn object_checks_show_only_where_they_applied() {
+        let register = seeds_table(&[seed(1, Verdict::Valid)], CheckName::ALL);
+        assert!(
+            !register.contains("law") && !register.contains("atom"),
+            "{register}"
+        );
+        let mut s3 = seed(1, Verdict::Valid);
+        s3.checks.insert(CheckName::ListAfterWrite, Verdict::Valid);
+        let table = seeds_table(&[s3], CheckName::ALL);
+        assert!(table.contains("law") && !table.contains("atom"), "{table}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::wire;
 use crate::wire::NetContext;
 use madsim::runtime::{Handle, NodeHandle};
 use std::sync::{Arc, Mutex};
-use store::{ClusterConfig, Entry, MemDisk, Node};
+use store::{ClusterConfig, Entry, MemDisk, Node, Request, Response};
 
 /// The store node type as the simulation builds it.
 pub type SimNode = Node<SimTransport, SimClock, MemDisk>;
@@ -162,6 +162,22 @@ impl SimCluster {
     pub fn local(&self, n: u32, key: &str) -> Option<Option<Entry>> {
         let node = self.lock_live()[n as usize].clone()?;
         Some(node.local(key))
+    }
+
+    /// Everything node `n` holds (tombstones included), in key order, if
+    /// it is up and has started: the final reads of S3 objects, whose
+    /// versions are many store keys.
+    pub fn local_entries(&self, n: u32) -> Option<Vec<(String, Entry)>> {
+        let node = self.lock_live()[n as usize].clone()?;
+        Some(node.local_entries())
+    }
+
+    /// Serves `request` on node `n` in place, without the network (`None`
+    /// when it is not serving): setup before the run, such as installing
+    /// the S3 workload's buckets on their replicas.
+    pub async fn serve_directly(&self, n: u32, request: Request) -> Option<Response> {
+        let node = self.lock_live()[n as usize].clone()?;
+        Some(node.handle(request).await)
     }
 
     /// Kills every node: their server loops hold reference cycles that would

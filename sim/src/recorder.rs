@@ -61,6 +61,14 @@ impl Recorder {
         events.push(event);
     }
 
+    /// Records a whole event: the S3 client's, which carry object
+    /// descriptors and listings that [`Record`] does not.
+    pub fn record_event(&self, event: Event) {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        debug_assert!(events.last().is_none_or(|last| last.time <= event.time));
+        events.push(event);
+    }
+
     /// Takes every event recorded so far, in order, leaving the log empty:
     /// the runner calls it once, when every client is done, so the history
     /// moves out instead of being copied (a copy of every key and value

@@ -101,6 +101,12 @@ pub enum RunError {
         nodes: Vec<u32>,
         waited_ms: u32,
     },
+    /// `api = "s3"`: a node did not serve, or refused, the buckets installed
+    /// on it before the clients start.
+    #[error(
+        "seed {seed}: node(s) {nodes:?} could not take the S3 workload's buckets before the run"
+    )]
+    Setup { seed: u64, nodes: Vec<u32> },
 }
 
 /// How long (madsim ms, one per round) the final reads wait for restarted
@@ -191,7 +197,9 @@ pub fn longest_run(scenario: &Scenario) -> Duration {
             let longest_delay = p.delays.iter().max().copied().unwrap_or_default();
             timeout * (reads + 1) + longest_delay
         });
-    scenario.duration + timeout.max(probe_tail) + scenario.quiesce
+    // An S3 listing is one operation of many pages, each up to the timeout.
+    let s3_tail = workload::s3::longest_op(scenario);
+    scenario.duration + timeout.max(probe_tail).max(s3_tail) + scenario.quiesce
 }
 
 /// The store's configuration for a scenario, with durations in madsim time
@@ -240,6 +248,16 @@ async fn supervise(
         .collect();
     cluster.start_routers(&config, &router_clocks, &net);
     let recorder = Recorder::default();
+    // `api = "s3"`: the buckets exist before any client starts.
+    let refused = workload::s3::install_buckets(&scenario, &config, &cluster).await;
+    if !refused.is_empty() {
+        cluster.shutdown();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        return Err(RunError::Setup {
+            seed,
+            nodes: refused,
+        });
+    }
     #[cfg(feature = "planted-bugs")]
     if options.plant_nondeterminism {
         let n = PLANTED_NONDETERMINISM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -275,7 +293,10 @@ async fn supervise(
     }
     trace.fault(epoch.elapsed_ns(), "quiesced: final reads".to_string());
 
-    let finals = final_reads(&scenario, &config, &cluster);
+    let finals = match scenario.workload.s3 {
+        Some(_) => workload::s3::final_reads(&scenario, &config, &cluster),
+        None => final_reads(&scenario, &config, &cluster),
+    };
     let end_ns = epoch.elapsed_ns();
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).

@@ -3,6 +3,11 @@
 //! Each client draws its operations from its own RNG (seeded from the run seed
 //! and the client index), so what a client asks does not depend on how the
 //! network behaved — only when it asks does.
+//!
+//! Under `[workload] api = "s3"` the clients are [`s3`]'s (buckets, objects,
+//! listings); this module dispatches to it.
+
+pub mod s3;
 
 use crate::net::{self, SimTransport};
 use crate::recorder::{Record, Recorder};
@@ -74,6 +79,8 @@ pub struct ClientPlan {
     pub stop_at: Duration,
     /// How long a client waits for its coordinator (scenario time).
     pub timeout: Duration,
+    /// `api = "s3"`: the S3 workload's knobs (`None`: registers).
+    pub s3: Option<crate::scenario::S3Workload>,
 }
 
 impl ClientPlan {
@@ -100,6 +107,7 @@ impl ClientPlan {
             think: w.think,
             stop_at: scenario.duration,
             timeout: scenario.cluster.client_timeout,
+            s3: w.s3.clone(),
         }
     }
 }
@@ -130,6 +138,9 @@ async fn connect(plan: &ClientPlan, net: &NetContext, stream: u64) -> (SimTransp
 
 /// Runs one client to completion. Call on the client's own madsim node.
 pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
+    if plan.s3.is_some() {
+        return s3::run_client(plan, net, recorder).await;
+    }
     let (transport, mut rng) = connect(&plan, &net, 0x5eed_c11e).await;
     let mut client = Client::new(&plan);
     for seq in 1..=plan.ops {

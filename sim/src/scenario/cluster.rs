@@ -10,7 +10,7 @@ use super::span::{Ctx, nearest, quoted_list};
 use super::{Cluster, MAX_NODES, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::{ClusterConfig, Coordinators, Protocol, SyncPolicy};
+use store::{ClusterConfig, Coordinators, Protocol, SyncPolicy, Timestamps};
 use toml::Value;
 
 /// The `[cluster]` table as written (and as written back, every default
@@ -34,6 +34,8 @@ pub(super) struct ClusterSpec {
     pub anti_entropy: Option<S<Value>>,
     pub replica_timeout: Option<S<Value>>,
     pub client_timeout: Option<S<Value>>,
+    /// Where LWW timestamps come from (`eventual`/`quorum`).
+    pub timestamps: Option<S<String>>,
 }
 
 /// Protocols `store` implements, by their name in scenario files.
@@ -44,6 +46,12 @@ const PROTOCOLS: &[(&str, Protocol)] = &[
     ("paxos", Protocol::Paxos),
 ];
 const SYNCS: &[&str] = &["always", "never"];
+/// `timestamps`, by name (see [`store::Timestamps`]).
+const TIMESTAMPS: &[(&str, Timestamps)] = &[
+    ("coordinator", Timestamps::Coordinator),
+    ("newest-seen-plus-one", Timestamps::NewestSeenPlusOne),
+    ("completes-last", Timestamps::CompletesLast),
+];
 /// `coordinators`: whether clients go through routers.
 const COORDINATORS: &[(&str, bool)] = &[("nodes", false), ("routers", true)];
 /// Most routers in router mode.
@@ -88,6 +96,7 @@ impl ClusterSpec {
             anti_entropy: anti_entropy(ctx, self.anti_entropy.as_ref())?,
             replica_timeout: timeout(&self.replica_timeout, "replica_timeout", 50)?,
             client_timeout: timeout(&self.client_timeout, "client_timeout", 200)?,
+            timestamps: self.timestamps(ctx, protocol)?,
         })
     }
 
@@ -125,7 +134,28 @@ impl ClusterSpec {
                 .map_or_else(|| written(Value::String("off".into())), written_duration),
             replica_timeout: written_duration(c.replica_timeout),
             client_timeout: written_duration(c.client_timeout),
+            timestamps: TIMESTAMPS
+                .iter()
+                .find(|(_, t)| *t == c.timestamps)
+                .and_then(|(name, _)| written(name.to_string()))
+                .filter(|_| lww),
         }
+    }
+
+    /// `timestamps`: `eventual` and `quorum` only (`abd` and `paxos` order
+    /// writes by logical versions, never by clocks).
+    fn timestamps(&self, ctx: &Ctx, protocol: Protocol) -> Result<Timestamps> {
+        let Some(s) = &self.timestamps else {
+            return Ok(Timestamps::Coordinator);
+        };
+        let chosen = one_of(ctx, s, TIMESTAMPS, "timestamps", "supported: ")?;
+        if !matches!(protocol, Protocol::Eventual | Protocol::Quorum) {
+            return Err(ctx.err(
+                s.span(),
+                "timestamps applies to protocols \"eventual\" and \"quorum\" (last write wins); \"abd\" and \"paxos\" order writes by logical versions".into(),
+            ));
+        }
+        Ok(chosen)
     }
 
     /// W and R, with the protocol's defaults (quorum 2, eventual 1, abd a
@@ -222,6 +252,7 @@ impl Cluster {
             coordinators: self.coordinators,
             replica_timeout: to_sim(self.replica_timeout),
             anti_entropy_interval: self.anti_entropy.map(&to_sim),
+            timestamps: self.timestamps,
             ..defaults
         }
     }

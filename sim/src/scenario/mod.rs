@@ -23,6 +23,7 @@ mod faults;
 mod fields;
 mod nemesis;
 mod network;
+mod size;
 mod span;
 mod top;
 mod workload;
@@ -36,6 +37,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use duration::{format_duration, parse_duration};
+pub use size::{format_size, parse_size};
 
 /// Largest cluster a scenario may ask for (node ids `0..nodes`).
 pub const MAX_NODES: u32 = 64;
@@ -117,6 +119,10 @@ pub struct Cluster {
     pub anti_entropy: Option<Duration>,
     pub replica_timeout: Duration,
     pub client_timeout: Duration,
+    /// Where LWW timestamps come from (`timestamps = "coordinator"`, the
+    /// default, `"newest-seen-plus-one"` or `"completes-last"`; see
+    /// [`store::Timestamps`]); `eventual` and `quorum` only.
+    pub timestamps: store::Timestamps,
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.
@@ -207,6 +213,73 @@ pub struct Workload {
     pub probes: Option<Probes>,
     /// Which coordinator each regular client sends to (default `random`).
     pub coordinator: Affinity,
+    /// `api = "s3"`: buckets, objects and listings instead of registers
+    /// (`None`: `api = "register"`, the default).
+    pub s3: Option<S3Workload>,
+}
+
+/// `[workload] api = "s3"` and its knobs (kept together: `buckets`,
+/// `versioning`, `object_size`, `max_keys`, the S3 kinds of `mix`).
+/// Defaults: buckets 1, versioning "off", object_size fixed "4KiB",
+/// max_keys 1000.
+///
+/// The buckets exist before the clients start: each is installed on every
+/// replica of its key, with its versioning, as if created and replicated
+/// long before the run (no messages, nothing recorded), so no client sees
+/// a half-created bucket and no check sees setup operations.
+/// `get`, `put`, `delete` of `mix` are GetObject, PutObject, DeleteObject;
+/// `cas` is refused (conditional PutObject is not simulated yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Workload {
+    /// Buckets `bucket1`..`bucketN`; each operation draws one.
+    pub buckets: u32,
+    pub versioning: store::Versioning,
+    /// The size of each PutObject's body (a descriptor: no bytes are held).
+    pub object_size: ObjectSize,
+    /// ListObjectsV2 / ListObjectVersions page size (1 to 1000).
+    pub max_keys: u32,
+    /// The S3-only operation weights, normalised with `mix`'s (together
+    /// they sum to 1).
+    pub mix: ObjectMix,
+}
+
+/// The fractions of S3-only operations (see [`Mix`] for the others).
+/// `get_version`, `delete_version`, `list_versions` need versioning
+/// `"enabled"` or `"suspended"`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ObjectMix {
+    /// ListObjectsV2 of a prefix drawn from the key tree, page by page.
+    pub list: f64,
+    /// GetObject `?versionId=` of a version the client has seen.
+    pub get_version: f64,
+    /// DeleteObject `?versionId=` of a version the client has seen.
+    pub delete_version: f64,
+    /// ListObjectVersions of a prefix drawn from the key tree.
+    pub list_versions: f64,
+}
+
+impl ObjectMix {
+    /// The sum of the weights.
+    pub fn sum(&self) -> f64 {
+        self.list + self.get_version + self.delete_version + self.list_versions
+    }
+}
+
+/// Largest object size a scenario may draw: the store hashes every body's
+/// bytes for its ETag (MD5, as S3), so size costs simulation time.
+pub const MAX_OBJECT_SIZE: u64 = 64 * 1024 * 1024;
+
+/// An object size distribution (`object_size = { dist = ..., }`), sizes
+/// written with units (`"512B"`, `"4KiB"`, `"1MB"`); every draw is capped
+/// at [`MAX_OBJECT_SIZE`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectSize {
+    /// `{ dist = "fixed", value = "4KiB" }`
+    Fixed(u64),
+    /// `{ dist = "uniform", min = "1KiB", max = "1MiB" }` (min ≤ max)
+    Uniform { min: u64, max: u64 },
+    /// `{ dist = "lognormal", median = "16KiB", sigma = 1.5 }`
+    Lognormal { median: u64, sigma: f64 },
 }
 
 /// `[workload] coordinator`: how a regular client picks the process that

@@ -3,6 +3,8 @@ use proptest::prelude::*;
 
 /// `[network]`, new `[[faults]]` kinds and `[nemesis]`.
 mod network;
+/// `[workload] api = "s3"` and its knobs.
+mod s3;
 
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";
@@ -76,6 +78,7 @@ fn defaults_cluster() {
         anti_entropy: Some(ms(500)),
         replica_timeout: ms(50),
         client_timeout: ms(200),
+        timestamps: store::Timestamps::Coordinator,
     };
     assert_eq!(c, expected);
 }
@@ -272,6 +275,7 @@ fn full_example() {
         anti_entropy: Some(ms(250)),
         replica_timeout: ms(20),
         client_timeout: Duration::from_secs(1),
+        timestamps: store::Timestamps::Coordinator,
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -608,7 +612,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -1336,6 +1340,7 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         anti_entropy,
                         replica_timeout,
                         client_timeout,
+                        timestamps: store::Timestamps::Coordinator,
                     },
                 )
         })
@@ -1459,6 +1464,7 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             } else {
                                 super::Affinity::Sticky
                             },
+                            s3: None,
                         },
                         faults,
                         nemesis: None,

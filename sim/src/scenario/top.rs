@@ -92,6 +92,7 @@ impl ScenarioSpec {
             nemesis,
         };
         check_cas(ctx, &scenario, &self.workload)?;
+        check_s3(ctx, &scenario, &self.workload)?;
         Ok(scenario)
     }
 
@@ -163,5 +164,21 @@ fn check_cas(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<
         span,
         "cas is not atomic under protocol \"abd\": it is an ABD read followed by an ABD write, so two concurrent cas with the same `from` can both succeed, and the linearizable check will flag it".into(),
         Some("remove cas from the mix, or set allow_unsafe_cas = true in [cluster] to demonstrate the anomaly".into()),
+    ))
+}
+
+/// `api = "s3"` needs a protocol that serves buckets and objects: `paxos`
+/// serves registers only (the store answers every S3 request
+/// `InvalidArgument` under it).
+fn check_s3(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<()> {
+    if scenario.workload.s3.is_none() || scenario.cluster.protocol != store::Protocol::Paxos {
+        return Ok(());
+    }
+    let span = workload.api.as_ref().map_or(0..0, |a| a.span());
+    Err(ctx.err_hint(
+        span,
+        "api = \"s3\" cannot run under protocol \"paxos\": the store's paxos serves registers only"
+            .into(),
+        Some("use protocol \"eventual\", \"quorum\" or \"abd\" for buckets and objects".into()),
     ))
 }

@@ -2,10 +2,12 @@
 //! operation mix, think time, coordinator affinity and staleness probes.
 
 use super::fields::{Result, S, as_u32, duration_value, int, one_of, written, written_duration};
+use super::size::SizeSpec;
 use super::span::Ctx;
 use super::{
     Affinity, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS,
-    MIX_SUM_TOLERANCE, Mix, Probes, ScenarioError, Workload, format_duration,
+    MIX_SUM_TOLERANCE, Mix, ObjectMix, ObjectSize, Probes, S3Workload, ScenarioError, Workload,
+    format_duration,
 };
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -23,6 +25,12 @@ pub(super) struct WorkloadSpec {
     pub think: Option<S<Value>>,
     pub probes: Option<S<ProbesSpec>>,
     pub coordinator: Option<S<String>>,
+    // ---- S3 (`api = "s3"`): see `S3Workload` ----
+    pub api: Option<S<String>>,
+    pub buckets: Option<S<i64>>,
+    pub versioning: Option<S<String>>,
+    pub object_size: Option<S<SizeSpec>>,
+    pub max_keys: Option<S<i64>>,
 }
 
 /// `[workload.probes]`. See [`Probes`] for the defaults.
@@ -42,6 +50,14 @@ pub(super) struct MixSpec {
     pub put: Option<S<f64>>,
     pub delete: Option<S<f64>>,
     pub cas: Option<S<f64>>,
+    // ---- S3 kinds (`api = "s3"` only) ----
+    pub list: Option<S<f64>>,
+    #[serde(rename = "get-version")]
+    pub get_version: Option<S<f64>>,
+    #[serde(rename = "delete-version")]
+    pub delete_version: Option<S<f64>>,
+    #[serde(rename = "list-versions")]
+    pub list_versions: Option<S<f64>>,
 }
 
 /// `coordinator`, by name.
@@ -56,13 +72,16 @@ impl WorkloadSpec {
         let clients = clients_field.value;
         let keys = int(ctx, self.keys.as_ref(), "keys", 1, i64::from(MAX_KEYS), 3)?.value;
         let ops = int(ctx, self.ops.as_ref(), "ops", 1, MAX_OPS as i64, 1000)?.value;
-        let mix = match &self.mix {
-            None => Mix {
-                get: 0.5,
-                put: 0.4,
-                delete: 0.1,
-                cas: 0.0,
-            },
+        let (mix, object_mix) = match &self.mix {
+            None => (
+                Mix {
+                    get: 0.5,
+                    put: 0.4,
+                    delete: 0.1,
+                    cas: 0.0,
+                },
+                ObjectMix::default(),
+            ),
             Some(s) => mix(ctx, s)?,
         };
         let think = match &self.think {
@@ -91,6 +110,7 @@ impl WorkloadSpec {
             None => Affinity::Random,
             Some(s) => one_of(ctx, s, AFFINITIES, "coordinator choice", "supported: ")?,
         };
+        let s3 = self.s3(ctx, &mix, object_mix, probes.is_some())?;
         Ok(Workload {
             clients: as_u32(clients),
             keys: as_u32(keys),
@@ -99,6 +119,7 @@ impl WorkloadSpec {
             think,
             probes,
             coordinator,
+            s3,
         })
     }
 
@@ -119,6 +140,10 @@ impl WorkloadSpec {
                 put: written(w.mix.put),
                 delete: written(w.mix.delete),
                 cas: written(w.mix.cas),
+                list: (w.s3.as_ref()).and_then(|s3| written(s3.mix.list)),
+                get_version: (w.s3.as_ref()).and_then(|s3| written(s3.mix.get_version)),
+                delete_version: (w.s3.as_ref()).and_then(|s3| written(s3.mix.delete_version)),
+                list_versions: (w.s3.as_ref()).and_then(|s3| written(s3.mix.list_versions)),
             }),
             think: written_duration(w.think),
             probes: w.probes.as_ref().and_then(|p| {
@@ -129,6 +154,150 @@ impl WorkloadSpec {
                 })
             }),
             coordinator: written(w.coordinator.as_str().to_owned()),
+            ..Self::resolved_s3(w)
+        }
+    }
+}
+
+/// `api`, by name (`None`: registers).
+const APIS: &[(&str, bool)] = &[("register", false), ("s3", true)];
+
+/// `versioning`, by name.
+const VERSIONINGS: &[(&str, store::Versioning)] = &[
+    ("off", store::Versioning::Off),
+    ("enabled", store::Versioning::Enabled),
+    ("suspended", store::Versioning::Suspended),
+];
+
+/// Most buckets a scenario may create.
+const MAX_BUCKETS: i64 = 100;
+
+impl WorkloadSpec {
+    /// `api = "s3"` and its knobs; under `api = "register"` (the default)
+    /// every S3 knob and S3 kind of `mix` is refused, naming `api`.
+    fn s3(
+        &self,
+        ctx: &Ctx,
+        mix: &Mix,
+        object_mix: ObjectMix,
+        probes: bool,
+    ) -> Result<Option<S3Workload>> {
+        let s3 = match &self.api {
+            None => false,
+            Some(s) => one_of(ctx, s, APIS, "api", "supported: ")?,
+        };
+        let raw_mix = self.mix.as_ref().map(|m| m.get_ref());
+        if !s3 {
+            let knobs = [
+                ("buckets", self.buckets.as_ref().map(|v| v.span())),
+                ("versioning", self.versioning.as_ref().map(|v| v.span())),
+                ("object_size", self.object_size.as_ref().map(|v| v.span())),
+                ("max_keys", self.max_keys.as_ref().map(|v| v.span())),
+                (
+                    "mix list",
+                    raw_mix.and_then(|m| m.list.as_ref().map(|v| v.span())),
+                ),
+                (
+                    "mix get-version",
+                    raw_mix.and_then(|m| m.get_version.as_ref().map(|v| v.span())),
+                ),
+                (
+                    "mix delete-version",
+                    raw_mix.and_then(|m| m.delete_version.as_ref().map(|v| v.span())),
+                ),
+                (
+                    "mix list-versions",
+                    raw_mix.and_then(|m| m.list_versions.as_ref().map(|v| v.span())),
+                ),
+            ];
+            if let Some((key, Some(span))) = knobs.into_iter().find(|(_, span)| span.is_some()) {
+                return Err(ctx.err_hint(
+                    span,
+                    format!("{key} is an S3 setting, but this workload's api is \"register\""),
+                    Some(
+                        "set api = \"s3\" in [workload] to run buckets, objects and listings"
+                            .into(),
+                    ),
+                ));
+            }
+            return Ok(None);
+        }
+        let api_span = self.api.as_ref().map_or(0..0, |a| a.span());
+        if mix.cas > 0.0 {
+            let span = raw_mix
+                .and_then(|m| m.cas.as_ref().map(|c| c.span()))
+                .unwrap_or(api_span);
+            return Err(ctx.err_hint(
+                span,
+                "cas is not an operation of api = \"s3\": conditional PutObject (If-Match, If-None-Match) is not simulated yet".into(),
+                Some("remove cas from the mix, or use api = \"register\"".into()),
+            ));
+        }
+        if probes {
+            return Err(ctx.err_hint(
+                api_span,
+                "staleness probes ([workload.probes]) write and read registers: they do not run with api = \"s3\"".into(),
+                Some("remove [workload.probes], or use api = \"register\"".into()),
+            ));
+        }
+        let buckets = int(ctx, self.buckets.as_ref(), "buckets", 1, MAX_BUCKETS, 1)?.value;
+        let versioning = match &self.versioning {
+            None => store::Versioning::Off,
+            Some(s) => one_of(ctx, s, VERSIONINGS, "versioning", "supported: ")?,
+        };
+        if versioning == store::Versioning::Off {
+            let versioned = [
+                ("get-version", raw_mix.and_then(|m| m.get_version.as_ref())),
+                (
+                    "delete-version",
+                    raw_mix.and_then(|m| m.delete_version.as_ref()),
+                ),
+                (
+                    "list-versions",
+                    raw_mix.and_then(|m| m.list_versions.as_ref()),
+                ),
+            ];
+            if let Some((key, Some(w))) = versioned
+                .into_iter()
+                .find(|(_, w)| w.is_some_and(|w| *w.get_ref() > 0.0))
+            {
+                return Err(ctx.err_hint(
+                    w.span(),
+                    format!("mix {key} needs a versioned bucket, but versioning is \"off\""),
+                    Some("set versioning = \"enabled\" (or \"suspended\") in [workload]".into()),
+                ));
+            }
+        }
+        let object_size = match &self.object_size {
+            None => ObjectSize::Fixed(4096),
+            Some(s) => SizeSpec::validate(ctx, s)?,
+        };
+        let max_keys = int(ctx, self.max_keys.as_ref(), "max_keys", 1, 1000, 1000)?.value;
+        Ok(Some(S3Workload {
+            buckets: as_u32(buckets),
+            versioning,
+            object_size,
+            max_keys: as_u32(max_keys),
+            mix: object_mix,
+        }))
+    }
+
+    /// The S3 fields of `w`, written out (all `None` under registers).
+    fn resolved_s3(w: &Workload) -> WorkloadSpec {
+        let Some(s3) = &w.s3 else {
+            return WorkloadSpec::default();
+        };
+        let versioning = VERSIONINGS
+            .iter()
+            .find(|(_, v)| *v == s3.versioning)
+            .map_or("off", |(name, _)| name);
+        WorkloadSpec {
+            api: written("s3".to_owned()),
+            buckets: written(s3.buckets.into()),
+            versioning: written(versioning.to_owned()),
+            object_size: written(SizeSpec::resolved(&s3.object_size)),
+            max_keys: written(s3.max_keys.into()),
+            ..WorkloadSpec::default()
         }
     }
 }
@@ -186,7 +355,7 @@ fn default_think(duration: Duration, clients: i64, ops: i64) -> Duration {
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
-fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<Mix> {
+fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<(Mix, ObjectMix)> {
     let m = raw.get_ref();
     let weight = |w: &Option<S<f64>>, key: &str| -> Result<f64> {
         match w {
@@ -203,7 +372,23 @@ fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<Mix> {
     };
     let (get, put) = (weight(&m.get, "get")?, weight(&m.put, "put")?);
     let (delete, cas) = (weight(&m.delete, "delete")?, weight(&m.cas, "cas")?);
-    let sum = get + put + delete + cas;
+    let (list, get_version) = (
+        weight(&m.list, "list")?,
+        weight(&m.get_version, "get-version")?,
+    );
+    let delete_version = weight(&m.delete_version, "delete-version")?;
+    let list_versions = weight(&m.list_versions, "list-versions")?;
+    let weights = [
+        get,
+        put,
+        delete,
+        cas,
+        list,
+        get_version,
+        delete_version,
+        list_versions,
+    ];
+    let sum: f64 = weights.iter().sum();
     if !sum.is_finite() {
         let message = "mix weights are too large: their sum is not a finite number".into();
         return Err(ctx.err_hint(
@@ -220,29 +405,50 @@ fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<Mix> {
         ));
     }
     if (sum - 1.0).abs() > MIX_SUM_TOLERANCE {
-        return Err(mix_sum_error(ctx, raw.span(), [get, put, delete, cas], sum));
+        return Err(mix_sum_error(ctx, raw.span(), weights, sum));
     }
-    Ok(Mix {
+    let register = Mix {
         get: get / sum,
         put: put / sum,
         delete: delete / sum,
         cas: cas / sum,
-    })
+    };
+    let object = ObjectMix {
+        list: list / sum,
+        get_version: get_version / sum,
+        delete_version: delete_version / sum,
+        list_versions: list_versions / sum,
+    };
+    Ok((register, object))
 }
 
-/// The names of the mix weights, in [`Mix`]'s order.
-const MIX_KEYS: [&str; 4] = ["get", "put", "delete", "cas"];
+/// The names of the mix weights: [`Mix`]'s order, then [`ObjectMix`]'s.
+const MIX_KEYS: [&str; 8] = [
+    "get",
+    "put",
+    "delete",
+    "cas",
+    "list",
+    "get-version",
+    "delete-version",
+    "list-versions",
+];
 
 /// Weights that do not add up to 1: name the sum and the terms, and suggest
 /// the same proportions scaled to 1 (in thousandths, the largest weight
 /// absorbing the rounding, so the suggestion itself is accepted).
-fn mix_sum_error(ctx: &Ctx, span: Range<usize>, weights: [f64; 4], sum: f64) -> ScenarioError {
+fn mix_sum_error(
+    ctx: &Ctx,
+    span: Range<usize>,
+    weights: [f64; MIX_KEYS.len()],
+    sum: f64,
+) -> ScenarioError {
     let terms: Vec<String> = (MIX_KEYS.iter().zip(weights))
         .filter(|(_, w)| *w > 0.0)
         .map(|(k, w)| format!("{k} {}", decimal(w)))
         .collect();
     let mut thousandths = weights.map(|w| (w / sum * 1000.0).round() as i64);
-    let largest = (0..4)
+    let largest = (0..weights.len())
         .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
         .unwrap_or(0);
     thousandths[largest] += 1000 - thousandths.iter().sum::<i64>();

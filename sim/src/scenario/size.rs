@@ -1,0 +1,218 @@
+//! Object sizes: `"4KiB"`-style strings and `object_size = { dist = ... }`
+//! tables. A leaf like `duration`: `workload` uses it, it uses no section.
+
+use super::fields::{Result, S, only_keys, required, unknown, written};
+use super::span::{Ctx, quoted_list};
+use super::{MAX_OBJECT_SIZE, ObjectSize};
+use serde::{Deserialize, Serialize};
+use toml::Value;
+
+/// Units, longest first so that `KiB` is not read as `K` + `iB`.
+const UNITS: &[(&str, u64)] = &[
+    ("KiB", 1 << 10),
+    ("MiB", 1 << 20),
+    ("GiB", 1 << 30),
+    ("KB", 1_000),
+    ("MB", 1_000_000),
+    ("GB", 1_000_000_000),
+    ("B", 1),
+];
+
+/// Parses `"4KiB"`, `"1.5MB"`, `"512B"`: a number (decimals allowed, rounded
+/// to whole bytes) and a unit (`B`, `KB`/`MB`/`GB` = powers of 1000,
+/// `KiB`/`MiB`/`GiB` = powers of 1024).
+pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let text = text.trim();
+    let Some((unit, scale)) = UNITS.iter().find(|(u, _)| text.ends_with(u)) else {
+        return Err(format!(
+            "\"{text}\" has no unit: expected a size such as \"4KiB\" (units: B, KB, MB, GB, KiB, MiB, GiB)"
+        ));
+    };
+    let number = text[..text.len() - unit.len()].trim();
+    let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let value: f64 = match number.parse() {
+        Ok(v) if ok => v,
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a size: expected a number and a unit, such as \"4KiB\""
+            ));
+        }
+    };
+    let bytes = (value * *scale as f64).round();
+    if !bytes.is_finite() || bytes > MAX_OBJECT_SIZE as f64 {
+        return Err(format!(
+            "\"{text}\" is too large: object sizes are at most {}",
+            format_size(MAX_OBJECT_SIZE)
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// The shortest exact spelling of `bytes` (`"4KiB"`, `"1MB"`, `"1000B"` is
+/// `"1KB"`, `"1500B"` stays bytes unless exact).
+pub fn format_size(bytes: u64) -> String {
+    let exact = [
+        ("GiB", 1u64 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+        ("GB", 1_000_000_000),
+        ("MB", 1_000_000),
+        ("KB", 1_000),
+    ];
+    for (unit, scale) in exact {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
+            return format!("{}{unit}", bytes / scale);
+        }
+    }
+    format!("{bytes}B")
+}
+
+/// `{ dist = "fixed" | "uniform" | "lognormal", ... }` (a flat struct, as
+/// latencies are, so errors point at the offending value).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SizeSpec {
+    pub dist: Option<S<String>>,
+    pub value: Option<S<Value>>,
+    pub min: Option<S<Value>>,
+    pub max: Option<S<Value>>,
+    pub median: Option<S<Value>>,
+    pub sigma: Option<S<f64>>,
+}
+
+const DISTS: &[&str] = &["fixed", "uniform", "lognormal"];
+
+impl SizeSpec {
+    pub fn validate(ctx: &Ctx, raw: &S<SizeSpec>) -> Result<ObjectSize> {
+        let s = raw.get_ref();
+        let Some(dist) = &s.dist else {
+            return Err(ctx.err(
+                raw.span(),
+                format!("object_size needs `dist`: one of {}", quoted_list(DISTS)),
+            ));
+        };
+        let name = dist.get_ref().as_str();
+        let wanted: &[&str] = match name {
+            "fixed" => &["value"],
+            "uniform" => &["min", "max"],
+            "lognormal" => &["median", "sigma"],
+            _ => return Err(unknown(ctx, dist, DISTS, "object_size dist", "expected ")),
+        };
+        let present = [
+            ("value", s.value.as_ref().map(|v| v.span())),
+            ("min", s.min.as_ref().map(|v| v.span())),
+            ("max", s.max.as_ref().map(|v| v.span())),
+            ("median", s.median.as_ref().map(|v| v.span())),
+            ("sigma", s.sigma.as_ref().map(|v| v.span())),
+        ];
+        let what = format!("object_size dist = \"{name}\"");
+        only_keys(ctx, present.into_iter(), wanted, &what)?;
+        let get = |v: &Option<S<Value>>, key: &str| -> Result<u64> {
+            let value = required(ctx, v.as_ref(), key, &what, dist.span())?;
+            size_value(ctx, value, key)
+        };
+        match name {
+            "fixed" => Ok(ObjectSize::Fixed(get(&s.value, "value")?)),
+            "uniform" => {
+                let (min, max) = (get(&s.min, "min")?, get(&s.max, "max")?);
+                if min > max {
+                    let span = s.max.as_ref().map_or(raw.span(), |m| m.span());
+                    return Err(ctx.err(
+                        span,
+                        format!(
+                            "max = \"{}\" is less than min = \"{}\": expected min ≤ max",
+                            format_size(max),
+                            format_size(min)
+                        ),
+                    ));
+                }
+                Ok(ObjectSize::Uniform { min, max })
+            }
+            _ => {
+                let median = get(&s.median, "median")?;
+                let sigma = required(ctx, s.sigma.as_ref(), "sigma", &what, dist.span())?;
+                let value = *sigma.get_ref();
+                if !(value.is_finite() && (0.0..=10.0).contains(&value)) {
+                    return Err(ctx.err(
+                        sigma.span(),
+                        format!("sigma = {value} is out of range: expected 0 to 10"),
+                    ));
+                }
+                Ok(ObjectSize::Lognormal {
+                    median,
+                    sigma: value,
+                })
+            }
+        }
+    }
+
+    pub fn resolved(size: &ObjectSize) -> SizeSpec {
+        let text = |b: u64| written(Value::String(format_size(b)));
+        let dist = |d: &str| written(d.to_owned());
+        match *size {
+            ObjectSize::Fixed(value) => SizeSpec {
+                dist: dist("fixed"),
+                value: text(value),
+                ..SizeSpec::default()
+            },
+            ObjectSize::Uniform { min, max } => SizeSpec {
+                dist: dist("uniform"),
+                min: text(min),
+                max: text(max),
+                ..SizeSpec::default()
+            },
+            ObjectSize::Lognormal { median, sigma } => SizeSpec {
+                dist: dist("lognormal"),
+                median: text(median),
+                sigma: written(sigma),
+                ..SizeSpec::default()
+            },
+        }
+    }
+}
+
+/// A size string, with our explanation for a bare number.
+fn size_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<u64> {
+    match s.get_ref() {
+        Value::String(text) => {
+            parse_size(text).map_err(|why| ctx.err(s.span(), format!("object_size {key}: {why}")))
+        }
+        Value::Integer(n) => Err(ctx.err_hint(
+            s.span(),
+            format!("object_size {key} = {n} has no unit: sizes are strings such as \"{n}B\" or \"4KiB\""),
+            Some("units: B, KB, MB, GB, KiB, MiB, GiB".into()),
+        )),
+        other => Err(ctx.err(
+            s.span(),
+            format!(
+                "object_size {key} = {other} is a {}: expected a size string such as \"4KiB\"",
+                other.type_str()
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_print_back() {
+        for (text, bytes) in [
+            ("0B", 0),
+            ("512B", 512),
+            ("4KiB", 4096),
+            ("1MB", 1_000_000),
+            ("1.5KiB", 1536),
+            ("64MiB", 64 << 20),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+            assert_eq!(parse_size(&format_size(bytes)), Ok(bytes));
+        }
+        assert_eq!(format_size(4096), "4KiB");
+        assert_eq!(format_size(1500), "1500B");
+        for bad in ["4", "KiB", "4 parsecs", "-1B", "65MiB", "1e9GB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+}
