@@ -81,7 +81,12 @@ fn operations_carry_their_object_version_and_listing_as_data() {
 #[test]
 fn register_checks_ignore_listings_and_operations_by_version() {
     let history = History::parse(EXAMPLE).expect("valid");
-    for (check, result) in check::run(&history, check::CheckName::ALL) {
+    // The register checks: every check but the S3 object ones, which judge
+    // this example's listing (its `b/k2` is a phantom) on their own.
+    let register: Vec<check::CheckName> = (check::CheckName::ALL.iter().copied())
+        .filter(|c| !check::CheckName::OBJECT.contains(c))
+        .collect();
+    for (check, result) in check::run(&history, &register) {
         assert_ne!(
             result.verdict,
             check::Verdict::Invalid,
