@@ -5,6 +5,7 @@
 //! same whatever `--jobs` was.
 
 use crate::activity::{self, Activity, Outcomes};
+use crate::conditional::Conditional;
 use crate::latency::LatencyStats;
 use crate::probes::{ProbeLayout, ProbeReads};
 use crate::visibility::Visibility;
@@ -38,6 +39,10 @@ pub struct SeedMetrics {
     /// seed's entry, see [`SeedMetrics::slim`]).
     #[serde(default, skip_serializing_if = "Activity::is_empty")]
     pub activity: Activity,
+    /// Conditional writes (cas) by S3 outcome: succeeded, 412, 409, 404,
+    /// failed otherwise, timed out (absent when the run had none).
+    #[serde(default, skip_serializing_if = "Conditional::is_empty")]
+    pub conditional: Conditional,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -91,6 +96,7 @@ impl SeedMetrics {
             }
             total.probes.merge(&p.probes);
             total.activity.merge(&p.activity);
+            total.conditional.add(&p.conditional);
         }
         total
     }
@@ -154,6 +160,7 @@ pub fn seed_metrics_in(
         outcomes: activity::outcomes(&ops),
         probes,
         activity: Activity::of(&ops, &context.faults, width),
+        conditional: Conditional::of(&ops),
     }
 }
 
