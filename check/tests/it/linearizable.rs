@@ -567,10 +567,7 @@ fn contended_cas_with_unique_values_is_decided_in_few_steps() {
 /// delete that may lie between them makes it a matter for the search.
 #[test]
 fn two_creates_that_both_succeed_are_said_in_s3_words() {
-    let h = history(&[
-        cas(0, "k", None, "a", 0, 10),
-        cas(1, "k", None, "b", 5, 20),
-    ]);
+    let h = history(&[cas(0, "k", None, "a", 0, 10), cas(1, "k", None, "b", 5, 20)]);
     let result = check(&h, &Budget::default());
     assert_eq!(result.verdict, Verdict::Invalid);
     assert!(
@@ -587,5 +584,8 @@ fn two_creates_that_both_succeed_are_said_in_s3_words() {
         del(2, "k", 12, 14),
         cas(1, "k", None, "b", 16, 20),
     ]);
-    assert_eq!(check(&separated, &Budget::default()).verdict, Verdict::Valid);
+    assert_eq!(
+        check(&separated, &Budget::default()).verdict,
+        Verdict::Valid
+    );
 }
