@@ -110,6 +110,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         "{}",
         reports::table::seeds_table(&done.results.digest, &done.rows, CheckName::ALL)
     );
+    if let Some(line) = done.results.totals.conditional.line() {
+        println!("{line}");
+    }
     if args.save_regressions {
         breaches::save(&regression_file, &done.breaches)?;
     }

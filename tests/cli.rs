@@ -351,6 +351,53 @@ fn check_judges_s3_listings_and_says_n_a_without_them() {
     }
 }
 
+/// A store that answered 412 to a create and applied it anyway: p1's create
+/// of b was refused (`"error":"precondition-failed"`, not applied), yet p2
+/// reads b.
+const APPLIED_412: &str = r#"{"process":0,"type":"invoke","f":"cas","key":"k1","value":{"from":null,"to":"a"},"time":1000}
+{"process":0,"type":"ok","f":"cas","key":"k1","value":{"from":null,"to":"a"},"time":2000}
+{"process":1,"type":"invoke","f":"cas","key":"k1","value":{"from":null,"to":"b"},"time":3000}
+{"process":1,"type":"fail","f":"cas","key":"k1","value":{"from":null,"to":"b"},"time":4000,"error":"precondition-failed"}
+{"process":2,"type":"invoke","f":"get","key":"k1","value":null,"time":5000}
+{"process":2,"type":"ok","f":"get","key":"k1","value":"b","time":6000}
+"#;
+
+/// Two creates of k1 both acknowledged, with no delete between them.
+const TWO_CREATES: &str = r#"{"process":0,"type":"invoke","f":"cas","key":"k1","value":{"from":null,"to":"a"},"time":1000}
+{"process":1,"type":"invoke","f":"cas","key":"k1","value":{"from":null,"to":"b"},"time":1500}
+{"process":0,"type":"ok","f":"cas","key":"k1","value":{"from":null,"to":"a"},"time":2000}
+{"process":1,"type":"ok","f":"cas","key":"k1","value":{"from":null,"to":"b"},"time":2500}
+"#;
+
+/// A 412 means not applied: a store whose refused write shows up anyway is
+/// caught by `linearizable` and `read-after-write`, which name the refusal;
+/// and two creates that both succeeded are said in S3's words.
+#[test]
+fn check_holds_a_412_to_not_applied_and_names_two_creates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (applied, creates) = (tmp.path().join("412.jsonl"), tmp.path().join("two.jsonl"));
+    std::fs::write(&applied, APPLIED_412).unwrap();
+    std::fs::write(&creates, TWO_CREATES).unwrap();
+    let assert = storesim()
+        .args(["check", "--checks", "linearizable,read-after-write"])
+        .arg(&applied)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("linearizable invalid") && out.contains("read-after-write invalid"),
+        "{out}"
+    );
+    assert!(out.contains("(fail: 412 precondition-failed)"), "{out}");
+    let assert = storesim()
+        .args(["check", "--checks", "linearizable"])
+        .arg(&creates)
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("two creates both succeeded on k1"), "{out}");
+}
+
 /// A get of a's body with b's ETag (torn), then a lost version.
 const TORN_AND_LOST: &str = r#"{"process":0,"type":"invoke","f":"put","key":"b/k1","value":"a","time":1000,"etag":"ea"}
 {"process":0,"type":"ok","f":"put","key":"b/k1","value":"a","time":2000,"version_id":"v1"}

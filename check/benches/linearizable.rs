@@ -143,6 +143,7 @@ fn generate(shape: &Shape, seed: u64) -> History {
             time,
             node: None,
             object: None,
+            error: None,
         };
         events.push((
             invoke,

@@ -46,7 +46,8 @@ pub fn value(v: Option<&str>) -> String {
 }
 
 /// A short label: `p3 get k1 -> c2-4`, `p1 put k1 c1-7`, `p2 cas k1 a->b (info)`,
-/// `p4 list b/ -> 7 keys`, `p5 get b/k1@v3 -> c1-2` (by version id).
+/// `p4 list b/ -> 7 keys`, `p5 get b/k1@v3 -> c1-2` (by version id),
+/// `p6 cas k1 absent->c6-2 (fail: 412 precondition-failed)`.
 pub fn label(op: &Op) -> String {
     let plural = |n: usize, one: &str| format!("-> {n} {one}{}", if n == 1 { "" } else { "s" });
     let what = match (&op.f, &op.input) {
@@ -74,7 +75,10 @@ pub fn label(op: &Op) -> String {
     let mut text = format!("p{} {} {key} {what}", op.process, op.f);
     match op.outcome {
         Outcome::Ok => {}
-        Outcome::Fail => text.push_str(" (fail)"),
+        Outcome::Fail => match op.error {
+            Some(error) => text.push_str(&format!(" (fail: {} {error})", error.status())),
+            None => text.push_str(" (fail)"),
+        },
         Outcome::Info => text.push_str(" (info)"),
     }
     text.trim_end().to_owned()
@@ -157,6 +161,7 @@ mod tests {
             node: None,
             version: None,
             object: None,
+            error: None,
         }
     }
 

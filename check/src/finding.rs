@@ -20,6 +20,14 @@ pub const FINDINGS_MAX: usize = 100;
 pub enum Kind {
     /// linearizable: no order of the key's operations explains them.
     NotLinearizable,
+    /// linearizable: two creates (cas from absent, `If-None-Match: *`)
+    /// both succeeded with no delete able to come between them. Ops: the
+    /// two creates.
+    DoubleCreate,
+    /// linearizable: two `If-Match` cas both replaced the same value with
+    /// no write of it able to come between them (a lost update). Ops: the
+    /// two cas, then the write of the value when it is the only one.
+    LostConditionalUpdate,
     /// read-after-write: every write of the value read was superseded
     /// before the read began. Ops: read, superseding write, source.
     StaleRead,
@@ -100,6 +108,8 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::NotLinearizable => "not-linearizable",
+            Kind::DoubleCreate => "double-create",
+            Kind::LostConditionalUpdate => "lost-conditional-update",
             Kind::StaleRead => "stale-read",
             Kind::NeverWritten => "never-written",
             Kind::ReadFromFuture => "read-from-future",

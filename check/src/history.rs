@@ -169,6 +169,62 @@ impl Object {
     }
 }
 
+/// Why a `fail` completion did not happen, when the system said (the
+/// `error` field): S3's answers to a conditional write. Each means the
+/// write was **not applied**; the checks hold the store to that as to any
+/// `fail`. A `fail` without it is still a fail (older histories, other
+/// systems), and the field belongs on `fail` lines only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailReason {
+    /// 412 Precondition Failed: the condition was false (`If-Match` named
+    /// another value, or `If-None-Match: *` found the key present).
+    PreconditionFailed,
+    /// 409 ConditionalRequestConflict: a concurrent conflicting change was
+    /// detected; retry.
+    ConditionalConflict,
+    /// 404 NoSuchKey: `If-Match` on a key that is absent.
+    NotFound,
+}
+
+impl FailReason {
+    /// Every reason, in a fixed order (reports count them in it).
+    pub const ALL: [FailReason; 3] = [
+        FailReason::PreconditionFailed,
+        FailReason::ConditionalConflict,
+        FailReason::NotFound,
+    ];
+
+    /// The name used in the `error` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailReason::PreconditionFailed => "precondition-failed",
+            FailReason::ConditionalConflict => "conditional-conflict",
+            FailReason::NotFound => "not-found",
+        }
+    }
+
+    /// The reason named `name` in the `error` field, if it is one.
+    pub fn from_name(name: &str) -> Option<FailReason> {
+        FailReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The HTTP status S3 answers with (`412`, `409`, `404`).
+    pub fn status(self) -> u16 {
+        match self {
+            FailReason::PreconditionFailed => 412,
+            FailReason::ConditionalConflict => 409,
+            FailReason::NotFound => 404,
+        }
+    }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One client event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -187,6 +243,9 @@ pub struct Event {
     /// events have none, and a history holds millions of events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<Object>>,
+    /// A `fail`'s reason, when the system gave one (the `error` field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<FailReason>,
 }
 
 /// What one replica holds for one key once the cluster is healed and quiet.
@@ -333,7 +392,7 @@ impl History {
     /// Field order is the one in `DESIGN.md`:
     /// `process, type, f, key, value, time[, node]` and `type, node, key, value`;
     /// an object's descriptor follows `node`, in the order of [`Object`]'s
-    /// fields (`delete_marker` only when true).
+    /// fields (`delete_marker` only when true); a fail's `error` comes last.
     pub fn to_jsonl(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::with_capacity(96 * (self.events.len() + self.finals.len()));
@@ -356,6 +415,9 @@ impl History {
             }
             if let Some(object) = &e.object {
                 push_json_object(&mut out, object);
+            }
+            if let Some(error) = e.error {
+                let _ = write!(out, ",\"error\":\"{error}\"");
             }
             out.push_str("}\n");
         }

@@ -31,7 +31,7 @@ pub mod versions;
 pub use analysis::Analysis;
 pub use budget::Budget;
 pub use finding::{Finding, Kind as FindingKind};
-pub use history::{Event, EventType, Final, Function, History, HistoryError, Value};
+pub use history::{Event, EventType, FailReason, Final, Function, History, HistoryError, Value};
 pub use op::{Op, Outcome};
 pub use verdict::{CheckName, CheckResult, Verdict};
 

@@ -1,6 +1,6 @@
 //! Operations: an invoke paired with its completion.
 
-use crate::history::{EventType, Function, History, Object, Value, VersionEntry};
+use crate::history::{EventType, FailReason, Function, History, Object, Value, VersionEntry};
 use std::collections::BTreeMap;
 
 /// How an operation ended.
@@ -44,6 +44,8 @@ pub struct Op {
     /// the created `version_id` comes); for a get or delete, its
     /// completion's (what was read; the marker written). `None`: no field given.
     pub object: Option<Box<Object>>,
+    /// A `fail`'s reason, when its completion gave one (412, 409, 404).
+    pub error: Option<FailReason>,
 }
 
 /// Pairs every invoke with its completion, in invoke order.
@@ -83,6 +85,7 @@ pub fn pair(history: &History) -> Vec<Op> {
                 node: e.node,
                 version,
                 object,
+                error: None,
             });
             continue;
         }
@@ -103,6 +106,7 @@ pub fn pair(history: &History) -> Vec<Op> {
             EventType::Info | EventType::Invoke => (Outcome::Info, None),
         };
         op.gave_up_time = (e.kind == EventType::Info).then_some(e.time);
+        op.error = e.error.filter(|_| e.kind == EventType::Fail);
     }
     ops
 }

@@ -520,7 +520,7 @@ mod tests {
         assert_eq!(lin.check, CheckName::Linearizable);
         assert_eq!(
             lin.finding.as_ref().map(|f| f.kind),
-            Some(Kind::NotLinearizable)
+            Some(Kind::LostConditionalUpdate)
         );
         let expected = "under the quorum protocol a cas is a read followed by a separate write";
         assert!(lin.sentence.contains(expected), "{}", lin.sentence);

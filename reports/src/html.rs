@@ -37,6 +37,14 @@ pub fn render(r: &Report) -> String {
     body.push_str("<h2>Availability (all seeds)</h2>\n");
     body.push_str(&table(&r.outcomes));
     body.push_str(&figures(r, &["throughput.svg", "availability.svg"]));
+    if !r.conditional.is_empty() {
+        body.push_str("<h2>Conditional writes (all seeds)</h2>\n");
+        body.push_str(
+            "<p>S3's outcomes of cas (conditional PUT): each refusal (412, 409, 404) means not applied.</p>\n",
+        );
+        body.push_str(&table(&r.conditional));
+        body.push_str(&figures(r, &["conditional.svg"]));
+    }
     body.push_str("<h2>Latency (ok operations, all seeds)</h2>\n");
     body.push_str(&table(&r.latency));
     body.push_str(&figures(r, &["latency.svg", "latency-time.svg"]));

@@ -29,6 +29,14 @@ pub fn render(r: &Report) -> String {
     out.push_str(&table(&r.outcomes));
     out.push_str(&image(r, "throughput.svg"));
     out.push_str(&image(r, "availability.svg"));
+    if !r.conditional.is_empty() {
+        out.push_str("\n## Conditional writes (all seeds)\n\n");
+        out.push_str(
+            "S3's outcomes of cas (conditional PUT): each refusal (412, 409, 404) means not applied.\n\n",
+        );
+        out.push_str(&table(&r.conditional));
+        out.push_str(&image(r, "conditional.svg"));
+    }
     out.push_str("\n## Latency (ok operations, all seeds)\n\n");
     out.push_str(
         "Percentiles across seeds come from merged log-bucketed histograms (within 6.25 %).\n\n",

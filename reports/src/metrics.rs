@@ -5,6 +5,7 @@
 //! same whatever `--jobs` was.
 
 use crate::activity::{self, Activity, Outcomes};
+use crate::conditional::Conditional;
 use crate::latency::LatencyStats;
 use crate::objects::ObjectMetrics;
 use crate::probes::{ProbeLayout, ProbeReads};
@@ -43,6 +44,10 @@ pub struct SeedMetrics {
     /// register history).
     #[serde(default, skip_serializing_if = "ObjectMetrics::is_empty")]
     pub objects: ObjectMetrics,
+    /// Conditional writes (cas) by S3 outcome: succeeded, 412, 409, 404,
+    /// failed otherwise, timed out (absent when the run had none).
+    #[serde(default, skip_serializing_if = "Conditional::is_empty")]
+    pub conditional: Conditional,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -98,6 +103,7 @@ impl SeedMetrics {
             total.probes.merge(&p.probes);
             total.activity.merge(&p.activity);
             total.objects.merge(&p.objects);
+            total.conditional.add(&p.conditional);
         }
         total
     }
@@ -162,6 +168,7 @@ pub fn seed_metrics_in(
         probes,
         activity: Activity::of(&ops, &context.faults, width),
         objects: ObjectMetrics::of(&ops),
+        conditional: Conditional::of(&ops),
     }
 }
 

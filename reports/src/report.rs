@@ -39,6 +39,8 @@ pub struct Report {
     pub latency: Table,
     /// Per operation kind: ok / fail / info and the fraction ok.
     pub outcomes: Table,
+    /// Conditional writes by S3 outcome (empty when the run had none).
+    pub conditional: Table,
     pub staleness: Table,
     /// P(fresh) per staleness-probe delay (empty without probes).
     pub probes: Table,
@@ -176,6 +178,13 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
             plots::staleness::versions_behind(&totals.staleness.histogram),
         ),
     ];
+    if !totals.conditional.is_empty() {
+        plots.push(plot(
+            "conditional.svg",
+            "Conditional writes (cas) by outcome: succeeded, 412, 409, 404, timed out",
+            crate::conditional::plot(&totals.conditional),
+        ));
+    }
     if let Some(f) = &failing {
         plots.extend(timelines(f, kept));
     }
@@ -192,6 +201,7 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
         verdicts: verdict_table(results),
         latency: latency_table(&totals),
         outcomes: outcomes_table(&totals),
+        conditional: totals.conditional.table(),
         staleness: staleness_table(&totals),
         probes: probes_table(&totals),
         objects: totals.objects.table(),

@@ -148,8 +148,9 @@ fn the_html_page_parses_and_fetches_nothing() {
     assert!(html.contains("test &lt;scenario&gt;"), "titles are escaped");
     assert_eq!(
         html.matches("<svg").count(),
-        10,
-        "ten plots inline: seven, the whole timeline and a close-up per failing check"
+        11,
+        "eleven plots inline: seven, conditional writes by outcome (the history has cas), \
+         the whole timeline and a close-up per failing check"
     );
     assert!(
         html.contains("<title>#2 p1 get k1 -&gt; a (ok; 5.000–6.000 ms, via n2)</title>"),

@@ -1,6 +1,6 @@
 //! Records client operations as history events, in simulated nanoseconds.
 
-use check::{Event, EventType, Function, Value};
+use check::{Event, EventType, FailReason, Function, Value};
 use std::sync::{Arc, Mutex};
 
 /// The shared event log of one run. madsim runs every task on one thread, so
@@ -46,6 +46,13 @@ pub fn clock_error_ns(
 
 impl Recorder {
     pub fn record(&self, r: Record<'_>) {
+        self.record_failed(r, None);
+    }
+
+    /// Records `r` with the reason a `fail` gave (S3's 412, 409, 404); the
+    /// history writes it as the line's `error`.
+    pub fn record_failed(&self, r: Record<'_>, error: Option<FailReason>) {
+        debug_assert!(error.is_none() || r.kind == EventType::Fail);
         let event = Event {
             process: r.process,
             kind: r.kind,
@@ -55,6 +62,7 @@ impl Recorder {
             time: r.time,
             node: Some(r.node),
             object: None,
+            error,
         };
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         debug_assert!(events.last().is_none_or(|last| last.time <= event.time));

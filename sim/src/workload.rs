@@ -11,11 +11,11 @@ pub mod s3;
 
 use crate::net::{self, SimTransport};
 use crate::recorder::{Record, Recorder};
-use crate::scenario::{Affinity, Mix, Probes, Scenario};
+use crate::scenario::{Affinity, CasFrom, Mix, Probes, Scenario};
 use crate::timescale;
 use crate::trace::Peer;
 use crate::wire::NetContext;
-use check::{EventType, Function, Value};
+use check::{EventType, FailReason, Function, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -27,6 +27,17 @@ pub fn key_name(i: u32) -> String {
     let mut name = String::with_capacity(12);
     name.push('k');
     push_decimal(&mut name, u64::from(i) + 1);
+    name
+}
+
+/// The name of key `i` in round `round` (`r3-k2`): see
+/// [`crate::scenario::Workload::rounds`].
+fn round_key_name(round: u64, i: u32) -> String {
+    let mut name = String::with_capacity(24);
+    name.push('r');
+    push_decimal(&mut name, round);
+    name.push('-');
+    name.push_str(&key_name(i));
     name
 }
 
@@ -81,6 +92,10 @@ pub struct ClientPlan {
     pub timeout: Duration,
     /// `api = "s3"`: the S3 workload's knobs (`None`: registers).
     pub s3: Option<crate::scenario::S3Workload>,
+    /// What a cas is conditional on.
+    pub cas_from: CasFrom,
+    /// Fresh keys every this long, if set.
+    pub rounds: Option<Duration>,
 }
 
 impl ClientPlan {
@@ -108,6 +123,8 @@ impl ClientPlan {
             stop_at: scenario.duration,
             timeout: scenario.cluster.client_timeout,
             s3: w.s3.clone(),
+            cas_from: w.cas_from,
+            rounds: w.rounds,
         }
     }
 }
@@ -148,7 +165,10 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         if !think_before_next(&plan, &net, think).await {
             break;
         }
-        let op = client.draw(&mut rng, seq);
+        let round = plan
+            .rounds
+            .map(|r| net.epoch.elapsed_ns() / (r.as_nanos() as u64).max(1));
+        let op = client.draw(&mut rng, seq, round);
         client.execute(op, &transport, &net, &recorder).await;
     }
 }
@@ -243,8 +263,15 @@ impl<'a> Client<'a> {
         }
     }
 
-    fn draw(&self, rng: &mut impl Rng, seq: u64) -> Draw {
-        let key = key_name(rng.gen_range(0..self.plan.keys));
+    /// The client's `seq`-th operation, on round `round`'s keys when the
+    /// workload has rounds. Draws the same numbers whatever the round and
+    /// `cas_from` are.
+    fn draw(&self, rng: &mut impl Rng, seq: u64, round: Option<u64>) -> Draw {
+        let i = rng.gen_range(0..self.plan.keys);
+        let key = match round {
+            None => key_name(i),
+            Some(round) => round_key_name(round, i),
+        };
         // Drawn even when sticky, so that a sticky client asks exactly what a
         // random one would: only where it sends differs.
         let drawn = rng.gen_range(self.plan.coordinators.clone());
@@ -275,7 +302,10 @@ impl<'a> Client<'a> {
                 Value::Absent,
             )
         } else {
-            let from = self.seen.get(&key).cloned().flatten();
+            let from = match self.plan.cas_from {
+                CasFrom::Seen => self.seen.get(&key).cloned().flatten(),
+                CasFrom::Absent => None,
+            };
             let fresh = fresh();
             let request = ClientRequest::Cas {
                 key: key.clone(),
@@ -315,7 +345,7 @@ impl<'a> Client<'a> {
         let result = transport
             .call(op.coordinator, Request::Client(op.request), timeout)
             .await;
-        let (kind, value) = outcome(op.f, op.value, result);
+        let (kind, value, error) = outcome(op.f, op.value, result);
         self.remember(&op.key, op.f, kind, &value);
         let completion = Record {
             process: self.process,
@@ -326,7 +356,7 @@ impl<'a> Client<'a> {
             time: net.epoch.elapsed_ns(),
             node: op.coordinator,
         };
-        log.record(completion);
+        log.record_failed(completion, error);
         if kind == EventType::Info {
             self.process += u64::from(self.plan.clients);
         }
@@ -345,27 +375,33 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Maps the coordinator's answer to the history's completion type and value.
+/// Maps the coordinator's answer to the history's completion type, value
+/// and, for a conditional write refused with S3's 412, 409 or 404, the
+/// reason (a `fail`: not applied).
 ///
 /// A timeout is `info` (the request may have been applied); a write that
 /// missed its quorum is `info` too (some replicas may hold it); a read that
-/// missed its quorum or a cas whose precondition failed did nothing: `fail`.
+/// missed its quorum or a refused cas did nothing: `fail`.
 fn outcome(
     f: Function,
     asked: Value,
     result: Result<Response, TransportError>,
-) -> (EventType, Value) {
+) -> (EventType, Value, Option<FailReason>) {
     use ClientResponse as C;
     let response = match result {
         Ok(Response::Client(r)) => r,
-        Ok(Response::Replica(_)) | Err(_) => return (EventType::Info, asked),
+        Ok(Response::Replica(_)) | Err(_) => return (EventType::Info, asked, None),
     };
+    let refused = |reason| (EventType::Fail, asked.clone(), Some(reason));
     match (f, response) {
-        (Function::Get, C::Value(v)) => (EventType::Ok, v.map_or(Value::Absent, Value::Str)),
-        (Function::Get, C::ReadUnavailable) => (EventType::Fail, asked),
-        (Function::Put | Function::Delete | Function::Cas, C::Done) => (EventType::Ok, asked),
-        (Function::Cas, C::PreconditionFailed | C::ReadUnavailable) => (EventType::Fail, asked),
-        _ => (EventType::Info, asked),
+        (Function::Get, C::Value(v)) => (EventType::Ok, v.map_or(Value::Absent, Value::Str), None),
+        (Function::Get, C::ReadUnavailable) => (EventType::Fail, asked, None),
+        (Function::Put | Function::Delete | Function::Cas, C::Done) => (EventType::Ok, asked, None),
+        (Function::Cas, C::PreconditionFailed) => refused(FailReason::PreconditionFailed),
+        (Function::Cas, C::ConditionalConflict) => refused(FailReason::ConditionalConflict),
+        (Function::Cas, C::NotFound) => refused(FailReason::NotFound),
+        (Function::Cas, C::ReadUnavailable) => (EventType::Fail, asked, None),
+        _ => (EventType::Info, asked, None),
     }
 }
 

@@ -23,7 +23,11 @@ pub enum ClientRequest {
         key: String,
     },
     /// Conditional PUT: write `to` only if the current value is `from`
-    /// (`None` = only if absent; S3's `If-None-Match: *`).
+    /// (`None` = only if absent; S3's `If-None-Match: *`; `Some` is
+    /// `If-Match`). `Done`; else, with nothing written, `PreconditionFailed`
+    /// (412: the value is another), `NotFound` (404: `If-Match` on an
+    /// absent key) or `ConditionalConflict` (409: a concurrent change got
+    /// in the way); or unavailable.
     Cas {
         key: String,
         from: Option<String>,
@@ -136,8 +140,18 @@ pub enum ClientResponse {
     Value(Option<String>),
     /// PUT/DELETE/CAS applied on at least W replicas.
     Done,
-    /// CAS precondition did not hold; nothing was written.
+    /// CAS precondition did not hold; nothing was written. S3's 412
+    /// Precondition Failed: `If-Match` named another value, or
+    /// `If-None-Match: *` found the key present.
     PreconditionFailed,
+    /// CAS met a concurrent conflicting change and gave up; nothing was
+    /// written (certainly: a protocol answers it only when the write cannot
+    /// have taken effect, else `WriteUnavailable`). S3's 409
+    /// ConditionalRequestConflict: retry.
+    ConditionalConflict,
+    /// CAS with `from: Some(_)` (`If-Match`) on a key that is absent;
+    /// nothing was written. S3's 404 NoSuchKey.
+    NotFound,
     /// Read: fewer than R replicas answered; nothing happened.
     ReadUnavailable,
     /// Write: fewer than W replicas acknowledged in time; the write may still
@@ -356,6 +370,8 @@ impl Response {
             Response::Client(ClientResponse::Value(_)) => "client-value",
             Response::Client(ClientResponse::Done) => "client-done",
             Response::Client(ClientResponse::PreconditionFailed) => "client-precondition-failed",
+            Response::Client(ClientResponse::ConditionalConflict) => "client-conditional-conflict",
+            Response::Client(ClientResponse::NotFound) => "client-not-found",
             Response::Client(ClientResponse::ReadUnavailable) => "client-read-unavailable",
             Response::Client(ClientResponse::WriteUnavailable) => "client-write-unavailable",
             Response::Replica(ReplicaResponse::Read(_)) => "replica-read",

@@ -2,7 +2,7 @@
 //! field at fault. Only the shape of the line is checked here; how it relates
 //! to earlier lines is [`super::validate`]'s job.
 
-use super::{Event, EventType, Final, Function, Object, Value, VersionEntry};
+use super::{Event, EventType, FailReason, Final, Function, Object, Value, VersionEntry};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -62,7 +62,24 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
         time: u64_field(obj, "time")?,
         node: node_field(obj),
         object: object_fields(obj)?.map(Box::new),
+        error: error_field(obj)?,
     }))
+}
+
+/// The `error` field, if the line has one: one of [`FailReason`]'s names
+/// (whether it suits the event is [`super::validate`]'s question).
+fn error_field(obj: &Fields) -> Result<Option<FailReason>, String> {
+    let expected = "precondition-failed, conditional-conflict or not-found";
+    match obj.get("error") {
+        None => Ok(None),
+        Some(Json::String(name)) => FailReason::from_name(name)
+            .map(Some)
+            .ok_or_else(|| format!("unknown \"error\" {name:?} (expected {expected})")),
+        Some(other) => Err(format!(
+            "\"error\" must be a string ({expected}), found {}",
+            show(other)
+        )),
+    }
 }
 
 /// The descriptor fields (`version_id`, `etag`, `size`, `meta`,

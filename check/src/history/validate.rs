@@ -134,6 +134,16 @@ impl Validator {
 /// Whether the value suits the operation (and, for a listing, the event:
 /// `null` when invoked, the listing when `ok`, either when it failed).
 pub(super) fn shape(e: &Event) -> Result<(), String> {
+    if let Some(error) = e.error
+        && e.kind != EventType::Fail
+    {
+        return Err(format!(
+            "\"error\" {:?} on an \"{}\" line: an error belongs on a \"fail\" completion \
+             (it says why the operation did not happen)",
+            error.as_str(),
+            e.kind
+        ));
+    }
     let (ok, invoke) = (e.kind == EventType::Ok, e.kind == EventType::Invoke);
     let fits = match (e.f, &e.value) {
         (Function::Put, Value::Str(_))

@@ -1,7 +1,8 @@
 //! Counterexamples for people: one sentence saying what cannot be ordered,
 //! and the operations involved on a shared timeline (`counterexample`).
 
-use super::model::{KeyOps, Kind};
+use super::conditional::DoubleWin;
+use super::model::{ABSENT, KeyOps, Kind};
 use super::search::Stuck;
 use super::zones::{Conflict, Side};
 use crate::counterexample::{label, span, timeline, value};
@@ -53,18 +54,23 @@ impl<'a> Ctx<'a> {
     /// The sentence and a timeline of `involved` (deduplicated, by invoke
     /// time), and the involved [`Op::index`]es as given (the one at fault first).
     fn with_timeline(&self, sentence: String, involved: &[Option<u32>]) -> Explained {
+        self.with_timeline_as(finding::Kind::NotLinearizable, sentence, involved)
+    }
+
+    /// As [`Ctx::with_timeline`], with a finding of `kind`.
+    fn with_timeline_as(
+        &self,
+        kind: finding::Kind,
+        sentence: String,
+        involved: &[Option<u32>],
+    ) -> Explained {
         let mut list: Vec<&Op> = involved
             .iter()
             .flatten()
             .filter_map(|&p| self.op(p))
             .collect();
         let indices: Vec<Option<usize>> = list.iter().map(|op| Some(op.index)).collect();
-        let finding = Finding::new(
-            finding::Kind::NotLinearizable,
-            self.key.key,
-            &indices,
-            self.ops,
-        );
+        let finding = Finding::new(kind, self.key.key, &indices, self.ops);
         list.sort_by_key(|op| (op.invoke_time, op.index));
         list.dedup_by_key(|op| op.index);
         Explained {
@@ -117,6 +123,38 @@ pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> Explained {
         }
         Conflict::Cycle { first, second } => cycle(ctx, first, second),
     }
+}
+
+/// Two conditional writes that both applied the same condition, in S3's
+/// words: "two creates both succeeded" (`If-None-Match: *`), or "two
+/// conditional writes both replaced v" (`If-Match`: one update lost).
+pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
+    let key = ctx.key.key;
+    let (a, b) = (ctx.named(d.first), ctx.named(d.second));
+    let involved = [Some(d.first), Some(d.second), d.source];
+    if d.from == ABSENT {
+        let deletes = ctx.key.ops.iter().any(|op| op.kind == Kind::Put(ABSENT));
+        let gap = if deletes {
+            "no delete of the key could have come between them"
+        } else {
+            "nothing deleted the key"
+        };
+        let sentence = format!(
+            "two creates both succeeded on {key}: {a} and {b} were each to write only if {key} \
+             was absent (If-None-Match: *), and {gap}, so the second had to fail with 412"
+        );
+        return ctx.with_timeline_as(finding::Kind::DoubleCreate, sentence, &involved);
+    }
+    let v = value(ctx.key.value(d.from));
+    let source = d
+        .source
+        .map_or_else(String::new, |s| format!(" (written by {})", ctx.named(s)));
+    let sentence = format!(
+        "two conditional writes both replaced {v} on {key}: {a} and {b} were each to write only \
+         if {key} held {v}{source} (If-Match), and nothing wrote {v} again between them, so one \
+         update was lost: the second had to fail with 412"
+    );
+    ctx.with_timeline_as(finding::Kind::LostConditionalUpdate, sentence, &involved)
 }
 
 /// "c1-7", "absent (the initial state)", "absent (left by p2's delete)".

@@ -20,6 +20,11 @@
 //! 3. Other keys go to [`search`], Wing–Gong/Lowe with a cache, bounded by
 //!    the [`Budget`]: past it the key is `unknown`, never a hang.
 //!
+//! Before both, [`conditional`] looks for two `ok` cas that both applied
+//! the same condition with nothing able to restore it between them (two
+//! creates both succeeded; two `If-Match` writes both replaced one value):
+//! certainly not linearizable, and explained in S3's words.
+//!
 //! Every `valid` answer comes with a witness order that is re-checked from
 //! scratch by [`model::certify`] (real time and the register's semantics)
 //! before it is reported; a failure there would be a bug in this module and
@@ -30,6 +35,7 @@
 //! complete: they may take effect at any time after their invoke, or never.
 
 mod cache;
+mod conditional;
 mod explain;
 mod model;
 mod search;
@@ -133,6 +139,13 @@ fn analyze_keys(
 
 fn decide(key: &model::KeyOps, ops: &[Op], budget: &Budget, method: Method) -> KeyReport {
     let ctx = explain::Ctx { key, ops };
+    if method == Method::Auto
+        && let Some(double) = conditional::double_win(key)
+    {
+        // Certainly not linearizable, and worth saying in S3's words.
+        let found = explain::double_win(&ctx, &double);
+        return invalid(&ctx, Method::Search, found, 0, 0);
+    }
     if method != Method::Search {
         match zones::decide(key) {
             zones::Outcome::Linearizable(order) => return valid(&ctx, Method::Zones, order, 0),

@@ -264,7 +264,75 @@ fn bad_inputs() -> Vec<(&'static str, String, usize, &'static str)> {
             1,
             r#""node" 5000000000 is too large"#,
         ),
+        (
+            "error on an ok line",
+            with(&[
+                PUT,
+                r#"{"process":0,"type":"ok","f":"put","key":"k","value":"a","time":2,"error":"not-found"}"#,
+            ]),
+            2,
+            r#""error" "not-found" on an "ok" line: an error belongs on a "fail" completion"#,
+        ),
+        (
+            "unknown error",
+            with(&[
+                PUT,
+                r#"{"process":0,"type":"fail","f":"put","key":"k","value":"a","time":2,"error":"teapot"}"#,
+            ]),
+            2,
+            r#"unknown "error" "teapot" (expected precondition-failed, conditional-conflict or not-found)"#,
+        ),
+        (
+            "error not a string",
+            with(&[
+                PUT,
+                r#"{"process":0,"type":"fail","f":"put","key":"k","value":"a","time":2,"error":412}"#,
+            ]),
+            2,
+            r#""error" must be a string"#,
+        ),
     ]
+}
+
+/// S3's conditional-write outcomes ride on `fail` lines as `error`; they
+/// round-trip byte for byte, pair onto the operation, and a history
+/// without them reads as before.
+#[test]
+fn fail_reasons_round_trip_and_reach_the_operation() {
+    let text = concat!(
+        r#"{"process":0,"type":"invoke","f":"cas","key":"k","value":{"from":null,"to":"a"},"time":1}"#,
+        "\n",
+        r#"{"process":0,"type":"fail","f":"cas","key":"k","value":{"from":null,"to":"a"},"time":2,"error":"precondition-failed"}"#,
+        "\n",
+        r#"{"process":1,"type":"invoke","f":"cas","key":"k","value":{"from":"x","to":"b"},"time":3}"#,
+        "\n",
+        r#"{"process":1,"type":"fail","f":"cas","key":"k","value":{"from":"x","to":"b"},"time":4,"node":2,"error":"not-found"}"#,
+        "\n",
+        r#"{"process":2,"type":"invoke","f":"cas","key":"k","value":{"from":"x","to":"c"},"time":5}"#,
+        "\n",
+        r#"{"process":2,"type":"fail","f":"cas","key":"k","value":{"from":"x","to":"c"},"time":6,"error":"conditional-conflict"}"#,
+        "\n",
+        r#"{"process":3,"type":"invoke","f":"cas","key":"k","value":{"from":"x","to":"d"},"time":7}"#,
+        "\n",
+        r#"{"process":3,"type":"fail","f":"cas","key":"k","value":{"from":"x","to":"d"},"time":8}"#,
+        "\n",
+    );
+    let history = History::parse(text).expect("valid");
+    assert_eq!(history.to_jsonl(), text);
+    let errors: Vec<_> = check::op::pair(&history)
+        .iter()
+        .map(|op| op.error)
+        .collect();
+    use check::FailReason::*;
+    assert_eq!(
+        errors,
+        [
+            Some(PreconditionFailed),
+            Some(NotFound),
+            Some(ConditionalConflict),
+            None
+        ]
+    );
 }
 
 #[test]
@@ -294,6 +362,7 @@ fn event(process: u64, kind: EventType, f: Function, key: &str, value: Value, ti
         time,
         node: None,
         object: None,
+        error: None,
     }
 }
 

@@ -99,6 +99,7 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     time,
                     node: s.node,
                     object: None,
+                    error: None,
                 };
                 in_flight.insert(p, invoke.clone());
                 invoke
@@ -184,6 +185,7 @@ fn sequential(ops: &[SeqOp]) -> History {
             time,
             node: None,
             object: None,
+            error: None,
         };
         events.push(event(EventType::Invoke, input, time));
         events.push(event(kind, output, time + duration));
@@ -255,7 +257,7 @@ proptest! {
         prop_assume!(!stale.is_empty());
         let v = stale[pick.index(stale.len())].clone();
         let end = h.events.last().map_or(0, |e| e.time) + 1;
-        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None, object: None };
+        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None, object: None, error: None };
         let mut events = h.events.clone();
         events.push(read(EventType::Invoke, Value::Absent, end));
         events.push(read(EventType::Ok, Value::Str(v), end + 1));

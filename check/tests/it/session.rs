@@ -921,6 +921,7 @@ fn raw_history() -> impl Strategy<Value = History> {
                 time,
                 node: None,
                 object: None,
+                error: None,
             })
             .collect();
         let finals = finals

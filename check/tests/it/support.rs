@@ -207,6 +207,7 @@ pub fn history(ops: &[T]) -> History {
             time,
             node: None,
             object: object.clone().map(Box::new),
+            error: None,
         };
         events.push((
             t.invoke,

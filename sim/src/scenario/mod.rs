@@ -216,6 +216,13 @@ pub struct Workload {
     /// `api = "s3"`: buckets, objects and listings instead of registers
     /// (`None`: `api = "register"`, the default).
     pub s3: Option<S3Workload>,
+    /// What a cas is conditional on (default `seen`).
+    pub cas_from: CasFrom,
+    /// `rounds`: fresh keys every this long (default `None`: the same
+    /// `keys` for the whole run). An operation invoked in round `r`
+    /// (`r = ⌊time since the start / rounds⌋`) uses key `r<r>-k<i>` (`i`
+    /// drawn as usual), so every round's creates race on keys nobody wrote.
+    pub rounds: Option<Duration>,
 }
 
 /// `[workload] api = "s3"` and its knobs (kept together: `buckets`,
@@ -280,6 +287,30 @@ pub enum ObjectSize {
     Uniform { min: u64, max: u64 },
     /// `{ dist = "lognormal", median = "16KiB", sigma = 1.5 }`
     Lognormal { median: u64, sigma: f64 },
+}
+
+/// `[workload] cas_from`: the condition of a client's cas (S3's
+/// conditional PUT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasFrom {
+    /// `seen`: `If-Match` the last value this client saw of the key (its
+    /// last read or write), `If-None-Match: *` when it saw the key absent
+    /// or never touched it: read-modify-write chains, where two writers
+    /// replacing one value lose an update.
+    Seen,
+    /// `absent`: always `If-None-Match: *` (create only if absent): with
+    /// `rounds`, many writers racing to create each fresh key.
+    Absent,
+}
+
+impl CasFrom {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CasFrom::Seen => "seen",
+            CasFrom::Absent => "absent",
+        }
+    }
 }
 
 /// `[workload] coordinator`: how a regular client picks the process that

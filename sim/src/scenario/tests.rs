@@ -1465,6 +1465,13 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                                 super::Affinity::Sticky
                             },
                             s3: None,
+                            cas_from: if seed % 3 == 0 {
+                                super::CasFrom::Absent
+                            } else {
+                                super::CasFrom::Seen
+                            },
+                            rounds: (seed % 5 == 0)
+                                .then(|| std::time::Duration::from_millis(seed % 100 + 1)),
                         },
                         faults,
                         nemesis: None,

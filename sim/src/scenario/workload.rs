@@ -1,13 +1,15 @@
 //! `[workload]` and `[workload.probes]`: clients, keys, operations, the
-//! operation mix, think time, coordinator affinity and staleness probes.
+//! operation mix, think time, coordinator affinity, what a cas is
+//! conditional on and fresh keys per round (`cas_from`, `rounds`), and
+//! staleness probes.
 
 use super::fields::{Result, S, as_u32, duration_value, int, one_of, written, written_duration};
 use super::size::SizeSpec;
 use super::span::Ctx;
 use super::{
-    Affinity, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS, MAX_PROBE_TRIALS,
-    MIX_SUM_TOLERANCE, Mix, ObjectMix, ObjectSize, Probes, S3Workload, ScenarioError, Workload,
-    format_duration,
+    Affinity, CasFrom, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS,
+    MAX_PROBE_TRIALS, MIX_SUM_TOLERANCE, Mix, ObjectMix, ObjectSize, Probes, S3Workload,
+    ScenarioError, Workload, format_duration,
 };
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -31,6 +33,8 @@ pub(super) struct WorkloadSpec {
     pub versioning: Option<S<String>>,
     pub object_size: Option<S<SizeSpec>>,
     pub max_keys: Option<S<i64>>,
+    pub cas_from: Option<S<String>>,
+    pub rounds: Option<S<Value>>,
 }
 
 /// `[workload.probes]`. See [`Probes`] for the defaults.
@@ -59,6 +63,9 @@ pub(super) struct MixSpec {
     #[serde(rename = "list-versions")]
     pub list_versions: Option<S<f64>>,
 }
+
+/// `cas_from`, by name.
+const CAS_FROMS: &[(&str, CasFrom)] = &[("seen", CasFrom::Seen), ("absent", CasFrom::Absent)];
 
 /// `coordinator`, by name.
 const AFFINITIES: &[(&str, Affinity)] =
@@ -111,7 +118,27 @@ impl WorkloadSpec {
             Some(s) => one_of(ctx, s, AFFINITIES, "coordinator choice", "supported: ")?,
         };
         let s3 = self.s3(ctx, &mix, object_mix, probes.is_some())?;
+        let cas_from = match &self.cas_from {
+            None => CasFrom::Seen,
+            Some(s) => one_of(ctx, s, CAS_FROMS, "cas condition", "supported: ")?,
+        };
+        let rounds = match &self.rounds {
+            None => None,
+            Some(s) => {
+                let round = duration_value(ctx, s, "rounds")?;
+                if round.is_zero() {
+                    return Err(ctx.err_hint(
+                        s.span(),
+                        "rounds = \"0s\": a round must last a positive duration".into(),
+                        Some("e.g. rounds = \"50ms\": fresh keys every 50 ms".into()),
+                    ));
+                }
+                Some(round)
+            }
+        };
         Ok(Workload {
+            cas_from,
+            rounds,
             clients: as_u32(clients),
             keys: as_u32(keys),
             ops: ops as u64,
@@ -154,6 +181,8 @@ impl WorkloadSpec {
                 })
             }),
             coordinator: written(w.coordinator.as_str().to_owned()),
+            cas_from: written(w.cas_from.as_str().to_owned()),
+            rounds: w.rounds.and_then(written_duration),
             ..Self::resolved_s3(w)
         }
     }

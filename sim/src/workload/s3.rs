@@ -218,6 +218,7 @@ impl Line<'_> {
             time,
             node: Some(self.node),
             object: object.filter(|o| !o.is_empty()).map(Box::new),
+            error: None,
         }
     }
 }

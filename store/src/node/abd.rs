@@ -18,7 +18,7 @@
 //! linearizability check rightly flags it). Scenarios reject `cas` under
 //! `abd` unless they set `allow_unsafe_cas = true` to show that anomaly.
 
-use super::coordinator::{Unavailable, newer};
+use super::coordinator::{Unavailable, newer, refusal};
 use super::{Node, lock};
 use crate::clock::Clock;
 use crate::disk::Disk;
@@ -88,6 +88,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     /// Read, compare, write: not atomic (see the module documentation).
+    /// A failed condition is 412 or 404 ([`refusal`]); never 409.
     async fn abd_cas(
         self: &Arc<Self>,
         key: String,
@@ -97,8 +98,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let Ok(current) = self.abd_read(&key).await else {
             return ClientResponse::ReadUnavailable;
         };
-        if current.and_then(|entry| entry.value) != from {
-            return ClientResponse::PreconditionFailed;
+        let current = current.and_then(|entry| entry.value);
+        if let Some(refused) = refusal(from.as_deref(), current.as_deref()) {
+            return refused;
         }
         self.abd_write(key, Some(to)).await
     }

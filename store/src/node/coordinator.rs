@@ -47,7 +47,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// Conditional put (`eventual`, `quorum`), **best effort, not atomic**:
     /// reads as GET does (R replicas); if the newest value is
     /// `from` (`None` = absent or deleted), writes `to` as PUT does, with a
-    /// fresh version from this node's clock.
+    /// fresh version from this node's clock. S3's outcomes, each with
+    /// nothing written: 412 `PreconditionFailed` or 404 `NotFound` when the
+    /// newest value fails the condition ([`refusal`]); 409
+    /// `ConditionalConflict` when it holds but the R answers disagree about
+    /// the value — a change to the key is in flight or has not reached every
+    /// replica read, so writing now could undo it.
     ///
     /// **Not atomic under `quorum`**: between the read and the write another
     /// writer may write, so two concurrent CAS with the same `from` can both
@@ -62,11 +67,19 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         from: Option<String>,
         to: String,
     ) -> ClientResponse {
-        let Ok(newest) = self.quorum_read(&key).await else {
+        let Ok((first, late)) = self.read_answers(&key).await else {
             return ClientResponse::ReadUnavailable;
         };
-        if newest.and_then(|entry| entry.value) != from {
-            return ClientResponse::PreconditionFailed;
+        let values: Vec<Option<&str>> = (first.iter())
+            .map(|(_, entry)| entry.as_ref().and_then(|e| e.value.as_deref()))
+            .collect();
+        let newest = self.repaired_newest(&key, &first, late);
+        let current = newest.and_then(|entry| entry.value);
+        if let Some(refused) = refusal(from.as_deref(), current.as_deref()) {
+            return refused;
+        }
+        if values.iter().any(|v| *v != current.as_deref()) {
+            return ClientResponse::ConditionalConflict;
         }
         self.quorum_write(key, Some(to)).await
     }
@@ -198,6 +211,18 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: &str,
     ) -> Result<Option<Entry>, Unavailable> {
         let (first, late) = self.read_answers(key).await?;
+        Ok(self.repaired_newest(key, &first, late))
+    }
+
+    /// The newest of the first R answers, after starting read repair (if
+    /// enabled) of the replicas that answered with something older, and of
+    /// the late answerers.
+    fn repaired_newest(
+        self: &Arc<Self>,
+        key: &str,
+        first: &ReadAnswers,
+        late: Answers,
+    ) -> Option<Entry> {
         let newest = first
             .iter()
             .filter_map(|(_, entry)| entry.clone())
@@ -212,12 +237,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             self.config.read_repair && !planted::on(Bug::ReadRepairSkipped),
             &newest,
         ) {
-            for (replica, entry) in &first {
+            for (replica, entry) in first {
                 self.repair_if_stale(*replica, key, entry.as_ref(), newest);
             }
             self.repair_late_answers(late, key, newest.clone());
         }
-        Ok(newest)
+        newest
     }
 
     /// Sends `request` to every replica concurrently (see [`Node::fan_out`]).
@@ -303,6 +328,18 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             node.call_replica(replica, ReplicaRequest::Write { key, entry })
                 .await;
         });
+    }
+}
+
+/// S3's answer to a conditional write whose condition `from` (`None`:
+/// `If-None-Match: *`; `Some`: `If-Match`) fails on a key holding
+/// `current`, or `None` when the condition holds: 404 `NotFound` for
+/// `If-Match` on an absent key, else 412 `PreconditionFailed`.
+pub(super) fn refusal(from: Option<&str>, current: Option<&str>) -> Option<ClientResponse> {
+    match (from, current) {
+        _ if from == current => None,
+        (Some(_), None) => Some(ClientResponse::NotFound),
+        _ => Some(ClientResponse::PreconditionFailed),
     }
 }
 

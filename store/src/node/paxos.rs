@@ -30,8 +30,17 @@
 //! have been accepted somewhere, so it is never retried: the client gets the
 //! indeterminate `WriteUnavailable` (a GET gets `ReadUnavailable`: its value
 //! was never returned, so what it wrote back changes nothing a client saw).
+//!
+//! S3's outcomes of a conditional write, each certain that the write was
+//! not applied: 412 `PreconditionFailed` and 404 `NotFound` when the round
+//! found the condition false (the value it proposes is the one it found,
+//! never `to`); 409 `ConditionalConflict` when every round lost its prepare
+//! and at least one to a higher ballot (another proposer's: a concurrent
+//! change) — nothing was accepted under any of its ballots. Preempted in
+//! accept, it may be chosen: `WriteUnavailable`, never 409.
 
 use super::Node;
+use super::coordinator::refusal;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
@@ -54,8 +63,12 @@ enum Change {
 
 /// Why a round ended without an answer.
 enum Failed {
-    /// Nothing was written: prepare failed (refused or too few promises).
-    Prepare { highest: Option<Version> },
+    /// Nothing was written: prepare failed (refused or too few promises);
+    /// `refused`: some acceptor had promised a higher ballot.
+    Prepare {
+        highest: Option<Version>,
+        refused: bool,
+    },
     /// The accept phase did not reach W: the value may be chosen or not.
     Accept,
 }
@@ -88,17 +101,30 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             ClientResponse::WriteUnavailable
         };
         let mut highest = None;
+        let mut preempted = false;
         for round in 0..MAX_ROUNDS {
             if round > 0 {
                 sleep(self.paxos_backoff(round)).await;
             }
             match self.paxos_round(&key, &change, highest).await {
                 Ok(answer) => return answer,
-                Err(Failed::Prepare { highest: seen }) => highest = highest.max(seen),
+                Err(Failed::Prepare {
+                    highest: seen,
+                    refused,
+                }) => {
+                    highest = highest.max(seen);
+                    preempted |= refused;
+                }
                 Err(Failed::Accept) => return unavailable,
             }
         }
-        unavailable
+        // Every round failed in prepare: nothing of this operation was
+        // accepted anywhere. A cas that lost to another proposer's ballot
+        // says so (409); otherwise too few acceptors answered (unavailable).
+        match change {
+            Change::SetIf { .. } if preempted => ClientResponse::ConditionalConflict,
+            _ => unavailable,
+        }
     }
 
     /// One prepare + accept round; the client's answer, or why there is none.
@@ -150,16 +176,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         if promises < quorum {
             return Err(Failed::Prepare {
                 highest: refused.max(current.map(|c| c.version)),
+                refused: refused.is_some(),
             });
         }
         let value = current.and_then(|c| c.value);
         let (next, answer) = match change {
             Change::Keep => (value.clone(), ClientResponse::Value(value)),
             Change::Set(v) => (v.clone(), ClientResponse::Done),
-            Change::SetIf { from, to } if value == *from => {
-                (Some(to.clone()), ClientResponse::Done)
-            }
-            Change::SetIf { .. } => (value, ClientResponse::PreconditionFailed),
+            Change::SetIf { from, to } => match refusal(from.as_deref(), value.as_deref()) {
+                None => (Some(to.clone()), ClientResponse::Done),
+                Some(refused) => (value, refused),
+            },
         };
         let entry = Entry::register(ballot, next);
         let mut answers = self.broadcast(

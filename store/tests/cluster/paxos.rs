@@ -97,7 +97,10 @@ fn no_increment_is_lost() {
                     let next = (n + 1).to_string();
                     match cluster.cas(c % 3, "n", v.as_deref(), &next).await {
                         ClientResponse::Done => done += 1,
-                        ClientResponse::PreconditionFailed => {}
+                        // 412, or 409 (lost every prepare to another
+                        // incrementer): not applied either way; read again.
+                        ClientResponse::PreconditionFailed
+                        | ClientResponse::ConditionalConflict => {}
                         ClientResponse::WriteUnavailable => unknown += 1,
                         other => panic!("increment got {other:?}"),
                     }
@@ -190,4 +193,44 @@ fn bucket_and_object_requests_are_refused_with_a_reason() {
         };
         assert!(e.to_string().contains("registers only"), "{e}");
     });
+}
+
+/// S3's outcomes of a refused conditional write under every protocol:
+/// `If-Match` on an absent key is 404, a false condition 412, and nothing
+/// is written either way.
+#[test]
+fn a_refused_condition_is_412_or_404_under_every_protocol() {
+    for protocol in [
+        Protocol::Paxos,
+        Protocol::Abd,
+        Protocol::Quorum,
+        Protocol::Eventual,
+    ] {
+        run(730, || async move {
+            let cluster = Cluster::new(ClusterConfig::for_protocol(protocol, 3, 3));
+            let if_match_absent = cluster.cas(0, "k", Some("x"), "a").await;
+            assert_eq!(if_match_absent, ClientResponse::NotFound, "{protocol:?}");
+            assert_eq!(cluster.cas(1, "k", None, "a").await, ClientResponse::Done);
+            quiesce().await;
+            let create_present = cluster.cas(2, "k", None, "b").await;
+            assert_eq!(
+                create_present,
+                ClientResponse::PreconditionFailed,
+                "{protocol:?}"
+            );
+            let wrong_etag = cluster.cas(0, "k", Some("x"), "c").await;
+            assert_eq!(
+                wrong_etag,
+                ClientResponse::PreconditionFailed,
+                "{protocol:?}"
+            );
+            quiesce().await;
+            let read = cluster.get(1, "k").await;
+            assert_eq!(
+                read,
+                ClientResponse::Value(Some("a".into())),
+                "{protocol:?}"
+            );
+        });
+    }
 }
