@@ -117,6 +117,21 @@ fn effect(e: &sim::faults::windows::Effect) -> Effect {
             node: *node,
             by_ns: *by_ns,
         },
+        E::Messages {
+            action,
+            kinds,
+            from,
+            to,
+            delay_ns,
+            probability,
+        } => Effect::Messages {
+            action: action.clone(),
+            kinds: kinds.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            delay_ns: *delay_ns,
+            probability: probability.clone(),
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use super::windows::{Effect, FaultLog, FaultWindow};
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::fate::Fates;
-use crate::scenario::format_duration;
+use crate::scenario::{MessageAction, MessageFault, format_duration};
 use crate::timescale::Epoch;
 use crate::trace::Trace;
 use std::sync::Arc;
@@ -90,6 +90,18 @@ impl FaultInjector {
                 self.windows.close(&format!("pause n{n}"), now);
                 format!("resume n{n}")
             }
+            Action::Target { label, fault } => {
+                self.fates.target(&label, &fault);
+                let effect = message_effect(&fault);
+                let what = format!("{label}: in force");
+                self.windows.open(label, effect, now);
+                what
+            }
+            Action::Untarget { label, .. } => {
+                self.fates.untarget(&label);
+                self.windows.close(&label, now);
+                format!("ended {label}")
+            }
             Action::ClockJump { node, by_ns } => {
                 let clock = &self.clocks[node as usize];
                 clock.jump(by_ns);
@@ -118,6 +130,22 @@ impl FaultInjector {
         let now = self.epoch.elapsed_ns();
         self.windows.close_all(now);
         self.trace.fault(now, "heal: every fault ends".to_string());
+    }
+}
+
+/// A message fault's window effect (the probability as text: an `Effect`
+/// is `Eq` and `Ord`, which a float is not).
+fn message_effect(m: &MessageFault) -> Effect {
+    Effect::Messages {
+        action: m.action.kind_name().to_string(),
+        kinds: m.kinds.clone(),
+        from: m.from.clone(),
+        to: m.to.clone(),
+        delay_ns: match m.action {
+            MessageAction::Delay(d) => d.as_nanos() as u64,
+            _ => 0,
+        },
+        probability: m.probability.to_string(),
     }
 }
 

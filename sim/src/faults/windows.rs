@@ -30,6 +30,17 @@ pub enum Effect {
     Pause { node: u32 },
     /// The node's clock was stepped by `by_ns` (negative: back).
     ClockJump { node: u32, by_ns: i64 },
+    /// Messages of `kinds` from `from` to `to` (`None`: any) were dropped,
+    /// delayed or duplicated (`action`: the fault's kind, `drop-messages`,
+    /// ...), with this probability each.
+    Messages {
+        action: String,
+        kinds: Vec<String>,
+        from: Option<Vec<u32>>,
+        to: Option<Vec<u32>>,
+        delay_ns: u64,
+        probability: String,
+    },
 }
 
 /// Open and closed windows of one run.

@@ -312,11 +312,57 @@ pub enum FaultKind {
     /// undo it). Takes no `duration`: the fault's is zero. Step back with a
     /// second clock-jump.
     ClockJump { node: u32, by_ns: i64 },
+    /// `kind = "drop-messages"`, `"delay-messages"` or `"duplicate-messages"`:
+    /// messages of the named kinds between the given nodes are dropped,
+    /// delayed or sent twice while the fault lasts (see [`MessageFault`]).
+    Messages(MessageFault),
+}
+
+/// A targeted message fault: what happens to which messages. Decided by
+/// `fate::Fates`, the one place that decides every message's fate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageFault {
+    pub action: MessageAction,
+    /// Message kinds as the store names them (`store::message::KINDS`):
+    /// `replica-write`, `replica-written`, ...; a name shared by a request
+    /// and its answer (`replica-read`) matches both. Sorted, unique.
+    pub kinds: Vec<String>,
+    /// Senders: these storage nodes only (sorted); `None`: any sender,
+    /// clients included.
+    pub from: Option<Vec<u32>>,
+    /// Addressees: these storage nodes only (sorted); `None`: anyone.
+    pub to: Option<Vec<u32>>,
+    /// Probability in (0, 1] that a matching message is hit (default 1:
+    /// every one, and nothing is drawn).
+    pub probability: f64,
+}
+
+/// What a [`MessageFault`] does to a message it hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    /// `drop-messages`: it never arrives.
+    Drop,
+    /// `delay-messages`, `delay = "5ms"`: it arrives this much later.
+    Delay(Duration),
+    /// `duplicate-messages`: a node-to-node request goes twice (the copy's
+    /// answer is discarded), as `[network] duplicate` does.
+    Duplicate,
+}
+
+impl MessageAction {
+    /// The `[[faults]]` kind that makes this action.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            MessageAction::Drop => "drop-messages",
+            MessageAction::Delay(_) => "delay-messages",
+            MessageAction::Duplicate => "duplicate-messages",
+        }
+    }
 }
 
 /// `[nemesis]`: random faults drawn from the seed before the run starts.
 /// Defaults: interval "1s", duration "500ms", every family that fits the
-/// cluster weighted 1, swarm false, max_down a minority ((nodes − 1) / 2),
+/// cluster weighted 1 (but `messages`, which is opt-in: 0), swarm false, max_down a minority ((nodes − 1) / 2),
 /// jump "100ms".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nemesis {
@@ -349,10 +395,14 @@ pub enum Family {
     Crash,
     Pause,
     ClockJump,
+    /// A targeted message fault: drop, delay or duplicate one node's
+    /// messages of one kind (drawn) for a while. Opt-in: weight 0 unless
+    /// `families` names it, so scenarios written before it draw as before.
+    Messages,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Partition,
         Family::Isolate,
         Family::RandomHalves,
@@ -361,6 +411,7 @@ impl Family {
         Family::Crash,
         Family::Pause,
         Family::ClockJump,
+        Family::Messages,
     ];
 
     /// The name in scenario files (the matching `[[faults]]` kind).
@@ -374,6 +425,7 @@ impl Family {
             Family::Crash => "crash",
             Family::Pause => "pause",
             Family::ClockJump => "clock-jump",
+            Family::Messages => "messages",
         }
     }
 }
