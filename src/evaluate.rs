@@ -113,6 +113,7 @@ fn effect(e: &sim::faults::windows::Effect) -> Effect {
         },
         E::Crash { node } => Effect::Crash { node: *node },
         E::Pause { node } => Effect::Pause { node: *node },
+        E::Delay { node } => Effect::Delay { node: *node },
         E::ClockJump { node, by_ns } => Effect::ClockJump {
             node: *node,
             by_ns: *by_ns,

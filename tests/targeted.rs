@@ -62,3 +62,23 @@ fn a_misspelt_message_kind_exits_2_with_did_you_mean() {
         "{stderr}"
     );
 }
+
+/// `replay --trace` shows each buggify hit: the action, the node, the
+/// fault point, which pass of it, and for how long.
+#[test]
+fn replay_trace_shows_buggify_hits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = storesim()
+        .args(["replay", "--seed", "1", "--trace", "--out"])
+        .arg(tmp.path())
+        .arg(scenario("buggify-abd.toml"))
+        .assert()
+        .code(0);
+    let out = stdout(&assert);
+    let hit = out
+        .lines()
+        .find(|l| l.contains(" ** buggify "))
+        .expect(&out);
+    assert!(hit.contains(" (pass ") && hit.contains(" ms"), "{hit}");
+    assert!(out.contains(" at after-apply (pass ") || out.contains(" at between-phases (pass "));
+}

@@ -64,6 +64,10 @@ pub enum Effect {
         node: u32,
         by_ns: i64,
     },
+    /// One task of the node was held up at a fault point (buggify delay).
+    Delay {
+        node: u32,
+    },
     /// Messages of `kinds` from `from` to `to` (`None`: any) were dropped,
     /// delayed (by `delay_ns`) or duplicated — `action` is the fault's kind
     /// (`drop-messages`, `delay-messages`, `duplicate-messages`) — each with
@@ -94,7 +98,10 @@ impl FaultWindow {
     pub fn node(&self) -> Option<u32> {
         match self.effect {
             Some(
-                Effect::Crash { node } | Effect::Pause { node } | Effect::ClockJump { node, .. },
+                Effect::Crash { node }
+                | Effect::Pause { node }
+                | Effect::Delay { node }
+                | Effect::ClockJump { node, .. },
             ) => Some(node),
             Some(Effect::Cut { .. } | Effect::Messages { .. }) | None => None,
         }

@@ -15,6 +15,7 @@
 //! you mean") and `duration` (`"1.5ms"`); no section imports another.
 //! This module holds the validated types and the entry points.
 
+mod buggify;
 mod clocks;
 mod cluster;
 mod duration;
@@ -84,6 +85,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// `[nemesis]`: random faults drawn from the seed, on top of `faults`.
     pub nemesis: Option<Nemesis>,
+    /// `[buggify]`: crashes, pauses and delays at the store's fault points.
+    pub buggify: Option<Buggify>,
     /// Expectations per check; checks not listed are `Any`.
     pub expect: BTreeMap<CheckName, Expectation>,
 }
@@ -381,6 +384,41 @@ pub struct Nemesis {
     /// Largest |by| of a nemesis clock jump (drawn uniform in [-jump, jump],
     /// stepped back when the fault ends).
     pub jump: Duration,
+}
+
+/// `[buggify]`: at each of the store's fault points
+/// (`store::buggify::Point`) a node passes during the faulty phase, with its
+/// point's probability (drawn from the seed, on the node's own RNG stream),
+/// the node is crashed, paused or delayed (one of `actions`, drawn) for an
+/// exponential time of mean `duration`, then restarted or resumed. Never
+/// more than a minority ((nodes − 1) / 2) of nodes down at once. Defaults:
+/// every point 0 unless `probability` or `points` says otherwise, every
+/// action, duration "20ms".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buggify {
+    /// Every point with its probability, sorted by point.
+    pub points: Vec<(store::buggify::Point, f64)>,
+    /// Sorted, unique, not empty.
+    pub actions: Vec<BugAction>,
+    pub duration: Duration,
+}
+
+/// What a buggify hit does to its node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BugAction {
+    Crash,
+    Pause,
+    Delay,
+}
+
+impl BugAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BugAction::Crash => "crash",
+            BugAction::Pause => "pause",
+            BugAction::Delay => "delay",
+        }
+    }
 }
 
 /// A nemesis fault family (its name in `families`).

@@ -1476,6 +1476,23 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                                 super::Affinity::Sticky
                             },
                         },
+                        buggify: (seed % 3 == 0).then(|| Buggify {
+                            points: (store::buggify::Point::ALL.iter())
+                                .map(|&p| (p, if seed % 2 == 0 { 0.5 } else { 0.0 }))
+                                .map(|(p, w)| {
+                                    (
+                                        p,
+                                        if p == store::buggify::Point::AfterApply {
+                                            0.25
+                                        } else {
+                                            w
+                                        },
+                                    )
+                                })
+                                .collect(),
+                            actions: vec![BugAction::Crash, BugAction::Delay],
+                            duration: think.max(Duration::from_nanos(1)).min(MAX_LATENCY),
+                        }),
                         faults,
                         nemesis: None,
                         expect: expect.clone(),

@@ -162,6 +162,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             Change::SetIf { .. } => (value, ClientResponse::PreconditionFailed),
         };
         let entry = Entry::register(ballot, next);
+        self.config
+            .fault_points
+            .hit(self.id, crate::buggify::Point::BetweenPhases)
+            .await;
         let mut answers = self.broadcast(
             &replicas,
             ReplicaRequest::Accept {

@@ -80,3 +80,44 @@ fn message_fault_errors_point_at_the_value() {
         "expected one node index",
     );
 }
+
+#[test]
+fn buggify_parses_points_actions_and_duration() {
+    let b = ok("[buggify]\nprobability = 0.01\npoints = { after-apply = 0.5 }\nactions = [\"pause\", \"crash\"]\n")
+        .buggify
+        .expect("[buggify]");
+    let p = |point| b.points.iter().find(|(q, _)| *q == point).unwrap().1;
+    assert_eq!(p(store::buggify::Point::AfterApply), 0.5);
+    assert_eq!(p(store::buggify::Point::BeforeSync), 0.01);
+    assert_eq!(b.actions, vec![BugAction::Crash, BugAction::Pause]);
+    assert_eq!(b.duration, ms(20));
+    let s = ok("[buggify]\npoints = { between-phases = 0.1 }\n");
+    let again = Scenario::parse(&s.to_toml(), "again.toml").unwrap();
+    assert_eq!(again.buggify, s.buggify, "written back, read again");
+    assert_eq!(ok("").buggify, None);
+}
+
+#[test]
+fn buggify_errors_point_at_the_value() {
+    let e = fails(
+        "[buggify]\npoints = { after-aply = 0.1 }\n",
+        "{ ^after-aply",
+        "unknown fault point \"after-aply\"",
+    );
+    assert_eq!(e.hint.as_deref(), Some("did you mean \"after-apply\"?"));
+    fails(
+        "[buggify]\nprobability = 1.5\n",
+        "probability = ^1.5",
+        "not a probability",
+    );
+    fails(
+        "[buggify]\nprobability = 0.1\nactions = [\"explode\"]\n",
+        "[^\"explode\"]",
+        "unknown buggify action",
+    );
+    fails(
+        "[buggify]\nprobability = 0.0\n",
+        "^[buggify]",
+        "would do nothing",
+    );
+}
