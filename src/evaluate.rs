@@ -113,9 +113,25 @@ fn effect(e: &sim::faults::windows::Effect) -> Effect {
         },
         E::Crash { node } => Effect::Crash { node: *node },
         E::Pause { node } => Effect::Pause { node: *node },
+        E::Delay { node } => Effect::Delay { node: *node },
         E::ClockJump { node, by_ns } => Effect::ClockJump {
             node: *node,
             by_ns: *by_ns,
+        },
+        E::Messages {
+            action,
+            kinds,
+            from,
+            to,
+            delay_ns,
+            probability,
+        } => Effect::Messages {
+            action: action.clone(),
+            kinds: kinds.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            delay_ns: *delay_ns,
+            probability: probability.clone(),
         },
     }
 }

@@ -489,6 +489,7 @@ fn fault_words(f: &Fault) -> String {
         FaultKind::Clog { from, to } => format!("clog {from}->{to}"),
         FaultKind::Crash { node } => format!("crash of node {node}"),
         FaultKind::Pause { node } => format!("pause of node {node}"),
+        FaultKind::Messages(m) => sim::faults::message_label(m),
         FaultKind::ClockJump { node, .. } => {
             return format!("clock jump of node {node} at {}", format_duration(f.at));
         }

@@ -10,7 +10,8 @@
 //!
 //! A fault's `effect` is what it did, as data (`cut` with the directed
 //! links it cut, `crash`/`pause` with the node, `clock-jump` with the node
-//! and step); `what` is only its name for people. A `run.json` written
+//! and step, `messages` with the message kinds, senders and addressees a
+//! targeted message fault dropped, delayed or duplicated); `what` is only its name for people. A `run.json` written
 //! before effects were recorded has none: its faults are shown, never used
 //! to say which nodes were kept apart.
 
@@ -63,6 +64,22 @@ pub enum Effect {
         node: u32,
         by_ns: i64,
     },
+    /// One task of the node was held up at a fault point (buggify delay).
+    Delay {
+        node: u32,
+    },
+    /// Messages of `kinds` from `from` to `to` (`None`: any) were dropped,
+    /// delayed (by `delay_ns`) or duplicated — `action` is the fault's kind
+    /// (`drop-messages`, `delay-messages`, `duplicate-messages`) — each with
+    /// `probability` (a decimal, as written).
+    Messages {
+        action: String,
+        kinds: Vec<String>,
+        from: Option<Vec<u32>>,
+        to: Option<Vec<u32>>,
+        delay_ns: u64,
+        probability: String,
+    },
 }
 
 impl FaultWindow {
@@ -81,9 +98,12 @@ impl FaultWindow {
     pub fn node(&self) -> Option<u32> {
         match self.effect {
             Some(
-                Effect::Crash { node } | Effect::Pause { node } | Effect::ClockJump { node, .. },
+                Effect::Crash { node }
+                | Effect::Pause { node }
+                | Effect::Delay { node }
+                | Effect::ClockJump { node, .. },
             ) => Some(node),
-            Some(Effect::Cut { .. }) | None => None,
+            Some(Effect::Cut { .. } | Effect::Messages { .. }) | None => None,
         }
     }
 

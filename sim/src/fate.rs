@@ -30,12 +30,19 @@
 //! copy's latency is drawn when madsim sends the copy (its own task), not
 //! with the original's, and cannot be returned with it.
 //!
+//! Targeted message faults (`drop-messages`, `delay-messages`,
+//! `duplicate-messages`) are rules in force between their start and end
+//! ([`Fates::target`], [`Fates::untarget`]): `transit` drops or delays what
+//! they hit, naming the fault; `depart` makes their copies. They draw only
+//! while one is in force and matches the message and its probability is
+//! below 1, so runs without them draw as before.
+//!
 //! Two drops stay madsim's, after these answers: its global `loss` (drawn
 //! inside madsim right after the hook, which draws on every packet, so
 //! drawing it here would add a draw), and a crashed addressee (its socket is
 //! gone when the packet arrives, also for packets sent before the crash).
 
-use crate::scenario::{Latency, Link, Network};
+use crate::scenario::{Latency, Link, MessageAction, MessageFault, Network};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -91,6 +98,19 @@ pub enum Fate {
     /// madsim delivers it `after` this (scenario time) — unless madsim's
     /// global loss takes it, or its addressee has crashed by then.
     Deliver { after: Duration },
+    /// As `Deliver`, `after` including the delay a `delay-messages` fault
+    /// (its label) added.
+    Delayed { after: Duration, by: String },
+}
+
+impl Fate {
+    /// When madsim delivers it, if it is delivered.
+    pub fn delivered_after(&self) -> Option<Duration> {
+        match self {
+            Fate::Deliver { after } | Fate::Delayed { after, .. } => Some(*after),
+            Fate::Drop { .. } => None,
+        }
+    }
 }
 
 /// Why a message was dropped.
@@ -101,6 +121,8 @@ pub enum Why {
     /// Its link is cut by this fault (a partition, isolate, bridge,
     /// random-halves or clog; its label).
     Cut { by: String },
+    /// A `drop-messages` fault hit it (its label).
+    Targeted { by: String },
 }
 
 /// Whether link loss took a message, at departure or arrival.
@@ -118,7 +140,7 @@ impl Loss {
 }
 
 /// What the sender does with a request ([`Fates::depart`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Departure {
     /// A second copy goes too (`duplicate`), and whether it is lost on its
     /// link; `None`: no copy.
@@ -126,6 +148,9 @@ pub struct Departure {
     /// Whether the request itself is lost on its link: a lost request is
     /// never handed to madsim.
     pub message: Loss,
+    /// The `duplicate-messages` fault that made the copy, if one did (not
+    /// `[network] duplicate`).
+    pub copied_by: Option<String>,
 }
 
 /// The network's rules and state: the scenario's `[network]` (latency by
@@ -138,10 +163,38 @@ pub struct Fates {
     kinds: BTreeMap<String, Latency>,
     links: BTreeMap<LinkId, Link>,
     duplicate: f64,
+    /// The links faults cut and the message faults in force.
+    state: Mutex<Faulted>,
+}
+
+/// What faults do to the network now.
+#[derive(Debug, Default)]
+struct Faulted {
     /// Each cut link with the label of every fault cutting it (overlapping
     /// cuts nest: a link heals when no fault still cuts it). At most one
     /// entry per active fault.
-    cut: Mutex<BTreeMap<LinkId, Vec<String>>>,
+    cut: BTreeMap<LinkId, Vec<String>>,
+    /// The message faults in force, in the order they started, with their
+    /// labels. At most one entry per active fault.
+    targeted: Vec<(String, MessageFault)>,
+}
+
+impl MessageFault {
+    /// Whether this fault's kinds, senders and addressees cover `msg`.
+    pub fn covers(&self, msg: &Message) -> bool {
+        let is = |set: &Option<Vec<u32>>, peer: Peer| match (set, peer) {
+            (None, _) => true,
+            (Some(nodes), Peer::Node(n)) => nodes.contains(&n),
+            (Some(_), Peer::Client(_)) => false,
+        };
+        self.kinds.iter().any(|k| k == msg.kind) && is(&self.from, msg.from) && is(&self.to, msg.to)
+    }
+
+    /// Whether it hits a message it covers: always at probability 1 (no
+    /// draw), else drawn from `rng`.
+    fn hits(&self, rng: &mut impl Rng) -> bool {
+        self.probability >= 1.0 || rng.gen_bool(self.probability)
+    }
 }
 
 impl Fates {
@@ -153,7 +206,7 @@ impl Fates {
                 .map(|l| ((l.from, l.to), l.clone()))
                 .collect(),
             duplicate: network.duplicate,
-            cut: Mutex::default(),
+            state: Mutex::default(),
         }
     }
 
@@ -164,7 +217,7 @@ impl Fates {
             kinds: BTreeMap::new(),
             links: BTreeMap::new(),
             duplicate: 0.0,
-            cut: Mutex::default(),
+            state: Mutex::default(),
         }
     }
 
@@ -172,33 +225,85 @@ impl Fates {
     /// the copy's link loss, then the request's. A response is never
     /// duplicated and its loss is drawn on arrival ([`Fates::arrive`]), so
     /// for a response nothing is drawn. No draw for a probability of 0.
+    /// A request `[network] duplicate` did not copy may be copied by a
+    /// `duplicate-messages` fault in force (drawn after, only then).
     pub fn depart(&self, msg: &Message, rng: &mut impl Rng) -> Departure {
         if msg.leg == Leg::Response {
             return Departure {
                 copy: None,
                 message: Loss::Kept,
+                copied_by: None,
             };
         }
         let copied = self.duplicate > 0.0
             && matches!(msg.from, Peer::Node(_))
             && DUPLICABLE.contains(&msg.kind)
             && rng.gen_bool(self.duplicate);
-        let copy = copied.then(|| self.link_loss(msg.from, msg.to, rng));
+        let copied_by = match (copied, msg.from) {
+            (false, Peer::Node(_)) => self.targeted(msg, |a| a == MessageAction::Duplicate, rng),
+            _ => None,
+        };
+        let copy = (copied || copied_by.is_some()).then(|| self.link_loss(msg.from, msg.to, rng));
         let message = self.link_loss(msg.from, msg.to, rng);
-        Departure { copy, message }
+        Departure {
+            copy,
+            message,
+            copied_by: copied_by.map(|(label, _)| label),
+        }
     }
 
     /// On the wire (madsim's send hook): the message's latency is drawn
     /// (always, also for a message then dropped: madsim drew it there too
-    /// when it clogged links itself), then a cut link drops it.
+    /// when it clogged links itself), then a cut link drops it, then the
+    /// first `drop-messages` or `delay-messages` fault in force that hits it
+    /// drops it or adds its delay.
     pub fn transit(&self, msg: &Message, rng: &mut impl Rng) -> Fate {
         let after = self.latency(msg.from, msg.to, msg.kind).sample(rng);
-        match self.cut_by(msg.from, msg.to) {
-            Some(by) => Fate::Drop {
+        if let Some(by) = self.cut_by(msg.from, msg.to) {
+            return Fate::Drop {
                 why: Why::Cut { by },
-            },
-            None => Fate::Deliver { after },
+            };
         }
+        let drop_or_delay = |a| matches!(a, MessageAction::Drop | MessageAction::Delay(_));
+        match self.targeted(msg, drop_or_delay, rng) {
+            None => Fate::Deliver { after },
+            Some((by, MessageAction::Delay(delay))) => Fate::Delayed {
+                after: after + delay,
+                by,
+            },
+            Some((by, _)) => Fate::Drop {
+                why: Why::Targeted { by },
+            },
+        }
+    }
+
+    /// Puts the message fault `label` in force.
+    pub fn target(&self, label: &str, fault: &MessageFault) {
+        (self.lock().targeted).push((label.to_string(), fault.clone()));
+    }
+
+    /// Ends one [`Fates::target`] of `label`.
+    pub fn untarget(&self, label: &str) {
+        let mut state = self.lock();
+        if let Some(i) = state.targeted.iter().position(|(l, _)| l == label) {
+            state.targeted.remove(i);
+        }
+    }
+
+    /// The first message fault in force whose action passes `wanted`, that
+    /// covers `msg` and hits it (a draw for each covering fault below
+    /// probability 1, in start order, until one hits).
+    fn targeted(
+        &self,
+        msg: &Message,
+        wanted: impl Fn(MessageAction) -> bool,
+        rng: &mut impl Rng,
+    ) -> Option<(String, MessageAction)> {
+        let state = self.lock();
+        (state.targeted.iter())
+            .filter(|(_, f)| wanted(f.action) && f.covers(msg))
+            .find(|(_, f)| f.hits(rng))
+            .map(|(label, f)| (label.clone(), f.action))
     }
 
     /// At the requester, when a response arrives: whether it was lost on its
@@ -225,7 +330,7 @@ impl Fates {
     /// crashed nodes aside, a cut link is the only thing that drops a packet
     /// madsim was handed).
     pub fn cut(&self, label: &str, links: &[LinkId]) {
-        let mut cut = self.lock();
+        let cut = &mut self.lock().cut;
         for &link in links {
             cut.entry(link).or_default().push(label.to_string());
         }
@@ -233,7 +338,7 @@ impl Fates {
 
     /// Undoes one [`Fates::cut`] of `links` by `label`.
     pub fn mend(&self, label: &str, links: &[LinkId]) {
-        let mut cut = self.lock();
+        let cut = &mut self.lock().cut;
         for link in links {
             let Some(by) = cut.get_mut(link) else {
                 continue;
@@ -247,9 +352,11 @@ impl Fates {
         }
     }
 
-    /// Mends every link.
+    /// Mends every link and ends every message fault.
     pub fn mend_all(&self) {
-        self.lock().clear();
+        let mut state = self.lock();
+        state.cut.clear();
+        state.targeted.clear();
     }
 
     /// The fault cutting `from → to` (the first still active), if any.
@@ -258,7 +365,7 @@ impl Fates {
         let (Peer::Node(a), Peer::Node(b)) = (from, to) else {
             return None;
         };
-        self.lock().get(&(a, b)).and_then(|by| by.first().cloned())
+        (self.lock().cut.get(&(a, b))).and_then(|by| by.first().cloned())
     }
 
     fn link(&self, from: Peer, to: Peer) -> Option<&Link> {
@@ -278,8 +385,8 @@ impl Fates {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<LinkId, Vec<String>>> {
-        self.cut.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Faulted> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -448,7 +555,8 @@ mod tests {
             departure,
             Departure {
                 copy: Some(Loss::Kept),
-                message: Loss::Kept
+                message: Loss::Kept,
+                copied_by: None,
             }
         );
         let mut rng = rng();

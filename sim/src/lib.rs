@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod bench;
+pub mod buggify;
 pub mod clock;
 pub mod cluster;
 pub mod expect;

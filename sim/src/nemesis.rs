@@ -8,16 +8,44 @@
 //! never take down a node already down, nor more than `max_down` nodes at
 //! once (counting the scenario's own crashes and pauses); a draw that cannot
 //! respect that is skipped. A clock jump is two faults: a step of up to
-//! `jump` either way, and the step back when the fault ends.
+//! `jump` either way, and the step back when the fault ends. The `messages`
+//! family (opt-in) drops, delays or duplicates one node's messages of one
+//! kind.
 
 use crate::faults::links;
-use crate::scenario::{Family, Fault, FaultKind, MAX_NEMESIS_FAULTS, Nemesis};
+use crate::scenario::{
+    Family, Fault, FaultKind, MAX_LATENCY, MAX_NEMESIS_FAULTS, MessageAction, MessageFault, Nemesis,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
 /// The RNG stream (xored into the run seed) the nemesis draws from.
 pub const NEMESIS_STREAM: u64 = 0x6e65_6d65_7369_7301;
+
+/// The node-to-node requests the `messages` family duplicates.
+const REQUESTS: &[&str] = &[
+    "replica-read",
+    "replica-write",
+    "replica-hinted-write",
+    "replica-sync",
+    "replica-prepare",
+    "replica-accept",
+];
+
+/// The node-to-node messages the `messages` family drops or delays: the
+/// requests and their answers.
+const NODE_MESSAGES: &[&str] = &[
+    "replica-read",
+    "replica-write",
+    "replica-written",
+    "replica-hinted-write",
+    "replica-sync",
+    "replica-prepare",
+    "replica-promised",
+    "replica-accept",
+    "replica-accepted",
+];
 
 /// Shortest nemesis fault.
 const MIN_LENGTH: Duration = Duration::from_micros(1);
@@ -176,6 +204,7 @@ impl Draw {
                 let n = node(rng);
                 return self.clock_jump(nemesis.jump, n, rng);
             }
+            Family::Messages => FaultKind::Messages(self.messages(rng)),
         };
         vec![self.at(kind)]
     }
@@ -206,6 +235,34 @@ impl Draw {
             .filter(|n| overlapping.iter().all(|d| d.node != *n))
             .collect();
         (!free.is_empty()).then(|| free[rng.gen_range(0..free.len())])
+    }
+
+    /// A message fault: drop (half the time), delay or duplicate (a quarter
+    /// each) the messages of one node-to-node kind that one node sends, for
+    /// the draw's length; a delay is up to the draw's length (at most
+    /// [`MAX_LATENCY`]); every covered message is hit (probability 1).
+    fn messages(&self, rng: &mut impl Rng) -> MessageFault {
+        let action = match rng.gen_range(0..4) {
+            0 | 1 => MessageAction::Drop,
+            2 => {
+                let most = self.length.min(MAX_LATENCY).as_nanos().max(1) as u64;
+                MessageAction::Delay(Duration::from_nanos(rng.gen_range(1..=most)))
+            }
+            _ => MessageAction::Duplicate,
+        };
+        let kinds = if action == MessageAction::Duplicate {
+            REQUESTS
+        } else {
+            NODE_MESSAGES
+        };
+        let kind = kinds[rng.gen_range(0..kinds.len())];
+        MessageFault {
+            action,
+            kinds: vec![kind.to_string()],
+            from: Some(vec![rng.gen_range(0..self.nodes)]),
+            to: None,
+            probability: 1.0,
+        }
     }
 
     /// A step of up to `jump` either way at `t`, and the step back when the
@@ -241,6 +298,7 @@ pub fn describe(fault: &Fault) -> String {
         FaultKind::Clog { from, to } => format!("clog n{from} -> n{to}"),
         FaultKind::Crash { node } => format!("crash n{node}"),
         FaultKind::Pause { node } => format!("pause n{node}"),
+        FaultKind::Messages(m) => crate::faults::message_label(m),
         FaultKind::ClockJump { node, by_ns } => {
             let sign = if *by_ns < 0 { "-" } else { "+" };
             let by = d(Duration::from_nanos(by_ns.unsigned_abs()));

@@ -46,10 +46,20 @@ pub struct SimTransport {
 impl SimTransport {
     /// Sends a copy of `request` whose answer nobody reads (bounded by
     /// `timeout`); traced as the message it is, with `fate` if settled.
-    fn send_copy(&self, to: NodeId, request: Request, loss: Loss, timeout: Duration) {
+    fn send_copy(
+        &self,
+        to: NodeId,
+        request: Request,
+        copy: (Loss, Option<String>),
+        timeout: Duration,
+    ) {
+        let (loss, by) = copy;
         let now = self.net.epoch.elapsed_ns();
         let dest = Peer::Node(to);
         let id = (self.net.trace).message(now, self.me, dest, request.kind(), request.key());
+        if let Some(by) = by {
+            self.net.trace.note(id, format!("copy made by {by}"));
+        }
         if let Some(fate) = loss.fate() {
             self.net.trace.fate(id, fate);
             return;
@@ -89,7 +99,8 @@ impl store::Transport for SimTransport {
         };
         let departure = (self.net.fates).depart(&message, &mut madsim::rand::thread_rng());
         if let Some(loss) = departure.copy {
-            self.send_copy(to, request.clone(), loss, timeout);
+            let copy = (loss, departure.copied_by.clone());
+            self.send_copy(to, request.clone(), copy, timeout);
         }
         let envelope = Envelope::request(self.me, dest, request, id);
         let exchange = async {

@@ -4,6 +4,7 @@
 //! workload and the fault schedule, then a liveness phase that heals every
 //! fault and lets the cluster quiesce, then a final read of every replica.
 
+use crate::buggify::SimPoints;
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::fate::Fates;
@@ -237,7 +238,14 @@ async fn supervise(
             )
         })
         .collect();
-    let config = cluster_config(&scenario, options);
+    let mut config = cluster_config(&scenario, options);
+    let buggify = (scenario.buggify.as_ref()).map(|b| {
+        let (points, hits) = SimPoints::new(b, scenario.cluster.nodes, seed);
+        (Arc::new(points), hits)
+    });
+    if let Some((points, _)) = &buggify {
+        config.fault_points = store::buggify::FaultPoints::new(points.clone());
+    }
     let mut cluster = SimCluster::start(&config, &clocks, &net);
     // Routers' clocks are drawn after the nodes', so a run without routers draws the same.
     let router_clocks: Vec<SimClock> = (0..config.routers())
@@ -269,8 +277,14 @@ async fn supervise(
     let actions = faults::plan(&scenario, seed, &trace);
     let fates = Arc::clone(&net.fates);
     let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone(), fates);
-    injector.run(actions, &mut cluster).await;
-    epoch.sleep_until(scenario.duration).await;
+    let points = buggify.map(|(points, hits)| {
+        injector.take_hits(hits);
+        points
+    });
+    injector.run(actions, scenario.duration, &mut cluster).await;
+    if let Some(points) = &points {
+        points.close(); // buggify acts in the faulty phase only
+    }
 
     // Liveness phase: heal (restarting every crashed node), let in-flight
     // operations finish, quiesce.

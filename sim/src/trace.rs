@@ -23,6 +23,9 @@ pub enum TraceEvent {
         kind: &'static str,
         key: String,
         fate: Option<Fate>,
+        /// What made it, besides its sender: `copy made by <fault>` for a
+        /// copy a `duplicate-messages` fault sent.
+        note: Option<String>,
     },
     /// A fault starting or ending, or a phase change.
     Fault { time_ns: u64, what: String },
@@ -38,24 +41,29 @@ impl fmt::Display for TraceEvent {
                 kind,
                 key,
                 fate,
+                note,
             } => {
                 write!(
                     f,
                     "{:>14} {from:>4} -> {to:<4} {kind} {key}",
                     format_ms(*time_ns, Precision::Nanos)
                 )?;
+                if let Some(note) = note {
+                    write!(f, "  ({note})")?;
+                }
+                let ms = |d: &std::time::Duration| format_ms(d.as_nanos() as u64, Precision::Nanos);
                 match fate {
-                    Some(Fate::Deliver { after }) => {
-                        write!(
-                            f,
-                            "  [after {}]",
-                            format_ms(after.as_nanos() as u64, Precision::Nanos)
-                        )
+                    Some(Fate::Deliver { after }) => write!(f, "  [after {}]", ms(after)),
+                    Some(Fate::Delayed { after, by }) => {
+                        write!(f, "  [after {}, delayed by {by}]", ms(after))
                     }
                     Some(Fate::Drop { why: Why::Loss }) => write!(f, "  [lost on its link]"),
                     Some(Fate::Drop {
                         why: Why::Cut { by },
                     }) => write!(f, "  [dropped: link cut by {by}]"),
+                    Some(Fate::Drop {
+                        why: Why::Targeted { by },
+                    }) => write!(f, "  [dropped by {by}]"),
                     None => Ok(()),
                 }
             }
@@ -154,6 +162,7 @@ impl Trace {
             kind,
             key,
             fate: None,
+            note: None,
         });
         TraceId(Some(state.events.len() - 1))
     }
@@ -169,6 +178,17 @@ impl Trace {
         };
         if let Some(TraceEvent::Message { fate: slot, .. }) = self.lock().events.get_mut(index) {
             *slot = Some(fate);
+        }
+    }
+
+    /// Notes on a kept message what made it (not in the fingerprint, as
+    /// fates are not).
+    pub fn note(&self, id: TraceId, text: String) {
+        let Some(index) = id.0 else {
+            return;
+        };
+        if let Some(TraceEvent::Message { note, .. }) = self.lock().events.get_mut(index) {
+            *note = Some(text);
         }
     }
 

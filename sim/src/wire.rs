@@ -17,7 +17,7 @@
 //! message already sent is delivered if its sender crashes; a cut link (see
 //! [`crate::fate`]) or madsim's global loss acts when it is sent.
 
-use crate::fate::{Fate, Fates, Leg, Message};
+use crate::fate::{Fates, Leg, Message};
 use crate::timescale::{self, Epoch};
 use crate::trace::{Peer, Trace, TraceId};
 use bytes::Bytes;
@@ -118,8 +118,8 @@ pub fn attach(node: madsim::task::NodeId, fates: Arc<Fates>, trace: Trace) {
     let weak = Arc::downgrade(&netsim);
     netsim.hook_rpc_req::<Envelope>(node, move |envelope| {
         let fate = fates.transit(&envelope.message(), &mut madsim::rand::thread_rng());
-        let delivered = match fate {
-            Fate::Deliver { after } => {
+        let delivered = match fate.delivered_after() {
+            Some(after) => {
                 let hop = timescale::to_madsim(after.saturating_sub(timescale::HOP_OVERHEAD));
                 // madsim draws this packet's latency from this range right
                 // after the hook returns, before any other task runs.
@@ -130,7 +130,7 @@ pub fn attach(node: madsim::task::NodeId, fates: Arc<Fates>, trace: Trace) {
             }
             // Dropped before madsim draws anything for it, as madsim's own
             // clogged links did.
-            Fate::Drop { .. } => false,
+            None => false,
         };
         trace.fate(envelope.traced, fate);
         delivered

@@ -368,6 +368,19 @@ fn without_node(fault: &Fault, gone: u32, nodes: u32) -> Option<Fault> {
             return None;
         }
         FaultKind::Clog { from, to } if *from == gone || *to == gone => return None,
+        FaultKind::Messages(m) => {
+            let keep = |set: &Option<Vec<u32>>| match set {
+                None => Some(None),
+                Some(nodes) => {
+                    let kept: Vec<u32> = nodes.iter().copied().filter(|&n| n != gone).collect();
+                    (!kept.is_empty()).then_some(Some(kept))
+                }
+            };
+            let mut m = m.clone();
+            m.from = keep(&m.from)?;
+            m.to = keep(&m.to)?;
+            FaultKind::Messages(m)
+        }
         FaultKind::RandomHalves if nodes < 2 => return None,
         other => other.clone(),
     };

@@ -16,7 +16,7 @@
 
 use sim::Scenario;
 use sim::faults::{FAULT_STREAM, links};
-use sim::scenario::{Fault, FaultKind, format_duration};
+use sim::scenario::{Fault, FaultKind, MessageAction, MessageFault, format_duration};
 use toml::Value;
 
 use rand::SeedableRng;
@@ -75,6 +75,7 @@ pub fn fault_table(fault: &Fault) -> Vec<(&'static str, Value)> {
         FaultKind::Clog { from, to } => ("clog", vec![("from", index(*from)), ("to", index(*to))]),
         FaultKind::Crash { node } => ("crash", vec![("node", index(*node))]),
         FaultKind::Pause { node } => ("pause", vec![("node", index(*node))]),
+        FaultKind::Messages(m) => message_fields(m),
         FaultKind::ClockJump { node, by_ns } => {
             let sign = if *by_ns < 0 { "-" } else { "" };
             let by = format_duration(Duration::from_nanos(by_ns.unsigned_abs()));
@@ -93,6 +94,28 @@ pub fn fault_table(fault: &Fault) -> Vec<(&'static str, Value)> {
     row
 }
 
+/// A message fault's kind and keys; `from`/`to` only when they name nodes,
+/// `probability` only below 1.
+fn message_fields(m: &MessageFault) -> (&'static str, Vec<(&'static str, Value)>) {
+    let list = |items: Vec<Value>| Value::Array(items);
+    let nodes = |set: &[u32]| list(set.iter().map(|&n| Value::Integer(i64::from(n))).collect());
+    let kinds = list(m.kinds.iter().map(|k| Value::String(k.clone())).collect());
+    let mut fields = vec![("messages", kinds)];
+    if let Some(from) = &m.from {
+        fields.push(("from", nodes(from)));
+    }
+    if let Some(to) = &m.to {
+        fields.push(("to", nodes(to)));
+    }
+    if let MessageAction::Delay(d) = m.action {
+        fields.push(("delay", Value::String(format_duration(d))));
+    }
+    if m.probability < 1.0 {
+        fields.push(("probability", Value::Float(m.probability)));
+    }
+    (m.action.kind_name(), fields)
+}
+
 /// The `[[faults]]` tables of a list of faults.
 pub fn fault_tables(faults: &[Fault]) -> Vec<Vec<(&'static str, Value)>> {
     faults.iter().map(fault_table).collect()
@@ -105,7 +128,7 @@ mod tests {
     const NEMESIS: &str = "name = \"n\"\ndescription = \"d\"\nduration = \"2s\"\n\
         [cluster]\nnodes = 5\n[[faults]]\nkind = \"random-halves\"\nat = \"1s\"\nduration = \"1s\"\n\
         [nemesis]\ninterval = \"100ms\"\nduration = \"100ms\"\njump = \"50ms\"\n\
-        families = { partition = 1, random-halves = 1, clog = 1, crash = 1, pause = 1, clock-jump = 1, bridge = 1, isolate = 1 }\n";
+        families = { partition = 1, random-halves = 1, clog = 1, crash = 1, pause = 1, clock-jump = 1, bridge = 1, isolate = 1, messages = 1 }\n";
 
     /// Written out and read back, a seed's faults are the same faults, and
     /// they name no random draw any more.

@@ -149,6 +149,8 @@ pub struct ClusterConfig {
     pub anti_entropy_interval: Option<Duration>,
     /// Virtual nodes per node on the hash ring.
     pub vnodes: u32,
+    /// Where a simulation may crash, pause or delay a node (none by default).
+    pub fault_points: crate::buggify::FaultPoints,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -175,6 +177,7 @@ impl Default for ClusterConfig {
             timestamps: Timestamps::Coordinator,
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
+            fault_points: crate::buggify::FaultPoints::default(),
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }

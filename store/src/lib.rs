@@ -23,6 +23,7 @@
 
 pub mod auth;
 pub mod bucket;
+pub mod buggify;
 pub mod clock;
 pub mod config;
 pub mod disk;

@@ -393,3 +393,49 @@ impl Response {
         }
     }
 }
+
+/// Every name [`Request::kind`] and [`Response::kind`] can return, sorted,
+/// so that a simulation can refuse a misspelt kind (`messages =
+/// "replica-writen"`) before it runs. Some names are both a request and
+/// its answer (`replica-read`, `replica-sync`, `replica-scan`).
+pub const KINDS: &[&str] = &[
+    "client-cas",
+    "client-create-bucket",
+    "client-delete",
+    "client-delete-bucket",
+    "client-delete-object",
+    "client-done",
+    "client-error",
+    "client-get",
+    "client-get-object",
+    "client-head-object",
+    "client-list-object-versions",
+    "client-list-objects",
+    "client-listing",
+    "client-object",
+    "client-precondition-failed",
+    "client-put",
+    "client-put-bucket-versioning",
+    "client-put-object",
+    "client-read-unavailable",
+    "client-removed",
+    "client-stored",
+    "client-value",
+    "client-versions",
+    "client-write-unavailable",
+    "replica-accept",
+    "replica-accepted",
+    "replica-failed",
+    "replica-hinted-write",
+    "replica-prepare",
+    "replica-promised",
+    "replica-read",
+    "replica-refused",
+    "replica-rejected",
+    "replica-scan",
+    "replica-sync",
+    "replica-write",
+    "replica-write-all",
+    "replica-written",
+    "replica-written-behind",
+];

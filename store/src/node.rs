@@ -167,7 +167,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             (Protocol::Paxos, Request::Client(request)) => {
                 Response::Client(self.coordinate_paxos(request).await)
             }
-            (_, Request::Replica(request)) => Response::Replica(self.serve_replica(request)),
+            (_, Request::Replica(request)) => Response::Replica(
+                self.config
+                    .fault_points
+                    .after_apply(self.id, self.serve_replica(request))
+                    .await,
+            ),
         }
     }
 

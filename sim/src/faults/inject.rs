@@ -3,12 +3,16 @@
 
 use super::Action;
 use super::windows::{Effect, FaultLog, FaultWindow};
+use crate::buggify::Hit;
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::fate::Fates;
-use crate::scenario::format_duration;
+use crate::scenario::BugAction;
+use crate::scenario::{MessageAction, MessageFault, format_duration};
 use crate::timescale::Epoch;
 use crate::trace::Trace;
+use futures::StreamExt;
+use futures::channel::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +25,11 @@ pub struct FaultInjector {
     trace: Trace,
     epoch: Epoch,
     windows: FaultLog,
+    /// Buggify hits from the nodes (`None` without `[buggify]`).
+    hits: Option<mpsc::UnboundedReceiver<Hit>>,
+    /// Nodes a buggify hit holds down: until when, which, crashed or
+    /// paused, and the window's name. At most one per node.
+    held: Vec<(Duration, u32, BugAction, String)>,
 }
 
 impl FaultInjector {
@@ -38,7 +47,14 @@ impl FaultInjector {
             trace,
             epoch,
             windows: FaultLog::default(),
+            hits: None,
+            held: Vec::new(),
         }
+    }
+
+    /// Acts on the buggify hits the nodes send here (see `crate::buggify`).
+    pub fn take_hits(&mut self, hits: mpsc::UnboundedReceiver<Hit>) {
+        self.hits = Some(hits);
     }
 
     /// When each fault was active; faults still open end at `end_ns`.
@@ -46,15 +62,122 @@ impl FaultInjector {
         self.windows.finish(end_ns)
     }
 
-    /// Runs the schedule to its end, sleeping until each action's time.
-    pub async fn run(&mut self, actions: Vec<(Duration, Action)>, cluster: &mut SimCluster) {
+    /// Runs the schedule, sleeping until each action's time, then until
+    /// `end` (the end of the faulty phase); meanwhile acts on buggify hits.
+    pub async fn run(
+        &mut self,
+        actions: Vec<(Duration, Action)>,
+        end: Duration,
+        cluster: &mut SimCluster,
+    ) {
         for (at, action) in actions {
-            self.epoch.sleep_until(at).await;
+            self.wait_until(at, cluster).await;
             self.apply(action, cluster);
+        }
+        self.wait_until(end, cluster).await;
+    }
+
+    /// Sleeps until `at`; with buggify, answers hits and ends holds
+    /// meanwhile (without, exactly the one sleep runs always took).
+    async fn wait_until(&mut self, at: Duration, cluster: &mut SimCluster) {
+        let Some(mut hits) = self.hits.take() else {
+            return self.epoch.sleep_until(at).await;
+        };
+        // Bounded: each turn ends a hold, answers a hit (each from a task
+        // that waits for it), or returns.
+        loop {
+            let release = (self.held.iter().map(|h| h.0).min()).filter(|&t| t <= at);
+            let wake = release.unwrap_or(at);
+            tokio::select! {
+                biased;
+                _ = self.epoch.sleep_until(wake) => match release {
+                    Some(t) => self.release(|until, _| until <= t, cluster),
+                    None => break,
+                },
+                hit = hits.next() => match hit {
+                    Some(hit) => self.buggify(hit, cluster),
+                    None => {
+                        self.epoch.sleep_until(at).await;
+                        return;
+                    }
+                },
+            }
+        }
+        self.hits = Some(hits);
+    }
+
+    /// A buggify hit: crash or pause its node (unless it is already down
+    /// or held, or a minority is down already), or delay its task.
+    fn buggify(&mut self, hit: Hit, cluster: &mut SimCluster) {
+        let now = self.epoch.elapsed_ns();
+        let n = hit.node;
+        let label = format!(
+            "buggify {} n{n} at {} (pass {})",
+            hit.action.as_str(),
+            hit.point,
+            hit.number
+        );
+        let nodes = self.clocks.len() as u32;
+        let down = (0..nodes)
+            .filter(|&m| cluster.is_down(m) || cluster.is_paused(m))
+            .count() as u32;
+        let busy = cluster.is_down(n) || cluster.is_paused(n) || self.held.iter().any(|h| h.1 == n);
+        let until = Duration::from_nanos(now) + hit.hold;
+        let effect = match hit.action {
+            BugAction::Delay => {
+                let _ = hit.reply.send(Some(hit.hold));
+                let end = now + hit.hold.as_nanos() as u64;
+                self.windows
+                    .span(label.clone(), Effect::Delay { node: n }, now, end);
+                self.trace
+                    .fault(now, format!("{label}: delayed {}", ms(hit.hold)));
+                return;
+            }
+            _ if busy || down >= nodes.saturating_sub(1) / 2 => {
+                let _ = hit.reply.send(None);
+                return;
+            }
+            BugAction::Crash => {
+                cluster.crash(n);
+                Effect::Crash { node: n }
+            }
+            BugAction::Pause => {
+                cluster.pause(n);
+                let _ = hit.reply.send(None);
+                Effect::Pause { node: n }
+            }
+        };
+        self.trace
+            .fault(now, format!("{label} for {}", ms(hit.hold)));
+        self.windows.open(label.clone(), effect, now);
+        self.held.push((until, n, hit.action, label));
+    }
+
+    /// Ends the buggify holds `which` selects (by end time and node):
+    /// restarts or resumes their nodes.
+    fn release(&mut self, which: impl Fn(Duration, u32) -> bool, cluster: &mut SimCluster) {
+        let now = self.epoch.elapsed_ns();
+        let (done, kept) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| which(h.0, h.1));
+        self.held = kept;
+        for (_, n, action, label) in done {
+            if action == BugAction::Crash {
+                cluster.restart(n);
+            } else {
+                cluster.resume(n);
+            }
+            self.windows.close(&label, now);
+            self.trace.fault(now, format!("ended {label}"));
         }
     }
 
     pub fn apply(&mut self, action: Action, cluster: &mut SimCluster) {
+        if let Action::Crash(n) | Action::Restart(n) | Action::Pause(n) | Action::Resume(n) = action
+        {
+            // A scheduled fault of a node buggify holds ends the hold first.
+            self.release(|_, node| node == n, cluster);
+        }
         let now = self.epoch.elapsed_ns();
         let what = match action {
             Action::Cut { label, links } => {
@@ -90,6 +213,18 @@ impl FaultInjector {
                 self.windows.close(&format!("pause n{n}"), now);
                 format!("resume n{n}")
             }
+            Action::Target { label, fault } => {
+                self.fates.target(&label, &fault);
+                let effect = message_effect(&fault);
+                let what = format!("{label}: in force");
+                self.windows.open(label, effect, now);
+                what
+            }
+            Action::Untarget { label, .. } => {
+                self.fates.untarget(&label);
+                self.windows.close(&label, now);
+                format!("ended {label}")
+            }
             Action::ClockJump { node, by_ns } => {
                 let clock = &self.clocks[node as usize];
                 clock.jump(by_ns);
@@ -106,6 +241,8 @@ impl FaultInjector {
     /// restarts every crashed one. Clock jumps stay (a clock step is not undone
     /// by a network healing).
     pub fn heal_all(&mut self, cluster: &mut SimCluster, nodes: u32) {
+        self.hits = None; // unanswered hits go on at once
+        self.held.clear(); // their nodes restart or resume below
         self.fates.mend_all();
         for n in 0..nodes {
             if cluster.is_paused(n) {
@@ -119,6 +256,27 @@ impl FaultInjector {
         self.windows.close_all(now);
         self.trace.fault(now, "heal: every fault ends".to_string());
     }
+}
+
+/// A message fault's window effect (the probability as text: an `Effect`
+/// is `Eq` and `Ord`, which a float is not).
+fn message_effect(m: &MessageFault) -> Effect {
+    Effect::Messages {
+        action: m.action.kind_name().to_string(),
+        kinds: m.kinds.clone(),
+        from: m.from.clone(),
+        to: m.to.clone(),
+        delay_ns: match m.action {
+            MessageAction::Delay(d) => d.as_nanos() as u64,
+            _ => 0,
+        },
+        probability: m.probability.to_string(),
+    }
+}
+
+/// `8.113 ms`.
+fn ms(d: Duration) -> String {
+    check::ms::format_ms(d.as_nanos() as u64, check::ms::Precision::Fit)
 }
 
 /// `-500ms`, `+2s`.

@@ -95,7 +95,10 @@ pub fn cut_by(kind: &FaultKind, nodes: u32, rng: &mut impl Rng) -> Option<(Strin
         FaultKind::RandomHalves => by_groups("random-halves".into(), random_halves(nodes, rng)),
         FaultKind::Bridge { node } => (format!("bridge n{node}"), bridge(*node, nodes)),
         FaultKind::Clog { from, to } => (format!("clog n{from} -> n{to}"), vec![(*from, *to)]),
-        FaultKind::Crash { .. } | FaultKind::Pause { .. } | FaultKind::ClockJump { .. } => {
+        FaultKind::Crash { .. }
+        | FaultKind::Pause { .. }
+        | FaultKind::ClockJump { .. }
+        | FaultKind::Messages(_) => {
             return None;
         }
     })

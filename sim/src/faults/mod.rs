@@ -12,7 +12,7 @@ pub mod windows;
 pub use inject::FaultInjector;
 pub use links::cut_links;
 
-use crate::scenario::{Fault, FaultKind, Scenario};
+use crate::scenario::{Fault, FaultKind, MessageAction, MessageFault, Scenario, format_duration};
 use crate::trace::Trace;
 use links::LinkId;
 use rand::{Rng, SeedableRng};
@@ -23,7 +23,7 @@ use std::time::Duration;
 pub const FAULT_STREAM: u64 = 0xfa17_5eed_0000_0001;
 
 /// One change to the cluster at one time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Clog these links (counted: overlapping cuts of one link nest).
     Cut {
@@ -44,6 +44,15 @@ pub enum Action {
         node: u32,
         by_ns: i64,
     },
+    /// Put a message fault in force (in `fate::Fates`).
+    Target {
+        label: String,
+        fault: MessageFault,
+    },
+    /// End one `Target` of this label.
+    Untarget {
+        label: String,
+    },
 }
 
 impl Action {
@@ -52,7 +61,7 @@ impl Action {
     fn is_end(&self) -> bool {
         matches!(
             self,
-            Action::Mend { .. } | Action::Restart(_) | Action::Resume(_)
+            Action::Mend { .. } | Action::Restart(_) | Action::Resume(_) | Action::Untarget { .. }
         )
     }
 }
@@ -107,16 +116,28 @@ pub fn schedule(
             actions.push((stop, mend));
             continue;
         }
-        match fault.kind {
-            FaultKind::Crash { node } => {
+        match &fault.kind {
+            FaultKind::Messages(m) => {
+                let label = message_label(m);
+                let end = Action::Untarget {
+                    label: label.clone(),
+                };
+                let target = Action::Target {
+                    label,
+                    fault: m.clone(),
+                };
+                actions.push((fault.at, target));
+                actions.push((stop, end));
+            }
+            &FaultKind::Crash { node } => {
                 actions.push((fault.at, Action::Crash(node)));
                 actions.push((stop, Action::Restart(node)));
             }
-            FaultKind::Pause { node } => {
+            &FaultKind::Pause { node } => {
                 actions.push((fault.at, Action::Pause(node)));
                 actions.push((stop, Action::Resume(node)));
             }
-            FaultKind::ClockJump { node, by_ns } => {
+            &FaultKind::ClockJump { node, by_ns } => {
                 actions.push((fault.at, Action::ClockJump { node, by_ns }));
             }
             _ => unreachable!("partition-like faults are cut above"),
@@ -124,6 +145,34 @@ pub fn schedule(
     }
     actions.sort_by_key(|(at, action)| (*at, !action.is_end()));
     actions
+}
+
+/// A message fault's name in the trace and its window:
+/// `drop-messages replica-written from n0 to any`,
+/// `delay-messages +5ms replica-write from any to n1 n2 (p 0.5)`.
+pub fn message_label(m: &MessageFault) -> String {
+    let nodes = |set: &Option<Vec<u32>>| match set {
+        None => "any".to_string(),
+        Some(nodes) => (nodes.iter().map(|n| format!("n{n}")))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let delay = match m.action {
+        MessageAction::Delay(d) => format!(" +{}", format_duration(d)),
+        _ => String::new(),
+    };
+    let p = if m.probability < 1.0 {
+        format!(" (p {})", m.probability)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{delay} {} from {} to {}{p}",
+        m.action.kind_name(),
+        m.kinds.join(","),
+        nodes(&m.from),
+        nodes(&m.to)
+    )
 }
 
 #[cfg(test)]

@@ -30,6 +30,19 @@ pub enum Effect {
     Pause { node: u32 },
     /// The node's clock was stepped by `by_ns` (negative: back).
     ClockJump { node: u32, by_ns: i64 },
+    /// One task of the node was held up at a fault point (buggify delay).
+    Delay { node: u32 },
+    /// Messages of `kinds` from `from` to `to` (`None`: any) were dropped,
+    /// delayed or duplicated (`action`: the fault's kind, `drop-messages`,
+    /// ...), with this probability each.
+    Messages {
+        action: String,
+        kinds: Vec<String>,
+        from: Option<Vec<u32>>,
+        to: Option<Vec<u32>>,
+        delay_ns: u64,
+        probability: String,
+    },
 }
 
 /// Open and closed windows of one run.
@@ -51,6 +64,11 @@ impl FaultLog {
             let (what, effect, start_ns) = self.open.remove(i);
             self.push(what, effect, start_ns, now);
         }
+    }
+
+    /// A fault whose end is known when it starts.
+    pub fn span(&mut self, what: String, effect: Effect, start_ns: u64, end_ns: u64) {
+        self.push(what, effect, start_ns, end_ns);
     }
 
     /// A fault that is over as soon as it happens.

@@ -23,6 +23,7 @@ fn family_of(kind: &FaultKind) -> Family {
         FaultKind::Crash { .. } => Family::Crash,
         FaultKind::Pause { .. } => Family::Pause,
         FaultKind::ClockJump { .. } => Family::ClockJump,
+        FaultKind::Messages(_) => Family::Messages,
     }
 }
 
@@ -152,4 +153,33 @@ fn the_number_of_faults_is_bounded() {
     n.families = vec![(Family::Clog, 1.0)];
     let p = plan(&n, &[], 3, PHASE, 1);
     assert_eq!(p.faults.len(), MAX_NEMESIS_FAULTS);
+}
+
+/// The opt-in `messages` family draws one node's messages of one
+/// node-to-node kind, copies only of requests, delays no longer than the
+/// fault, and nothing when left at its default weight.
+#[test]
+fn the_messages_family_draws_targeted_message_faults() {
+    let mut only = nemesis(false, 1);
+    only.families = vec![(Family::Messages, 1.0)];
+    let mut actions = Vec::new();
+    for seed in 0..20 {
+        for f in plan(&only, &[], 3, PHASE, seed).faults {
+            let FaultKind::Messages(m) = &f.kind else {
+                panic!("{f:?}")
+            };
+            assert_eq!(m.kinds.len(), 1);
+            assert!(NODE_MESSAGES.contains(&m.kinds[0].as_str()), "{m:?}");
+            assert!(m.from.as_ref().is_some_and(|n| n.len() == 1 && n[0] < 3));
+            match m.action {
+                MessageAction::Duplicate => assert!(REQUESTS.contains(&m.kinds[0].as_str())),
+                MessageAction::Delay(d) => assert!(d <= f.duration && d > Duration::ZERO),
+                MessageAction::Drop => {}
+            }
+            actions.push(m.action.kind_name());
+        }
+    }
+    for kind in ["drop-messages", "delay-messages", "duplicate-messages"] {
+        assert!(actions.contains(&kind), "{kind} drawn");
+    }
 }

@@ -11,11 +11,14 @@ use super::fields::{
     Field, Result, S, duration_value, node_index, only_keys, positive, required, unknown, written,
     written_duration,
 };
-use super::span::{Ctx, quoted_list};
+use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Fault, FaultKind, MAX_DURATION, MAX_FAULTS, ScenarioError, format_duration, parse_duration,
+    Fault, FaultKind, MAX_DURATION, MAX_FAULTS, MessageAction, MessageFault, ScenarioError,
+    format_duration, parse_duration,
 };
-use serde::{Deserialize, Serialize};
+use serde::de::{self, IntoDeserializer};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::time::Duration;
 use toml::Value;
@@ -34,13 +37,76 @@ pub(super) struct FaultSpec {
     pub groups: Option<GroupsSpec>,
     /// `isolate`, `bridge`, `crash`, `pause`, `clock-jump`.
     pub node: Option<S<i64>>,
-    /// `clog` only.
-    pub from: Option<S<i64>>,
-    /// `clog` only.
-    pub to: Option<S<i64>>,
+    /// `clog`: one node; message faults: a node or a list of nodes.
+    pub from: Option<S<OneOrMany<i64>>>,
+    /// `clog`: one node; message faults: a node or a list of nodes.
+    pub to: Option<S<OneOrMany<i64>>>,
     /// `clock-jump` only: a signed duration such as `"-500ms"`.
     pub by: Option<S<Value>>,
+    /// Message faults: a message kind or a list of them.
+    pub messages: Option<S<OneOrMany<String>>>,
+    /// `delay-messages` only: how much later a hit message arrives.
+    pub delay: Option<S<Value>>,
+    /// Message faults: the probability that a matching message is hit.
+    pub probability: Option<S<f64>>,
 }
+
+/// A value or a list of values (`messages = "replica-write"` or
+/// `messages = ["replica-write", "replica-read"]`), each item of a list
+/// with its own span.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany<T> {
+    One(T),
+    Many(Vec<S<T>>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    /// Each item with its span (a lone value has the span of the whole).
+    fn items(whole: &S<OneOrMany<T>>) -> Vec<S<T>> {
+        match whole.get_ref() {
+            OneOrMany::One(v) => vec![S::new(whole.span(), v.clone())],
+            OneOrMany::Many(items) => items.clone(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Visit<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    if items.len() >= MAX_LIST {
+                        return Err(de::Error::custom(format!(
+                            "more than {MAX_LIST} items in one list"
+                        )));
+                    }
+                    items.push(item);
+                }
+                Ok(OneOrMany::Many(items))
+            }
+        }
+        d.deserialize_any(Visit(PhantomData))
+    }
+}
+
+/// Most items in a `messages`, `from` or `to` list.
+const MAX_LIST: usize = 256;
 
 impl FaultSpec {
     /// `f` as a table; a clock jump has no `duration` (it is an instant).
@@ -71,10 +137,28 @@ impl FaultSpec {
                 ..base("bridge")
             },
             FaultKind::Clog { from, to } => FaultSpec {
-                from: n(from),
-                to: n(to),
+                from: written(OneOrMany::One(i64::from(*from))),
+                to: written(OneOrMany::One(i64::from(*to))),
                 ..base("clog")
             },
+            FaultKind::Messages(m) => {
+                let set = |s: &Option<Vec<u32>>| {
+                    let nodes = s.as_ref()?.iter().filter_map(n).collect();
+                    written(OneOrMany::Many(nodes))
+                };
+                let kinds = m.kinds.iter().filter_map(|k| written(k.clone())).collect();
+                FaultSpec {
+                    messages: written(OneOrMany::Many(kinds)),
+                    from: set(&m.from),
+                    to: set(&m.to),
+                    delay: match m.action {
+                        MessageAction::Delay(d) => written_duration(d),
+                        _ => None,
+                    },
+                    probability: written(m.probability),
+                    ..base(m.action.kind_name())
+                }
+            }
             FaultKind::Crash { node } => FaultSpec {
                 node: n(node),
                 ..base("crash")
@@ -109,6 +193,21 @@ const KINDS: &[(&str, &[&str], u32)] = &[
     ("crash", &["node"], 1),
     ("pause", &["node"], 1),
     ("clock-jump", &["node", "by"], 1),
+    (
+        "drop-messages",
+        &["messages", "from", "to", "probability"],
+        1,
+    ),
+    (
+        "delay-messages",
+        &["messages", "from", "to", "delay", "probability"],
+        1,
+    ),
+    (
+        "duplicate-messages",
+        &["messages", "from", "to", "probability"],
+        1,
+    ),
 ];
 
 fn kind_names() -> Vec<&'static str> {
@@ -165,6 +264,9 @@ fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) 
         ("from", f.from.as_ref().map(|n| n.span())),
         ("to", f.to.as_ref().map(|n| n.span())),
         ("by", f.by.as_ref().map(|n| n.span())),
+        ("messages", f.messages.as_ref().map(|n| n.span())),
+        ("delay", f.delay.as_ref().map(|n| n.span())),
+        ("probability", f.probability.as_ref().map(|n| n.span())),
     ];
     only_keys(ctx, present.into_iter(), keys, &what)?;
 
@@ -240,6 +342,9 @@ fn fault_kind(
         "random-halves" => FaultKind::RandomHalves,
         "bridge" => FaultKind::Bridge { node: node()? },
         "clog" => clog(ctx, f, what, kind_span.clone(), nodes)?,
+        "drop-messages" | "delay-messages" | "duplicate-messages" => {
+            FaultKind::Messages(messages(ctx, f, name, what, kind_span.clone(), nodes)?)
+        }
         "pause" => FaultKind::Pause { node: node()? },
         "clock-jump" => {
             let by = required(ctx, f.by.as_ref(), "by", what, kind_span.clone())?;
@@ -259,13 +364,23 @@ fn clog(
     kind_span: Range<usize>,
     nodes: u32,
 ) -> Result<FaultKind> {
-    let from = node_index(
+    let one = |raw: &S<OneOrMany<i64>>| match raw.get_ref() {
+        OneOrMany::One(n) => Ok(S::new(raw.span(), *n)),
+        OneOrMany::Many(_) => Err(ctx.err(
+            raw.span(),
+            "a clog is between two nodes: expected one node index, not a list".into(),
+        )),
+    };
+    let from = one(required(
         ctx,
-        required(ctx, f.from.as_ref(), "from", what, kind_span.clone())?,
-        nodes,
-    )?;
-    let to_raw = required(ctx, f.to.as_ref(), "to", what, kind_span)?;
-    let to = node_index(ctx, to_raw, nodes)?;
+        f.from.as_ref(),
+        "from",
+        what,
+        kind_span.clone(),
+    )?)?;
+    let from = node_index(ctx, &from, nodes)?;
+    let to_raw = one(required(ctx, f.to.as_ref(), "to", what, kind_span)?)?;
+    let to = node_index(ctx, &to_raw, nodes)?;
     if from == to {
         return Err(ctx.err(
             to_raw.span(),
@@ -273,6 +388,123 @@ fn clog(
         ));
     }
     Ok(FaultKind::Clog { from, to })
+}
+
+/// A message fault: `messages` (required; kinds the store names, with a
+/// "did you mean"), `from`/`to` (optional node sets), `delay` (required for
+/// `delay-messages`, positive, at most [`super::MAX_LATENCY`]), `probability`
+/// (in (0, 1], default 1). A duplicate needs a request a node sends (a
+/// client's request copied would be a second write, not a copy).
+fn messages(
+    ctx: &Ctx,
+    f: &FaultSpec,
+    name: &str,
+    what: &str,
+    kind_span: Range<usize>,
+    nodes: u32,
+) -> Result<MessageFault> {
+    let raw = required(
+        ctx,
+        f.messages.as_ref(),
+        "messages",
+        what,
+        kind_span.clone(),
+    )?;
+    let items = OneOrMany::items(raw);
+    if items.is_empty() {
+        return Err(ctx.err(
+            raw.span(),
+            "messages is empty: name at least one message kind, e.g. \"replica-write\"".into(),
+        ));
+    }
+    let mut kinds = Vec::new();
+    for item in &items {
+        if !store::message::KINDS.contains(&item.get_ref().as_str()) {
+            let kinds = store::message::KINDS;
+            let hint = (nearest(item.get_ref(), kinds).map(|n| format!("did you mean \"{n}\"?")))
+                .or_else(|| Some(format!("message kinds: {}", kinds.join(", "))));
+            let message = format!("unknown message kind \"{}\"", item.get_ref());
+            return Err(ctx.err_hint(item.span(), message, hint));
+        }
+        if name == "duplicate-messages" && !duplicable(item.get_ref()) {
+            return Err(ctx.err(
+                item.span(),
+                format!("\"{}\" cannot be duplicated: only requests one storage node sends another (replica-*) can (a response is answered once; a client's request copied would be a second write)", item.get_ref()),
+            ));
+        }
+        kinds.push(item.get_ref().clone());
+    }
+    kinds.sort();
+    kinds.dedup();
+    let set = |raw: Option<&S<OneOrMany<i64>>>| -> Result<Option<Vec<u32>>> {
+        let Some(raw) = raw else { return Ok(None) };
+        let items = OneOrMany::items(raw);
+        if items.is_empty() {
+            return Err(ctx.err(
+                raw.span(),
+                "this node list is empty: leave the key out to mean any node".into(),
+            ));
+        }
+        let mut set =
+            (items.iter().map(|n| node_index(ctx, n, nodes))).collect::<Result<Vec<u32>>>()?;
+        set.sort();
+        set.dedup();
+        Ok(Some(set))
+    };
+    let action = match name {
+        "drop-messages" => MessageAction::Drop,
+        "duplicate-messages" => MessageAction::Duplicate,
+        _ => {
+            let raw = required(ctx, f.delay.as_ref(), "delay", what, kind_span)?;
+            let delay = duration_value(ctx, raw, "delay")?;
+            if delay.is_zero() || delay > super::MAX_LATENCY {
+                return Err(ctx.err(
+                    raw.span(),
+                    format!(
+                        "delay = \"{}\" is out of range: expected more than 0 and at most \"{}\"",
+                        format_duration(delay),
+                        format_duration(super::MAX_LATENCY)
+                    ),
+                ));
+            }
+            MessageAction::Delay(delay)
+        }
+    };
+    let probability = match &f.probability {
+        None => 1.0,
+        Some(p) if *p.get_ref() > 0.0 && *p.get_ref() <= 1.0 => *p.get_ref(),
+        Some(p) => {
+            return Err(ctx.err(
+                p.span(),
+                format!(
+                    "probability = {} is out of range: expected more than 0 and at most 1",
+                    p.get_ref()
+                ),
+            ));
+        }
+    };
+    Ok(MessageFault {
+        action,
+        kinds,
+        from: set(f.from.as_ref())?,
+        to: set(f.to.as_ref())?,
+        probability,
+    })
+}
+
+/// Whether a message kind is a request one storage node sends another.
+fn duplicable(kind: &str) -> bool {
+    kind.starts_with("replica-")
+        && !matches!(
+            kind,
+            "replica-written"
+                | "replica-refused"
+                | "replica-failed"
+                | "replica-written-behind"
+                | "replica-promised"
+                | "replica-accepted"
+                | "replica-rejected"
+        )
 }
 
 /// A non-zero signed duration such as `"-500ms"` or `"+2s"`, in nanoseconds,

@@ -15,6 +15,7 @@
 //! you mean") and `duration` (`"1.5ms"`); no section imports another.
 //! This module holds the validated types and the entry points.
 
+mod buggify;
 mod clocks;
 mod cluster;
 mod duration;
@@ -86,6 +87,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// `[nemesis]`: random faults drawn from the seed, on top of `faults`.
     pub nemesis: Option<Nemesis>,
+    /// `[buggify]`: crashes, pauses and delays at the store's fault points.
+    pub buggify: Option<Buggify>,
     /// Expectations per check; checks not listed are `Any`.
     pub expect: BTreeMap<CheckName, Expectation>,
 }
@@ -416,11 +419,57 @@ pub enum FaultKind {
     /// undo it). Takes no `duration`: the fault's is zero. Step back with a
     /// second clock-jump.
     ClockJump { node: u32, by_ns: i64 },
+    /// `kind = "drop-messages"`, `"delay-messages"` or `"duplicate-messages"`:
+    /// messages of the named kinds between the given nodes are dropped,
+    /// delayed or sent twice while the fault lasts (see [`MessageFault`]).
+    Messages(MessageFault),
+}
+
+/// A targeted message fault: what happens to which messages. Decided by
+/// `fate::Fates`, the one place that decides every message's fate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageFault {
+    pub action: MessageAction,
+    /// Message kinds as the store names them (`store::message::KINDS`):
+    /// `replica-write`, `replica-written`, ...; a name shared by a request
+    /// and its answer (`replica-read`) matches both. Sorted, unique.
+    pub kinds: Vec<String>,
+    /// Senders: these storage nodes only (sorted); `None`: any sender,
+    /// clients included.
+    pub from: Option<Vec<u32>>,
+    /// Addressees: these storage nodes only (sorted); `None`: anyone.
+    pub to: Option<Vec<u32>>,
+    /// Probability in (0, 1] that a matching message is hit (default 1:
+    /// every one, and nothing is drawn).
+    pub probability: f64,
+}
+
+/// What a [`MessageFault`] does to a message it hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    /// `drop-messages`: it never arrives.
+    Drop,
+    /// `delay-messages`, `delay = "5ms"`: it arrives this much later.
+    Delay(Duration),
+    /// `duplicate-messages`: a node-to-node request goes twice (the copy's
+    /// answer is discarded), as `[network] duplicate` does.
+    Duplicate,
+}
+
+impl MessageAction {
+    /// The `[[faults]]` kind that makes this action.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            MessageAction::Drop => "drop-messages",
+            MessageAction::Delay(_) => "delay-messages",
+            MessageAction::Duplicate => "duplicate-messages",
+        }
+    }
 }
 
 /// `[nemesis]`: random faults drawn from the seed before the run starts.
 /// Defaults: interval "1s", duration "500ms", every family that fits the
-/// cluster weighted 1, swarm false, max_down a minority ((nodes − 1) / 2),
+/// cluster weighted 1 (but `messages`, which is opt-in: 0), swarm false, max_down a minority ((nodes − 1) / 2),
 /// jump "100ms".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nemesis {
@@ -441,6 +490,41 @@ pub struct Nemesis {
     pub jump: Duration,
 }
 
+/// `[buggify]`: at each of the store's fault points
+/// (`store::buggify::Point`) a node passes during the faulty phase, with its
+/// point's probability (drawn from the seed, on the node's own RNG stream),
+/// the node is crashed, paused or delayed (one of `actions`, drawn) for an
+/// exponential time of mean `duration`, then restarted or resumed. Never
+/// more than a minority ((nodes − 1) / 2) of nodes down at once. Defaults:
+/// every point 0 unless `probability` or `points` says otherwise, every
+/// action, duration "20ms".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buggify {
+    /// Every point with its probability, sorted by point.
+    pub points: Vec<(store::buggify::Point, f64)>,
+    /// Sorted, unique, not empty.
+    pub actions: Vec<BugAction>,
+    pub duration: Duration,
+}
+
+/// What a buggify hit does to its node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BugAction {
+    Crash,
+    Pause,
+    Delay,
+}
+
+impl BugAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BugAction::Crash => "crash",
+            BugAction::Pause => "pause",
+            BugAction::Delay => "delay",
+        }
+    }
+}
+
 /// A nemesis fault family (its name in `families`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
@@ -453,10 +537,14 @@ pub enum Family {
     Crash,
     Pause,
     ClockJump,
+    /// A targeted message fault: drop, delay or duplicate one node's
+    /// messages of one kind (drawn) for a while. Opt-in: weight 0 unless
+    /// `families` names it, so scenarios written before it draw as before.
+    Messages,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Partition,
         Family::Isolate,
         Family::RandomHalves,
@@ -465,6 +553,7 @@ impl Family {
         Family::Crash,
         Family::Pause,
         Family::ClockJump,
+        Family::Messages,
     ];
 
     /// The name in scenario files (the matching `[[faults]]` kind).
@@ -478,6 +567,7 @@ impl Family {
             Family::Crash => "crash",
             Family::Pause => "pause",
             Family::ClockJump => "clock-jump",
+            Family::Messages => "messages",
         }
     }
 }

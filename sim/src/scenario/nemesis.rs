@@ -2,7 +2,9 @@
 //!
 //! Families that cannot happen in this cluster (a bridge needs 3 nodes, any
 //! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
-//! are an error when given a positive weight.
+//! are an error when given a positive weight. `messages` is opt-in: weight
+//! 0 unless named (a default that leaves every earlier scenario's draws as
+//! they were).
 
 use super::fields::{Result, S, positive_duration, unknown, written, written_duration};
 use super::span::Ctx;
@@ -84,6 +86,9 @@ fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
             Some("max_down = 0 lets no node go down".into())
         }
         Family::ClockJump | Family::Crash | Family::Pause | Family::Bridge => None,
+        Family::Messages if nodes < 2 => Some(format!(
+            "node-to-node messages need 2 nodes; the cluster has {nodes}"
+        )),
         _ if nodes < 2 => Some(format!(
             "a partition needs 2 nodes; the cluster has {nodes}"
         )),
@@ -99,14 +104,8 @@ fn families(
 ) -> Result<Vec<(Family, f64)>> {
     let Some(table) = &raw.get_ref().families else {
         let all = Family::ALL.iter().map(|&f| {
-            (
-                f,
-                if impossible(f, nodes, max_down).is_some() {
-                    0.0
-                } else {
-                    1.0
-                },
-            )
+            let off = impossible(f, nodes, max_down).is_some() || f == Family::Messages;
+            (f, if off { 0.0 } else { 1.0 })
         });
         return Ok(all.collect());
     };

@@ -5,6 +5,8 @@ use proptest::prelude::*;
 mod network;
 /// `[workload] api = "s3"` and its knobs.
 mod s3;
+/// Message faults and `[buggify]`.
+mod targeted;
 
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";
@@ -1365,13 +1367,28 @@ fn faults_strategy(nodes: u32, duration: Duration) -> impl Strategy<Value = Vec<
         nanos(duration - Duration::from_nanos(1)),
         positive_nanos(MAX_DURATION),
         1..nodes.max(2),
-        any::<bool>(),
+        0..3u8,
     );
     proptest::collection::vec(fault, 0..6).prop_map(move |raw| {
         let mut crashed = Vec::new();
         raw.into_iter()
-            .filter_map(|(at, duration, split, partition)| {
-                let kind = if partition && nodes >= 2 {
+            .filter_map(|(at, duration, split, choice)| {
+                let kind = if choice == 2 {
+                    // A drop of two kinds at 1/4, or a copy of one request.
+                    let (action, kinds, probability) = if split % 2 == 1 {
+                        let kinds = vec!["replica-write".into(), "replica-written".into()];
+                        (MessageAction::Drop, kinds, 0.25)
+                    } else {
+                        (MessageAction::Duplicate, vec!["replica-write".into()], 1.0)
+                    };
+                    FaultKind::Messages(MessageFault {
+                        action,
+                        kinds,
+                        from: (split % 3 != 0).then(|| vec![split - 1]),
+                        to: None,
+                        probability,
+                    })
+                } else if choice == 1 && nodes >= 2 {
                     FaultKind::Partition {
                         groups: vec![(0..split).collect(), (split..nodes).collect()],
                     }
@@ -1473,6 +1490,23 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             rounds: (seed % 5 == 0)
                                 .then(|| std::time::Duration::from_millis(seed % 100 + 1)),
                         },
+                        buggify: (seed % 3 == 0).then(|| Buggify {
+                            points: (store::buggify::Point::ALL.iter())
+                                .map(|&p| (p, if seed % 2 == 0 { 0.5 } else { 0.0 }))
+                                .map(|(p, w)| {
+                                    (
+                                        p,
+                                        if p == store::buggify::Point::AfterApply {
+                                            0.25
+                                        } else {
+                                            w
+                                        },
+                                    )
+                                })
+                                .collect(),
+                            actions: vec![BugAction::Crash, BugAction::Delay],
+                            duration: think.max(Duration::from_nanos(1)).min(MAX_LATENCY),
+                        }),
                         faults,
                         nemesis: None,
                         expect: expect.clone(),

@@ -3,6 +3,7 @@
 //! between sections (faults against the cluster and the faulty phase, `cas`
 //! against the protocol).
 
+use super::buggify::BuggifySpec;
 use super::clocks::ClocksSpec;
 use super::cluster::ClusterSpec;
 use super::expect::ExpectSpec;
@@ -43,6 +44,7 @@ pub(super) struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<S<FaultSpec>>,
     pub nemesis: Option<S<NemesisSpec>>,
+    pub buggify: Option<S<BuggifySpec>>,
     #[serde(default)]
     pub expect: ExpectSpec,
 }
@@ -77,6 +79,9 @@ impl ScenarioSpec {
         let nemesis = (self.nemesis.as_ref())
             .map(|n| NemesisSpec::validate(n, ctx, cluster.nodes))
             .transpose()?;
+        let buggify = (self.buggify.as_ref())
+            .map(|b| BuggifySpec::validate(b, ctx))
+            .transpose()?;
         let scenario = Scenario {
             name: name.into_inner(),
             description: description.into_inner(),
@@ -90,6 +95,7 @@ impl ScenarioSpec {
             cluster,
             faults,
             nemesis,
+            buggify,
         };
         check_cas(ctx, &scenario, &self.workload)?;
         check_s3(ctx, &scenario, &self.workload)?;
@@ -115,6 +121,7 @@ impl ScenarioSpec {
                 .nemesis
                 .as_ref()
                 .and_then(|n| written(NemesisSpec::resolved(n))),
+            buggify: (s.buggify.as_ref()).and_then(|b| written(BuggifySpec::resolved(b))),
             expect: ExpectSpec::resolved(&s.expect),
         }
     }

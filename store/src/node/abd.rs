@@ -53,6 +53,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             .filter_map(|(_, entry)| entry.as_ref().map(|entry| entry.version))
             .max();
         let entry = Entry::register(self.next_abd_version(highest), value);
+        self.config
+            .fault_points
+            .hit(self.id, crate::buggify::Point::BetweenPhases)
+            .await;
         if self.write_entry(key, entry).await {
             ClientResponse::Done
         } else {

@@ -26,6 +26,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             every(hint_interval, || self.deliver_hints()),
             every(self.flush_interval(), || async {
                 // A failed flush leaves the writes at risk; the next one retries.
+                self.config
+                    .fault_points
+                    .hit(self.id, crate::buggify::Point::BeforeSync)
+                    .await;
                 let _ = self.flush();
             }),
         );

@@ -175,6 +175,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 key: key.clone(),
                 entry: entry.clone(),
             };
+            self.config
+                .fault_points
+                .hit(self.id, crate::buggify::Point::HintDelivery)
+                .await;
             match self.call_replica(intended, write).await {
                 Some(ReplicaResponse::Written | ReplicaResponse::WrittenBehind { .. }) => {
                     lock(&self.hints).delivered(intended, &key, &entry);

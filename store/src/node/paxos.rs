@@ -189,6 +189,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             },
         };
         let entry = Entry::register(ballot, next);
+        self.config
+            .fault_points
+            .hit(self.id, crate::buggify::Point::BetweenPhases)
+            .await;
         let mut answers = self.broadcast(
             &replicas,
             ReplicaRequest::Accept {

@@ -443,9 +443,11 @@ fn nemesis_defaults() {
         (ms(1000), ms(500), ms(100))
     );
     assert_eq!((n.swarm, n.max_down), (false, 2));
+    let on = |f: Family| if f == Family::Messages { 0.0 } else { 1.0 };
     assert_eq!(
         n.families,
-        Family::ALL.iter().map(|&f| (f, 1.0)).collect::<Vec<_>>()
+        Family::ALL.iter().map(|&f| (f, on(f))).collect::<Vec<_>>(),
+        "every family but the opt-in messages"
     );
     assert_eq!(ok("").nemesis, None);
     let small = ok("[cluster]\nnodes = 2\nreplicas = 2\n[nemesis]\n")
