@@ -1,5 +1,6 @@
 //! Cluster configuration.
 
+use crate::membership::MoveDesign;
 use std::time::Duration;
 
 /// The replication protocol. All three share the ring, the replicas, the
@@ -149,6 +150,15 @@ pub struct ClusterConfig {
     pub anti_entropy_interval: Option<Duration>,
     /// Virtual nodes per node on the hash ring.
     pub vnodes: u32,
+    /// Nodes `nodes - spares..nodes` start outside the ring: spares that a
+    /// membership change can add ([`crate::membership`]). Default 0.
+    pub spares: u32,
+    /// How often a node drives its membership duties (pushing a layout as
+    /// the driver of a movement, streaming a range it gains); `None` (the
+    /// default) runs none, so a cluster that never changes sends nothing more.
+    pub membership_interval: Option<Duration>,
+    /// The movement design: the correct one (default) or a known wrong one.
+    pub moves: MoveDesign,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -175,6 +185,9 @@ impl Default for ClusterConfig {
             timestamps: Timestamps::Coordinator,
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
+            spares: 0,
+            membership_interval: None,
+            moves: MoveDesign::Correct,
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }
