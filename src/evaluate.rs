@@ -117,6 +117,7 @@ fn effect(e: &sim::faults::windows::Effect) -> Effect {
             node: *node,
             by_ns: *by_ns,
         },
+        E::Membership => Effect::Membership,
     }
 }
 

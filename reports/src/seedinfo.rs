@@ -63,6 +63,8 @@ pub enum Effect {
         node: u32,
         by_ns: i64,
     },
+    /// A membership request or a movement under way (join, leave, replace).
+    Membership,
 }
 
 impl FaultWindow {
@@ -83,7 +85,7 @@ impl FaultWindow {
             Some(
                 Effect::Crash { node } | Effect::Pause { node } | Effect::ClockJump { node, .. },
             ) => Some(node),
-            Some(Effect::Cut { .. }) | None => None,
+            Some(Effect::Cut { .. } | Effect::Membership) | None => None,
         }
     }
 

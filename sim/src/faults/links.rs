@@ -98,6 +98,9 @@ pub fn cut_by(kind: &FaultKind, nodes: u32, rng: &mut impl Rng) -> Option<(Strin
         FaultKind::Crash { .. } | FaultKind::Pause { .. } | FaultKind::ClockJump { .. } => {
             return None;
         }
+        FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
+            return None;
+        }
     })
 }
 

@@ -44,6 +44,8 @@ pub enum Action {
         node: u32,
         by_ns: i64,
     },
+    /// The operator asks the cluster for a membership change.
+    Change(store::Change),
 }
 
 impl Action {
@@ -118,6 +120,16 @@ pub fn schedule(
             }
             FaultKind::ClockJump { node, by_ns } => {
                 actions.push((fault.at, Action::ClockJump { node, by_ns }));
+            }
+            FaultKind::Join { node } => {
+                actions.push((fault.at, Action::Change(store::Change::Join(node))));
+            }
+            FaultKind::Leave { node } => {
+                actions.push((fault.at, Action::Change(store::Change::Leave(node))));
+            }
+            FaultKind::Replace { node, by } => {
+                let change = store::Change::Replace { dead: node, by };
+                actions.push((fault.at, Action::Change(change)));
             }
             _ => unreachable!("partition-like faults are cut above"),
         }

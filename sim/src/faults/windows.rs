@@ -30,6 +30,9 @@ pub enum Effect {
     Pause { node: u32 },
     /// The node's clock was stepped by `by_ns` (negative: back).
     ClockJump { node: u32, by_ns: i64 },
+    /// The operator asked for a membership change (join, leave, replace), or
+    /// a movement was under way (from its first layout to its last).
+    Membership,
 }
 
 /// Open and closed windows of one run.

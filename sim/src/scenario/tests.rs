@@ -76,6 +76,9 @@ fn defaults_cluster() {
         anti_entropy: Some(ms(500)),
         replica_timeout: ms(50),
         client_timeout: ms(200),
+        spares: 0,
+        moves: store::MoveDesign::Correct,
+        membership: false,
     };
     assert_eq!(c, expected);
 }
@@ -272,6 +275,9 @@ fn full_example() {
         anti_entropy: Some(ms(250)),
         replica_timeout: ms(20),
         client_timeout: Duration::from_secs(1),
+        spares: 0,
+        moves: store::MoveDesign::Correct,
+        membership: false,
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -1336,6 +1342,9 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         anti_entropy,
                         replica_timeout,
                         client_timeout,
+                        spares: 0,
+                        moves: store::MoveDesign::Correct,
+                        membership: false,
                     },
                 )
         })
