@@ -23,6 +23,9 @@ fn family_of(kind: &FaultKind) -> Family {
         FaultKind::Crash { .. } => Family::Crash,
         FaultKind::Pause { .. } => Family::Pause,
         FaultKind::ClockJump { .. } => Family::ClockJump,
+        FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
+            unreachable!("the nemesis draws no membership changes")
+        }
     }
 }
 

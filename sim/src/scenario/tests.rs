@@ -1739,3 +1739,41 @@ fn a_section_or_latency_written_as_a_value_expects_a_table() {
     );
     assert!(e.message.ends_with("expected a table"), "{}", e.message);
 }
+
+#[test]
+fn membership_faults_spares_and_moves() {
+    let s = ok(
+        "[cluster]\nnodes = 4\nspares = 1\nmoves = \"ack-old-only\"\n\
+        [[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 4\n\
+        [[faults]]\nkind = \"replace\"\nat = \"2s\"\nnode = 1\nby = 4\n",
+    );
+    assert_eq!((s.cluster.nodes, s.cluster.spares), (5, 1));
+    assert_eq!(s.cluster.moves, store::MoveDesign::AckOldOnly);
+    assert!(s.cluster.membership);
+    assert_eq!(s.faults[0].kind, FaultKind::Join { node: 4 });
+    assert_eq!(s.faults[1].kind, FaultKind::Replace { node: 1, by: 4 });
+    // The resolved file says the same.
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").unwrap();
+    assert_eq!(again, s);
+    // Without membership, nothing changes in the store's configuration.
+    assert_eq!(ok("").cluster.store_config(|d| d).membership_interval, None);
+}
+
+#[test]
+fn membership_faults_refuse_what_makes_no_sense() {
+    fails(
+        "[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 2\nduration = \"1s\"\n",
+        "duration = ^\"1s\"\n",
+        "does not apply to kind = \"join\"",
+    );
+    fails(
+        "[[faults]]\nkind = \"replace\"\nat = \"1s\"\nnode = 1\nby = \"x\"\n",
+        "by = ^\"x\"",
+        "expected the index of the node",
+    );
+    fails(
+        "[cluster]\nmoves = \"sideways\"\n",
+        "moves = ^\"sideways\"",
+        "moves",
+    );
+}
