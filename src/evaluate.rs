@@ -133,6 +133,7 @@ fn effect(e: &sim::faults::windows::Effect) -> Effect {
             delay_ns: *delay_ns,
             probability: probability.clone(),
         },
+        E::Membership => Effect::Membership,
     }
 }
 

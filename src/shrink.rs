@@ -493,6 +493,18 @@ fn fault_words(f: &Fault) -> String {
         FaultKind::ClockJump { node, .. } => {
             return format!("clock jump of node {node} at {}", format_duration(f.at));
         }
+        FaultKind::Join { node } => {
+            return format!("join of node {node} at {}", format_duration(f.at));
+        }
+        FaultKind::Leave { node } => {
+            return format!("leave of node {node} at {}", format_duration(f.at));
+        }
+        FaultKind::Replace { node, by } => {
+            return format!(
+                "replace of node {node} by {by} at {}",
+                format_duration(f.at)
+            );
+        }
     };
     format!(
         "{what} at {} for {}",

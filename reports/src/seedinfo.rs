@@ -80,6 +80,8 @@ pub enum Effect {
         delay_ns: u64,
         probability: String,
     },
+    /// A membership request or a movement under way (join, leave, replace).
+    Membership,
 }
 
 impl FaultWindow {
@@ -103,7 +105,7 @@ impl FaultWindow {
                 | Effect::Delay { node }
                 | Effect::ClockJump { node, .. },
             ) => Some(node),
-            Some(Effect::Cut { .. } | Effect::Messages { .. }) | None => None,
+            Some(Effect::Cut { .. } | Effect::Messages { .. } | Effect::Membership) | None => None,
         }
     }
 

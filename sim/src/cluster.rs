@@ -23,6 +23,8 @@ pub struct SimCluster {
     live: Arc<Mutex<Vec<Option<Arc<SimNode>>>>>,
     down: Vec<bool>,
     paused: Vec<bool>,
+    /// Nodes replaced for good: down, never restarted, never read.
+    retired: Vec<bool>,
     /// Router processes (router mode only), never crashed.
     routers: Vec<NodeHandle>,
 }
@@ -60,6 +62,7 @@ impl SimCluster {
             disks,
             live,
             paused: down.clone(),
+            retired: down.clone(),
             down,
             routers: Vec::new(),
         }
@@ -112,6 +115,56 @@ impl SimCluster {
         self.down[n as usize] = false;
     }
 
+    /// Whether node `n` was replaced (it stays down, and is not read).
+    pub fn is_retired(&self, n: u32) -> bool {
+        self.retired[n as usize]
+    }
+
+    /// The operator's membership request: for a replacement, the dead node
+    /// is first taken down for good (if it is not down already); then the
+    /// lowest-numbered serving member (not the one leaving or replaced)
+    /// drives the change. Returns what happened, for the trace.
+    pub fn request_change(&mut self, change: store::Change) -> String {
+        let (skip, dead) = match change {
+            store::Change::Join(_) => (None, None),
+            store::Change::Leave(n) => (Some(n), None),
+            store::Change::Replace { dead, .. } => (Some(dead), Some(dead)),
+        };
+        if let Some(dead) = dead {
+            if self.paused[dead as usize] {
+                self.resume(dead);
+            }
+            if !self.down[dead as usize] {
+                self.crash(dead);
+            }
+            self.retired[dead as usize] = true;
+        }
+        let live = self.lock_live().clone();
+        let driver = live.iter().flatten().find(|node| {
+            Some(node.id()) != skip
+                && !self.paused[node.id() as usize]
+                && node.layout().members.contains(&node.id())
+        });
+        let Some(driver) = driver else {
+            return "refused: no member is up to drive it".to_string();
+        };
+        match driver.request_change(change) {
+            Ok(layout) => format!("n{} drives ring {}", driver.id(), layout.describe()),
+            Err(why) => format!("refused by n{}: {why}", driver.id()),
+        }
+    }
+
+    /// The newest layout any serving node holds (`None` if none serves).
+    pub fn layout(&self) -> Option<store::Layout> {
+        self.watch().newest()
+    }
+
+    /// A handle that reads the serving nodes' layouts while the cluster is
+    /// borrowed elsewhere (by the fault injector).
+    pub fn watch(&self) -> LayoutWatch {
+        LayoutWatch(Arc::clone(&self.live))
+    }
+
     pub fn is_down(&self, n: u32) -> bool {
         self.down[n as usize]
     }
@@ -130,12 +183,14 @@ impl SimCluster {
     pub async fn wait_until_serving(&self, rounds: u32) -> Vec<u32> {
         let nodes = self.handles.len() as u32;
         for _ in 0..rounds {
-            if (0..nodes).all(|n| self.is_serving(n)) {
+            if (0..nodes).all(|n| self.is_serving(n) || self.is_retired(n)) {
                 return Vec::new();
             }
             madsim::time::sleep(std::time::Duration::from_millis(1)).await;
         }
-        (0..nodes).filter(|&n| !self.is_serving(n)).collect()
+        (0..nodes)
+            .filter(|&n| !self.is_serving(n) && !self.is_retired(n))
+            .collect()
     }
 
     /// Pauses node `n` (madsim `Handle::pause`): none of its tasks runs, its
@@ -194,6 +249,19 @@ impl SimCluster {
 
     fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Option<Arc<SimNode>>>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Reads the newest layout among the serving nodes (see [`SimCluster::watch`]).
+#[derive(Clone)]
+pub struct LayoutWatch(Arc<Mutex<Vec<Option<Arc<SimNode>>>>>);
+
+impl LayoutWatch {
+    pub fn newest(&self) -> Option<store::Layout> {
+        let live = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        (live.iter().flatten())
+            .map(|node| node.layout())
+            .max_by_key(|layout| layout.version)
     }
 }
 

@@ -304,6 +304,11 @@ pub fn describe(fault: &Fault) -> String {
             let by = d(Duration::from_nanos(by_ns.unsigned_abs()));
             return format!("at {}: clock-jump n{node} by {sign}{by}", d(fault.at));
         }
+        FaultKind::Join { node } => return format!("at {}: join n{node}", d(fault.at)),
+        FaultKind::Leave { node } => return format!("at {}: leave n{node}", d(fault.at)),
+        FaultKind::Replace { node, by } => {
+            return format!("at {}: replace n{node} by n{by}", d(fault.at));
+        }
     };
     format!("at {} for {}: {what}", d(fault.at), d(fault.duration))
 }

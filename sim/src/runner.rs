@@ -273,6 +273,19 @@ async fn supervise(
     }
     let clients = start_clients(&scenario, seed, &net, &recorder);
 
+    // Ring changes go to the trace and the fault windows as they happen.
+    let stop_watch = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ring_watch = config.membership_interval.map(|_| {
+        let (watch, trace, stop) = (cluster.watch(), trace.clone(), Arc::clone(&stop_watch));
+        madsim::task::spawn(watch_ring(
+            watch,
+            epoch,
+            trace,
+            stop,
+            longest_run(&scenario),
+        ))
+    });
+
     // Safety phase: the workload runs while faults come and go.
     let actions = faults::plan(&scenario, seed, &trace);
     let fates = Arc::clone(&net.fates);
@@ -312,10 +325,20 @@ async fn supervise(
         None => final_reads(&scenario, &config, &cluster),
     };
     let end_ns = epoch.elapsed_ns();
+    stop_watch.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut movements = match ring_watch {
+        Some(task) => task.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
     tokio::time::sleep(Duration::from_millis(1)).await;
-    let faults = injector.windows(end_ns);
+    let mut faults = injector.windows(end_ns);
+    for window in &mut movements {
+        window.end_ns = window.end_ns.min(end_ns);
+    }
+    faults.extend(movements);
+    faults.sort();
     let skew_ns = u64::try_from(scenario.clocks.skew.as_nanos()).unwrap_or(u64::MAX);
     let clock_error_ns =
         crate::recorder::clock_error_ns(skew_ns, scenario.clocks.drift_ppm, end_ns, &faults);
@@ -365,12 +388,69 @@ fn start_clients(
         .collect()
 }
 
+/// Watches the newest layout every millisecond of scenario time until
+/// `stop` (at most `longest` long): writes each new version to the trace
+/// (`ring v2 [0 1 2 3] → [0 1 2 3 4] (join n4: ...)`) and returns a window
+/// per movement, from its first layout to the settled one (still open: to
+/// the run's end), so reports shade the movements and measure the
+/// availability they cost.
+async fn watch_ring(
+    watch: crate::cluster::LayoutWatch,
+    epoch: Epoch,
+    trace: Trace,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    longest: Duration,
+) -> Vec<crate::faults::windows::FaultWindow> {
+    use crate::faults::windows::{Effect, FaultWindow};
+    let step = Duration::from_millis(1);
+    let rounds = longest.as_millis() + 1000;
+    let mut seen = 0;
+    let mut windows: Vec<FaultWindow> = Vec::new();
+    let mut open: Option<FaultWindow> = None;
+    for _ in 0..rounds {
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        if let Some(layout) = watch.newest().filter(|l| l.version > seen) {
+            seen = layout.version;
+            let now = epoch.elapsed_ns();
+            trace.fault(now, format!("ring {}", layout.describe()));
+            match (&layout.movement, open.take()) {
+                (Some(m), None) => {
+                    open = Some(FaultWindow {
+                        start_ns: now,
+                        end_ns: u64::MAX,
+                        what: format!("movement: {}", m.change),
+                        effect: Effect::Membership,
+                    });
+                }
+                (Some(_), still) => open = still,
+                (None, Some(mut done)) => {
+                    done.end_ns = now;
+                    windows.push(done);
+                }
+                (None, None) => {}
+            }
+        }
+        timescale::sleep(step).await;
+    }
+    windows.extend(open);
+    windows
+}
+
 /// What every replica of every key holds, read directly from each node's state
 /// (no messages: the final read must not itself be subject to faults). Every
 /// node serves by now (`SimCluster::wait_until_serving`), so no replica is
 /// skipped.
 fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster) -> Vec<Final> {
-    let ring = Ring::new(config.nodes, config.vnodes);
+    // The ring reads use in the newest layout (the initial one without
+    // membership changes: members `0..nodes`).
+    let ring = match cluster.layout() {
+        Some(layout) => store::membership::Routing::new(layout, config.vnodes, config.moves)
+            .read_ring()
+            .clone(),
+        None => Ring::new(config.nodes, config.vnodes),
+    };
     let mut finals = Vec::new();
     for k in 0..scenario.workload.keys {
         let key = workload::key_name(k);

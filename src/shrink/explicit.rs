@@ -82,12 +82,17 @@ pub fn fault_table(fault: &Fault) -> Vec<(&'static str, Value)> {
             let fields = vec![("node", index(*node)), ("by", text(format!("{sign}{by}")))];
             ("clock-jump", fields)
         }
+        FaultKind::Join { node } => ("join", vec![("node", index(*node))]),
+        FaultKind::Leave { node } => ("leave", vec![("node", index(*node))]),
+        FaultKind::Replace { node, by } => {
+            ("replace", vec![("node", index(*node)), ("by", index(*by))])
+        }
     };
     let mut row = vec![
         ("kind", text(kind.to_string())),
         ("at", text(format_duration(fault.at))),
     ];
-    if !matches!(fault.kind, FaultKind::ClockJump { .. }) {
+    if !matches!(fault.kind, FaultKind::ClockJump { .. }) && !fault.kind.is_membership() {
         row.push(("duration", text(format_duration(fault.duration))));
     }
     row.append(&mut fields);

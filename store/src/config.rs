@@ -1,5 +1,6 @@
 //! Cluster configuration.
 
+use crate::membership::MoveDesign;
 use std::time::Duration;
 
 /// The replication protocol. All three share the ring, the replicas, the
@@ -151,6 +152,15 @@ pub struct ClusterConfig {
     pub vnodes: u32,
     /// Where a simulation may crash, pause or delay a node (none by default).
     pub fault_points: crate::buggify::FaultPoints,
+    /// Nodes `nodes - spares..nodes` start outside the ring: spares that a
+    /// membership change can add ([`crate::membership`]). Default 0.
+    pub spares: u32,
+    /// How often a node drives its membership duties (pushing a layout as
+    /// the driver of a movement, streaming a range it gains); `None` (the
+    /// default) runs none, so a cluster that never changes sends nothing more.
+    pub membership_interval: Option<Duration>,
+    /// The movement design: the correct one (default) or a known wrong one.
+    pub moves: MoveDesign,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -178,6 +188,9 @@ impl Default for ClusterConfig {
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
             fault_points: crate::buggify::FaultPoints::default(),
+            spares: 0,
+            membership_interval: None,
+            moves: MoveDesign::Correct,
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }

@@ -29,6 +29,7 @@ pub mod config;
 pub mod disk;
 pub mod fnv;
 pub mod keyspace;
+pub mod membership;
 pub mod message;
 pub mod node;
 pub mod object;
@@ -42,6 +43,7 @@ pub use bucket::{BucketMeta, Versioning};
 pub use clock::Clock;
 pub use config::{ClusterConfig, Coordinators, MAX_RESTAMPS, Protocol, SyncPolicy, Timestamps};
 pub use disk::{Disk, DiskError, MemDisk};
+pub use membership::{Change, ChangeError, Layout, MoveDesign};
 pub use message::{
     ClientRequest, ClientResponse, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse,
     Request, Response,

@@ -3,6 +3,7 @@
 
 use crate::NodeId;
 use crate::bucket::Versioning;
+use crate::membership::Layout;
 use crate::object::Body;
 use crate::s3::{ListPage, ObjectInfo, S3Error, VersionsPage};
 use crate::version::{Entry, Version};
@@ -222,6 +223,18 @@ pub enum ReplicaRequest {
     /// Paxos phase 2: accept `entry` (its version is the ballot) for `key`.
     /// `Accepted` or `Rejected`.
     Accept { key: String, entry: Entry },
+    /// Membership: the driver of a movement pushes its layout; the receiver
+    /// adopts it if newer and answers `LayoutHeld`.
+    Layout { layout: Layout },
+    /// Membership: node `to`, gaining ranges in layout `version`, asks an old
+    /// owner for up to `limit` of its entries after `after` that `to` gains.
+    /// `Stream`, or `Refused` if the receiver is not in that movement yet.
+    Stream {
+        to: NodeId,
+        version: u64,
+        after: Option<String>,
+        limit: u32,
+    },
 }
 
 /// Most entries in one anti-entropy message (either direction). Bounds the size
@@ -292,6 +305,20 @@ pub enum ReplicaResponse {
     Rejected {
         promised: Version,
     },
+    /// Membership: the layout version the node holds now, whether it holds
+    /// every range it gains in that version's movement, and its layout when
+    /// that is newer than the one it was sent.
+    LayoutHeld {
+        version: u64,
+        synced: bool,
+        newer: Option<Box<Layout>>,
+    },
+    /// Membership: a page of streamed entries; `next` is where the next page
+    /// starts (`None`: the source has sent everything).
+    Stream {
+        entries: Vec<(String, Entry)>,
+        next: Option<String>,
+    },
 }
 
 /// Any message a node can receive.
@@ -337,6 +364,8 @@ impl Request {
             Request::Replica(ReplicaRequest::WriteAll { .. }) => "replica-write-all",
             Request::Replica(ReplicaRequest::Prepare { .. }) => "replica-prepare",
             Request::Replica(ReplicaRequest::Accept { .. }) => "replica-accept",
+            Request::Replica(ReplicaRequest::Layout { .. }) => "replica-layout",
+            Request::Replica(ReplicaRequest::Stream { .. }) => "replica-stream",
         }
     }
 
@@ -354,7 +383,11 @@ impl Request {
                 | ReplicaRequest::Prepare { key, .. }
                 | ReplicaRequest::Accept { key, .. },
             ) => key,
-            Request::Replica(ReplicaRequest::Sync { .. }) => "",
+            Request::Replica(
+                ReplicaRequest::Sync { .. }
+                | ReplicaRequest::Layout { .. }
+                | ReplicaRequest::Stream { .. },
+            ) => "",
             Request::Replica(ReplicaRequest::Scan { prefix, .. }) => prefix,
             Request::Replica(ReplicaRequest::WriteAll { entries }) => {
                 entries.first().map_or("", |(key, _)| key.as_str())
@@ -390,6 +423,8 @@ impl Response {
             Response::Replica(ReplicaResponse::Promised { .. }) => "replica-promised",
             Response::Replica(ReplicaResponse::Accepted) => "replica-accepted",
             Response::Replica(ReplicaResponse::Rejected { .. }) => "replica-rejected",
+            Response::Replica(ReplicaResponse::LayoutHeld { .. }) => "replica-layout-held",
+            Response::Replica(ReplicaResponse::Stream { .. }) => "replica-stream",
         }
     }
 }

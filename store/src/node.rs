@@ -18,12 +18,14 @@ mod background;
 mod coordinator;
 mod hints;
 mod list;
+mod membership;
 mod objects;
 mod paxos;
 mod range;
 mod replica;
 mod router;
 mod stamp;
+mod streaming;
 mod sync;
 
 use crate::NodeId;
@@ -31,9 +33,10 @@ use crate::clock::Clock;
 use crate::config::{ClusterConfig, Coordinators, Protocol, Timestamps};
 use crate::disk::{Disk, DiskError};
 use crate::keyspace::{RESERVED, placement};
+use crate::membership::LAYOUT_KEY;
+use crate::membership::{Layout, Routing};
 use crate::message::ClientResponse;
 use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
-use crate::ring::Ring;
 use crate::s3::S3Error;
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
@@ -55,7 +58,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct Node<T, C, D> {
     id: NodeId,
     config: ClusterConfig,
-    ring: Ring,
+    /// The layout this node routes by, with its rings (replaced whole when a
+    /// newer layout arrives; see [`crate::membership`]).
+    routing: Mutex<Arc<Routing>>,
+    /// This node's part in movements: acknowledgements it collected as a
+    /// driver, the ranges it streams as a gaining node.
+    moves: Mutex<membership::MoveState>,
     transport: T,
     clock: C,
     /// `None` for a router, which holds no data.
@@ -93,14 +101,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         // Versions this node issued before a restart and that reached its own disk;
         // see `next_version`.
         let last_timestamp = replica.max_timestamp_of(id).unwrap_or(0);
-        Ok(Self::build(
-            id,
-            config,
-            transport,
-            clock,
-            Some(replica),
-            last_timestamp,
-        ))
+        let layout = membership::stored_layout(&replica);
+        let node = Self::build(id, config, transport, clock, Some(replica), last_timestamp);
+        if let Some(layout) = layout {
+            node.set_layout(layout);
+        }
+        Ok(node)
     }
 
     fn build(
@@ -112,9 +118,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         last_timestamp: u64,
     ) -> Arc<Self> {
         validate(&config);
+        let layout = Layout::initial(config.nodes, config.spares);
+        let routing = Routing::new(layout, config.vnodes, config.moves);
         Arc::new(Node {
             id,
-            ring: Ring::new(config.nodes, config.vnodes),
+            routing: Mutex::new(Arc::new(routing)),
+            moves: Mutex::new(membership::MoveState::default()),
             hints: Mutex::new(Hints::new(config.max_hints as usize)),
             config,
             transport,
@@ -133,8 +142,20 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         &self.config
     }
 
-    pub fn ring(&self) -> &Ring {
-        &self.ring
+    /// The ring reads use now (the current members', or the target's once
+    /// a movement reads from it).
+    pub fn ring(&self) -> crate::ring::Ring {
+        self.routing().read_ring().clone()
+    }
+
+    /// The layout this node routes by now.
+    pub fn layout(&self) -> Layout {
+        self.routing().layout.clone()
+    }
+
+    /// The layout with its rings, as this node routes by it now.
+    fn routing(&self) -> Arc<Routing> {
+        Arc::clone(&lock(&self.routing))
     }
 
     /// Serves one request: as coordinator for client requests (by the
@@ -193,13 +214,16 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let all = crate::message::KeyRange::all();
         self.replica
             .as_ref()
-            .map(|replica| replica.scan(&all, usize::MAX, |_, _| true))
+            .map(|replica| replica.scan(&all, usize::MAX, |key, _| key != LAYOUT_KEY))
             .unwrap_or_default()
     }
 
     /// The replica side: answers from local state only, without messaging.
     /// A router refuses every replica request.
     fn serve_replica(&self, request: ReplicaRequest) -> ReplicaResponse {
+        if let ReplicaRequest::Layout { layout } = request {
+            return self.serve_layout(layout);
+        }
         let Some(replica) = &self.replica else {
             return ReplicaResponse::Refused;
         };
@@ -253,6 +277,13 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 Ok(Err(promised)) => ReplicaResponse::Rejected { promised },
                 Err(_) => ReplicaResponse::Failed,
             },
+            ReplicaRequest::Stream {
+                to,
+                version,
+                after,
+                limit,
+            } => self.serve_stream(replica, to, version, after, limit),
+            ReplicaRequest::Layout { .. } => unreachable!("served above"),
         }
     }
 
@@ -309,9 +340,20 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
 
     /// The preference list of store key `key` under this cluster's N (placed
     /// by [`placement`]: every version of an object on the object's list).
+    /// During a movement this is the ring reads use (see
+    /// [`Routing::read_ring`]); writes go to [`Node::write_lists`].
     fn replicas_of(&self, key: &str) -> Vec<NodeId> {
-        self.ring
-            .preference_list(placement(key), self.config.replicas)
+        (self.routing().read_ring()).preference_list(placement(key), self.config.replicas)
+    }
+
+    /// The preference lists a write of `key` needs W acknowledgements from:
+    /// one outside movements, the old and the new during one.
+    fn write_lists(&self, key: &str) -> Vec<Vec<NodeId>> {
+        let routing = self.routing();
+        let placed = placement(key);
+        (routing.write_rings().into_iter())
+            .map(|ring| ring.preference_list(placed, self.config.replicas))
+            .collect()
     }
 }
 
@@ -326,7 +368,12 @@ fn validate(config: &ClusterConfig) {
         config.write_quorum,
         config.read_quorum,
     );
-    assert!(1 <= n && n <= nodes, "N = {n} must be in 1..={nodes}");
+    let members = nodes.saturating_sub(config.spares);
+    assert!(
+        1 <= n && n <= members,
+        "N = {n} must be in 1..={members} ({nodes} nodes, {} spares)",
+        config.spares
+    );
     assert!(1 <= w && w <= n, "W = {w} must be in 1..=N (N = {n})");
     assert!(1 <= r && r <= n, "R = {r} must be in 1..=N (N = {n})");
     assert!(config.vnodes >= 1, "vnodes must be at least 1");

@@ -12,7 +12,8 @@ pub struct Ring {
     /// `(token, node)` sorted by token (then node, so that even a token collision
     /// orders the same way everywhere).
     tokens: Vec<(u64, NodeId)>,
-    nodes: u32,
+    /// The member nodes, ascending.
+    members: Vec<NodeId>,
 }
 
 impl Ring {
@@ -23,31 +24,57 @@ impl Ring {
     /// Panics if either is 0 (a ring without tokens cannot place any key).
     pub fn new(nodes: u32, vnodes: u32) -> Ring {
         assert!(nodes > 0, "a ring needs at least one node");
+        Ring::with_members(&(0..nodes).collect::<Vec<_>>(), vnodes)
+    }
+
+    /// A ring of the given member nodes (any ids, in any order, duplicates
+    /// ignored), `vnodes` tokens each. A node's tokens depend on its id only,
+    /// so adding or removing one node moves only the ranges next to its
+    /// tokens (consistent hashing): the basis of membership changes
+    /// ([`crate::membership`]).
+    ///
+    /// Panics if `members` is empty or `vnodes` is 0.
+    pub fn with_members(members: &[NodeId], vnodes: u32) -> Ring {
+        assert!(!members.is_empty(), "a ring needs at least one node");
         assert!(
             vnodes > 0,
             "a ring needs at least one virtual node per node"
         );
-        let mut tokens: Vec<(u64, NodeId)> = (0..nodes)
-            .flat_map(|id| (0..vnodes).map(move |v| (hash(&format!("node-{id}-vnode-{v}")), id)))
+        let mut members = members.to_vec();
+        members.sort_unstable();
+        members.dedup();
+        let mut tokens: Vec<(u64, NodeId)> = (members.iter())
+            .flat_map(|&id| (0..vnodes).map(move |v| (hash(&format!("node-{id}-vnode-{v}")), id)))
             .collect();
         tokens.sort_unstable();
-        Ring { tokens, nodes }
+        Ring { tokens, members }
     }
 
-    /// Number of nodes on the ring (ids `0..nodes`).
+    /// Number of nodes on the ring.
     pub fn nodes(&self) -> u32 {
-        self.nodes
+        self.members.len() as u32
     }
 
-    /// The N replicas of `key`, primary first: the first `n` distinct nodes whose
-    /// tokens follow `hash(key)` clockwise. Panics if `n` is 0 or > nodes.
-    pub fn preference_list(&self, key: &str, n: u32) -> Vec<NodeId> {
+    /// The member nodes, ascending.
+    pub fn members(&self) -> &[NodeId] {
+        &self.members
+    }
+
+    /// Every token on the ring, ascending: the ends of the arcs on which
+    /// every key has the same preference list (see [`Ring::list_at`]).
+    pub fn tokens(&self) -> impl Iterator<Item = u64> + '_ {
+        self.tokens.iter().map(|&(token, _)| token)
+    }
+
+    /// The preference list of every key whose hash is `position` (see
+    /// [`key_hash`]): what [`Ring::preference_list`] returns for them.
+    pub fn list_at(&self, position: u64, n: u32) -> Vec<NodeId> {
         assert!(
-            n > 0 && n <= self.nodes,
+            n > 0 && n <= self.nodes(),
             "preference list of {n} nodes on a ring of {}",
-            self.nodes
+            self.nodes()
         );
-        let start = self.tokens.partition_point(|&(token, _)| token < hash(key));
+        let start = self.tokens.partition_point(|&(token, _)| token < position);
         let mut replicas = Vec::with_capacity(n as usize);
         // One lap visits every node (each has at least one token): bounded, and
         // always finds n distinct nodes.
@@ -68,10 +95,21 @@ impl Ring {
         replicas
     }
 
+    /// The N replicas of `key`, primary first: the first `n` distinct nodes whose
+    /// tokens follow `hash(key)` clockwise. Panics if `n` is 0 or > nodes.
+    pub fn preference_list(&self, key: &str, n: u32) -> Vec<NodeId> {
+        self.list_at(hash(key), n)
+    }
+
     /// Whether `node` is one of the `n` replicas of `key`.
     pub fn replicates(&self, node: NodeId, key: &str, n: u32) -> bool {
         self.preference_list(key, n).contains(&node)
     }
+}
+
+/// Where `key` sits on the ring (the position [`Ring::list_at`] takes).
+pub fn key_hash(key: &str) -> u64 {
+    hash(key)
 }
 
 /// The ring's hash: FNV-1a 64 followed by a 64-bit finalizer (MurmurHash3's

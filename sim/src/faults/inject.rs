@@ -191,6 +191,17 @@ impl FaultInjector {
                 self.windows.close(&label, now);
                 format!("healed {label}: {} links", links.len())
             }
+            Action::Crash(n) | Action::Restart(n) | Action::Pause(n) | Action::Resume(n)
+                if cluster.is_retired(n) =>
+            {
+                format!("n{n} was replaced: {action:?} skipped")
+            }
+            Action::Change(change) => {
+                let what = format!("{change}");
+                let done = cluster.request_change(change);
+                self.windows.instant(what.clone(), Effect::Membership, now);
+                format!("{what}: {done}")
+            }
             Action::Crash(n) => {
                 cluster.crash(n);
                 self.windows
@@ -248,7 +259,7 @@ impl FaultInjector {
             if cluster.is_paused(n) {
                 cluster.resume(n);
             }
-            if cluster.is_down(n) {
+            if cluster.is_down(n) && !cluster.is_retired(n) {
                 cluster.restart(n);
             }
         }

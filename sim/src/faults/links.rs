@@ -101,6 +101,9 @@ pub fn cut_by(kind: &FaultKind, nodes: u32, rng: &mut impl Rng) -> Option<(Strin
         | FaultKind::Messages(_) => {
             return None;
         }
+        FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
+            return None;
+        }
     })
 }
 

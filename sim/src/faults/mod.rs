@@ -53,6 +53,8 @@ pub enum Action {
     Untarget {
         label: String,
     },
+    /// The operator asks the cluster for a membership change.
+    Change(store::Change),
 }
 
 impl Action {
@@ -139,6 +141,16 @@ pub fn schedule(
             }
             &FaultKind::ClockJump { node, by_ns } => {
                 actions.push((fault.at, Action::ClockJump { node, by_ns }));
+            }
+            &FaultKind::Join { node } => {
+                actions.push((fault.at, Action::Change(store::Change::Join(node))));
+            }
+            &FaultKind::Leave { node } => {
+                actions.push((fault.at, Action::Change(store::Change::Leave(node))));
+            }
+            &FaultKind::Replace { node, by } => {
+                let change = store::Change::Replace { dead: node, by };
+                actions.push((fault.at, Action::Change(change)));
             }
             _ => unreachable!("partition-like faults are cut above"),
         }

@@ -43,6 +43,9 @@ pub enum Effect {
         delay_ns: u64,
         probability: String,
     },
+    /// The operator asked for a membership change (join, leave, replace), or
+    /// a movement was under way (from its first layout to its last).
+    Membership,
 }
 
 /// Open and closed windows of one run.

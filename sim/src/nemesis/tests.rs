@@ -24,6 +24,9 @@ fn family_of(kind: &FaultKind) -> Family {
         FaultKind::Pause { .. } => Family::Pause,
         FaultKind::ClockJump { .. } => Family::ClockJump,
         FaultKind::Messages(_) => Family::Messages,
+        FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
+            unreachable!("the nemesis draws no membership changes")
+        }
     }
 }
 

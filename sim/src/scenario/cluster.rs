@@ -10,7 +10,7 @@ use super::span::{Ctx, nearest, quoted_list};
 use super::{Cluster, MAX_NODES, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::{ClusterConfig, Coordinators, Protocol, SyncPolicy, Timestamps};
+use store::{ClusterConfig, Coordinators, MoveDesign, Protocol, SyncPolicy, Timestamps};
 use toml::Value;
 
 /// The `[cluster]` table as written (and as written back, every default
@@ -36,7 +36,23 @@ pub(super) struct ClusterSpec {
     pub client_timeout: Option<S<Value>>,
     /// Where LWW timestamps come from (`eventual`/`quorum`).
     pub timestamps: Option<S<String>>,
+    /// Nodes besides `nodes` that start outside the ring.
+    pub spares: Option<S<i64>>,
+    /// The movement design, by name.
+    pub moves: Option<S<String>>,
 }
+
+/// How often nodes drive membership (scenario time) when they do.
+const MEMBERSHIP_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Movement designs by name: the correct one and the known wrong ones.
+const MOVES: [(&str, MoveDesign); 5] = [
+    ("correct", MoveDesign::Correct),
+    ("stream-from-any", MoveDesign::StreamFromAny),
+    ("reads-switch-early", MoveDesign::ReadsSwitchEarly),
+    ("ack-old-only", MoveDesign::AckOldOnly),
+    ("concurrent-moves", MoveDesign::ConcurrentMoves),
+];
 
 /// Protocols `store` implements, by their name in scenario files.
 const PROTOCOLS: &[(&str, Protocol)] = &[
@@ -63,6 +79,11 @@ impl ClusterSpec {
     pub fn validate(&self, ctx: &Ctx) -> Result<Cluster> {
         let max = i64::from(MAX_NODES);
         let nodes = int(ctx, self.nodes.as_ref(), "nodes", 1, max, 3)?;
+        let spares = int(ctx, self.spares.as_ref(), "spares", 0, max - nodes.value, 0)?;
+        let moves = match &self.moves {
+            None => MoveDesign::Correct,
+            Some(s) => one_of(ctx, s, &MOVES, "moves", "expected ")?,
+        };
         let replicas = int(ctx, self.replicas.as_ref(), "replicas", 1, max, 3)?;
         let why = "each key is stored on `replicas` distinct nodes";
         at_most(ctx, &replicas, "replicas", &nodes, "nodes", why)?;
@@ -83,7 +104,10 @@ impl ClusterSpec {
             "hinted_handoff",
         )?;
         Ok(Cluster {
-            nodes: as_u32(nodes.value),
+            nodes: as_u32(nodes.value + spares.value),
+            spares: as_u32(spares.value),
+            moves,
+            membership: spares.value > 0,
             replicas: as_u32(replicas.value),
             write_quorum: as_u32(write_quorum),
             read_quorum: as_u32(read_quorum),
@@ -108,8 +132,12 @@ impl ClusterSpec {
             Coordinators::Nodes => (None, "nodes"),
             Coordinators::Routers(n) => (written(i64::from(n)), "routers"),
         };
+        let design = MOVES.iter().find(|(_, d)| *d == c.moves);
         ClusterSpec {
-            nodes: written(c.nodes.into()),
+            nodes: written((c.nodes - c.spares).into()),
+            spares: written(i64::from(c.spares)).filter(|_| c.spares > 0),
+            moves: (design.and_then(|(name, _)| written(name.to_string())))
+                .filter(|_| c.moves != MoveDesign::Correct),
             replicas: written(c.replicas.into()),
             write_quorum: written(c.write_quorum.into()),
             read_quorum: written(c.read_quorum.into()),
@@ -253,6 +281,9 @@ impl Cluster {
             replica_timeout: to_sim(self.replica_timeout),
             anti_entropy_interval: self.anti_entropy.map(&to_sim),
             timestamps: self.timestamps,
+            spares: self.spares,
+            moves: self.moves,
+            membership_interval: self.membership.then(|| to_sim(MEMBERSHIP_INTERVAL)),
             ..defaults
         }
     }

@@ -178,6 +178,22 @@ impl FaultSpec {
                     ..base("clock-jump")
                 }
             }
+            FaultKind::Join { node } => FaultSpec {
+                node: n(node),
+                duration: None,
+                ..base("join")
+            },
+            FaultKind::Leave { node } => FaultSpec {
+                node: n(node),
+                duration: None,
+                ..base("leave")
+            },
+            FaultKind::Replace { node, by } => FaultSpec {
+                node: n(node),
+                by: written(Value::Integer(i64::from(*by))),
+                duration: None,
+                ..base("replace")
+            },
         }
     }
 }
@@ -208,7 +224,14 @@ const KINDS: &[(&str, &[&str], u32)] = &[
         &["messages", "from", "to", "probability"],
         1,
     ),
+    ("join", &["node"], 2),
+    ("leave", &["node"], 2),
+    ("replace", &["node", "by"], 2),
 ];
+
+/// Fault kinds that are instants (no `duration`): a clock step and the
+/// operator's membership requests (a movement takes what it takes).
+const INSTANTS: &[&str] = &["clock-jump", "join", "leave", "replace"];
 
 fn kind_names() -> Vec<&'static str> {
     KINDS.iter().map(|(name, _, _)| *name).collect()
@@ -304,6 +327,15 @@ fn fault_length(
             )),
         };
     }
+    if INSTANTS.contains(&name) {
+        return match &f.duration {
+            None => Ok(Duration::ZERO),
+            Some(d) => Err(ctx.err(
+                d.span(),
+                format!("`duration` does not apply to kind = \"{name}\": it is a request to the cluster, and the movement takes as long as it takes"),
+            )),
+        };
+    }
     let length = required(ctx, f.duration.as_ref(), "duration", what, kind_span)?;
     let length = Field {
         value: duration_value(ctx, length, "duration")?,
@@ -352,6 +384,27 @@ fn fault_kind(
                 node: node()?,
                 by_ns: signed_duration(ctx, by, "by")?,
             }
+        }
+        "join" => FaultKind::Join { node: node()? },
+        "leave" => FaultKind::Leave { node: node()? },
+        "replace" => {
+            let by = required(ctx, f.by.as_ref(), "by", what, kind_span.clone())?;
+            let Value::Integer(index) = by.get_ref() else {
+                return Err(ctx.err(
+                    by.span(),
+                    "by: expected the index of the node taking the dead node's place, e.g. by = 4"
+                        .into(),
+                ));
+            };
+            let by = node_index(ctx, &S::new(by.span(), *index), nodes)?;
+            let node = node()?;
+            if by == node {
+                return Err(ctx.err(
+                    f.by.as_ref().map_or(kind_span, |b| b.span()),
+                    format!("node {node} cannot replace itself: `by` names the new node"),
+                ));
+            }
+            FaultKind::Replace { node, by }
         }
         _ => FaultKind::Crash { node: node()? },
     })

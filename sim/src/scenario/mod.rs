@@ -126,6 +126,15 @@ pub struct Cluster {
     /// default, `"newest-seen-plus-one"` or `"completes-last"`; see
     /// [`store::Timestamps`]); `eventual` and `quorum` only.
     pub timestamps: store::Timestamps,
+    /// Of `nodes` (members and spares), how many start outside the ring
+    /// (the last ones), for `join` and `replace` faults. Default 0.
+    pub spares: u32,
+    /// The movement design (`moves = "correct"`, the default, or a known
+    /// wrong one: see `store::MoveDesign`).
+    pub moves: store::MoveDesign,
+    /// Whether nodes run their membership duties: derived (spares, or a
+    /// `join`/`leave`/`replace` fault), never written.
+    pub membership: bool,
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.
@@ -423,6 +432,24 @@ pub enum FaultKind {
     /// messages of the named kinds between the given nodes are dropped,
     /// delayed or sent twice while the fault lasts (see [`MessageFault`]).
     Messages(MessageFault),
+    /// `kind = "join"`, `node = 4`: the operator asks a member to add the
+    /// node to the ring (a movement; see `store::membership`). An instant.
+    Join { node: u32 },
+    /// `kind = "leave"`, `node = 0`: the node hands its ranges over and leaves.
+    Leave { node: u32 },
+    /// `kind = "replace"`, `node = 1`, `by = 4`: node 1 dies for good (it is
+    /// crashed if up, and never restarted) and node 4 takes its place.
+    Replace { node: u32, by: u32 },
+}
+
+impl FaultKind {
+    /// Whether this is an operator's membership request (join, leave, replace).
+    pub fn is_membership(&self) -> bool {
+        matches!(
+            self,
+            FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. }
+        )
+    }
 }
 
 /// A targeted message fault: what happens to which messages. Decided by

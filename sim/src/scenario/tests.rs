@@ -81,6 +81,9 @@ fn defaults_cluster() {
         replica_timeout: ms(50),
         client_timeout: ms(200),
         timestamps: store::Timestamps::Coordinator,
+        spares: 0,
+        moves: store::MoveDesign::Correct,
+        membership: false,
     };
     assert_eq!(c, expected);
 }
@@ -278,6 +281,9 @@ fn full_example() {
         replica_timeout: ms(20),
         client_timeout: Duration::from_secs(1),
         timestamps: store::Timestamps::Coordinator,
+        spares: 0,
+        moves: store::MoveDesign::Correct,
+        membership: false,
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -614,7 +620,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -1343,6 +1349,9 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         replica_timeout,
                         client_timeout,
                         timestamps: store::Timestamps::Coordinator,
+                        spares: 0,
+                        moves: store::MoveDesign::Correct,
+                        membership: false,
                     },
                 )
         })
@@ -1776,4 +1785,42 @@ fn a_section_or_latency_written_as_a_value_expects_a_table() {
         "expected a table",
     );
     assert!(e.message.ends_with("expected a table"), "{}", e.message);
+}
+
+#[test]
+fn membership_faults_spares_and_moves() {
+    let s = ok(
+        "[cluster]\nnodes = 4\nspares = 1\nmoves = \"ack-old-only\"\n\
+        [[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 4\n\
+        [[faults]]\nkind = \"replace\"\nat = \"2s\"\nnode = 1\nby = 4\n",
+    );
+    assert_eq!((s.cluster.nodes, s.cluster.spares), (5, 1));
+    assert_eq!(s.cluster.moves, store::MoveDesign::AckOldOnly);
+    assert!(s.cluster.membership);
+    assert_eq!(s.faults[0].kind, FaultKind::Join { node: 4 });
+    assert_eq!(s.faults[1].kind, FaultKind::Replace { node: 1, by: 4 });
+    // The resolved file says the same.
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").unwrap();
+    assert_eq!(again, s);
+    // Without membership, nothing changes in the store's configuration.
+    assert_eq!(ok("").cluster.store_config(|d| d).membership_interval, None);
+}
+
+#[test]
+fn membership_faults_refuse_what_makes_no_sense() {
+    fails(
+        "[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 2\nduration = \"1s\"\n",
+        "duration = ^\"1s\"\n",
+        "does not apply to kind = \"join\"",
+    );
+    fails(
+        "[[faults]]\nkind = \"replace\"\nat = \"1s\"\nnode = 1\nby = \"x\"\n",
+        "by = ^\"x\"",
+        "expected the index of the node",
+    );
+    fails(
+        "[cluster]\nmoves = \"sideways\"\n",
+        "moves = ^\"sideways\"",
+        "moves",
+    );
 }

@@ -74,8 +74,16 @@ impl ScenarioSpec {
             "quiesce",
             Duration::from_secs(5),
         )?;
-        let cluster = self.cluster.validate(ctx)?;
+        let mut cluster = self.cluster.validate(ctx)?;
         let faults = faults(ctx, &self.faults, &phase, cluster.nodes)?;
+        cluster.membership |= faults.iter().any(|f| f.kind.is_membership());
+        if cluster.membership && cluster.protocol == store::Protocol::Paxos {
+            let span = (self.cluster.protocol.as_ref()).map_or(0..0, |p| p.span());
+            return Err(ctx.err(
+                span,
+                "membership changes (spares, join, leave, replace) need protocol \"quorum\", \"eventual\" or \"abd\": paxos does not move its acceptors' state yet".into(),
+            ));
+        }
         let nemesis = (self.nemesis.as_ref())
             .map(|n| NemesisSpec::validate(n, ctx, cluster.nodes))
             .transpose()?;

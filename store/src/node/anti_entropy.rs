@@ -8,6 +8,7 @@ use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::keyspace::placement;
+use crate::membership::LAYOUT_KEY;
 use crate::message::{
     KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse, Request, Response,
 };
@@ -156,7 +157,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         };
     }
 
+    /// Whether `node` holds `key` in any active layout (never the layout
+    /// itself, which travels by its own messages).
     fn replicates(&self, node: NodeId, key: &str) -> bool {
-        (self.ring).replicates(node, placement(key), self.config.replicas)
+        key != LAYOUT_KEY && (self.routing()).replicates(node, placement(key), self.config.replicas)
     }
 }

@@ -1,5 +1,6 @@
 //! A node's periodic duties, run concurrently in one future: anti-entropy
-//! rounds, hint delivery and the interval sync, each on its own period and
+//! rounds, hint delivery, the interval sync and membership (driving and
+//! streaming movements), each on its own period and
 //! each only if configured. A router has none.
 
 use super::Node;
@@ -32,6 +33,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                     .await;
                 let _ = self.flush();
             }),
+            every(self.config.membership_interval, || self.membership_round()),
         );
     }
 }

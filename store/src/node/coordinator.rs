@@ -117,7 +117,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: String,
         entry: Entry,
     ) -> (bool, Option<Version>) {
-        let replicas = self.replicas_of(&key);
+        // W from each active layout's list (one outside movements).
+        let lists = self.write_lists(&key);
+        let mut replicas = lists[0].clone();
+        for list in &lists[1..] {
+            replicas.extend(list.iter().filter(|n| !lists[0].contains(n)));
+        }
         let mut answers = if self.config.hinted_handoff {
             self.fan_out_hinted(&replicas, key, entry)
         } else {
@@ -132,23 +137,26 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             self.config.write_quorum as usize - usize::from(planted::on(Bug::QuorumOffByOne));
         let mut behind = None;
         let acks = async {
-            let mut acks = 0;
-            // Bounded: at most N answers arrive, then the channel closes.
-            while acks < quorum {
-                match answers.recv().await {
-                    Some((_, ReplicaResponse::Written)) => acks += 1,
-                    Some((_, ReplicaResponse::WrittenBehind { newest })) => {
-                        acks += 1;
+            let mut acks = vec![0; lists.len()];
+            // Bounded: at most 2N answers arrive, then the channel closes.
+            while acks.iter().any(|&a| a < quorum) {
+                let replica = match answers.recv().await {
+                    Some((replica, ReplicaResponse::Written)) => replica,
+                    Some((replica, ReplicaResponse::WrittenBehind { newest })) => {
                         behind = behind.max(Some(newest));
+                        replica
                     }
-                    Some(_) => {} // the wrong kind of answer counts as none
+                    Some(_) => continue, // the wrong kind of answer counts as none
                     None => break,
+                };
+                for (list, acks) in lists.iter().zip(&mut acks) {
+                    *acks += usize::from(list.contains(&replica));
                 }
             }
             acks
         };
-        let acked =
-            matches!(timeout(self.write_deadline(), acks).await, Ok(acks) if acks >= quorum);
+        let acked = matches!(timeout(self.write_deadline(), acks).await,
+            Ok(acks) if acks.iter().all(|&a| a >= quorum));
         (acked, behind)
     }
 
@@ -166,7 +174,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: &str,
     ) -> Result<(ReadAnswers, Answers), Unavailable> {
         let replicas = if planted::on(Bug::RingReadListShifted) {
-            self.ring.preference_list(
+            self.ring().preference_list(
                 crate::keyspace::placement(key),
                 (self.config.replicas + 1).min(self.config.nodes),
             )[1..]

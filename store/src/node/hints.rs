@@ -102,9 +102,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: String,
         entry: Entry,
     ) -> Answers {
-        let ring_order = (self.ring).preference_list(placement(&key), self.config.nodes);
-        debug_assert_eq!(&ring_order[..replicas.len()], replicas);
-        let beyond = ring_order[replicas.len()..].to_vec();
+        let routing = self.routing();
+        let ring = routing.read_ring();
+        let ring_order = ring.preference_list(placement(&key), ring.nodes());
+        let beyond: Vec<NodeId> = (ring_order.into_iter())
+            .filter(|n| !replicas.contains(n))
+            .collect();
         let fallbacks = Arc::new(Fallbacks(Mutex::new(beyond.into_iter())));
         self.fan_out(replicas, move |node, replica| {
             let (key, entry, fallbacks) = (key.clone(), entry.clone(), Arc::clone(&fallbacks));

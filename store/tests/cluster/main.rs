@@ -10,6 +10,7 @@ mod eventual;
 mod harness;
 mod hints;
 mod list;
+mod membership;
 mod objects;
 mod paxos;
 mod quorum;

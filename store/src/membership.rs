@@ -1,0 +1,473 @@
+//! Ring membership: which nodes own ranges now, which will once a movement
+//! ends, and where reads and writes go in between.
+//!
+//! A [`Layout`] is the cluster's membership at one version. A membership
+//! change ([`Change`]: join, leave, replace) is one *movement*, driven by the
+//! node the operator asked (its `driver`) through four versions:
+//!
+//! | phase | reads from | writes to (W acknowledgements from each) | waits for |
+//! |---|---|---|---|
+//! | [`Phase::WriteBoth`] | old owners | old and new owners | every node to hold this version |
+//! | [`Phase::Streaming`] | old owners | old and new owners | every node gaining a range to have streamed it |
+//! | [`Phase::ReadNew`] | new owners | old and new owners | every node to hold this version |
+//! | done (no movement) | new owners | new owners | — |
+//!
+//! This is Garage's "several layouts active" and Cassandra's pending ranges:
+//! a write is acknowledged only once W owners of *each* layout hold it, so
+//! whichever layout a reader uses meets it; a gaining node streams a range
+//! only after every coordinator writes to it (so no acknowledged write can
+//! slip past its scan), from a read quorum of the old owners (so it gets
+//! every acknowledged write, as a quorum read would: CASSANDRA-2434 streamed
+//! from one replica, which may have missed it); reads switch only once the
+//! gaining nodes hold their ranges; and the old owners keep their data until
+//! the new layout is the only one. One movement at a time: the driver
+//! refuses another until the current one is done.
+//!
+//! The known wrong designs are [`MoveDesign`]s, a cluster option, so that a
+//! scenario can show what each breaks.
+
+use crate::NodeId;
+use crate::ring::Ring;
+use serde::{Deserialize, Serialize};
+
+/// Where a node keeps its layout on its own disk (in the reserved key space,
+/// never replicated by anti-entropy: layouts travel by [`crate::ReplicaRequest::Layout`]).
+pub const LAYOUT_KEY: &str = "\u{1}m/layout";
+
+/// One membership change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Change {
+    /// A node outside the ring (a spare) takes ranges.
+    Join(NodeId),
+    /// A member hands its ranges to the others and leaves the ring.
+    Leave(NodeId),
+    /// Node `by` (a new identity) takes dead node `dead`'s place; `dead`
+    /// never comes back (a node that returns must join as a new identity).
+    Replace { dead: NodeId, by: NodeId },
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Join(n) => write!(f, "join n{n}"),
+            Change::Leave(n) => write!(f, "leave n{n}"),
+            Change::Replace { dead, by } => write!(f, "replace n{dead} by n{by}"),
+        }
+    }
+}
+
+/// Where a movement is (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Phase {
+    WriteBoth,
+    Streaming,
+    ReadNew,
+}
+
+/// A movement in progress: the change, the members once it is done, its phase
+/// and the node driving it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    pub change: Change,
+    pub target: Vec<NodeId>,
+    pub phase: Phase,
+    pub driver: NodeId,
+}
+
+/// The cluster's membership at one version. Every change makes a new version;
+/// a node adopts a layout only if its version is greater than its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    pub version: u64,
+    /// The nodes owning ranges (ascending).
+    pub members: Vec<NodeId>,
+    pub movement: Option<Movement>,
+    /// Nodes replaced for good (ascending): they never own ranges again, and
+    /// a movement does not wait for them.
+    pub removed: Vec<NodeId>,
+}
+
+/// Why a membership change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error("a movement is in progress ({0}); one at a time")]
+    Busy(Change),
+    #[error("n{0} is already a member")]
+    AlreadyMember(NodeId),
+    #[error("n{0} is not a member")]
+    NotMember(NodeId),
+    #[error("n{0} was replaced and cannot come back")]
+    Removed(NodeId),
+    #[error("n{node} is not a node of this cluster (0..{nodes})")]
+    Unknown { node: NodeId, nodes: u32 },
+    #[error("leaving would leave {left} members for N = {replicas}")]
+    TooFew { left: usize, replicas: u32 },
+    #[error("only the driver of the movement or a member may start a change")]
+    NotDriver,
+}
+
+/// Which movement design the cluster runs: the correct one, or one of the
+/// known wrong ones (for scenarios that show what each breaks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MoveDesign {
+    /// As the module documentation says.
+    #[default]
+    Correct,
+    /// A gaining node takes each range from whichever single old owner
+    /// finishes first (CASSANDRA-2434), which may have missed a quorum write.
+    StreamFromAny,
+    /// Reads switch to the new owners as soon as the layout changes, before
+    /// the gaining nodes hold their ranges.
+    ReadsSwitchEarly,
+    /// Writes during a movement go to the old owners only (acknowledged by
+    /// W of them): the gaining nodes miss what arrives after their scan.
+    AckOldOnly,
+    /// A change starts while another is in progress: it is folded into the
+    /// current movement's target without restarting its phases, so a node
+    /// added during `ReadNew` serves reads without having streamed.
+    ConcurrentMoves,
+}
+
+impl MoveDesign {
+    /// The name a scenario uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            MoveDesign::Correct => "correct",
+            MoveDesign::StreamFromAny => "stream-from-any",
+            MoveDesign::ReadsSwitchEarly => "reads-switch-early",
+            MoveDesign::AckOldOnly => "ack-old-only",
+            MoveDesign::ConcurrentMoves => "concurrent-moves",
+        }
+    }
+
+    /// Every design, for scenario parsing.
+    pub const ALL: [MoveDesign; 5] = [
+        MoveDesign::Correct,
+        MoveDesign::StreamFromAny,
+        MoveDesign::ReadsSwitchEarly,
+        MoveDesign::AckOldOnly,
+        MoveDesign::ConcurrentMoves,
+    ];
+}
+
+impl Layout {
+    /// Version 0: members `0..nodes - spares`, no movement.
+    pub fn initial(nodes: u32, spares: u32) -> Layout {
+        Layout {
+            version: 0,
+            members: (0..nodes.saturating_sub(spares)).collect(),
+            movement: None,
+            removed: Vec::new(),
+        }
+    }
+
+    /// The layout after the operator asks `driver` for `change` (version + 1,
+    /// phase `WriteBoth`), or why not. `nodes` is every node id of the
+    /// cluster (members and spares), `replicas` N.
+    pub fn begin(
+        &self,
+        change: Change,
+        driver: NodeId,
+        nodes: u32,
+        replicas: u32,
+        design: MoveDesign,
+    ) -> Result<Layout, ChangeError> {
+        let (base, phase) = match &self.movement {
+            Some(m) if design != MoveDesign::ConcurrentMoves => {
+                return Err(ChangeError::Busy(m.change));
+            }
+            Some(m) => (m.target.clone(), m.phase),
+            None => (self.members.clone(), Phase::WriteBoth),
+        };
+        let known = |n: NodeId| {
+            if n >= nodes {
+                Err(ChangeError::Unknown { node: n, nodes })
+            } else if self.removed.contains(&n) {
+                Err(ChangeError::Removed(n))
+            } else {
+                Ok(())
+            }
+        };
+        let mut target = base.clone();
+        let mut removed = self.removed.clone();
+        match change {
+            Change::Join(n) => {
+                known(n)?;
+                if base.contains(&n) {
+                    return Err(ChangeError::AlreadyMember(n));
+                }
+                target.push(n);
+            }
+            Change::Leave(n) => {
+                known(n)?;
+                if !base.contains(&n) {
+                    return Err(ChangeError::NotMember(n));
+                }
+                if base.len() <= replicas as usize {
+                    return Err(ChangeError::TooFew {
+                        left: base.len() - 1,
+                        replicas,
+                    });
+                }
+                target.retain(|&m| m != n);
+            }
+            Change::Replace { dead, by } => {
+                known(dead)?;
+                known(by)?;
+                if !base.contains(&dead) {
+                    return Err(ChangeError::NotMember(dead));
+                }
+                if base.contains(&by) {
+                    return Err(ChangeError::AlreadyMember(by));
+                }
+                target.retain(|&m| m != dead);
+                target.push(by);
+                removed.push(dead);
+                removed.sort_unstable();
+            }
+        }
+        target.sort_unstable();
+        Ok(Layout {
+            version: self.version + 1,
+            members: self.members.clone(),
+            movement: Some(Movement {
+                change,
+                target,
+                phase,
+                driver,
+            }),
+            removed,
+        })
+    }
+
+    /// The next layout of the movement (version + 1): the next phase, or the
+    /// target as the only layout once `ReadNew` is done. `None` without a movement.
+    pub fn advance(&self) -> Option<Layout> {
+        let movement = self.movement.as_ref()?;
+        let mut next = self.clone();
+        next.version += 1;
+        match movement.phase {
+            Phase::WriteBoth => next.movement.as_mut()?.phase = Phase::Streaming,
+            Phase::Streaming => next.movement.as_mut()?.phase = Phase::ReadNew,
+            Phase::ReadNew => {
+                next.members = movement.target.clone();
+                next.movement = None;
+            }
+        }
+        Some(next)
+    }
+
+    /// Every node that must hold a version before the movement moves on:
+    /// every node of the cluster but the removed ones.
+    pub fn participants(&self, nodes: u32) -> Vec<NodeId> {
+        (0..nodes).filter(|n| !self.removed.contains(n)).collect()
+    }
+
+    /// A one-line description for traces: `v3 [0 1 2 3] → [0 1 2 3 4] (join n4, reads old)`.
+    pub fn describe(&self) -> String {
+        let list = |m: &[NodeId]| {
+            let names: Vec<String> = m.iter().map(|n| n.to_string()).collect();
+            format!("[{}]", names.join(" "))
+        };
+        match &self.movement {
+            None => format!("v{} {}", self.version, list(&self.members)),
+            Some(m) => {
+                let phase = match m.phase {
+                    Phase::WriteBoth => "writes to both, reads old",
+                    Phase::Streaming => "streaming to the new owners",
+                    Phase::ReadNew => "reads new, writes to both",
+                };
+                format!(
+                    "v{} {} → {} ({}: {phase})",
+                    self.version,
+                    list(&self.members),
+                    list(&m.target),
+                    m.change
+                )
+            }
+        }
+    }
+}
+
+/// A layout with its rings built, as coordinators route by it.
+#[derive(Debug, Clone)]
+pub struct Routing {
+    pub layout: Layout,
+    /// The ring of the current members.
+    pub old: Ring,
+    /// The ring of the target members, during a movement.
+    pub new: Option<Ring>,
+    design: MoveDesign,
+}
+
+impl Routing {
+    pub fn new(layout: Layout, vnodes: u32, design: MoveDesign) -> Routing {
+        let old = Ring::with_members(&layout.members, vnodes);
+        let new = (layout.movement.as_ref()).map(|m| Ring::with_members(&m.target, vnodes));
+        Routing {
+            layout,
+            old,
+            new,
+            design,
+        }
+    }
+
+    /// The ring reads use: the old one until `ReadNew` (or, with
+    /// [`MoveDesign::ReadsSwitchEarly`], as soon as there is a new one).
+    pub fn read_ring(&self) -> &Ring {
+        match (&self.new, &self.layout.movement) {
+            (Some(new), Some(m))
+                if m.phase == Phase::ReadNew || self.design == MoveDesign::ReadsSwitchEarly =>
+            {
+                new
+            }
+            _ => &self.old,
+        }
+    }
+
+    /// The rings a write needs W acknowledgements from: the old and the new
+    /// during a movement (only the read ring with [`MoveDesign::AckOldOnly`]).
+    pub fn write_rings(&self) -> Vec<&Ring> {
+        match &self.new {
+            Some(new) if self.design != MoveDesign::AckOldOnly => vec![&self.old, new],
+            _ => vec![self.read_ring()],
+        }
+    }
+
+    /// Whether `node` holds `placed` (a key's placement) in any active layout.
+    pub fn replicates(&self, node: NodeId, placed: &str, n: u32) -> bool {
+        self.old.replicates(node, placed, n)
+            || self
+                .new
+                .as_ref()
+                .is_some_and(|new| new.replicates(node, placed, n))
+    }
+
+    /// The arcs on which `node` gains a range in this movement, each as its
+    /// end position and the old owners there: what `node` must stream. Empty
+    /// without a movement. Bounded by the tokens of both rings.
+    pub fn gains(&self, node: NodeId, n: u32) -> Vec<(u64, Vec<NodeId>)> {
+        let Some(new) = &self.new else {
+            return Vec::new();
+        };
+        let mut ends: Vec<u64> = self.old.tokens().chain(new.tokens()).collect();
+        ends.sort_unstable();
+        ends.dedup();
+        ends.into_iter()
+            .filter_map(|end| {
+                let old = self.old.list_at(end, n);
+                let gains = new.list_at(end, n).contains(&node) && !old.contains(&node);
+                gains.then_some((end, old))
+            })
+            .collect()
+    }
+
+    pub fn design(&self) -> MoveDesign {
+        self.design
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn join(layout: &Layout, n: NodeId) -> Layout {
+        layout
+            .begin(Change::Join(n), 0, 5, 3, MoveDesign::Correct)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_movement_runs_through_three_phases_then_settles() {
+        let start = Layout::initial(5, 1);
+        assert_eq!(start.members, vec![0, 1, 2, 3]);
+        let mut layout = join(&start, 4);
+        let mut phases = vec![];
+        while let Some(m) = &layout.movement {
+            phases.push(m.phase);
+            layout = layout.advance().unwrap();
+        }
+        assert_eq!(
+            phases,
+            vec![Phase::WriteBoth, Phase::Streaming, Phase::ReadNew]
+        );
+        assert_eq!(layout.version, 4);
+        assert_eq!(layout.members, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn one_movement_at_a_time_unless_the_design_allows_more() {
+        let moving = join(&Layout::initial(5, 1), 4);
+        let leave = Change::Leave(0);
+        assert_eq!(
+            moving.begin(leave, 0, 5, 3, MoveDesign::Correct),
+            Err(ChangeError::Busy(Change::Join(4)))
+        );
+        let both = moving
+            .begin(leave, 0, 5, 3, MoveDesign::ConcurrentMoves)
+            .unwrap();
+        assert_eq!(both.movement.unwrap().target, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn bad_changes_are_refused() {
+        let start = Layout::initial(5, 1);
+        let begin = |c| start.begin(c, 0, 5, 3, MoveDesign::Correct);
+        assert_eq!(begin(Change::Join(1)), Err(ChangeError::AlreadyMember(1)));
+        assert_eq!(begin(Change::Leave(4)), Err(ChangeError::NotMember(4)));
+        assert!(matches!(
+            begin(Change::Join(9)),
+            Err(ChangeError::Unknown { .. })
+        ));
+        let three = Layout::initial(3, 0);
+        assert!(matches!(
+            three.begin(Change::Leave(0), 0, 3, 3, MoveDesign::Correct),
+            Err(ChangeError::TooFew { .. })
+        ));
+        let replaced = begin(Change::Replace { dead: 1, by: 4 }).unwrap();
+        assert_eq!(replaced.removed, vec![1]);
+        assert_eq!(replaced.participants(5), vec![0, 2, 3, 4]);
+    }
+
+    #[test]
+    fn routing_reads_old_until_read_new_and_writes_both() {
+        let moving = join(&Layout::initial(5, 1), 4);
+        let routing = Routing::new(moving.clone(), 16, MoveDesign::Correct);
+        assert_eq!(routing.read_ring().members(), &[0, 1, 2, 3]);
+        assert_eq!(routing.write_rings().len(), 2);
+        let read_new = moving.advance().unwrap().advance().unwrap();
+        let routing = Routing::new(read_new, 16, MoveDesign::Correct);
+        assert_eq!(routing.read_ring().members(), &[0, 1, 2, 3, 4]);
+        let early = Routing::new(moving.clone(), 16, MoveDesign::ReadsSwitchEarly);
+        assert_eq!(early.read_ring().members(), &[0, 1, 2, 3, 4]);
+        let old_only = Routing::new(moving, 16, MoveDesign::AckOldOnly);
+        assert_eq!(old_only.write_rings()[0].members(), &[0, 1, 2, 3]);
+        assert_eq!(old_only.write_rings().len(), 1);
+    }
+
+    #[test]
+    fn a_joining_node_gains_exactly_the_keys_that_move_to_it() {
+        let moving = join(&Layout::initial(5, 1), 4);
+        let routing = Routing::new(moving, 16, MoveDesign::Correct);
+        let gains = routing.gains(4, 3);
+        assert!(!gains.is_empty());
+        let new = routing.new.as_ref().unwrap();
+        for i in 0..500 {
+            let key = format!("key-{i}");
+            let moves = new.replicates(4, &key, 3);
+            let h = crate::ring::key_hash(&key);
+            // The arc of a key is the first gain end at or after its hash (wrapping).
+            let in_gain = gains.iter().any(|(end, _)| {
+                let all: Vec<u64> = routing.old.tokens().chain(new.tokens()).collect();
+                let first = all.iter().copied().filter(|&t| t >= h).min();
+                let first = first.unwrap_or_else(|| all.iter().copied().min().unwrap());
+                first == *end
+            });
+            assert_eq!(moves, in_gain, "{key}");
+        }
+        // In a join, every other node only loses ranges.
+        for node in 0..4 {
+            assert!(routing.gains(node, 3).is_empty());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Membership changes under load: a join, a leave and a replace each move
+//! ranges while clients write, and every acknowledged write stays readable
+//! through the new owners; one movement at a time; a layout survives a restart.
+
+use crate::harness::{Cluster, Link, config, run, value};
+use std::time::Duration;
+use store::{Change, ChangeError, ClientResponse, ClusterConfig, NodeId};
+use tokio::time::sleep;
+
+/// 4 members and 1 spare (node 4), N = 3, W = R = 2, membership every 10 ms.
+fn growable() -> ClusterConfig {
+    ClusterConfig {
+        spares: 1,
+        membership_interval: Some(Duration::from_millis(10)),
+        ..config(5, 3, 2, 2)
+    }
+}
+
+/// Waits (at most 10 s of simulated time) until every node in `nodes` routes
+/// by a settled layout with exactly `members`; panics otherwise.
+async fn settle(cluster: &Cluster, nodes: &[NodeId], members: &[NodeId]) {
+    for _ in 0..1000 {
+        let settled = nodes.iter().all(|&n| {
+            let layout = cluster.node(n).layout();
+            layout.movement.is_none() && layout.members == members
+        });
+        if settled {
+            return;
+        }
+        sleep(Duration::from_millis(10)).await;
+    }
+    let layouts: Vec<String> = (nodes.iter())
+        .map(|&n| cluster.node(n).layout().describe())
+        .collect();
+    panic!("no settled layout {members:?}: {layouts:?}");
+}
+
+/// Puts `key-i = round-i` for every i through rotating coordinators in
+/// `via`, returning the keys whose put was acknowledged.
+async fn write_round(cluster: &Cluster, via: &[NodeId], round: u32, keys: u32) -> Vec<u32> {
+    let mut acked = Vec::new();
+    for i in 0..keys {
+        let node = via[(i as usize) % via.len()];
+        let (key, value) = (format!("key-{i}"), format!("{round}-{i}"));
+        if cluster.put(node, &key, &value).await == ClientResponse::Done {
+            acked.push(i);
+        }
+    }
+    acked
+}
+
+/// Every key of `acked` reads back its value of `round` through every node of `via`.
+async fn all_readable(cluster: &Cluster, via: &[NodeId], round: u32, acked: &[u32]) {
+    for &node in via {
+        for &i in acked {
+            let key = format!("key-{i}");
+            let got = cluster.get(node, &key).await;
+            assert_eq!(got, value(&format!("{round}-{i}")), "{key} via n{node}");
+        }
+    }
+}
+
+#[test]
+fn a_join_under_writes_keeps_every_acknowledged_write() {
+    run(161, || async {
+        let cluster = Cluster::new(growable());
+        cluster.start_background();
+        let before = write_round(&cluster, &[0, 1, 2, 3], 0, 60).await;
+        assert_eq!(before.len(), 60);
+        let layout = cluster.node(0).request_change(Change::Join(4)).unwrap();
+        assert_eq!(layout.version, 1);
+        // Writes go on while ranges move.
+        let mut last = 0;
+        for round in 1..=5 {
+            let acked = write_round(&cluster, &[0, 1, 2, 3, 4], round, 60).await;
+            assert_eq!(acked.len(), 60, "round {round}: every write acknowledged");
+            last = round;
+        }
+        settle(&cluster, &[0, 1, 2, 3, 4], &[0, 1, 2, 3, 4]).await;
+        assert_eq!(cluster.node(3).layout().version, 4);
+        all_readable(&cluster, &[0, 4], last, &(0..60).collect::<Vec<_>>()).await;
+        // Node 4 now owns some keys, and holds them.
+        let owned: Vec<u32> = (0..60)
+            .filter(|i| cluster.replicas_of(&format!("key-{i}")).contains(&4))
+            .collect();
+        assert!(!owned.is_empty());
+        for i in owned {
+            let held = cluster.local_value(4, &format!("key-{i}"));
+            assert_eq!(held, Some(format!("{last}-{i}")), "key-{i} on n4");
+        }
+    });
+}
+
+#[test]
+fn the_new_owner_streams_from_a_read_quorum_not_from_one_replica() {
+    run(162, || async {
+        // No anti-entropy: only streaming brings node 4 its ranges.
+        let cluster = Cluster::new(ClusterConfig {
+            anti_entropy_interval: None,
+            ..growable()
+        });
+        cluster.start_background();
+        // Writes that node 1 misses: W = 2 of its keys' replicas acknowledge.
+        cluster.set_link(1, Link::Down);
+        let acked = write_round(&cluster, &[0, 2, 3], 0, 60).await;
+        cluster.set_link(1, Link::Up);
+        cluster.node(0).request_change(Change::Join(4)).unwrap();
+        settle(&cluster, &[0, 1, 2, 3, 4], &[0, 1, 2, 3, 4]).await;
+        // Node 4 holds every key it gained, though node 1 (an old owner of
+        // some of them) missed them: it streamed from R old owners.
+        for &i in &acked {
+            let key = format!("key-{i}");
+            if cluster.replicas_of(&key).contains(&4) {
+                assert_eq!(cluster.local_value(4, &key), Some(format!("0-{i}")));
+            }
+        }
+        all_readable(&cluster, &[4], 0, &acked).await;
+    });
+}
+
+#[test]
+fn a_leave_hands_every_range_over() {
+    run(163, || async {
+        let cluster = Cluster::new(ClusterConfig {
+            spares: 0,
+            ..growable()
+        });
+        cluster.start_background();
+        let acked = write_round(&cluster, &[0, 1, 2, 3, 4], 0, 60).await;
+        cluster.node(1).request_change(Change::Leave(0)).unwrap();
+        let during = write_round(&cluster, &[1, 2, 3, 4], 1, 60).await;
+        assert_eq!((acked.len(), during.len()), (60, 60));
+        settle(&cluster, &[0, 1, 2, 3, 4], &[1, 2, 3, 4]).await;
+        // Node 0 is gone for good: every key is still read by a quorum.
+        cluster.set_link(0, Link::Down);
+        all_readable(&cluster, &[1, 3], 1, &during).await;
+    });
+}
+
+#[test]
+fn a_replacement_takes_a_dead_nodes_ranges() {
+    run(164, || async {
+        let cluster = Cluster::new(growable());
+        cluster.start_background();
+        let acked = write_round(&cluster, &[0, 1, 2, 3], 0, 60).await;
+        cluster.set_link(2, Link::Down); // node 2 dies
+        let change = Change::Replace { dead: 2, by: 4 };
+        cluster.node(0).request_change(change).unwrap();
+        settle(&cluster, &[0, 1, 3, 4], &[0, 1, 3, 4]).await;
+        assert_eq!(cluster.node(0).layout().removed, vec![2]);
+        all_readable(&cluster, &[0, 4], 0, &acked).await;
+        // The dead node cannot come back under its old identity.
+        assert_eq!(
+            cluster.node(0).request_change(Change::Join(2)),
+            Err(ChangeError::Removed(2))
+        );
+    });
+}
+
+#[test]
+fn one_movement_at_a_time_and_the_layout_survives_a_restart() {
+    run(165, || async {
+        let cluster = Cluster::new(growable());
+        cluster.start_background();
+        cluster.node(0).request_change(Change::Join(4)).unwrap();
+        assert_eq!(
+            cluster.node(0).request_change(Change::Leave(1)),
+            Err(ChangeError::Busy(Change::Join(4)))
+        );
+        settle(&cluster, &[0, 1, 2, 3, 4], &[0, 1, 2, 3, 4]).await;
+        cluster.crash_and_restart(3);
+        assert_eq!(cluster.node(3).layout().members, vec![0, 1, 2, 3, 4]);
+        assert_eq!(cluster.node(3).layout().version, 4);
+    });
+}
