@@ -5,25 +5,10 @@
 //! it), so these tests run the planted binary as users of
 //! `scripts/planted.sh` do; the 100-seed proof of every bug is that script.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
 use store::planted::Bug;
 
-fn storesim() -> Command {
-    Command::cargo_bin("storesim").expect("binary built")
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scenario(name: &str) -> PathBuf {
-    root().join("scenarios").join(name)
-}
-
-fn stdout(assert: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
-}
+mod common;
+use common::{root, scenario, stdout, storesim};
 
 /// Every planted bug is in the script's table, with a shipped scenario
 /// that names it: a bug added to `Bug::ALL` without a scenario fails here.

@@ -1,22 +1,8 @@
 //! End-to-end: targeted faults, BUGGIFY fault points and swarm points as a
 //! user meets them on the command line.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-
-fn storesim() -> Command {
-    Command::cargo_bin("storesim").expect("binary built")
-}
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-}
-
-fn stdout(assert: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
-}
+mod common;
+use common::{scenario, stdout, storesim};
 
 /// `replay --trace` names the message fault on every message it dropped or
 /// delayed, and shows its window opening and closing.

@@ -28,21 +28,9 @@ const PROCESSES: usize = 32;
 const FOLDERS: u64 = 100;
 const KEYS_PER_FOLDER: u64 = 10;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "../benches/support/xorshift.rs"]
+mod xorshift;
+use xorshift::Rng;
 
 #[derive(Clone, Copy, PartialEq)]
 enum What {

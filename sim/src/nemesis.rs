@@ -14,8 +14,10 @@
 
 use crate::faults::links;
 use crate::scenario::{
-    Family, Fault, FaultKind, MAX_LATENCY, MAX_NEMESIS_FAULTS, MessageAction, MessageFault, Nemesis,
+    Family, Fault, FaultKind, MAX_LATENCY, MAX_NEMESIS_FAULTS, MessageAction, MessageFault,
+    Nemesis, Scenario,
 };
+use crate::trace::Trace;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
@@ -65,6 +67,27 @@ struct Down {
     node: u32,
     start: Duration,
     end: Duration,
+}
+
+/// The nemesis faults of one seed's run (none without a `[nemesis]`), with
+/// what was drawn written to the trace at time 0, so a replay shows it.
+pub fn draw(scenario: &Scenario, seed: u64, trace: &Trace) -> Vec<Fault> {
+    let Some(nemesis) = &scenario.nemesis else {
+        return Vec::new();
+    };
+    let nodes = scenario.cluster.nodes;
+    let plan = plan(nemesis, &scenario.faults, nodes, scenario.duration, seed);
+    let families: Vec<&str> = plan.families.iter().map(|f| f.as_str()).collect();
+    let head = format!(
+        "nemesis: {} faults from {}",
+        plan.faults.len(),
+        families.join(", ")
+    );
+    trace.fault(0, head);
+    for fault in &plan.faults {
+        trace.fault(0, format!("nemesis plan: {}", describe(fault)));
+    }
+    plan.faults
 }
 
 /// Draws the nemesis faults of one seed. `fixed` are the scenario's own

@@ -10,6 +10,7 @@ use crate::cluster::SimCluster;
 use crate::fate::Fates;
 use crate::faults::windows::FaultWindow;
 use crate::faults::{self, FaultInjector};
+use crate::nemesis;
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::timescale::{self, Epoch};
@@ -287,7 +288,8 @@ async fn supervise(
     });
 
     // Safety phase: the workload runs while faults come and go.
-    let actions = faults::plan(&scenario, seed, &trace);
+    let drawn = nemesis::draw(&scenario, seed, &trace);
+    let actions = faults::plan(&scenario, seed, drawn);
     let fates = Arc::clone(&net.fates);
     let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone(), fates);
     let points = buggify.map(|(points, hits)| {

@@ -1,7 +1,7 @@
 //! Applies the fault schedule to the running cluster.
 //!
-//! Faults are data (`scenario::Fault`, from the file and from the
-//! [`crate::nemesis`]); [`schedule`] turns them into a list of timed
+//! Faults are data (`scenario::Fault`, from the file and from the nemesis,
+//! which builds on this module); [`schedule`] turns them into a list of timed
 //! [`Action`]s, drawing what is random (which halves) from the seed before the
 //! run starts, and [`FaultInjector`] applies each at its simulated time.
 
@@ -13,7 +13,6 @@ pub use inject::FaultInjector;
 pub use links::cut_links;
 
 use crate::scenario::{Fault, FaultKind, MessageAction, MessageFault, Scenario, format_duration};
-use crate::trace::Trace;
 use links::LinkId;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -68,32 +67,17 @@ impl Action {
     }
 }
 
-/// Every fault of one seed's run, the scenario's and the nemesis's, as timed
-/// actions. The nemesis's plan is written to the trace first (at time 0), so a
-/// replay shows what was drawn.
-pub fn plan(scenario: &Scenario, seed: u64, trace: &Trace) -> Vec<(Duration, Action)> {
-    let nodes = scenario.cluster.nodes;
+/// Every fault of one seed's run as timed actions: the scenario's own faults
+/// and `drawn` (what the nemesis drew for this seed, `nemesis::draw`),
+/// in time order. Random faults draw from the seed's fault stream.
+pub fn plan(scenario: &Scenario, seed: u64, drawn: Vec<Fault>) -> Vec<(Duration, Action)> {
     let mut faults = scenario.faults.clone();
-    if let Some(nemesis) = &scenario.nemesis {
-        let plan = crate::nemesis::plan(nemesis, &faults, nodes, scenario.duration, seed);
-        let families: Vec<&str> = plan.families.iter().map(|f| f.as_str()).collect();
-        let head = format!(
-            "nemesis: {} faults from {}",
-            plan.faults.len(),
-            families.join(", ")
-        );
-        trace.fault(0, head);
-        for fault in &plan.faults {
-            trace.fault(
-                0,
-                format!("nemesis plan: {}", crate::nemesis::describe(fault)),
-            );
-        }
-        faults.extend(plan.faults);
+    if !drawn.is_empty() {
+        faults.extend(drawn);
         faults.sort_by_key(|f| f.at);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ FAULT_STREAM);
-    schedule(&faults, nodes, scenario.duration, &mut rng)
+    schedule(&faults, scenario.cluster.nodes, scenario.duration, &mut rng)
 }
 
 /// The timed actions of a schedule, sorted by time (ends before starts at

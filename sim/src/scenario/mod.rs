@@ -698,9 +698,35 @@ impl Scenario {
     /// The scenario as a complete TOML document, every default written out,
     /// so that it runs by itself: `Scenario::parse(&s.to_toml(), ..)` gives
     /// `s` back (the mix up to the float rounding of its normalisation).
+    /// Small tables inside a section (a latency, a mix, a size) are written
+    /// inline (`latency = { dist = "fixed", value = "1ms" }`), as a person
+    /// writes them; sections and lists of tables (`[[faults]]`) stay tables.
     pub fn to_toml(&self) -> String {
-        toml::to_string(&top::ScenarioSpec::resolved(self))
-            .expect("a validated scenario holds only values TOML can write")
+        let text = toml::to_string(&top::ScenarioSpec::resolved(self))
+            .expect("a validated scenario holds only values TOML can write");
+        let mut doc: toml_edit::DocumentMut = text.parse().expect("toml writes valid TOML");
+        for (_, section) in doc.as_table_mut().iter_mut() {
+            if let Some(table) = section.as_table_mut() {
+                inline_leaf_tables(table);
+            }
+        }
+        doc.to_string()
+    }
+}
+
+/// Turns every sub-table of `table` that holds only values (after its own
+/// sub-tables were turned) into an inline table, bottom up.
+fn inline_leaf_tables(table: &mut toml_edit::Table) {
+    for (mut key, item) in table.iter_mut() {
+        let Some(sub) = item.as_table_mut() else {
+            continue;
+        };
+        inline_leaf_tables(sub);
+        if sub.iter().all(|(_, v)| v.is_value()) {
+            let inline = std::mem::take(sub).into_inline_table();
+            *item = toml_edit::Item::Value(toml_edit::Value::InlineTable(inline));
+            key.fmt(); // a table header's spacing would write `latency= {`
+        }
     }
 }
 

@@ -68,26 +68,9 @@ const DISTS: &[&str] = &[
     "mixture",
 ];
 
-/// The message kinds of `store::Request::kind()` and `Response::kind()`, the
-/// keys of `[network.kinds]`. `replica-read` and `replica-sync` name both the
-/// request and its response.
-pub const MESSAGE_KINDS: &[&str] = &[
-    "client-get",
-    "client-put",
-    "client-delete",
-    "client-cas",
-    "client-value",
-    "client-done",
-    "client-precondition-failed",
-    "client-read-unavailable",
-    "client-write-unavailable",
-    "replica-read",
-    "replica-write",
-    "replica-hinted-write",
-    "replica-sync",
-    "replica-written",
-    "replica-refused",
-];
+/// The message kinds, the keys of `[network.kinds]`: the store's own list
+/// (`store::message::KINDS`), so a kind the store sends is never refused.
+pub use store::message::KINDS as MESSAGE_KINDS;
 
 /// Largest pareto shape or lognormal sigma: beyond, the distribution is a
 /// spike or a tail the 10 s cap would swallow.
