@@ -54,7 +54,10 @@ fn serve(mode: Mode) -> String {
 
 fn md5_hex(bytes: &[u8]) -> String {
     use md5::{Digest, Md5};
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One request, one answer (drive opens a connection per request).
@@ -63,7 +66,10 @@ fn answer(stream: TcpStream, mode: Mode, store: &Mutex<Store>) -> std::io::Resul
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut words = line.split_whitespace();
-    let (method, target) = (words.next().unwrap_or("").to_string(), words.next().unwrap_or("").to_string());
+    let (method, target) = (
+        words.next().unwrap_or("").to_string(),
+        words.next().unwrap_or("").to_string(),
+    );
     let mut headers = BTreeMap::new();
     loop {
         let mut h = String::new();
@@ -76,7 +82,10 @@ fn answer(stream: TcpStream, mode: Mode, store: &Mutex<Store>) -> std::io::Resul
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
         }
     }
-    let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
@@ -84,7 +93,11 @@ fn answer(stream: TcpStream, mode: Mode, store: &Mutex<Store>) -> std::io::Resul
     let (_bucket, key) = path.split_once('/').unwrap_or((path, ""));
     let (status, extra, out): (&str, Vec<(String, String)>, Vec<u8>) = match mode {
         Mode::Garbage => return (&stream).write_all(b"\x00\x01 this is not HTTP\r\n\r\n"),
-        Mode::Html => ("200 OK", vec![], b"<html><body>hello</body></html>".to_vec()),
+        Mode::Html => (
+            "200 OK",
+            vec![],
+            b"<html><body>hello</body></html>".to_vec(),
+        ),
         Mode::Refuses => (
             "403 Forbidden",
             vec![],
@@ -95,7 +108,10 @@ fn answer(stream: TcpStream, mode: Mode, store: &Mutex<Store>) -> std::io::Resul
             s3(&mut s, mode, &method, key, query, &headers, body)
         }
     };
-    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", out.len());
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        out.len()
+    );
     for (name, value) in extra {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -116,8 +132,20 @@ fn s3(
     headers: &BTreeMap<String, String>,
     body: Vec<u8>,
 ) -> Response {
-    let missing = || ("404 Not Found", vec![], b"<Error><Code>NoSuchKey</Code></Error>".to_vec());
-    let failed = || ("412 Precondition Failed", vec![], b"<Error><Code>PreconditionFailed</Code></Error>".to_vec());
+    let missing = || {
+        (
+            "404 Not Found",
+            vec![],
+            b"<Error><Code>NoSuchKey</Code></Error>".to_vec(),
+        )
+    };
+    let failed = || {
+        (
+            "412 Precondition Failed",
+            vec![],
+            b"<Error><Code>PreconditionFailed</Code></Error>".to_vec(),
+        )
+    };
     match (method, key.is_empty()) {
         ("PUT", true) => ("200 OK", vec![], vec![]),
         ("GET", true) => {
@@ -137,7 +165,10 @@ fn s3(
         }
         ("GET", false) => match s.objects.get(key) {
             Some((bytes, w)) => {
-                let meta = w.iter().map(|w| ("x-amz-meta-w".to_string(), w.clone())).collect();
+                let meta = w
+                    .iter()
+                    .map(|w| ("x-amz-meta-w".to_string(), w.clone()))
+                    .collect();
                 ("200 OK", meta, bytes.clone())
             }
             None => missing(),
@@ -147,7 +178,10 @@ fn s3(
             ("204 No Content", vec![], vec![])
         }
         ("PUT", false) => {
-            let current = s.objects.get(key).map(|(b, _)| format!("\"{}\"", md5_hex(b)));
+            let current = s
+                .objects
+                .get(key)
+                .map(|(b, _)| format!("\"{}\"", md5_hex(b)));
             if headers.get("if-none-match").is_some() && current.is_some() {
                 return failed();
             }
@@ -177,13 +211,24 @@ fn drive(scenario: &str, url: &str, dir: &Path) -> (Option<i32>, String, String)
     let output = Command::cargo_bin("storesim")
         .unwrap()
         .args(["drive".as_ref(), file.as_os_str()])
-        .args(["--endpoint", url, "--bucket", "drive-test", "--timeout", "5"])
+        .args([
+            "--endpoint",
+            url,
+            "--bucket",
+            "drive-test",
+            "--timeout",
+            "5",
+        ])
         .arg("--out")
         .arg(dir.join("out"))
         .output()
         .unwrap();
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (output.status.code(), text(&output.stdout), text(&output.stderr))
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
 }
 
 /// A short run: fewer operations keep the test quick.
@@ -198,11 +243,20 @@ fn a_correct_store_passes_every_check_and_gets_a_run_folder() {
         let (code, stdout, stderr) = drive(&short(scenario), &serve(Mode::Correct), dir.path());
         assert_eq!(code, Some(0), "{stdout}\n{stderr}");
         let out = dir.path().join("out");
-        for file in ["results.json", "seeds.jsonl", "report.html", "report.md", "scenario.toml"] {
+        for file in [
+            "results.json",
+            "seeds.jsonl",
+            "report.html",
+            "report.md",
+            "scenario.toml",
+        ] {
             assert!(out.join(file).is_file(), "{file} missing");
         }
         let history = std::fs::read_to_string(out.join("seeds/1/history.jsonl")).unwrap();
-        assert!(history.contains("\"type\":\"final\""), "final reads recorded");
+        assert!(
+            history.contains("\"type\":\"final\""),
+            "final reads recorded"
+        );
         assert!(history.contains("\"f\":\"get\""));
     }
 }
@@ -224,7 +278,9 @@ fn the_same_seed_asks_the_same_requests() {
         let scenario = short(REGISTERS).replace("seed = 1", &format!("seed = {seed}"));
         let (code, _, stderr) = drive(&scenario, &serve(Mode::Correct), dir.path());
         assert_eq!(code, Some(0), "{stderr}");
-        let history = std::fs::read_to_string(dir.path().join(format!("out/seeds/{seed}/history.jsonl"))).unwrap();
+        let history =
+            std::fs::read_to_string(dir.path().join(format!("out/seeds/{seed}/history.jsonl")))
+                .unwrap();
         // Each client's requests in order (threads interleave differently).
         let mut per_client: BTreeMap<u64, Vec<String>> = BTreeMap::new();
         for line in history.lines().filter(|l| l.contains("\"invoke\"")) {
@@ -233,7 +289,10 @@ fn the_same_seed_asks_the_same_requests() {
             // What is asked; a cas's `from` is what the client last saw,
             // which depends on the server's answers.
             let written = v["value"].get("to").unwrap_or(&v["value"]);
-            per_client.entry(client).or_default().push(format!("{} {} {written}", v["f"], v["key"]));
+            per_client
+                .entry(client)
+                .or_default()
+                .push(format!("{} {} {written}", v["f"], v["key"]));
         }
         per_client
     };
@@ -270,5 +329,8 @@ fn a_scenario_drive_cannot_run_is_refused_naming_file_and_knob() {
     let scenario = OBJECTS.replace("api = \"s3\"", "api = \"s3\"\nbuckets = 2");
     let (code, _, stderr) = drive(&scenario, &serve(Mode::Correct), dir.path());
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("scenario.toml") && stderr.contains("buckets"), "{stderr}");
+    assert!(
+        stderr.contains("scenario.toml") && stderr.contains("buckets"),
+        "{stderr}"
+    );
 }
