@@ -49,7 +49,7 @@ pub const DEFAULT_SECRET_KEY: &str = "storesimd";
 pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
     let file = args.scenario.display().to_string();
-    supported(&scenario, &file)?;
+    supported(&scenario, &args.scenario)?;
     let credentials = rusty_s3::Credentials::new(
         (args.access_key.clone())
             .or_else(|| std::env::var("AWS_ACCESS_KEY_ID").ok())
@@ -105,40 +105,45 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
     write_folder(&scenario, &file, seed, &out, driven)
 }
 
-/// Refuses what drive cannot ask of an endpoint, naming the file and knob.
-fn supported(scenario: &Scenario, file: &str) -> anyhow::Result<()> {
+/// Refuses what drive cannot ask of an endpoint, naming the file, the line
+/// of the knob (when the file spells it out) and the knob.
+fn supported(scenario: &Scenario, path: &std::path::Path) -> anyhow::Result<()> {
     let w = &scenario.workload;
-    let refuse = |what: &str, why: &str| -> anyhow::Result<()> {
-        bail!("{file}: {what}: {why} (storesim drive)")
+    let refuse = |keys: &[&str], why: &str| -> anyhow::Result<()> {
+        let at = match line_of(path, keys) {
+            Some(line) => format!("{}:{line}", path.display()),
+            None => path.display().to_string(),
+        };
+        bail!("{at}: {}: {why} (storesim drive)", keys.join("."))
     };
     if w.probes.is_some() {
         refuse(
-            "[workload.probes]",
+            &["workload", "probes"],
             "probes are not driven against an endpoint",
         )?;
     }
     if w.rounds.is_some() {
         refuse(
-            "[workload] rounds",
+            &["workload", "rounds"],
             "rounds are not driven against an endpoint",
         )?;
     }
     if let Some(s3) = &w.s3 {
         if s3.buckets != 1 {
             refuse(
-                "[workload] buckets",
+                &["workload", "buckets"],
                 "drive uses one bucket (--bucket): set buckets = 1",
             )?;
         }
         if s3.versioning != store::Versioning::Off {
             refuse(
-                "[workload] versioning",
+                &["workload", "versioning"],
                 "versioned buckets are not driven yet: use \"off\"",
             )?;
         }
         if s3.mix.get_version > 0.0 || s3.mix.delete_version > 0.0 || s3.mix.list_versions > 0.0 {
             refuse(
-                "[workload] mix",
+                &["workload", "mix"],
                 "get_version, delete_version and list_versions are not driven yet",
             )?;
         }
@@ -147,18 +152,31 @@ fn supported(scenario: &Scenario, file: &str) -> anyhow::Result<()> {
             && b > MAX_DRIVE_OBJECT
         {
             refuse(
-                "[workload] object_size",
+                &["workload", "object_size"],
                 "drive writes bodies of at most 16 MiB",
             )?;
         }
     }
     if w.clients == 0 || w.clients > 256 {
         refuse(
-            "[workload] clients",
+            &["workload", "clients"],
             "drive runs 1 to 256 clients (one thread each)",
         )?;
     }
     Ok(())
+}
+
+/// The 1-based line where the file gives `keys` (a dotted path), if it does.
+fn line_of(path: &std::path::Path, keys: &[&str]) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc = toml_edit::ImDocument::parse(text.as_str()).ok()?;
+    let (first, rest) = keys.split_first()?;
+    let mut item = doc.as_table().get(first)?;
+    for key in rest {
+        item = item.get(key)?;
+    }
+    let start = item.span()?.start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
 }
 
 /// Checks every endpoint before the run: reachable, S3, accepting the
@@ -301,7 +319,7 @@ fn run_workload(
             }
         }
     }
-    let requests = events.len() as u64 / 2 + finals.len() as u64;
+    let requests = endpoints.iter().map(s3::Endpoint::requests).sum();
     let history = History::new(events, finals);
     history
         .validate()

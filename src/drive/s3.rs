@@ -16,6 +16,7 @@
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How long a signed URL stays valid: longer than any one request.
@@ -32,6 +33,8 @@ pub struct Endpoint {
     bucket: Bucket,
     credentials: Credentials,
     agent: ureq::Agent,
+    /// Requests sent (or tried) so far.
+    sent: AtomicU64,
 }
 
 /// What one request came to.
@@ -106,6 +109,7 @@ impl Endpoint {
             bucket,
             credentials,
             agent,
+            sent: AtomicU64::new(0),
         })
     }
 
@@ -168,7 +172,13 @@ impl Endpoint {
         self.send(self.agent.request_url("PUT", &url), Some(body.as_bytes()))
     }
 
+    /// Requests sent (or tried) through this endpoint so far.
+    pub fn requests(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
     fn send(&self, request: ureq::Request, body: Option<&[u8]>) -> Reply {
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let result = match body {
             Some(bytes) => request.send_bytes(bytes),
             None => request.call(),
