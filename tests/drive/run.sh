@@ -4,7 +4,8 @@
 #   1. a 3-node storesimd cluster (quorum, N = 3, W = R = 2, sync always):
 #      the S3 workload passes every check (exit 0);
 #   2. the same with node 1 killed (kill -9) and restarted from its disk
-#      mid-run (--cluster): no acknowledged write lost, every check passes;
+#      mid-run, then node 2 paused (SIGSTOP/SIGCONT) (--cluster): no
+#      acknowledged write lost, every check passes;
 #   3. a wrong secret key: exit 2 naming the endpoint;
 #   4. moto's standalone server from PyPI (moto[server], in the venv of
 #      tests/boto3/run.sh): both drive scenarios, their histories checked.
@@ -58,10 +59,11 @@ echo "== drive: storesimd, 3 nodes"
 "$bin" drive tests/drive/s3-objects.toml "${endpoints[@]}" --bucket drive-objects --out "$out/storesimd" \
   || fail "the S3 workload against storesimd broke an expectation"
 
-echo "== drive: storesimd, node 1 killed and restarted mid-run"
+echo "== drive: storesimd, node 1 killed and restarted mid-run, node 2 paused"
 "$bin" drive tests/drive/s3-crash.toml "${endpoints[@]}" --bucket drive-crash --cluster "$dir" --out "$out/storesimd-crash" \
   || fail "a node killed and restarted lost an acknowledged write or broke another expectation"
 grep -q '"kind": "crash"' "$out/storesimd-crash/seeds/1/run.json" || fail "no crash window recorded"
+grep -q '"kind": "pause"' "$out/storesimd-crash/seeds/1/run.json" || fail "no pause window recorded"
 [[ "$(scripts/cluster.sh status --dir "$dir" | grep -c ': up')" == 3 ]] || fail "node 1 was not restarted"
 
 echo "== drive: a wrong secret key is refused (exit 2)"
