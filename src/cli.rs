@@ -48,6 +48,40 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Run fresh seeds until a `pass` expectation breaks or time is up; write and shrink the breach.
     Explore(ExploreArgs),
+    /// Run the scenario's workload against real S3 endpoints, check the history, write a run folder.
+    Drive(DriveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DriveArgs {
+    /// Scenario file (TOML): its [workload] is driven, its crash and pause faults applied with --cluster.
+    pub scenario: PathBuf,
+    /// S3 endpoint URL (http://host:port); repeat for several nodes of one
+    /// store: each operation goes to one drawn from the seed (node i in the history).
+    #[arg(long, required = true)]
+    pub endpoint: Vec<String>,
+    /// Bucket to use (created if missing; must be empty).
+    #[arg(long)]
+    pub bucket: String,
+    /// Run folder [default: runs/<scenario name>/drive].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed of the clients' draws [default: the scenario's `seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Access key id [default: $AWS_ACCESS_KEY_ID, else "storesim"].
+    #[arg(long)]
+    pub access_key: Option<String>,
+    /// Secret key [default: $AWS_SECRET_ACCESS_KEY, else "storesimd", storesimd's].
+    #[arg(long)]
+    pub secret_key: Option<String>,
+    /// Seconds one request may take before it is recorded `info`.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+    /// A local storesimd cluster's folder (`scripts/cluster.sh up --dir DIR`):
+    /// apply the scenario's crash (kill -9, restart from disk) and pause faults to it.
+    #[arg(long)]
+    pub cluster: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -45,23 +45,41 @@ fn summarise(
     results: &BTreeMap<CheckName, CheckResult>,
     history_jsonl: &str,
 ) -> SeedResult {
-    let count = |kind| count_events(&outcome.history, kind);
+    let mut summary = summarise_history(
+        &outcome.history,
+        results,
+        history_jsonl,
+        &metrics_context(scenario, outcome),
+    );
+    summary.seed = outcome.seed;
+    summary.messages = outcome.messages;
+    summary.sim_time_ns = outcome.end_ns;
+    summary.trace_hash = outcome.trace_hash.clone();
+    summary
+}
+
+/// A checked history's record (counts, verdicts, hash, metrics), whoever
+/// made the history; seed, messages, time and trace are left for the
+/// caller (zero and empty).
+pub fn summarise_history(
+    history: &History,
+    results: &BTreeMap<CheckName, CheckResult>,
+    history_jsonl: &str,
+    context: &reports::metrics::SeedContext,
+) -> SeedResult {
+    let count = |kind| count_events(history, kind);
     SeedResult {
-        seed: outcome.seed,
+        seed: 0,
         ops: count(EventType::Invoke),
         ok: count(EventType::Ok),
         fail: count(EventType::Fail),
         info: count(EventType::Info),
-        messages: outcome.messages,
-        sim_time_ns: outcome.end_ns,
+        messages: 0,
+        sim_time_ns: 0,
         checks: results.iter().map(|(name, r)| (*name, r.verdict)).collect(),
         history_hash: hex(&Sha256::digest(history_jsonl.as_bytes())),
-        trace_hash: outcome.trace_hash.clone(),
-        metrics: reports::metrics::seed_metrics_in(
-            &outcome.history,
-            results,
-            &metrics_context(scenario, outcome),
-        ),
+        trace_hash: String::new(),
+        metrics: reports::metrics::seed_metrics_in(history, results, context),
     }
 }
 

@@ -9,6 +9,7 @@ mod breaches;
 mod check_cmd;
 mod cli;
 mod determinism;
+mod drive;
 mod evaluate;
 mod explore;
 mod kept;
@@ -75,6 +76,7 @@ fn run_cli() -> anyhow::Result<ExitCode> {
         cli::Command::Sweep(args) => sweep::sweep(&args),
         cli::Command::Shrink(args) => shrink::shrink(&args),
         cli::Command::Explore(args) => explore::explore(&args),
+        cli::Command::Drive(args) => drive::drive(&args),
     }
 }
 

@@ -127,26 +127,49 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `plan.seeds`, judges them and writes the whole run folder.
 pub fn execute(plan: &Plan) -> anyhow::Result<Done> {
-    output::claim_run_dir(plan.out, &plan.scenario.name)?;
-    let resolved = format!(
-        "# {}, resolved: every default written out, so this file runs by itself.\n{}",
-        plan.scenario_file,
-        plan.scenario.to_toml()
-    );
-    output::write_atomic(&plan.out.join("scenario.toml"), &resolved)?;
+    open_folder(plan.out, plan.scenario, plan.scenario_file)?;
     let (digest, rows, totals) = run_seeds(plan)?;
-    let breaches = breaches::judge(&plan.scenario.expect, &digest);
+    close_folder(
+        plan.out,
+        plan.scenario,
+        plan.scenario_file,
+        (digest, rows),
+        totals,
+    )
+}
+
+/// Claims `out` as the scenario's run folder and writes its resolved
+/// `scenario.toml`: the start of every run folder (`run`, `sweep`, `drive`).
+pub fn open_folder(out: &Path, scenario: &Scenario, scenario_file: &str) -> anyhow::Result<()> {
+    output::claim_run_dir(out, &scenario.name)?;
+    let resolved = format!(
+        "# {scenario_file}, resolved: every default written out, so this file runs by itself.\n{}",
+        scenario.to_toml()
+    );
+    output::write_atomic(&out.join("scenario.toml"), &resolved)
+}
+
+/// Judges the seeds' digest against `[expect]` and writes `results.json`
+/// and the report: the end of every run folder, whoever produced the seeds.
+pub fn close_folder(
+    out: &Path,
+    scenario: &Scenario,
+    scenario_file: &str,
+    (digest, rows): (Digest, Rows),
+    totals: SeedMetrics,
+) -> anyhow::Result<Done> {
+    let breaches = breaches::judge(&scenario.expect, &digest);
     let results = RunResults {
-        scenario: plan.scenario.name.clone(),
-        scenario_file: plan.scenario_file.to_string(),
-        expect: breaches::expect_strings(plan.scenario),
+        scenario: scenario.name.clone(),
+        scenario_file: scenario_file.to_string(),
+        expect: breaches::expect_strings(scenario),
         digest,
         breaches: breaches.iter().map(breaches::describe).collect(),
         totals,
-        summary: Some(summary::summary(plan.scenario)),
+        summary: Some(summary::summary(scenario)),
     };
-    output::write_atomic(&plan.out.join("results.json"), &results.to_json())?;
-    report_cmd::write_reports(plan.out, &results)?;
+    output::write_atomic(&out.join("results.json"), &results.to_json())?;
+    report_cmd::write_reports(out, &results)?;
     Ok(Done {
         results,
         rows,
