@@ -135,6 +135,14 @@ pub struct Cluster {
     /// Whether nodes run their membership duties: derived (spares, or a
     /// `join`/`leave`/`replace` fault), never written.
     pub membership: bool,
+    /// Tombstone collection: tombstones older than this on a replica's clock
+    /// are dropped (`gc_grace = "2s"`; absent or `"never"`, the default,
+    /// keeps them). `eventual`/`quorum` with anti-entropy only.
+    pub gc_grace: Option<Duration>,
+    /// What a node away longer than `gc_grace` does on coming back
+    /// (`rejoin = "as-is"`, the default, or `"repair-first"`; see
+    /// `store::Rejoin`). Only with `gc_grace`.
+    pub rejoin: store::Rejoin,
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.

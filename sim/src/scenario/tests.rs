@@ -84,6 +84,8 @@ fn defaults_cluster() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        gc_grace: None,
+        rejoin: store::Rejoin::AsIs,
     };
     assert_eq!(c, expected);
 }
@@ -284,6 +286,8 @@ fn full_example() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        gc_grace: None,
+        rejoin: store::Rejoin::AsIs,
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -620,7 +624,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`, `gc_grace`, `rejoin`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -1352,6 +1356,12 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         spares: 0,
                         moves: store::MoveDesign::Correct,
                         membership: false,
+                        gc_grace: anti_entropy.and(Some(replica_timeout)),
+                        rejoin: if read_repair && anti_entropy.is_some() {
+                            store::Rejoin::RepairFirst
+                        } else {
+                            store::Rejoin::AsIs
+                        },
                     },
                 )
         })
