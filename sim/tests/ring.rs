@@ -42,6 +42,10 @@ fn each_wrong_design_breaks_linearizability_and_the_correct_one_does_not() {
         assert!(!non_linearizable(&wrong, seeds).is_empty(), "{file}");
         let mut correct = wrong.clone();
         correct.cluster.moves = store::MoveDesign::Correct;
-        assert_eq!(non_linearizable(&correct, seeds), Vec::<u64>::new(), "{file}");
+        assert_eq!(
+            non_linearizable(&correct, seeds),
+            Vec::<u64>::new(),
+            "{file}"
+        );
     }
 }

@@ -523,6 +523,10 @@ pub struct Nemesis {
     /// Largest |by| of a nemesis clock jump (drawn uniform in [-jump, jump],
     /// stepped back when the fault ends).
     pub jump: Duration,
+    /// `[cluster]`'s spares and N, for the `membership` family: derived,
+    /// never written.
+    pub spares: u32,
+    pub replicas: u32,
 }
 
 /// `[buggify]`: at each of the store's fault points
@@ -576,10 +580,14 @@ pub enum Family {
     /// messages of one kind (drawn) for a while. Opt-in: weight 0 unless
     /// `families` names it, so scenarios written before it draw as before.
     Messages,
+    /// A membership change: a spare joins, a member beyond N leaves, or a
+    /// spare replaces a member (which never returns), one movement at a
+    /// time (see `nemesis`). Opt-in like `messages`.
+    Membership,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Partition,
         Family::Isolate,
         Family::RandomHalves,
@@ -589,6 +597,7 @@ impl Family {
         Family::Pause,
         Family::ClockJump,
         Family::Messages,
+        Family::Membership,
     ];
 
     /// The name in scenario files (the matching `[[faults]]` kind).
@@ -603,6 +612,7 @@ impl Family {
             Family::Pause => "pause",
             Family::ClockJump => "clock-jump",
             Family::Messages => "messages",
+            Family::Membership => "membership",
         }
     }
 }

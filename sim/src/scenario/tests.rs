@@ -1817,6 +1817,48 @@ fn membership_faults_spares_and_moves() {
 }
 
 #[test]
+fn gc_grace_and_rejoin() {
+    let s = ok("[cluster]\ngc_grace = \"2s\"\nrejoin = \"repair-first\"\n");
+    assert_eq!(s.cluster.gc_grace, Some(Duration::from_secs(2)));
+    assert_eq!(s.cluster.rejoin, store::Rejoin::RepairFirst);
+    let config = s.cluster.store_config(|d| d * 1000);
+    assert_eq!(
+        config.gc_grace,
+        Some(Duration::from_secs(2)),
+        "clock time: not stretched"
+    );
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").unwrap();
+    assert_eq!(again, s);
+    let never = ok("[cluster]\ngc_grace = \"never\"\n").cluster;
+    assert_eq!((never.gc_grace, never.rejoin), (None, store::Rejoin::AsIs));
+    fails(
+        "[cluster]\nprotocol = \"abd\"\ngc_grace = \"2s\"\n",
+        "gc_grace = ^\"2s\"",
+        "gc_grace applies to protocols \"eventual\" and \"quorum\"",
+    );
+    fails(
+        "[cluster]\nanti_entropy = \"off\"\ngc_grace = \"2s\"\n",
+        "gc_grace = ^\"2s\"",
+        "gc_grace needs anti-entropy",
+    );
+    fails(
+        "[cluster]\nrejoin = \"repair-first\"\n",
+        "rejoin = ^\"repair-first\"",
+        "rejoin applies only with gc_grace",
+    );
+    fails(
+        "[cluster]\ngc_grace = \"2s\"\nrejoin = \"later\"\n",
+        "rejoin = ^\"later\"",
+        "rejoin",
+    );
+    fails(
+        "[cluster]\ngc_grace = \"soon\"\n",
+        "gc_grace = ^\"soon\"",
+        "gc_grace",
+    );
+}
+
+#[test]
 fn membership_faults_refuse_what_makes_no_sense() {
     fails(
         "[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 2\nduration = \"1s\"\n",

@@ -45,10 +45,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let Some(replica) = &self.replica else {
             return;
         };
-        self.collect_tombstones();
+        // A rebuilding node keeps its tombstones: they are evidence against
+        // the older values its pages may bring.
         if self.rejoining() {
             return self.rebuild_round().await;
         }
+        self.collect_tombstones();
         let Some(peer) = self.next_peer() else {
             return; // a one-node cluster has nobody to reconcile with
         };
