@@ -96,6 +96,12 @@ fn metrics_context(scenario: &Scenario, outcome: &RunOutcome) -> reports::metric
         faults: (outcome.faults.iter())
             .map(|f| (f.start_ns, f.end_ns))
             .collect(),
+        movements: (outcome.faults.iter())
+            .filter(|f| {
+                f.effect == sim::faults::windows::Effect::Membership && f.end_ns > f.start_ns
+            })
+            .map(|f| (f.start_ns, f.end_ns))
+            .collect(),
         duration_ns: nanos(scenario.duration),
     }
 }

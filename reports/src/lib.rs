@@ -34,6 +34,7 @@ pub mod interval;
 pub mod latency;
 pub mod markdown;
 pub mod metrics;
+pub mod moves;
 pub mod objects;
 pub mod plots;
 pub mod probes;

@@ -7,6 +7,7 @@
 use crate::activity::{self, Activity, Outcomes};
 use crate::conditional::Conditional;
 use crate::latency::LatencyStats;
+use crate::moves::MoveAvailability;
 use crate::objects::ObjectMetrics;
 use crate::probes::{ProbeLayout, ProbeReads};
 use crate::visibility::Visibility;
@@ -48,6 +49,10 @@ pub struct SeedMetrics {
     /// failed otherwise, timed out (absent when the run had none).
     #[serde(default, skip_serializing_if = "Conditional::is_empty")]
     pub conditional: Conditional,
+    /// Operations during membership movements vs outside them (absent
+    /// without movements).
+    #[serde(default, skip_serializing_if = "MoveAvailability::is_empty")]
+    pub moves: MoveAvailability,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -58,6 +63,9 @@ pub struct SeedContext {
     pub probes: Option<ProbeLayout>,
     /// The seed's fault windows (start, end ns), for shading time plots.
     pub faults: Vec<(u64, u64)>,
+    /// The seed's membership movements (start, end ns): from a movement's
+    /// first layout to the settled one.
+    pub movements: Vec<(u64, u64)>,
     /// The scenario's faulty phase, which sets the time buckets
     /// ([`activity::bucket_width`]).
     pub duration_ns: u64,
@@ -104,6 +112,7 @@ impl SeedMetrics {
             total.activity.merge(&p.activity);
             total.objects.merge(&p.objects);
             total.conditional.add(&p.conditional);
+            total.moves.add(&p.moves);
         }
         total
     }
@@ -169,6 +178,7 @@ pub fn seed_metrics_in(
         activity: Activity::of(&ops, &context.faults, width),
         objects: ObjectMetrics::of(&ops),
         conditional: Conditional::of(&ops),
+        moves: MoveAvailability::of(&ops, &context.movements),
     }
 }
 

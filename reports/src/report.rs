@@ -315,6 +315,9 @@ fn overview(results: &RunResults) -> Vec<(String, String)> {
             rows.push(("nemesis".to_string(), n.clone()));
         }
     }
+    if let Some(line) = results.totals.moves.sentence() {
+        rows.push(("membership".to_string(), line));
+    }
     let verdict = match results.breaches.len() {
         0 => "every expectation holds".to_string(),
         n => format!("{n} expectation(s) broken"),

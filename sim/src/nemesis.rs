@@ -10,7 +10,12 @@
 //! respect that is skipped. A clock jump is two faults: a step of up to
 //! `jump` either way, and the step back when the fault ends. The `messages`
 //! family (opt-in) drops, delays or duplicates one node's messages of one
-//! kind.
+//! kind. The `membership` family (opt-in) asks for a join (a spare), a leave
+//! (a member, while more than N remain) or a replacement (a member by a
+//! spare; the member never returns), one movement at a time: the plan keeps
+//! the members and spares each change leaves, and draws no change within
+//! one draw's length of the last (a change the store still refuses as busy
+//! is traced as refused).
 
 use crate::faults::links;
 use crate::scenario::{
@@ -97,6 +102,7 @@ pub fn plan(nemesis: &Nemesis, fixed: &[Fault], nodes: u32, phase: Duration, see
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ NEMESIS_STREAM);
     let on = families_on(nemesis, &mut rng);
     let mut downs: Vec<Down> = fixed.iter().filter_map(|f| down_of(f, phase)).collect();
+    let mut ring = RingModel::new(nemesis, nodes);
     let mut faults = Vec::new();
     let mut t = Duration::ZERO;
     for _ in 0..MAX_NEMESIS_FAULTS {
@@ -113,7 +119,7 @@ pub fn plan(nemesis: &Nemesis, fixed: &[Fault], nodes: u32, phase: Duration, see
             phase,
             nodes,
         };
-        faults.extend(draw.fault(family, nemesis, &mut downs, &mut rng));
+        faults.extend(draw.fault(family, nemesis, &mut downs, &mut ring, &mut rng));
     }
     faults.sort_by_key(|f| f.at);
     let families = on.iter().map(|(f, _)| *f).collect();
@@ -169,6 +175,30 @@ fn down_of(fault: &Fault, phase: Duration) -> Option<Down> {
     }
 }
 
+/// The ring as the plan's membership changes leave it.
+struct RingModel {
+    /// Ascending.
+    members: Vec<u32>,
+    /// Nodes outside the ring that may join (ascending): the initial spares
+    /// and the nodes that left.
+    spares: Vec<u32>,
+    replicas: u32,
+    /// No change is drawn before this time (one movement at a time).
+    busy_until: Duration,
+}
+
+impl RingModel {
+    fn new(nemesis: &Nemesis, nodes: u32) -> RingModel {
+        let members = nodes.saturating_sub(nemesis.spares);
+        RingModel {
+            members: (0..members).collect(),
+            spares: (members..nodes).collect(),
+            replicas: nemesis.replicas,
+            busy_until: Duration::ZERO,
+        }
+    }
+}
+
 /// One draw's time and bounds.
 struct Draw {
     t: Duration,
@@ -192,6 +222,7 @@ impl Draw {
         family: Family,
         nemesis: &Nemesis,
         downs: &mut Vec<Down>,
+        ring: &mut RingModel,
         rng: &mut ChaCha8Rng,
     ) -> Vec<Fault> {
         let node = |rng: &mut ChaCha8Rng| rng.gen_range(0..self.nodes);
@@ -228,8 +259,58 @@ impl Draw {
                 return self.clock_jump(nemesis.jump, n, rng);
             }
             Family::Messages => FaultKind::Messages(self.messages(rng)),
+            Family::Membership => {
+                let Some(kind) = self.membership(ring, rng) else {
+                    return Vec::new();
+                };
+                kind
+            }
         };
         vec![self.at(kind)]
+    }
+
+    /// A join, leave or replacement (drawn among those the ring allows,
+    /// nodes uniformly), or `None` while the last change may still be
+    /// moving or when none is possible. Changes the model as the change will.
+    fn membership(&self, ring: &mut RingModel, rng: &mut impl Rng) -> Option<FaultKind> {
+        if self.t < ring.busy_until {
+            return None;
+        }
+        let can_leave = ring.members.len() > ring.replicas as usize;
+        let can_join = !ring.spares.is_empty();
+        let choices: Vec<u8> = [(0, can_join), (1, can_leave), (2, can_join)]
+            .into_iter()
+            .filter_map(|(c, ok)| ok.then_some(c))
+            .collect();
+        if choices.is_empty() {
+            return None;
+        }
+        let one = |list: &[u32], rng: &mut dyn rand::RngCore| list[rng.gen_range(0..list.len())];
+        let kind = match choices[rng.gen_range(0..choices.len())] {
+            0 => {
+                let node = one(&ring.spares, rng);
+                ring.spares.retain(|&n| n != node);
+                ring.members.push(node);
+                FaultKind::Join { node }
+            }
+            1 => {
+                let node = one(&ring.members, rng);
+                ring.members.retain(|&n| n != node);
+                ring.spares.push(node);
+                FaultKind::Leave { node }
+            }
+            _ => {
+                let (node, by) = (one(&ring.members, rng), one(&ring.spares, rng));
+                ring.members.retain(|&n| n != node);
+                ring.spares.retain(|&n| n != by);
+                ring.members.push(by);
+                FaultKind::Replace { node, by }
+            }
+        };
+        ring.members.sort_unstable();
+        ring.spares.sort_unstable();
+        ring.busy_until = self.t + self.length;
+        Some(kind)
     }
 
     /// A node that is up during this draw's whole interval and whose downing

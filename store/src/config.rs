@@ -94,6 +94,34 @@ pub enum Timestamps {
     CompletesLast,
 }
 
+/// What a node does when it comes back after being out of touch with every
+/// peer for longer than [`ClusterConfig::gc_grace`] (crashed with its disk,
+/// or cut off): its peers may have collected tombstones of deletes it never
+/// saw, so its copies of those keys look like live data nobody else holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rejoin {
+    /// Serve at once and reconcile as usual: anti-entropy and read repair
+    /// copy its stale entries back to the peers, resurrecting deleted keys
+    /// (Cassandra's documented hazard of a node down past `gc_grace_seconds`).
+    #[default]
+    AsIs,
+    /// Rebuild before serving (Cassandra's advice: do not bring such a node
+    /// back without a repair): drop every entry older than `gc_grace`, pull
+    /// its ranges from a read quorum of the other replicas, and refuse
+    /// reads, scans, anti-entropy and streaming until done (see `node::grace`).
+    RepairFirst,
+}
+
+impl Rejoin {
+    /// The name a scenario uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rejoin::AsIs => "as-is",
+            Rejoin::RepairFirst => "repair-first",
+        }
+    }
+}
+
 /// Most re-stamps of one write under [`Timestamps::CompletesLast`].
 pub const MAX_RESTAMPS: u32 = 4;
 
@@ -161,6 +189,17 @@ pub struct ClusterConfig {
     pub membership_interval: Option<Duration>,
     /// The movement design: the correct one (default) or a known wrong one.
     pub moves: MoveDesign,
+    /// Tombstone collection (`eventual`/`quorum` only, whose tombstones carry
+    /// clock timestamps; `None`, the default, keeps tombstones forever): in
+    /// each anti-entropy round a replica drops the tombstones whose
+    /// timestamp is older than this on its own clock (Cassandra's
+    /// `gc_grace_seconds`). Compared with clock readings, never slept, so it
+    /// is in clock time (the simulation does not stretch it). A tombstone
+    /// must reach every replica within the grace period, or the deleted
+    /// value can come back: see [`Rejoin`].
+    pub gc_grace: Option<Duration>,
+    /// What a node out of touch for longer than `gc_grace` does on rejoining.
+    pub rejoin: Rejoin,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -191,6 +230,8 @@ impl Default for ClusterConfig {
             spares: 0,
             membership_interval: None,
             moves: MoveDesign::Correct,
+            gc_grace: None,
+            rejoin: Rejoin::AsIs,
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }

@@ -42,6 +42,17 @@ pub trait Disk: Send + Sync + 'static {
     fn sync(&self) -> Result<(), DiskError>;
     /// Everything durable, read when a node (re)starts.
     fn load(&self) -> Result<BTreeMap<String, Entry>, DiskError>;
+    /// Buffers the removal of `key` (durable, like a write, once `sync`
+    /// returns `Ok`): what tombstone collection (`gc_grace`) and a rejoining
+    /// node's rebuild need. A disk that cannot remove keys keeps this
+    /// default, which fails: such a node then collects nothing and never
+    /// forgets stale entries, so it must not be given `gc_grace`.
+    fn remove(&self, key: &str) -> Result<(), DiskError> {
+        Err(DiskError::Write {
+            key: key.to_string(),
+            reason: "this disk cannot remove keys".into(),
+        })
+    }
 }
 
 /// An in-memory disk with explicit sync and crash: `crash` drops unsynced writes.
@@ -56,7 +67,8 @@ pub struct MemDisk {
 #[derive(Debug, Default)]
 struct MemDiskState {
     durable: BTreeMap<String, Entry>,
-    pending: BTreeMap<String, Entry>,
+    /// Buffered writes (`Some`) and removals (`None`), by key.
+    pending: BTreeMap<String, Option<Entry>>,
     failing: bool,
 }
 
@@ -92,7 +104,19 @@ impl Disk for MemDisk {
                 reason: "injected failure".into(),
             });
         }
-        state.pending.insert(key.to_string(), entry.clone());
+        state.pending.insert(key.to_string(), Some(entry.clone()));
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), DiskError> {
+        let mut state = self.lock();
+        if state.failing {
+            return Err(DiskError::Write {
+                key: key.to_string(),
+                reason: "injected failure".into(),
+            });
+        }
+        state.pending.insert(key.to_string(), None);
         Ok(())
     }
 
@@ -104,7 +128,12 @@ impl Disk for MemDisk {
                 reason: "injected failure".into(),
             });
         }
-        state.durable.extend(pending);
+        for (key, entry) in pending {
+            match entry {
+                Some(entry) => state.durable.insert(key, entry),
+                None => state.durable.remove(&key),
+            };
+        }
         Ok(())
     }
 

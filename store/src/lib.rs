@@ -41,7 +41,9 @@ pub mod version;
 
 pub use bucket::{BucketMeta, Versioning};
 pub use clock::Clock;
-pub use config::{ClusterConfig, Coordinators, MAX_RESTAMPS, Protocol, SyncPolicy, Timestamps};
+pub use config::{
+    ClusterConfig, Coordinators, MAX_RESTAMPS, Protocol, Rejoin, SyncPolicy, Timestamps,
+};
 pub use disk::{Disk, DiskError, MemDisk};
 pub use membership::{Change, ChangeError, Layout, MoveDesign};
 pub use message::{

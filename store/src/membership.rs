@@ -34,6 +34,16 @@ use serde::{Deserialize, Serialize};
 /// never replicated by anti-entropy: layouts travel by [`crate::ReplicaRequest::Layout`]).
 pub const LAYOUT_KEY: &str = "\u{1}m/layout";
 
+/// The prefix of the keys a node keeps for itself (its layout, its last
+/// contact with a peer: `node::grace`): never replicated, streamed, listed
+/// in the `final` lines, nor collected.
+pub const LOCAL_PREFIX: &str = "\u{1}m/";
+
+/// Whether `key` is one a node keeps for itself (see [`LOCAL_PREFIX`]).
+pub fn is_node_local(key: &str) -> bool {
+    key.starts_with(LOCAL_PREFIX)
+}
+
 /// One membership change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Change {

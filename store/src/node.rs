@@ -16,6 +16,7 @@ mod abd;
 mod anti_entropy;
 mod background;
 mod coordinator;
+mod grace;
 mod hints;
 mod list;
 mod membership;
@@ -33,7 +34,7 @@ use crate::clock::Clock;
 use crate::config::{ClusterConfig, Coordinators, Protocol, Timestamps};
 use crate::disk::{Disk, DiskError};
 use crate::keyspace::{RESERVED, placement};
-use crate::membership::LAYOUT_KEY;
+use crate::membership::is_node_local;
 use crate::membership::{Layout, Routing};
 use crate::message::ClientResponse;
 use crate::message::{ReplicaRequest, ReplicaResponse, Request, Response};
@@ -74,6 +75,8 @@ pub struct Node<T, C, D> {
     anti_entropy: Mutex<AntiEntropyState>,
     /// Writes held for replicas that did not answer (hinted handoff).
     hints: Mutex<Hints>,
+    /// The last contact with a peer and a rebuild in progress (`gc_grace`).
+    grace: Mutex<grace::GraceState>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
@@ -106,6 +109,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         if let Some(layout) = layout {
             node.set_layout(layout);
         }
+        node.start_grace();
         Ok(node)
     }
 
@@ -131,6 +135,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             replica,
             last_timestamp: Mutex::new(last_timestamp),
             anti_entropy: Mutex::new(AntiEntropyState::new(id)),
+            grace: Mutex::new(grace::GraceState::default()),
         })
     }
 
@@ -214,7 +219,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let all = crate::message::KeyRange::all();
         self.replica
             .as_ref()
-            .map(|replica| replica.scan(&all, usize::MAX, |key, _| key != LAYOUT_KEY))
+            .map(|replica| replica.scan(&all, usize::MAX, |key, _| !is_node_local(key)))
             .unwrap_or_default()
     }
 
@@ -227,6 +232,18 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let Some(replica) = &self.replica else {
             return ReplicaResponse::Refused;
         };
+        // A node back from longer than `gc_grace` away may hold deleted
+        // values: it answers nothing read from its state until rebuilt.
+        let reads = matches!(
+            request,
+            ReplicaRequest::Read { .. }
+                | ReplicaRequest::Scan { .. }
+                | ReplicaRequest::Sync { .. }
+                | ReplicaRequest::Stream { .. }
+        );
+        if reads && self.rejoining() {
+            return ReplicaResponse::Refused;
+        }
         match request {
             ReplicaRequest::Read { key } => ReplicaResponse::Read(replica.get(&key)),
             // A write the disk refused is not acknowledged.
@@ -358,7 +375,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
 }
 
 /// Panics unless `1 <= W <= N`, `1 <= R <= N`, `N <= nodes`, `vnodes >= 1`,
-/// `max_hints >= 1`, a router mode has routers, and under `abd` R + W > N
+/// `max_hints >= 1`, a router mode has routers, `gc_grace` only with clock
+/// timestamps and anti-entropy, and under `abd` R + W > N
 /// without hinted handoff (ABD is only correct if every read quorum meets
 /// every write quorum, and a hint is not in the key's quorum system).
 fn validate(config: &ClusterConfig) {
@@ -382,6 +400,16 @@ fn validate(config: &ClusterConfig) {
         config.coordinators != Coordinators::Routers(0),
         "router mode needs at least one router"
     );
+    if config.gc_grace.is_some() {
+        assert!(
+            matches!(config.protocol, Protocol::Eventual | Protocol::Quorum),
+            "gc_grace needs clock timestamps (eventual or quorum)"
+        );
+        assert!(
+            config.anti_entropy_interval.is_some(),
+            "gc_grace collects in anti-entropy rounds"
+        );
+    }
     if matches!(config.protocol, Protocol::Abd | Protocol::Paxos) {
         let name = config.protocol.name();
         assert!(

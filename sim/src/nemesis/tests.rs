@@ -8,6 +8,8 @@ fn nemesis(swarm: bool, max_down: u32) -> Nemesis {
         swarm,
         max_down,
         jump: Duration::from_millis(50),
+        spares: 0,
+        replicas: 3,
     }
 }
 
@@ -25,7 +27,7 @@ fn family_of(kind: &FaultKind) -> Family {
         FaultKind::ClockJump { .. } => Family::ClockJump,
         FaultKind::Messages(_) => Family::Messages,
         FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
-            unreachable!("the nemesis draws no membership changes")
+            Family::Membership
         }
     }
 }
@@ -184,5 +186,61 @@ fn the_messages_family_draws_targeted_message_faults() {
     }
     for kind in ["drop-messages", "delay-messages", "duplicate-messages"] {
         assert!(actions.contains(&kind), "{kind} drawn");
+    }
+}
+
+/// The opt-in `membership` family: joins, leaves and replacements that the
+/// ring allows (never below N members, a replaced node never back), spaced
+/// at least one draw's length apart, and nothing at its default weight.
+#[test]
+fn the_membership_family_draws_changes_the_ring_allows() {
+    let mut only = nemesis(false, 1);
+    only.families = vec![(Family::Membership, 1.0)];
+    only.spares = 2;
+    let mut kinds = Vec::new();
+    for seed in 0..20 {
+        let (mut members, mut spares): (Vec<u32>, Vec<u32>) = ((0..4).collect(), vec![4, 5]);
+        let mut removed: Vec<u32> = Vec::new();
+        let faults = plan(&only, &[], 6, PHASE, seed).faults;
+        assert!(!faults.is_empty());
+        for f in &faults {
+            match f.kind {
+                FaultKind::Join { node } => {
+                    assert!(spares.contains(&node), "{f:?}");
+                    spares.retain(|&n| n != node);
+                    members.push(node);
+                    kinds.push("join");
+                }
+                FaultKind::Leave { node } => {
+                    assert!(members.contains(&node) && members.len() > 3, "{f:?}");
+                    members.retain(|&n| n != node);
+                    spares.push(node);
+                    kinds.push("leave");
+                }
+                FaultKind::Replace { node, by } => {
+                    assert!(members.contains(&node) && spares.contains(&by), "{f:?}");
+                    members.retain(|&n| n != node);
+                    spares.retain(|&n| n != by);
+                    members.push(by);
+                    removed.push(node);
+                    kinds.push("replace");
+                }
+                _ => panic!("{f:?}"),
+            }
+            assert!(
+                removed
+                    .iter()
+                    .all(|r| !members.contains(r) && !spares.contains(r))
+            );
+        }
+    }
+    for kind in ["join", "leave", "replace"] {
+        assert!(kinds.contains(&kind), "{kind} drawn");
+    }
+    let mut default = nemesis(false, 1);
+    default.families = vec![(Family::Crash, 1.0), (Family::Membership, 0.0)];
+    for seed in 0..5 {
+        let drawn = plan(&default, &[], 6, PHASE, seed).faults;
+        assert!(drawn.iter().all(|f| !f.kind.is_membership()));
     }
 }

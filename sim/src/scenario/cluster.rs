@@ -10,7 +10,7 @@ use super::span::{Ctx, nearest, quoted_list};
 use super::{Cluster, MAX_NODES, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::{ClusterConfig, Coordinators, MoveDesign, Protocol, SyncPolicy, Timestamps};
+use store::{ClusterConfig, Coordinators, MoveDesign, Protocol, Rejoin, SyncPolicy, Timestamps};
 use toml::Value;
 
 /// The `[cluster]` table as written (and as written back, every default
@@ -40,7 +40,17 @@ pub(super) struct ClusterSpec {
     pub spares: Option<S<i64>>,
     /// The movement design, by name.
     pub moves: Option<S<String>>,
+    /// A duration or `"never"` (the default).
+    pub gc_grace: Option<S<Value>>,
+    /// What a node away past `gc_grace` does, by name.
+    pub rejoin: Option<S<String>>,
 }
+
+/// `rejoin`, by name (see [`store::Rejoin`]).
+const REJOINS: [(&str, Rejoin); 2] = [
+    ("as-is", Rejoin::AsIs),
+    ("repair-first", Rejoin::RepairFirst),
+];
 
 /// How often nodes drive membership (scenario time) when they do.
 const MEMBERSHIP_INTERVAL: Duration = Duration::from_millis(10);
@@ -103,7 +113,11 @@ impl ClusterSpec {
             protocol,
             "hinted_handoff",
         )?;
+        let anti_entropy = anti_entropy(ctx, self.anti_entropy.as_ref())?;
+        let (gc_grace, rejoin) = self.grace(ctx, lww, anti_entropy)?;
         Ok(Cluster {
+            gc_grace,
+            rejoin,
             nodes: as_u32(nodes.value + spares.value),
             spares: as_u32(spares.value),
             moves,
@@ -117,7 +131,7 @@ impl ClusterSpec {
             sync: sync(ctx, self.sync.as_ref())?,
             coordinators: self.coordinators(ctx)?,
             allow_unsafe_cas: self.allow_unsafe_cas.unwrap_or(false),
-            anti_entropy: anti_entropy(ctx, self.anti_entropy.as_ref())?,
+            anti_entropy,
             replica_timeout: timeout(&self.replica_timeout, "replica_timeout", 50)?,
             client_timeout: timeout(&self.client_timeout, "client_timeout", 200)?,
             timestamps: self.timestamps(ctx, protocol)?,
@@ -167,7 +181,61 @@ impl ClusterSpec {
                 .find(|(_, t)| *t == c.timestamps)
                 .and_then(|(name, _)| written(name.to_string()))
                 .filter(|_| lww),
+            gc_grace: c.gc_grace.and_then(written_duration),
+            rejoin: (c.gc_grace.is_some())
+                .then(|| written(c.rejoin.name().to_string()))
+                .flatten(),
         }
+    }
+
+    /// `gc_grace` (a duration, or `"never"`: the default) and `rejoin`
+    /// (only with `gc_grace`): collection needs clock timestamps (`eventual`,
+    /// `quorum`) and anti-entropy, whose rounds collect.
+    fn grace(
+        &self,
+        ctx: &Ctx,
+        lww: bool,
+        anti_entropy: Option<Duration>,
+    ) -> Result<(Option<Duration>, Rejoin)> {
+        let gc_grace = match &self.gc_grace {
+            None => None,
+            Some(s) if s.get_ref().as_str() == Some("never") => None,
+            Some(s) => {
+                let grace =
+                    positive_duration(ctx, Some(s), "gc_grace", Duration::ZERO).map_err(|e| {
+                        ScenarioError {
+                            hint: Some("write a period such as \"2s\", or \"never\"".into()),
+                            ..e
+                        }
+                    })?;
+                if !lww {
+                    return Err(ctx.err(
+                        s.span(),
+                        "gc_grace applies to protocols \"eventual\" and \"quorum\", whose tombstones carry clock timestamps; \"abd\" and \"paxos\" keep them".into(),
+                    ));
+                }
+                if anti_entropy.is_none() {
+                    return Err(ctx.err_hint(
+                        s.span(),
+                        "gc_grace needs anti-entropy: its rounds collect tombstones".into(),
+                        Some("set anti_entropy to a period such as \"500ms\"".into()),
+                    ));
+                }
+                Some(grace)
+            }
+        };
+        let rejoin = match &self.rejoin {
+            None => Rejoin::AsIs,
+            Some(s) if gc_grace.is_none() => {
+                return Err(ctx.err_hint(
+                    s.span(),
+                    "rejoin applies only with gc_grace: without tombstone collection a node that comes back resurrects nothing".into(),
+                    Some("add gc_grace = \"2s\" (or any period), or remove `rejoin`".into()),
+                ));
+            }
+            Some(s) => one_of(ctx, s, &REJOINS, "rejoin", "expected ")?,
+        };
+        Ok((gc_grace, rejoin))
     }
 
     /// `timestamps`: `eventual` and `quorum` only (`abd` and `paxos` order
@@ -284,6 +352,9 @@ impl Cluster {
             spares: self.spares,
             moves: self.moves,
             membership_interval: self.membership.then(|| to_sim(MEMBERSHIP_INTERVAL)),
+            // Compared with clock readings (scenario time), never slept: not stretched.
+            gc_grace: self.gc_grace,
+            rejoin: self.rejoin,
             ..defaults
         }
     }

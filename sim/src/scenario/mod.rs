@@ -135,6 +135,14 @@ pub struct Cluster {
     /// Whether nodes run their membership duties: derived (spares, or a
     /// `join`/`leave`/`replace` fault), never written.
     pub membership: bool,
+    /// Tombstone collection: tombstones older than this on a replica's clock
+    /// are dropped (`gc_grace = "2s"`; absent or `"never"`, the default,
+    /// keeps them). `eventual`/`quorum` with anti-entropy only.
+    pub gc_grace: Option<Duration>,
+    /// What a node away longer than `gc_grace` does on coming back
+    /// (`rejoin = "as-is"`, the default, or `"repair-first"`; see
+    /// `store::Rejoin`). Only with `gc_grace`.
+    pub rejoin: store::Rejoin,
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.
@@ -515,6 +523,10 @@ pub struct Nemesis {
     /// Largest |by| of a nemesis clock jump (drawn uniform in [-jump, jump],
     /// stepped back when the fault ends).
     pub jump: Duration,
+    /// `[cluster]`'s spares and N, for the `membership` family: derived,
+    /// never written.
+    pub spares: u32,
+    pub replicas: u32,
 }
 
 /// `[buggify]`: at each of the store's fault points
@@ -568,10 +580,14 @@ pub enum Family {
     /// messages of one kind (drawn) for a while. Opt-in: weight 0 unless
     /// `families` names it, so scenarios written before it draw as before.
     Messages,
+    /// A membership change: a spare joins, a member beyond N leaves, or a
+    /// spare replaces a member (which never returns), one movement at a
+    /// time (see `nemesis`). Opt-in like `messages`.
+    Membership,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Partition,
         Family::Isolate,
         Family::RandomHalves,
@@ -581,6 +597,7 @@ impl Family {
         Family::Pause,
         Family::ClockJump,
         Family::Messages,
+        Family::Membership,
     ];
 
     /// The name in scenario files (the matching `[[faults]]` kind).
@@ -595,6 +612,7 @@ impl Family {
             Family::Pause => "pause",
             Family::ClockJump => "clock-jump",
             Family::Messages => "messages",
+            Family::Membership => "membership",
         }
     }
 }

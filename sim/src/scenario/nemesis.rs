@@ -2,9 +2,9 @@
 //!
 //! Families that cannot happen in this cluster (a bridge needs 3 nodes, any
 //! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
-//! are an error when given a positive weight. `messages` is opt-in: weight
-//! 0 unless named (a default that leaves every earlier scenario's draws as
-//! they were).
+//! are an error when given a positive weight. `messages` and `membership`
+//! are opt-in: weight 0 unless named (a default that leaves every earlier
+//! scenario's draws as they were).
 
 use super::fields::{Result, S, positive_duration, unknown, written, written_duration};
 use super::span::Ctx;
@@ -27,7 +27,14 @@ pub(super) struct NemesisSpec {
 }
 
 impl NemesisSpec {
-    pub fn validate(raw: &S<NemesisSpec>, ctx: &Ctx, nodes: u32) -> Result<Nemesis> {
+    /// `nodes` counts the spares; `spares` and `replicas` are `[cluster]`'s.
+    pub fn validate(
+        raw: &S<NemesisSpec>,
+        ctx: &Ctx,
+        nodes: u32,
+        spares: u32,
+        replicas: u32,
+    ) -> Result<Nemesis> {
         let n = raw.get_ref();
         let positive_or = |v: &Option<S<Value>>, key: &str, default: Duration| {
             positive_duration(ctx, v.as_ref(), key, default)
@@ -36,10 +43,21 @@ impl NemesisSpec {
         Ok(Nemesis {
             interval: positive_or(&n.interval, "interval", Duration::from_secs(1))?,
             duration: positive_or(&n.duration, "duration", Duration::from_millis(500))?,
-            families: families(ctx, raw, nodes, max_down)?,
+            families: families(
+                ctx,
+                raw,
+                Room {
+                    nodes,
+                    max_down,
+                    spares,
+                    replicas,
+                },
+            )?,
             swarm: n.swarm.unwrap_or(false),
             max_down,
             jump: positive_or(&n.jump, "jump", Duration::from_millis(100))?,
+            spares,
+            replicas,
         })
     }
 
@@ -77,8 +95,27 @@ fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
 }
 
 /// Why a family cannot happen in this cluster, if it cannot.
-fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
+/// What the cluster leaves room for.
+#[derive(Clone, Copy)]
+struct Room {
+    nodes: u32,
+    max_down: u32,
+    spares: u32,
+    replicas: u32,
+}
+
+fn impossible(family: Family, room: Room) -> Option<String> {
+    let Room {
+        nodes,
+        max_down,
+        spares,
+        replicas,
+    } = room;
     match family {
+        Family::Membership if spares == 0 && nodes <= replicas => Some(format!(
+            "no spare can join and no member can leave ({nodes} members for replicas = {replicas})"
+        )),
+        Family::Membership => None,
         Family::Bridge if nodes < 3 => {
             Some(format!("a bridge needs 3 nodes; the cluster has {nodes}"))
         }
@@ -96,15 +133,11 @@ fn impossible(family: Family, nodes: u32, max_down: u32) -> Option<String> {
     }
 }
 
-fn families(
-    ctx: &Ctx,
-    raw: &S<NemesisSpec>,
-    nodes: u32,
-    max_down: u32,
-) -> Result<Vec<(Family, f64)>> {
+fn families(ctx: &Ctx, raw: &S<NemesisSpec>, room: Room) -> Result<Vec<(Family, f64)>> {
     let Some(table) = &raw.get_ref().families else {
         let all = Family::ALL.iter().map(|&f| {
-            let off = impossible(f, nodes, max_down).is_some() || f == Family::Messages;
+            let opt_in = matches!(f, Family::Messages | Family::Membership);
+            let off = impossible(f, room).is_some() || opt_in;
             (f, if off { 0.0 } else { 1.0 })
         });
         return Ok(all.collect());
@@ -125,7 +158,7 @@ fn families(
                 ),
             ));
         }
-        if let Some(why) = impossible(family, nodes, max_down).filter(|_| weight > 0.0) {
+        if let Some(why) = impossible(family, room).filter(|_| weight > 0.0) {
             return Err(ctx.err(
                 w.span(),
                 format!(

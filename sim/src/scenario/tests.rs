@@ -84,6 +84,8 @@ fn defaults_cluster() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        gc_grace: None,
+        rejoin: store::Rejoin::AsIs,
     };
     assert_eq!(c, expected);
 }
@@ -284,6 +286,8 @@ fn full_example() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        gc_grace: None,
+        rejoin: store::Rejoin::AsIs,
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -620,7 +624,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`, `gc_grace`, `rejoin`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -1352,6 +1356,12 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         spares: 0,
                         moves: store::MoveDesign::Correct,
                         membership: false,
+                        gc_grace: anti_entropy.and(Some(replica_timeout)),
+                        rejoin: if read_repair && anti_entropy.is_some() {
+                            store::Rejoin::RepairFirst
+                        } else {
+                            store::Rejoin::AsIs
+                        },
                     },
                 )
         })
@@ -1804,6 +1814,48 @@ fn membership_faults_spares_and_moves() {
     assert_eq!(again, s);
     // Without membership, nothing changes in the store's configuration.
     assert_eq!(ok("").cluster.store_config(|d| d).membership_interval, None);
+}
+
+#[test]
+fn gc_grace_and_rejoin() {
+    let s = ok("[cluster]\ngc_grace = \"2s\"\nrejoin = \"repair-first\"\n");
+    assert_eq!(s.cluster.gc_grace, Some(Duration::from_secs(2)));
+    assert_eq!(s.cluster.rejoin, store::Rejoin::RepairFirst);
+    let config = s.cluster.store_config(|d| d * 1000);
+    assert_eq!(
+        config.gc_grace,
+        Some(Duration::from_secs(2)),
+        "clock time: not stretched"
+    );
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").unwrap();
+    assert_eq!(again, s);
+    let never = ok("[cluster]\ngc_grace = \"never\"\n").cluster;
+    assert_eq!((never.gc_grace, never.rejoin), (None, store::Rejoin::AsIs));
+    fails(
+        "[cluster]\nprotocol = \"abd\"\ngc_grace = \"2s\"\n",
+        "gc_grace = ^\"2s\"",
+        "gc_grace applies to protocols \"eventual\" and \"quorum\"",
+    );
+    fails(
+        "[cluster]\nanti_entropy = \"off\"\ngc_grace = \"2s\"\n",
+        "gc_grace = ^\"2s\"",
+        "gc_grace needs anti-entropy",
+    );
+    fails(
+        "[cluster]\nrejoin = \"repair-first\"\n",
+        "rejoin = ^\"repair-first\"",
+        "rejoin applies only with gc_grace",
+    );
+    fails(
+        "[cluster]\ngc_grace = \"2s\"\nrejoin = \"later\"\n",
+        "rejoin = ^\"later\"",
+        "rejoin",
+    );
+    fails(
+        "[cluster]\ngc_grace = \"soon\"\n",
+        "gc_grace = ^\"soon\"",
+        "gc_grace",
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use super::nemesis::NemesisSpec;
 use super::network::NetworkSpec;
 use super::span::Ctx;
 use super::workload::WorkloadSpec;
-use super::{Cluster, Scenario};
+use super::{Cluster, Family, Nemesis, Scenario};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use toml::Value;
@@ -76,7 +76,14 @@ impl ScenarioSpec {
         )?;
         let mut cluster = self.cluster.validate(ctx)?;
         let faults = faults(ctx, &self.faults, &phase, cluster.nodes)?;
+        let (nodes, spares, replicas) = (cluster.nodes, cluster.spares, cluster.replicas);
+        let nemesis = (self.nemesis.as_ref())
+            .map(|n| NemesisSpec::validate(n, ctx, nodes, spares, replicas))
+            .transpose()?;
+        let moves =
+            |n: &Nemesis| (n.families.iter()).any(|(f, w)| *f == Family::Membership && *w > 0.0);
         cluster.membership |= faults.iter().any(|f| f.kind.is_membership());
+        cluster.membership |= nemesis.as_ref().is_some_and(moves);
         if cluster.membership && cluster.protocol == store::Protocol::Paxos {
             let span = (self.cluster.protocol.as_ref()).map_or(0..0, |p| p.span());
             return Err(ctx.err(
@@ -84,9 +91,6 @@ impl ScenarioSpec {
                 "membership changes (spares, join, leave, replace) need protocol \"quorum\", \"eventual\" or \"abd\": paxos does not move its acceptors' state yet".into(),
             ));
         }
-        let nemesis = (self.nemesis.as_ref())
-            .map(|n| NemesisSpec::validate(n, ctx, cluster.nodes))
-            .transpose()?;
         let buggify = (self.buggify.as_ref())
             .map(|b| BuggifySpec::validate(b, ctx))
             .transpose()?;

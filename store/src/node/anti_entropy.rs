@@ -8,7 +8,7 @@ use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::keyspace::placement;
-use crate::membership::LAYOUT_KEY;
+use crate::membership::is_node_local;
 use crate::message::{
     KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse, Request, Response,
 };
@@ -36,13 +36,21 @@ impl AntiEntropyState {
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// One anti-entropy round with the next peer (round robin over the other
-    /// nodes): pushes this node's entries for the keys both replicate, merges
+    /// nodes), after collecting expired tombstones (or, for a node back from
+    /// longer than `gc_grace` away, one round of its rebuild instead; see
+    /// `node::grace`): pushes this node's entries for the keys both replicate, merges
     /// what the peer answers. A lost round changes nothing; the next round with
     /// that peer retries the same slice. A router has nothing to reconcile.
     pub async fn anti_entropy_round(self: &Arc<Self>) {
         let Some(replica) = &self.replica else {
             return;
         };
+        // A rebuilding node keeps its tombstones: they are evidence against
+        // the older values its pages may bring.
+        if self.rejoining() {
+            return self.rebuild_round().await;
+        }
+        self.collect_tombstones();
         let Some(peer) = self.next_peer() else {
             return; // a one-node cluster has nobody to reconcile with
         };
@@ -70,6 +78,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             // On a disk error the next round with that peer retries the slice.
             if merged.is_ok() {
                 self.advance_cursor(peer, &range);
+                self.contact();
             }
         }
     }
@@ -160,6 +169,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// Whether `node` holds `key` in any active layout (never the layout
     /// itself, which travels by its own messages).
     fn replicates(&self, node: NodeId, key: &str) -> bool {
-        key != LAYOUT_KEY && (self.routing()).replicates(node, placement(key), self.config.replicas)
+        !is_node_local(key)
+            && (self.routing()).replicates(node, placement(key), self.config.replicas)
     }
 }

@@ -5,15 +5,17 @@
 //! once every node holds it (and, while streaming, once every gaining node
 //! holds its ranges). Nodes in a movement also ask the driver for newer
 //! versions each round, so a node that missed a push (down, cut off) or a
-//! driver restarted after the last push still settles.
+//! driver restarted after the last push still settles. Once a movement has
+//! settled, the old owners drop the ranges they gave up.
 
 use super::streaming::Streaming;
 use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
-use crate::membership::{Change, ChangeError, LAYOUT_KEY, Layout, Phase, Routing};
-use crate::message::{ReplicaRequest, ReplicaResponse};
+use crate::keyspace::placement;
+use crate::membership::{Change, ChangeError, LAYOUT_KEY, Layout, Phase, Routing, is_node_local};
+use crate::message::{KeyRange, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use std::collections::BTreeMap;
@@ -30,7 +32,13 @@ pub(super) struct MoveState {
     held: BTreeMap<NodeId, (u64, bool)>,
     /// As a gaining node: where its streaming is.
     pub(super) streaming: Option<Streaming>,
+    /// The settled layout version whose moved-away entries this node has
+    /// dropped (0: none yet; a restarted node scans once more).
+    dropped: u64,
 }
+
+/// Most entries an old owner drops in one membership round.
+const DROP_PER_ROUND: usize = 1024;
 
 /// The layout stored on `replica`'s disk, if a change ever reached it.
 pub(super) fn stored_layout<D: Disk>(replica: &super::Replica<D>) -> Option<Layout> {
@@ -99,7 +107,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     pub async fn membership_round(self: &Arc<Self>) {
         let routing = self.routing();
         let Some(movement) = routing.layout.movement.clone() else {
-            return self.settle().await;
+            self.settle().await;
+            return self.drop_moved(&routing);
         };
         if movement.driver == self.id {
             self.drive(&routing).await;
@@ -108,6 +117,34 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         }
         if movement.phase == Phase::Streaming {
             self.stream_round().await;
+        }
+    }
+
+    /// Once a movement has settled: drops, up to [`DROP_PER_ROUND`] a
+    /// round, the entries this node no longer replicates in `routing`'s
+    /// layout. The new owners hold them: reads switched to them only once
+    /// they had streamed their ranges, writes went to them since, and the
+    /// driver settled only once every node read from them, so nobody reads
+    /// the old owners for these keys again. A disk that cannot remove keys
+    /// keeps them (as before this existed) until the next movement.
+    fn drop_moved(&self, routing: &Routing) {
+        let Some(replica) = &self.replica else { return };
+        let version = routing.layout.version;
+        if version == 0 || lock(&self.moves).dropped >= version {
+            return;
+        }
+        let n = self.config.replicas;
+        let gone: Vec<(String, Version)> = replica
+            .scan(&KeyRange::all(), DROP_PER_ROUND, |key, _| {
+                !is_node_local(key) && !routing.replicates(self.id, placement(key), n)
+            })
+            .into_iter()
+            .map(|(key, entry)| (key, entry.version))
+            .collect();
+        let complete = gone.len() < DROP_PER_ROUND;
+        match replica.remove_if_unchanged(&gone) {
+            Ok(_) if !complete => {}
+            _ => lock(&self.moves).dropped = version,
         }
     }
 

@@ -111,6 +111,37 @@ impl<D: Disk> Replica<D> {
         Ok(newer.len())
     }
 
+    /// Removes each of `doomed` (a key and the version it held when chosen)
+    /// whose key still holds that version: a newer entry merged since the
+    /// choice stays. Synced as the policy demands, like a merge. Returns how
+    /// many were removed, or the disk's error (then nothing changed in
+    /// memory). For tombstone collection and a rejoining node's rebuild
+    /// ([`super::grace`]).
+    pub(crate) fn remove_if_unchanged(
+        &self,
+        doomed: &[(String, Version)],
+    ) -> Result<usize, DiskError> {
+        let _io = lock(&self.io);
+        let still: Vec<&str> = {
+            let local = self.lock();
+            (doomed.iter())
+                .filter(|(key, version)| local.get(key).is_some_and(|e| e.version == *version))
+                .map(|(key, _)| key.as_str())
+                .collect()
+        };
+        for key in &still {
+            self.disk.remove(key)?;
+        }
+        if self.sync_policy == SyncPolicy::Always && !still.is_empty() {
+            self.disk.sync()?;
+        }
+        let mut local = self.lock();
+        for key in &still {
+            local.remove(*key);
+        }
+        Ok(still.len())
+    }
+
     /// Paxos phase 1 as an acceptor of `key`: promise to accept no ballot
     /// below `ballot` and answer with the entry accepted so far, or refuse
     /// with the promise already made to a higher ballot. The promise is

@@ -17,7 +17,7 @@ use crate::NodeId;
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::keyspace::placement;
-use crate::membership::{LAYOUT_KEY, MoveDesign, Movement, Phase, Routing};
+use crate::membership::{MoveDesign, Movement, Phase, Routing, is_node_local};
 use crate::message::{KeyRange, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use std::collections::BTreeMap;
@@ -178,7 +178,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let entries = replica.scan(&range, limit, |key, _| {
             let placed = placement(key);
             let old = routing.old.preference_list(placed, n);
-            key != LAYOUT_KEY
+            !is_node_local(key)
                 && (if one_source {
                     old[0] == self.id
                 } else {

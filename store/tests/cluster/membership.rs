@@ -35,6 +35,32 @@ async fn settle(cluster: &Cluster, nodes: &[NodeId], members: &[NodeId]) {
     panic!("no settled layout {members:?}: {layouts:?}");
 }
 
+/// Waits (at most 1 s of simulated time) until no node of `nodes` holds
+/// any of `key-0..key-{keys}` that it does not replicate in the settled
+/// layout: the old owners dropped the ranges they gave up. Panics otherwise.
+async fn old_owners_dropped(cluster: &Cluster, nodes: &[NodeId], keys: u32) {
+    let strays = || {
+        let mut strays = Vec::new();
+        for i in 0..keys {
+            let key = format!("key-{i}");
+            let owners = cluster.replicas_of(&key);
+            for &n in nodes {
+                if !owners.contains(&n) && cluster.local_value(n, &key).is_some() {
+                    strays.push((n, key.clone()));
+                }
+            }
+        }
+        strays
+    };
+    for _ in 0..100 {
+        if strays().is_empty() {
+            return;
+        }
+        sleep(Duration::from_millis(10)).await;
+    }
+    panic!("old owners still hold moved keys: {:?}", strays());
+}
+
 /// Puts `key-i = round-i` for every i through rotating coordinators in
 /// `via`, returning the keys whose put was acknowledged.
 async fn write_round(cluster: &Cluster, via: &[NodeId], round: u32, keys: u32) -> Vec<u32> {
@@ -88,6 +114,9 @@ fn a_join_under_writes_keeps_every_acknowledged_write() {
             let held = cluster.local_value(4, &format!("key-{i}"));
             assert_eq!(held, Some(format!("{last}-{i}")), "key-{i} on n4");
         }
+        // The old owners gave up what node 4 took, and nothing acknowledged is lost.
+        old_owners_dropped(&cluster, &[0, 1, 2, 3, 4], 60).await;
+        all_readable(&cluster, &[1, 3], last, &(0..60).collect::<Vec<_>>()).await;
     });
 }
 
@@ -134,6 +163,10 @@ fn a_leave_hands_every_range_over() {
         // Node 0 is gone for good: every key is still read by a quorum.
         cluster.set_link(0, Link::Down);
         all_readable(&cluster, &[1, 3], 1, &during).await;
+        // And node 0 dropped every range it handed over.
+        cluster.set_link(0, Link::Up);
+        old_owners_dropped(&cluster, &[0, 1, 2, 3, 4], 60).await;
+        assert!((0..60).all(|i| cluster.local_value(0, &format!("key-{i}")).is_none()));
     });
 }
 

@@ -443,11 +443,25 @@ fn nemesis_defaults() {
         (ms(1000), ms(500), ms(100))
     );
     assert_eq!((n.swarm, n.max_down), (false, 2));
-    let on = |f: Family| if f == Family::Messages { 0.0 } else { 1.0 };
+    let opt_in = [Family::Messages, Family::Membership];
+    let on = |f: Family| if opt_in.contains(&f) { 0.0 } else { 1.0 };
     assert_eq!(
         n.families,
         Family::ALL.iter().map(|&f| (f, on(f))).collect::<Vec<_>>(),
-        "every family but the opt-in messages"
+        "every family but the opt-in messages and membership"
+    );
+    let moving = ok(
+        "[cluster]\nnodes = 4\nspares = 1\nprotocol = \"abd\"\n[nemesis]\nfamilies = { membership = 1, crash = 1 }\n",
+    );
+    assert!(
+        moving.cluster.membership,
+        "the family turns membership duties on"
+    );
+    assert_eq!(moving.nemesis.unwrap().spares, 1);
+    fails(
+        "[cluster]\nnodes = 3\n[nemesis]\nfamilies = { membership = 1 }\n",
+        "membership = ^1",
+        "nemesis family \"membership\" cannot happen here: no spare can join",
     );
     assert_eq!(ok("").nemesis, None);
     let small = ok("[cluster]\nnodes = 2\nreplicas = 2\n[nemesis]\n")
