@@ -23,6 +23,7 @@ pub mod scenario;
 pub mod timescale;
 pub mod trace;
 pub mod wire;
+pub mod wire_size;
 pub mod workload;
 
 pub use runner::{RunError, RunOptions, RunOutcome, run_seed};

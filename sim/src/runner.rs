@@ -368,9 +368,10 @@ fn start_clients(
     let regular = scenario.workload.clients;
     let probes = scenario.workload.probes.clone();
     let total = regular + probes.as_ref().map_or(0, |p| p.clients);
+    let balancer = workload::balancer(scenario);
     (0..total)
         .map(|c| {
-            let plan = ClientPlan::for_client(scenario, seed, c);
+            let plan = ClientPlan::for_client(scenario, seed, c, &balancer);
             let (net, recorder) = (net.clone(), recorder.clone());
             let node = madsim::runtime::Handle::current()
                 .create_node()

@@ -1,10 +1,11 @@
 //! `[network]`: latency distributions (global, per message kind, per link,
-//! per link and kind), loss, duplication and `[[network.links]]`.
+//! per link and kind), loss, duplication, bandwidth and `[[network.links]]`.
 
 use super::fields::{
     Result, S, duration_value, node_index, only_keys, probability, required, unknown, written,
     written_duration,
 };
+use super::size::{format_rate, parse_rate};
 use super::span::{Ctx, nearest, quoted_list};
 use super::{Latency, Link, MAX_LATENCY, MAX_LINKS, MAX_MIXTURE, Network, format_duration};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,8 @@ pub(super) struct NetworkSpec {
     pub latency: Option<S<LatencySpec>>,
     pub loss: Option<S<f64>>,
     pub duplicate: Option<S<f64>>,
+    /// Every link's bandwidth (`"100MB/s"`, `"1Gbit/s"`); absent: infinite.
+    pub bandwidth: Option<S<Value>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kinds: BTreeMap<S<String>, S<LatencySpec>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -36,6 +39,8 @@ pub(super) struct LinkSpec {
     pub both: Option<bool>,
     pub latency: Option<S<LatencySpec>>,
     pub loss: Option<S<f64>>,
+    /// This link's bandwidth, over `[network] bandwidth`.
+    pub bandwidth: Option<S<Value>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kinds: BTreeMap<S<String>, S<LatencySpec>>,
 }
@@ -103,6 +108,7 @@ impl NetworkSpec {
             latency,
             loss: probability(ctx, self.loss.as_ref(), "loss", 0.0)?,
             duplicate: probability(ctx, self.duplicate.as_ref(), "duplicate", 0.0)?,
+            bandwidth: self.bandwidth.as_ref().map(|b| rate(ctx, b)).transpose()?,
             kinds: kinds(ctx, &self.kinds)?,
             links: links(ctx, &self.links, nodes)?,
         })
@@ -113,6 +119,7 @@ impl NetworkSpec {
             latency: written(LatencySpec::resolved(&n.latency)),
             loss: written(n.loss),
             duplicate: written(n.duplicate),
+            bandwidth: n.bandwidth.and_then(rate_resolved),
             kinds: kinds_resolved(&n.kinds),
             links: (n.links.iter())
                 .filter_map(|l| {
@@ -125,12 +132,33 @@ impl NetworkSpec {
                             .as_ref()
                             .and_then(|x| written(LatencySpec::resolved(x))),
                         loss: written(l.loss),
+                        bandwidth: l.bandwidth.and_then(rate_resolved),
                         kinds: kinds_resolved(&l.kinds),
                     })
                 })
                 .collect(),
         }
     }
+}
+
+/// A bandwidth string (`"100MB/s"`), in bytes per second.
+fn rate(ctx: &Ctx, s: &S<Value>) -> Result<u64> {
+    match s.get_ref() {
+        Value::String(text) => {
+            parse_rate(text).map_err(|why| ctx.err(s.span(), format!("bandwidth: {why}")))
+        }
+        other => Err(ctx.err_hint(
+            s.span(),
+            format!("bandwidth = {other} is not a rate: expected a string such as \"100MB/s\""),
+            Some(
+                "units: B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s, Kbit/s, Mbit/s, Gbit/s".into(),
+            ),
+        )),
+    }
+}
+
+fn rate_resolved(bytes_per_s: u64) -> Option<S<Value>> {
+    written(Value::String(format_rate(bytes_per_s)))
 }
 
 fn kinds_resolved(kinds: &BTreeMap<String, Latency>) -> BTreeMap<S<String>, S<LatencySpec>> {
@@ -234,6 +262,7 @@ fn links(ctx: &Ctx, raw: &[S<LinkSpec>], nodes: u32) -> Result<Vec<Link>> {
             latency: l.latency.as_ref().map(|x| latency(ctx, x)).transpose()?,
             kinds: kinds(ctx, &l.kinds)?,
             loss: probability(ctx, l.loss.as_ref(), "loss", 0.0)?,
+            bandwidth: l.bandwidth.as_ref().map(|b| rate(ctx, b)).transpose()?,
         };
         let mut directed = vec![link.clone()];
         if l.both == Some(true) {

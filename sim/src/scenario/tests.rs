@@ -104,6 +104,7 @@ fn defaults_clocks_and_network() {
             latency: Latency::Fixed(ms(1)),
             loss: 0.0,
             duplicate: 0.0,
+            bandwidth: None,
             kinds: BTreeMap::new(),
             links: Vec::new(),
         }
@@ -302,6 +303,7 @@ fn full_example() {
             },
             loss: 0.01,
             duplicate: 0.0,
+            bandwidth: None,
             kinds: BTreeMap::new(),
             links: Vec::new(),
         }
@@ -819,11 +821,25 @@ fn protocol_names() {
 
 #[test]
 fn coordinator_choices() {
-    assert_eq!(ok("").workload.coordinator, super::Affinity::Random);
-    for a in [super::Affinity::Random, super::Affinity::Sticky] {
+    assert_eq!(ok("").workload.balance, super::Balance::Random);
+    for a in [super::Balance::Random, super::Balance::Sticky] {
         let w = ok(&format!("[workload]\ncoordinator = \"{}\"\n", a.as_str())).workload;
-        assert_eq!(w.coordinator, a);
+        assert_eq!(w.balance, a);
     }
+    for &(name, b) in super::Balance::ALL {
+        let w = ok(&format!("[workload]\nbalance = \"{name}\"\n")).workload;
+        assert_eq!(w.balance, b);
+    }
+    fails(
+        "[workload]\ncoordinator = \"round-robin\"\n",
+        "coordinator = ^\"round-robin\"",
+        "coordinator choice",
+    );
+    fails(
+        "[workload]\nbalance = \"random\"\ncoordinator = \"random\"\n",
+        "coordinator = ^\"random\"",
+        "both `coordinator` and `balance`",
+    );
     let e = fails(
         "[workload]\ncoordinator = \"stiky\"\n",
         "coordinator = ^\"stiky\"",
@@ -1485,11 +1501,8 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             },
                             think,
                             probes: None,
-                            coordinator: if seed % 2 == 0 {
-                                super::Affinity::Random
-                            } else {
-                                super::Affinity::Sticky
-                            },
+                            balance: super::Balance::ALL[seed as usize % super::Balance::ALL.len()]
+                                .1,
                             s3: None,
                             cas_from: if seed % 3 == 0 {
                                 super::CasFrom::Absent
