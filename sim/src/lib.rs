@@ -20,6 +20,7 @@ pub mod net;
 pub mod recorder;
 pub mod runner;
 pub mod scenario;
+pub mod service;
 pub mod timescale;
 pub mod trace;
 pub mod wire;

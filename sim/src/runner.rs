@@ -246,7 +246,7 @@ async fn supervise(
     if let Some((points, _)) = &buggify {
         config.fault_points = store::buggify::FaultPoints::new(points.clone());
     }
-    let mut cluster = SimCluster::start(&config, &clocks, &net);
+    let mut cluster = SimCluster::start(&config, &scenario.cluster.service, &clocks, &net);
     // Routers' clocks are drawn after the nodes', so a run without routers draws the same.
     let router_clocks: Vec<SimClock> = (0..config.routers())
         .map(|_| {
@@ -254,7 +254,7 @@ async fn supervise(
             SimClock::draw(epoch, skew, drift, &mut rng)
         })
         .collect();
-    cluster.start_routers(&config, &router_clocks, &net);
+    cluster.start_routers(&config, &scenario.cluster.service, &router_clocks, &net);
     let recorder = Recorder::default();
     // `api = "s3"`: the buckets exist before any client starts.
     let refused = workload::s3::install_buckets(&scenario, &config, &cluster).await;

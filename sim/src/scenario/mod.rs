@@ -18,6 +18,7 @@
 mod buggify;
 mod clocks;
 mod cluster;
+mod dist;
 mod duration;
 mod expect;
 mod faults;
@@ -135,6 +136,53 @@ pub struct Cluster {
     /// Whether nodes run their membership duties: derived (spares, or a
     /// `join`/`leave`/`replace` fault), never written.
     pub membership: bool,
+    /// Service time, concurrency and queue of every node (default: off, a
+    /// node serves every request at once and instantly, as before).
+    pub service: Service,
+}
+
+/// `[cluster] service_time`, `concurrency`, `queue` and `[[cluster.slow]]`:
+/// how long a node (or router) works on each request it receives, and how
+/// many it works on at once (see `sim::service`). Defaults: no service
+/// time, unlimited concurrency, `queue = 1000`, no slow node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Drawn per request, before the node handles it (`None`: none).
+    pub time: Option<Latency>,
+    /// Requests in service at once per node (`None`: unlimited).
+    pub concurrency: Option<u32>,
+    /// Requests a node holds waiting for a slot; one more is answered at
+    /// once as unavailable (`Refused` to a replica request, `ReadUnavailable`
+    /// or `WriteUnavailable` to a client's). Only with `concurrency`.
+    pub queue: u32,
+    /// Nodes with their own service time, over `time`.
+    pub slow: BTreeMap<u32, Latency>,
+}
+
+impl Default for Service {
+    fn default() -> Service {
+        Service {
+            time: None,
+            concurrency: None,
+            queue: Service::QUEUE,
+            slow: BTreeMap::new(),
+        }
+    }
+}
+
+impl Service {
+    /// `queue`'s default.
+    pub const QUEUE: u32 = 1000;
+
+    /// Whether any of it is set (else nodes serve as before: no draw, no wait).
+    pub fn is_on(&self) -> bool {
+        self.time.is_some() || self.concurrency.is_some() || !self.slow.is_empty()
+    }
+
+    /// Node `n`'s service time, if it has one.
+    pub fn time_of(&self, n: u32) -> Option<&Latency> {
+        self.slow.get(&n).or(self.time.as_ref())
+    }
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.

@@ -84,6 +84,7 @@ fn defaults_cluster() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        service: super::Service::default(),
     };
     assert_eq!(c, expected);
 }
@@ -285,6 +286,7 @@ fn full_example() {
         spares: 0,
         moves: store::MoveDesign::Correct,
         membership: false,
+        service: super::Service::default(),
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -1368,6 +1370,7 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         spares: 0,
                         moves: store::MoveDesign::Correct,
                         membership: false,
+                        service: super::Service::default(),
                     },
                 )
         })
@@ -1835,5 +1838,40 @@ fn membership_faults_refuse_what_makes_no_sense() {
         "[cluster]\nmoves = \"sideways\"\n",
         "moves = ^\"sideways\"",
         "moves",
+    );
+}
+
+#[test]
+fn service_time_concurrency_and_a_slow_node_parse_round_trip_and_fail_clearly() {
+    let text = "[cluster]\nservice_time = { dist = \"fixed\", value = \"100us\" }\nconcurrency = 4\nqueue = 20\n[[cluster.slow]]\nnode = 2\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n";
+    let s = ok(text);
+    let service = &s.cluster.service;
+    assert_eq!(
+        service.time,
+        Some(Latency::Fixed(Duration::from_micros(100)))
+    );
+    assert_eq!((service.concurrency, service.queue), (Some(4), 20));
+    assert_eq!(service.time_of(2), Some(&Latency::Fixed(ms(1))));
+    assert_eq!(
+        service.time_of(0),
+        Some(&Latency::Fixed(Duration::from_micros(100)))
+    );
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").expect("the resolved file parses");
+    assert_eq!(again.cluster.service, s.cluster.service);
+    assert!(!ok("").cluster.service.is_on());
+    fails(
+        "[cluster]\nconcurrency = 0\n",
+        "concurrency = ^0",
+        "concurrency = 0 is out of range",
+    );
+    fails(
+        "[[cluster.slow]]\nnode = 7\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n",
+        "node = ^7",
+        "node 7 is not in the cluster",
+    );
+    fails(
+        "[[cluster.slow]]\nnode = 1\n",
+        "^[[cluster.slow]]",
+        "needs `service_time`",
     );
 }
