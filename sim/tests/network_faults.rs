@@ -370,7 +370,7 @@ fn the_trace_records_each_message_fate() {
 #[test]
 fn a_megabyte_at_100_mb_per_s_crosses_a_200_us_link_in_10_2_ms() {
     let s = scenario(
-        "duration = \"500ms\"\nquiesce = \"100ms\"\n[cluster]\nnodes = 1\nreplicas = 1\n\
+        "duration = \"500ms\"\nquiesce = \"100ms\"\n[cluster]\nnodes = 2\nreplicas = 2\n\
          client_timeout = \"100ms\"\n\
          [network]\nlatency = { dist = \"fixed\", value = \"200us\" }\nbandwidth = \"100MB/s\"\n\
          [workload]\napi = \"s3\"\nclients = 1\nkeys = 2\nops = 5\nthink = \"20ms\"\n\
@@ -400,7 +400,14 @@ fn a_megabyte_at_100_mb_per_s_crosses_a_200_us_link_in_10_2_ms() {
             hops.push(time_ns - t0);
         }
     }
-    assert!(hops.len() >= 3, "{} puts", hops.len());
+    let kinds: Vec<&str> = (outcome.trace.iter())
+        .filter_map(|e| match e {
+            TraceEvent::Message { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .take(12)
+        .collect();
+    assert!(hops.len() >= 3, "{} puts; {kinds:?}", hops.len());
     for hop in hops {
         assert!(
             (10_200_000..10_202_010).contains(&hop),

@@ -624,7 +624,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`, `service_time`, `concurrency`, `queue`, `slow`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
