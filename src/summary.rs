@@ -16,9 +16,33 @@ pub fn summary(s: &Scenario) -> ScenarioSummary {
     if s.network.duplicate > 0.0 {
         network.push_str(&format!(", duplicate {}", s.network.duplicate));
     }
+    if let Some(rate) = s.network.bandwidth {
+        let rate = sim::scenario::format_rate(rate);
+        network.push_str(&format!(", bandwidth {rate} per link"));
+    }
     if !s.network.kinds.is_empty() || !s.network.links.is_empty() {
         let (k, l) = (s.network.kinds.len(), s.network.links.len());
         network.push_str(&format!(" ({k} per-kind and {l} per-link latencies)"));
+    }
+    let mut workload = format!(
+        "{} clients, {} keys, {} ops (get {}, put {}, delete {}, cas {})",
+        s.workload.clients, s.workload.keys, s.workload.ops, mix.get, mix.put, mix.delete, mix.cas
+    );
+    if s.workload.balance != sim::scenario::Balance::Random {
+        workload.push_str(&format!(", balance {}", s.workload.balance.as_str()));
+    }
+    let service = &s.cluster.service;
+    if let Some(t) = &service.time {
+        workload.push_str(&format!(", service time {}", latency(t)));
+    }
+    if let Some(c) = service.concurrency {
+        workload.push_str(&format!(", {c} at once per node"));
+    }
+    if !service.slow.is_empty() {
+        let slow: Vec<String> = (service.slow.iter())
+            .map(|(n, t)| format!("n{n} {}", latency(t)))
+            .collect();
+        workload.push_str(&format!(", slow: {}", slow.join(", ")));
     }
     ScenarioSummary {
         name: s.name.clone(),
@@ -44,16 +68,7 @@ pub fn summary(s: &Scenario) -> ScenarioSummary {
                 s.clocks.drift_ppm
             )
         },
-        workload: format!(
-            "{} clients, {} keys, {} ops (get {}, put {}, delete {}, cas {})",
-            s.workload.clients,
-            s.workload.keys,
-            s.workload.ops,
-            mix.get,
-            mix.put,
-            mix.delete,
-            mix.cas
-        ),
+        workload,
         faults: s.faults.iter().map(sim::nemesis::describe).collect(),
         nemesis: s.nemesis.as_ref().map(|n| {
             let families: Vec<&str> = n.families.iter().map(|(f, _)| f.as_str()).collect();

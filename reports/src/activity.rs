@@ -72,6 +72,14 @@ pub struct TimeBucket {
     /// Seeds with a fault active at some time in the bucket.
     #[serde(default)]
     pub faulted: u64,
+    /// Object body bytes moved by the `ok` GETs and PUTs invoked in the
+    /// bucket (their descriptors' sizes; 0 for registers).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Operations over simulated time, summed over seeds.
@@ -126,6 +134,10 @@ impl Activity {
             if let (Outcome::Ok, Some(end)) = (op.outcome, op.complete_time) {
                 b.latency
                     .record(end.saturating_sub(op.invoke_time), LATENCY_SUB_BITS);
+                if matches!(op.f, Function::Get | Function::Put) {
+                    let size = op.object.as_deref().and_then(|o| o.size);
+                    b.bytes = b.bytes.saturating_add(size.unwrap_or(0));
+                }
             }
         }
         let mut faulted = std::collections::BTreeSet::new();
@@ -169,7 +181,25 @@ impl Activity {
             mine.outcomes.add(&b.outcomes);
             mine.latency.merge(&b.latency);
             mine.faulted = (mine.faulted + b.faulted).min(self.seeds);
+            mine.bytes = mine.bytes.saturating_add(b.bytes);
         }
+    }
+
+    /// Whether any object body bytes were counted (an S3 run).
+    pub fn has_bytes(&self) -> bool {
+        self.buckets.values().any(|b| b.bytes > 0)
+    }
+
+    /// Per bucket (start ns), operations per second and object body bytes
+    /// per second of simulated time, per seed: throughput over time.
+    pub fn throughput(&self) -> Vec<(u64, f64, f64)> {
+        let per_s = 1e9 / (self.bucket_ns.max(1) as f64 * self.seeds.max(1) as f64);
+        (self.buckets.iter())
+            .map(|(i, b)| {
+                let start = i.saturating_mul(self.bucket_ns);
+                (start, b.outcomes.ok as f64 * per_s, b.bytes as f64 * per_s)
+            })
+            .collect()
     }
 }
 
@@ -210,6 +240,19 @@ mod tests {
             (mixed.bucket_ns, mixed.buckets[&0].outcomes.total()),
             (2000, 4)
         );
+    }
+
+    #[test]
+    fn throughput_counts_body_bytes_of_ok_gets_and_puts_per_second() {
+        let history = r#"{"process":0,"type":"invoke","f":"put","key":"b/k","value":"c0-1","time":100,"etag":"e1","size":1000000}
+{"process":0,"type":"ok","f":"put","key":"b/k","value":"c0-1","time":300,"etag":"e1","size":1000000}
+"#;
+        let ops = check::op::pair(&History::parse(history).unwrap());
+        let a = Activity::of(&ops, &[], 1_000_000);
+        assert!(a.has_bytes());
+        assert_eq!(a.throughput(), [(0, 1000.0, 1e9)]);
+        let registers = check::op::pair(&History::parse(HISTORY).unwrap());
+        assert!(!Activity::of(&registers, &[], 1000).has_bytes());
     }
 
     #[test]

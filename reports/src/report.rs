@@ -178,6 +178,13 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
             plots::staleness::versions_behind(&totals.staleness.histogram),
         ),
     ];
+    if totals.activity.has_bytes() {
+        plots.push(plot(
+            "bytes.svg",
+            "Throughput in object bytes per second over time, fault windows shaded",
+            plots::time::bytes(&totals.activity),
+        ));
+    }
     if !totals.conditional.is_empty() {
         plots.push(plot(
             "conditional.svg",

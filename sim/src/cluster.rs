@@ -5,6 +5,7 @@
 
 use crate::clock::SimClock;
 use crate::net::{self, SimTransport};
+use crate::service::Service;
 use crate::trace::Peer;
 use crate::wire;
 use crate::wire::NetContext;
@@ -31,7 +32,12 @@ pub struct SimCluster {
 
 impl SimCluster {
     /// Creates and starts every node. Call inside the runtime.
-    pub fn start(config: &ClusterConfig, clocks: &[SimClock], net: &NetContext) -> SimCluster {
+    pub fn start(
+        config: &ClusterConfig,
+        service: &crate::scenario::Service,
+        clocks: &[SimClock],
+        net: &NetContext,
+    ) -> SimCluster {
         assert_eq!(clocks.len(), config.nodes as usize, "one clock per node");
         let live = Arc::new(Mutex::new(vec![None; config.nodes as usize]));
         let mut handles = Vec::new();
@@ -45,6 +51,7 @@ impl SimCluster {
                 disk: disk.clone(),
                 net: net.clone(),
                 live: live.clone(),
+                service: Service::of_node(service, id),
             };
             let handle = Handle::current()
                 .create_node()
@@ -70,7 +77,13 @@ impl SimCluster {
 
     /// Starts the routers of a router-mode cluster, one clock each (router
     /// `r` is store node `config.nodes + r`). Call once, after `start`.
-    pub fn start_routers(&mut self, config: &ClusterConfig, clocks: &[SimClock], net: &NetContext) {
+    pub fn start_routers(
+        &mut self,
+        config: &ClusterConfig,
+        service: &crate::scenario::Service,
+        clocks: &[SimClock],
+        net: &NetContext,
+    ) {
         assert_eq!(
             clocks.len(),
             config.routers() as usize,
@@ -80,11 +93,15 @@ impl SimCluster {
         for (r, clock) in (0..config.routers()).zip(clocks) {
             let id = config.nodes + r;
             let (config, clock, router_net) = (config.clone(), clock.clone(), net.clone());
+            let service = Service::of_node(service, id);
             let handle = Handle::current()
                 .create_node()
                 .name(format!("r{r}"))
                 .ip(net::node_addr(id).ip())
-                .init(move || run_router(id, config.clone(), clock.clone(), router_net.clone()))
+                .init(move || {
+                    let (config, clock) = (config.clone(), clock.clone());
+                    run_router(id, config, clock, router_net.clone(), service.clone())
+                })
                 .build();
             net.attach(handle.id());
             self.routers.push(handle);
@@ -274,6 +291,19 @@ struct Boot {
     disk: MemDisk,
     net: NetContext,
     live: Arc<Mutex<Vec<Option<Arc<SimNode>>>>>,
+    /// Its service time and concurrency, if the scenario sets them.
+    service: Option<Arc<Service>>,
+}
+
+/// Serves `request` on `node` after its service (if any) admits it and
+/// spends its time; a full queue answers at once.
+async fn handle(node: Arc<SimNode>, service: Option<Arc<Service>>, request: Request) -> Response {
+    if let Some(service) = service
+        && let Err(answer) = service.serve(&request).await
+    {
+        return answer;
+    }
+    node.handle(request).await
 }
 
 impl Boot {
@@ -299,18 +329,21 @@ impl Boot {
         )
         .expect("a MemDisk always loads");
         self.live.lock().unwrap_or_else(|e| e.into_inner())[self.id as usize] = Some(node.clone());
-        let server = node.clone();
-        let handle = move |request| {
-            let server = server.clone();
-            async move { server.handle(request).await }
-        };
+        let (server, service) = (node.clone(), self.service.clone());
+        let handle = move |request| handle(server.clone(), service.clone(), request);
         madsim::task::spawn(wire::serve(endpoint, me, self.net.clone(), handle));
         node.run_background().await;
     }
 }
 
 /// A router's main task: bind, serve client requests as coordinator until killed.
-async fn run_router(id: u32, config: ClusterConfig, clock: SimClock, net: NetContext) {
+async fn run_router(
+    id: u32,
+    config: ClusterConfig,
+    clock: SimClock,
+    net: NetContext,
+    service: Option<Arc<Service>>,
+) {
     let endpoint = madsim::net::Endpoint::bind(net::node_addr(id))
         .await
         .expect("router addresses are unique");
@@ -321,9 +354,6 @@ async fn run_router(id: u32, config: ClusterConfig, clock: SimClock, net: NetCon
         net: net.clone(),
     };
     let router: Arc<SimNode> = Node::router(id, config, transport, clock);
-    let handle = move |request| {
-        let router = router.clone();
-        async move { router.handle(request).await }
-    };
+    let handle = move |request| handle(router.clone(), service.clone(), request);
     wire::serve(endpoint, me, net, handle).await
 }

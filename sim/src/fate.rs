@@ -4,7 +4,9 @@
 //! answer: `net::SimTransport` (the sender and the requester), `wire`'s
 //! send hook (madsim's wire) and the fault injector (which cuts and mends
 //! links here instead of clogging them in madsim); the trace records each
-//! answer (`Trace::fate`).
+//! answer (`Trace::fate`). A link with a bandwidth is a FIFO queue here too:
+//! a message waits behind those sent before it on its link, then takes its
+//! size (`wire_size`) over the bandwidth to leave, then its latency.
 //!
 //! Why one place: the rules (which latency applies, which link loses what,
 //! which requests are duplicated, which links a fault cuts) used to be spread
@@ -163,8 +165,15 @@ pub struct Fates {
     kinds: BTreeMap<String, Latency>,
     links: BTreeMap<LinkId, Link>,
     duplicate: f64,
+    /// `[network] bandwidth`, bytes per second (`None`: infinite).
+    bandwidth: Option<u64>,
     /// The links faults cut and the message faults in force.
     state: Mutex<Faulted>,
+    /// Each directed link's FIFO queue, as the scenario time (ns) its last
+    /// queued message finishes leaving the sender. Only links with a
+    /// bandwidth ever get an entry: at most one per directed pair of
+    /// processes (nodes and clients) that exchanged a message.
+    queues: Mutex<BTreeMap<(Peer, Peer), u64>>,
 }
 
 /// What faults do to the network now.
@@ -206,7 +215,9 @@ impl Fates {
                 .map(|l| ((l.from, l.to), l.clone()))
                 .collect(),
             duplicate: network.duplicate,
+            bandwidth: network.bandwidth,
             state: Mutex::default(),
+            queues: Mutex::default(),
         }
     }
 
@@ -217,7 +228,9 @@ impl Fates {
             kinds: BTreeMap::new(),
             links: BTreeMap::new(),
             duplicate: 0.0,
+            bandwidth: None,
             state: Mutex::default(),
+            queues: Mutex::default(),
         }
     }
 
@@ -252,29 +265,72 @@ impl Fates {
         }
     }
 
-    /// On the wire (madsim's send hook): the message's latency is drawn
-    /// (always, also for a message then dropped: madsim drew it there too
-    /// when it clogged links itself), then a cut link drops it, then the
-    /// first `drop-messages` or `delay-messages` fault in force that hits it
-    /// drops it or adds its delay.
-    pub fn transit(&self, msg: &Message, rng: &mut impl Rng) -> Fate {
-        let after = self.latency(msg.from, msg.to, msg.kind).sample(rng);
+    /// On the wire (madsim's send hook), `now` (scenario ns): the message's
+    /// latency is drawn (always, also for a message then dropped: madsim
+    /// drew it there too when it clogged links itself), then a cut link
+    /// drops it, then the first `drop-messages` or `delay-messages` fault in
+    /// force that hits it drops it or adds its delay. A delivered message on
+    /// a link with a bandwidth then waits its turn in the link's FIFO queue
+    /// and takes `bytes() / bandwidth` to leave ([`Fates::queue`]); `bytes`
+    /// is asked only then (it walks the message). No draw depends on
+    /// bandwidth, so a run without it draws and delivers as before.
+    pub fn transit(
+        &self,
+        msg: &Message,
+        now: u64,
+        bytes: impl FnOnce() -> u64,
+        rng: &mut impl Rng,
+    ) -> Fate {
+        let latency = self.latency(msg.from, msg.to, msg.kind).sample(rng);
         if let Some(by) = self.cut_by(msg.from, msg.to) {
             return Fate::Drop {
                 why: Why::Cut { by },
             };
         }
         let drop_or_delay = |a| matches!(a, MessageAction::Drop | MessageAction::Delay(_));
-        match self.targeted(msg, drop_or_delay, rng) {
-            None => Fate::Deliver { after },
+        let targeted = self.targeted(msg, drop_or_delay, rng);
+        if let Some((by, MessageAction::Drop)) = targeted {
+            return Fate::Drop {
+                why: Why::Targeted { by },
+            };
+        }
+        let after = latency + self.queue(msg.from, msg.to, now, bytes);
+        match targeted {
             Some((by, MessageAction::Delay(delay))) => Fate::Delayed {
                 after: after + delay,
                 by,
             },
-            Some((by, _)) => Fate::Drop {
-                why: Why::Targeted { by },
-            },
+            _ => Fate::Deliver { after },
         }
+    }
+
+    /// The time a message of `bytes()` sent at `now` spends leaving
+    /// `from → to` (zero without a bandwidth, and on a node's loopback):
+    /// its wait behind the messages queued before it, plus `bytes /
+    /// bandwidth`. Latency is spent after that, in flight, so 1 MB at
+    /// 100 MB/s on a fixed 200 µs link takes 10.2 ms when idle.
+    fn queue(&self, from: Peer, to: Peer, now: u64, bytes: impl FnOnce() -> u64) -> Duration {
+        let Some(rate) = self.bandwidth(from, to) else {
+            return Duration::ZERO;
+        };
+        let sending_ns = u128::from(bytes()) * 1_000_000_000;
+        let sending_ns = u64::try_from(sending_ns.div_ceil(u128::from(rate))).unwrap_or(u64::MAX);
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        let free = queues.entry((from, to)).or_insert(0);
+        let start = (*free).max(now);
+        *free = start.saturating_add(sending_ns);
+        debug_assert!(*free >= now);
+        Duration::from_nanos(*free - now)
+    }
+
+    /// The bandwidth of `from → to` in bytes per second: the link's own, else
+    /// `[network] bandwidth`; `None` (infinite) without either, and from a
+    /// process to itself (no wire).
+    pub fn bandwidth(&self, from: Peer, to: Peer) -> Option<u64> {
+        if from == to {
+            return None;
+        }
+        (self.link(from, to).and_then(|l| l.bandwidth)).or(self.bandwidth)
     }
 
     /// Puts the message fault `label` in force.
@@ -407,6 +463,7 @@ mod tests {
             latency: fixed(1),
             loss: 0.0,
             duplicate,
+            bandwidth: None,
             kinds: kinds("replica-write", 2),
             links: vec![
                 Link {
@@ -415,6 +472,7 @@ mod tests {
                     latency: Some(fixed(3)),
                     kinds: kinds("replica-read", 4),
                     loss: 0.25,
+                    bandwidth: None,
                 },
                 Link {
                     from: 1,
@@ -422,9 +480,86 @@ mod tests {
                     latency: None,
                     kinds: kinds("replica-write", 5),
                     loss: 0.0,
+                    bandwidth: None,
                 },
             ],
         })
+    }
+
+    impl Fates {
+        /// `transit` at time 0 of a message without payload.
+        fn transit_now(&self, msg: &Message, rng: &mut impl Rng) -> Fate {
+            self.transit(msg, 0, || 0, rng)
+        }
+    }
+
+    /// 100 MB/s everywhere, 1 GB/s from node 0 to node 1, 200 µs links.
+    fn bandwidth() -> Fates {
+        Fates::new(&Network {
+            latency: fixed(200),
+            loss: 0.0,
+            duplicate: 0.0,
+            bandwidth: Some(100_000_000),
+            kinds: BTreeMap::new(),
+            links: vec![Link {
+                from: 0,
+                to: 1,
+                latency: None,
+                kinds: BTreeMap::new(),
+                loss: 0.0,
+                bandwidth: Some(1_000_000_000),
+            }],
+        })
+    }
+
+    #[test]
+    fn a_megabyte_at_100_mb_per_s_on_a_200_us_link_takes_10_2_ms_and_the_next_waits() {
+        let f = bandwidth();
+        let mb = || 1_000_000;
+        let write = msg(N(1), N(2), "replica-write");
+        let ms = |m: f64| Duration::from_secs_f64(m / 1000.0);
+        let at = |f: &Fates, now_ms: u64| f.transit(&write, now_ms * 1_000_000, mb, &mut rng());
+        assert_eq!(at(&f, 0), Fate::Deliver { after: ms(10.2) }, "idle");
+        // Sent 1 ms later, behind the first: it starts leaving at 10 ms.
+        assert_eq!(at(&f, 1), Fate::Deliver { after: ms(19.2) }, "queued");
+        // Sent once the link is idle again: 10.2 ms again.
+        assert_eq!(at(&f, 50), Fate::Deliver { after: ms(10.2) }, "idle again");
+        // Each directed link has its own queue: the reverse is idle.
+        let back = msg(N(2), N(1), "replica-write");
+        assert_eq!(
+            f.transit(&back, 50_000_000, mb, &mut rng()),
+            Fate::Deliver { after: ms(10.2) }
+        );
+        // The link's own bandwidth wins: 1 MB at 1 GB/s is 1 ms.
+        let fast = msg(N(0), N(1), "replica-write");
+        let fast = f.transit(&fast, 0, mb, &mut rng());
+        assert_eq!(fast, Fate::Deliver { after: ms(1.2) });
+        // Clients' links have the global bandwidth; loopback has none.
+        let put = msg(Peer::Client(3), N(0), "client-put");
+        assert_eq!(
+            f.transit(&put, 0, mb, &mut rng()),
+            Fate::Deliver { after: ms(10.2) }
+        );
+        let own = msg(N(0), N(0), "replica-write");
+        assert_eq!(
+            f.transit(&own, 0, mb, &mut rng()),
+            Fate::Deliver { after: ms(0.2) }
+        );
+    }
+
+    #[test]
+    fn a_dropped_message_takes_no_place_in_the_queue_and_no_bandwidth_asks_no_size() {
+        let f = bandwidth();
+        f.cut("clog n1 -> n2", &[(1, 2)]);
+        let write = msg(N(1), N(2), "replica-write");
+        let dropped = f.transit(&write, 0, || 1_000_000, &mut rng());
+        assert!(matches!(dropped, Fate::Drop { .. }));
+        f.mend("clog n1 -> n2", &[(1, 2)]);
+        let after = f.transit(&write, 0, || 1_000_000, &mut rng());
+        assert_eq!(after.delivered_after(), Some(Duration::from_micros(10_200)));
+        let none = fates(0.0);
+        let fate = none.transit(&write, 0, || panic!("size asked"), &mut rng());
+        assert_eq!(fate.delivered_after(), Some(Duration::from_micros(5)));
     }
 
     fn msg(from: Peer, to: Peer, kind: &'static str) -> Message {
@@ -456,7 +591,7 @@ mod tests {
     #[test]
     fn link_and_kind_beats_link_beats_kind_beats_global() {
         let f = fates(0.0);
-        let on = |from, to, kind| f.transit(&msg(from, to, kind), &mut rng());
+        let on = |from, to, kind| f.transit_now(&msg(from, to, kind), &mut rng());
         assert_eq!(on(N(0), N(1), "replica-read"), after(4), "link + kind");
         assert_eq!(on(N(0), N(1), "replica-write"), after(3), "link");
         assert_eq!(on(N(0), N(1), "ok"), after(3), "link, for a response too");
@@ -488,17 +623,17 @@ mod tests {
             },
         };
         assert_eq!(
-            f.transit(&msg(N(1), N(2), "replica-read"), &mut rng()),
+            f.transit_now(&msg(N(1), N(2), "replica-read"), &mut rng()),
             dropped
         );
-        assert_eq!(f.transit(&msg(N(1), N(2), "ok"), &mut rng()), dropped);
+        assert_eq!(f.transit_now(&msg(N(1), N(2), "ok"), &mut rng()), dropped);
         assert_eq!(
-            f.transit(&msg(N(2), N(1), "replica-read"), &mut rng()),
+            f.transit_now(&msg(N(2), N(1), "replica-read"), &mut rng()),
             after(1)
         );
         f.mend("clog n1 -> n2", &[(1, 2)]);
         assert_eq!(
-            f.transit(&msg(N(1), N(2), "replica-read"), &mut rng()),
+            f.transit_now(&msg(N(1), N(2), "replica-read"), &mut rng()),
             after(1)
         );
     }
@@ -563,7 +698,7 @@ mod tests {
         let deliveries = [departure.copy, Some(departure.message)]
             .iter()
             .flatten()
-            .map(|_| f.transit(&request, &mut rng))
+            .map(|_| f.transit_now(&request, &mut rng))
             .collect::<Vec<_>>();
         assert_eq!(deliveries, vec![after(5), after(5)]);
         let never = [
@@ -613,9 +748,9 @@ mod tests {
         });
         f.cut("clog n0 -> n1", &[(0, 1)]);
         let mut dropped = rng();
-        f.transit(&msg(N(0), N(1), "replica-read"), &mut dropped);
+        f.transit_now(&msg(N(0), N(1), "replica-read"), &mut dropped);
         let mut delivered = rng();
-        f.transit(&msg(N(1), N(0), "replica-read"), &mut delivered);
+        f.transit_now(&msg(N(1), N(0), "replica-read"), &mut delivered);
         assert_eq!(dropped.r#gen::<u64>(), delivered.r#gen::<u64>());
     }
 }

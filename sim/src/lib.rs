@@ -20,9 +20,11 @@ pub mod net;
 pub mod recorder;
 pub mod runner;
 pub mod scenario;
+pub mod service;
 pub mod timescale;
 pub mod trace;
 pub mod wire;
+pub mod wire_size;
 pub mod workload;
 
 pub use runner::{RunError, RunOptions, RunOutcome, run_seed};

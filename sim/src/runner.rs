@@ -247,7 +247,7 @@ async fn supervise(
     if let Some((points, _)) = &buggify {
         config.fault_points = store::buggify::FaultPoints::new(points.clone());
     }
-    let mut cluster = SimCluster::start(&config, &clocks, &net);
+    let mut cluster = SimCluster::start(&config, &scenario.cluster.service, &clocks, &net);
     // Routers' clocks are drawn after the nodes', so a run without routers draws the same.
     let router_clocks: Vec<SimClock> = (0..config.routers())
         .map(|_| {
@@ -255,7 +255,7 @@ async fn supervise(
             SimClock::draw(epoch, skew, drift, &mut rng)
         })
         .collect();
-    cluster.start_routers(&config, &router_clocks, &net);
+    cluster.start_routers(&config, &scenario.cluster.service, &router_clocks, &net);
     let recorder = Recorder::default();
     // `api = "s3"`: the buckets exist before any client starts.
     let refused = workload::s3::install_buckets(&scenario, &config, &cluster).await;
@@ -370,9 +370,10 @@ fn start_clients(
     let regular = scenario.workload.clients;
     let probes = scenario.workload.probes.clone();
     let total = regular + probes.as_ref().map_or(0, |p| p.clients);
+    let balancer = workload::balancer(scenario);
     (0..total)
         .map(|c| {
-            let plan = ClientPlan::for_client(scenario, seed, c);
+            let plan = ClientPlan::for_client(scenario, seed, c, &balancer);
             let (net, recorder) = (net.clone(), recorder.clone());
             let node = madsim::runtime::Handle::current()
                 .create_node()

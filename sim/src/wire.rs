@@ -20,6 +20,7 @@
 use crate::fate::{Fates, Leg, Message};
 use crate::timescale::{self, Epoch};
 use crate::trace::{Peer, Trace, TraceId};
+use crate::wire_size;
 use bytes::Bytes;
 use madsim::net::{Endpoint, NetSim};
 use std::future::Future;
@@ -48,7 +49,12 @@ impl NetContext {
     /// [`Fates::transit`] gives it on the wire (see [`attach`]). Call once
     /// per node.
     pub fn attach(&self, node: madsim::task::NodeId) {
-        attach(node, Arc::clone(&self.fates), self.trace.clone());
+        attach(
+            node,
+            self.epoch,
+            Arc::clone(&self.fates),
+            self.trace.clone(),
+        );
     }
 }
 
@@ -93,6 +99,14 @@ impl Envelope {
         }
     }
 
+    /// Its size on the wire (see `wire_size`).
+    pub fn wire_bytes(&self) -> u64 {
+        match &self.body {
+            Body::Request(request) => wire_size::request_bytes(request),
+            Body::Response(response) => wire_size::response_bytes(response),
+        }
+    }
+
     /// The message kind (`client-put`, `replica-read`, `ok`, ...).
     pub fn kind(&self) -> &'static str {
         match &self.body {
@@ -111,13 +125,20 @@ type Packet = (u64, Envelope, Bytes);
 /// or delivered after its drawn latency (less madsim's fixed per-hop
 /// overhead, see `timescale::HOP_OVERHEAD`). Call once per madsim node,
 /// before it sends; the hook outlives restarts (madsim keeps node ids).
-pub fn attach(node: madsim::task::NodeId, fates: Arc<Fates>, trace: Trace) {
+pub fn attach(node: madsim::task::NodeId, epoch: Epoch, fates: Arc<Fates>, trace: Trace) {
     let netsim = NetSim::current();
     // Weak: the hook lives inside the `NetSim`, and a strong reference from
     // it would keep the whole simulated network alive after the run.
     let weak = Arc::downgrade(&netsim);
     netsim.hook_rpc_req::<Envelope>(node, move |envelope| {
-        let fate = fates.transit(&envelope.message(), &mut madsim::rand::thread_rng());
+        let now = epoch.elapsed_ns();
+        let bytes = || envelope.wire_bytes();
+        let fate = fates.transit(
+            &envelope.message(),
+            now,
+            bytes,
+            &mut madsim::rand::thread_rng(),
+        );
         let delivered = match fate.delivered_after() {
             Some(after) => {
                 let hop = timescale::to_madsim(after.saturating_sub(timescale::HOP_OVERHEAD));

@@ -7,18 +7,21 @@
 //! Under `[workload] api = "s3"` the clients are [`s3`]'s (buckets, objects,
 //! listings); this module dispatches to it.
 
+pub mod balance;
 pub mod s3;
 
 use crate::net::{self, SimTransport};
 use crate::recorder::{Record, Recorder};
-use crate::scenario::{Affinity, CasFrom, Mix, Probes, Scenario};
+use crate::scenario::{CasFrom, Mix, Probes, Scenario};
 use crate::timescale;
 use crate::trace::Peer;
 use crate::wire::NetContext;
+use balance::Balancer;
 use check::{EventType, FailReason, Function, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use store::{ClientRequest, ClientResponse, Request, Response, Transport, TransportError};
 
@@ -81,8 +84,8 @@ pub struct ClientPlan {
     /// The processes a client may send a request to, one drawn per operation:
     /// every storage node, or every router in router mode.
     pub coordinators: std::ops::Range<u32>,
-    /// The one coordinator of a `sticky` client (`None`: drawn per operation).
-    pub sticky: Option<u32>,
+    /// The run's balancer (`[workload] balance`), shared by every client.
+    pub balancer: Arc<Balancer>,
     pub keys: u32,
     pub mix: Mix,
     pub think: Duration,
@@ -102,21 +105,23 @@ impl ClientPlan {
     /// Splits the scenario's operations evenly over its regular clients
     /// (none with `clients = 0`, where only probe clients run; a probe
     /// client's plan has no operations of its own to split: it runs trials).
-    pub fn for_client(scenario: &Scenario, seed: u64, client: u32) -> ClientPlan {
+    pub fn for_client(
+        scenario: &Scenario,
+        seed: u64,
+        client: u32,
+        balancer: &Arc<Balancer>,
+    ) -> ClientPlan {
         let w = &scenario.workload;
         let regular = u64::from(w.clients);
         let share = w.ops.checked_div(regular).unwrap_or(0);
         let extra = u64::from(u64::from(client) < w.ops.checked_rem(regular).unwrap_or(0));
-        let coordinators = coordinators(&scenario.cluster);
-        let sticky = (w.coordinator == Affinity::Sticky && client < w.clients)
-            .then(|| coordinators.start + client % coordinators.len() as u32);
         ClientPlan {
             client,
             clients: w.clients + w.probes.as_ref().map_or(0, |p| p.clients),
             ops: share + extra,
             seed,
-            coordinators,
-            sticky,
+            coordinators: balancer.coordinators(),
+            balancer: Arc::clone(balancer),
             keys: w.keys,
             mix: w.mix,
             think: w.think,
@@ -127,6 +132,11 @@ impl ClientPlan {
             rounds: w.rounds,
         }
     }
+}
+
+/// The run's balancer, for [`ClientPlan::for_client`].
+pub fn balancer(scenario: &Scenario) -> Arc<Balancer> {
+    Balancer::new(scenario.workload.balance, coordinators(&scenario.cluster))
 }
 
 /// Storage nodes `0..nodes`, or routers `nodes..nodes + routers`.
@@ -272,10 +282,10 @@ impl<'a> Client<'a> {
             None => key_name(i),
             Some(round) => round_key_name(round, i),
         };
-        // Drawn even when sticky, so that a sticky client asks exactly what a
-        // random one would: only where it sends differs.
+        // Drawn whatever the policy, so that every client asks exactly what
+        // a random one would: only where it sends differs.
         let drawn = rng.gen_range(self.plan.coordinators.clone());
-        let coordinator = self.plan.sticky.unwrap_or(drawn);
+        let coordinator = (self.plan.balancer).pick(self.plan.client, seq, drawn, rng);
         // Made only for the writes that use it; it draws nothing.
         let fresh = || fresh_value(self.plan.client, seq);
         let Mix {
@@ -342,9 +352,11 @@ impl<'a> Client<'a> {
         };
         log.record(invoke);
         let timeout = timescale::to_madsim(self.plan.timeout);
+        let in_flight = self.plan.balancer.send(op.coordinator);
         let result = transport
             .call(op.coordinator, Request::Client(op.request), timeout)
             .await;
+        drop(in_flight);
         let (kind, value, error) = outcome(op.f, op.value, result);
         self.remember(&op.key, op.f, kind, &value);
         let completion = Record {

@@ -81,7 +81,8 @@ fn a_restarted_node_serves_only_after_its_boot_and_the_final_reads_wait_for_it()
         let clocks: Vec<SimClock> = (0..config.nodes)
             .map(|_| SimClock::new(epoch, 0, 0.0))
             .collect();
-        let mut cluster = SimCluster::start(&config, &clocks, &net);
+        let service = sim::scenario::Service::default();
+        let mut cluster = SimCluster::start(&config, &service, &clocks, &net);
         assert_eq!(cluster.wait_until_serving(10).await, Vec::<u32>::new());
         cluster.crash(2);
         cluster.restart(2);

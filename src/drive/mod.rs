@@ -363,6 +363,7 @@ fn write_folder(
             .map(|w| (w.start_ns, w.end_ns))
             .collect(),
         duration_ns: driven.elapsed_ns.max(1),
+        movements: Vec::new(), // a real cluster's membership is not driven
     };
     let mut record = summarise_history(&driven.history, &results, &jsonl, &context);
     record.seed = seed;

@@ -142,6 +142,28 @@ pub fn throughput(a: &Activity) -> String {
     })
 }
 
+/// Object body bytes per second of the `ok` GETs and PUTs invoked in each
+/// bucket, per seed (S3 runs: throughput in bytes, next to operations).
+pub fn bytes(a: &Activity) -> String {
+    const TITLE: &str = "Throughput over time (object bytes/s per seed, ok GETs and PUTs)";
+    if !a.has_bytes() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no object body moved");
+    }
+    let mb = |bytes_per_s: f64| bytes_per_s / 1e6;
+    let rates = a.throughput();
+    let top = rates.iter().map(|r| mb(r.2)).fold(0.0, f64::max).max(1e-9) * 1.15;
+    svg(SIZE.0, SIZE.1, |root| {
+        let y = (0.0..top, (0.0, top));
+        let mut chart = frame(root, a, TITLE, y, "MB/s", None)?;
+        let line: Vec<(f64, f64)> = (points(a).into_iter().zip(&rates))
+            .map(|((x, _), r)| (x, mb(r.2)))
+            .collect();
+        labelled_line(&mut chart, "bytes", palette::VALID, line)?;
+        legend(&mut chart)?;
+        caption(root)
+    })
+}
+
 /// Draws `line` in `colour`, listed in the legend as `name`.
 fn labelled_line<'a, Y: Ranged<ValueType = f64>>(
     chart: &mut Chart<'a, Y>,

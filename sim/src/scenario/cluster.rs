@@ -2,12 +2,13 @@
 //! relations between them (R, W ≤ N ≤ nodes; under `abd` R + W > N, no
 //! hinted handoff, no read repair).
 
+use super::dist::{LatencySpec, latency};
 use super::fields::{
-    Field, Result, S, as_u32, at_most, duration_value, int, one_of, positive_duration, written,
-    written_duration,
+    Field, Result, S, as_u32, at_most, duration_value, int, node_index, one_of, positive_duration,
+    required, written, written_duration,
 };
 use super::span::{Ctx, nearest, quoted_list};
-use super::{Cluster, MAX_NODES, ScenarioError};
+use super::{Cluster, MAX_NODES, ScenarioError, Service};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use store::{ClusterConfig, Coordinators, MoveDesign, Protocol, Rejoin, SyncPolicy, Timestamps};
@@ -44,6 +45,15 @@ pub(super) struct ClusterSpec {
     pub gc_grace: Option<S<Value>>,
     /// What a node away past `gc_grace` does, by name.
     pub rejoin: Option<S<String>>,
+    /// Time a node spends serving each request (a latency distribution).
+    pub service_time: Option<S<LatencySpec>>,
+    /// Requests a node serves at once.
+    pub concurrency: Option<S<i64>>,
+    /// Requests a node holds waiting for a slot.
+    pub queue: Option<S<i64>>,
+    /// `[[cluster.slow]]`: nodes with their own `service_time`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slow: Vec<S<SlowSpec>>,
 }
 
 /// `rejoin`, by name (see [`store::Rejoin`]).
@@ -51,6 +61,17 @@ const REJOINS: [(&str, Rejoin); 2] = [
     ("as-is", Rejoin::AsIs),
     ("repair-first", Rejoin::RepairFirst),
 ];
+
+/// One `[[cluster.slow]]` table: a node and its own service time.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SlowSpec {
+    pub node: Option<S<i64>>,
+    pub service_time: Option<S<LatencySpec>>,
+}
+
+/// Most requests a node serves at once, and most it holds waiting.
+const MAX_CONCURRENCY: i64 = 100_000;
 
 /// How often nodes drive membership (scenario time) when they do.
 const MEMBERSHIP_INTERVAL: Duration = Duration::from_millis(10);
@@ -135,6 +156,48 @@ impl ClusterSpec {
             replica_timeout: timeout(&self.replica_timeout, "replica_timeout", 50)?,
             client_timeout: timeout(&self.client_timeout, "client_timeout", 200)?,
             timestamps: self.timestamps(ctx, protocol)?,
+            service: self.service(ctx, as_u32(nodes.value + spares.value))?,
+        })
+    }
+
+    /// `service_time`, `concurrency`, `queue` and `[[cluster.slow]]`.
+    fn service(&self, ctx: &Ctx, nodes: u32) -> Result<Service> {
+        let time = self
+            .service_time
+            .as_ref()
+            .map(|t| latency(ctx, t))
+            .transpose()?;
+        let concurrency = self.concurrency.as_ref().map(|raw| {
+            int(ctx, Some(raw), "concurrency", 1, MAX_CONCURRENCY, 1).map(|f| as_u32(f.value))
+        });
+        let default_queue = i64::from(Service::QUEUE);
+        let queue = int(
+            ctx,
+            self.queue.as_ref(),
+            "queue",
+            0,
+            MAX_CONCURRENCY,
+            default_queue,
+        )?;
+        let mut slow = std::collections::BTreeMap::new();
+        for s in &self.slow {
+            let what = "a [[cluster.slow]] entry";
+            let node = required(ctx, s.get_ref().node.as_ref(), "node", what, s.span())?;
+            let index = node_index(ctx, node, nodes)?;
+            let t = s.get_ref().service_time.as_ref();
+            let t = required(ctx, t, "service_time", what, s.span())?;
+            if slow.insert(index, latency(ctx, t)?).is_some() {
+                return Err(ctx.err(
+                    node.span(),
+                    format!("node {index} is slow twice: give it one [[cluster.slow]] entry"),
+                ));
+            }
+        }
+        Ok(Service {
+            time,
+            concurrency: concurrency.transpose()?,
+            queue: as_u32(queue.value),
+            slow,
         })
     }
 
@@ -185,6 +248,17 @@ impl ClusterSpec {
             rejoin: (c.gc_grace.is_some())
                 .then(|| written(c.rejoin.name().to_string()))
                 .flatten(),
+            service_time: (c.service.time.as_ref()).and_then(|t| written(LatencySpec::resolved(t))),
+            concurrency: c.service.concurrency.and_then(|n| written(n.into())),
+            queue: written(i64::from(c.service.queue)).filter(|_| c.service.is_on()),
+            slow: (c.service.slow.iter())
+                .filter_map(|(&node, t)| {
+                    written(SlowSpec {
+                        node: written(node.into()),
+                        service_time: written(LatencySpec::resolved(t)),
+                    })
+                })
+                .collect(),
         }
     }
 

@@ -18,6 +18,7 @@
 mod buggify;
 mod clocks;
 mod cluster;
+mod dist;
 mod duration;
 mod expect;
 mod faults;
@@ -38,7 +39,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use duration::{format_duration, parse_duration};
-pub use size::{format_size, parse_size};
+pub use size::{MAX_BANDWIDTH, format_rate, format_size, parse_rate, parse_size};
 
 /// Largest cluster a scenario may ask for (node ids `0..nodes`).
 pub const MAX_NODES: u32 = 64;
@@ -143,6 +144,53 @@ pub struct Cluster {
     /// (`rejoin = "as-is"`, the default, or `"repair-first"`; see
     /// `store::Rejoin`). Only with `gc_grace`.
     pub rejoin: store::Rejoin,
+    /// Service time, concurrency and queue of every node (default: off, a
+    /// node serves every request at once and instantly, as before).
+    pub service: Service,
+}
+
+/// `[cluster] service_time`, `concurrency`, `queue` and `[[cluster.slow]]`:
+/// how long a node (or router) works on each request it receives, and how
+/// many it works on at once (see `sim::service`). Defaults: no service
+/// time, unlimited concurrency, `queue = 1000`, no slow node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Drawn per request, before the node handles it (`None`: none).
+    pub time: Option<Latency>,
+    /// Requests in service at once per node (`None`: unlimited).
+    pub concurrency: Option<u32>,
+    /// Requests a node holds waiting for a slot; one more is answered at
+    /// once as unavailable (`Refused` to a replica request, `ReadUnavailable`
+    /// or `WriteUnavailable` to a client's). Only with `concurrency`.
+    pub queue: u32,
+    /// Nodes with their own service time, over `time`.
+    pub slow: BTreeMap<u32, Latency>,
+}
+
+impl Default for Service {
+    fn default() -> Service {
+        Service {
+            time: None,
+            concurrency: None,
+            queue: Service::QUEUE,
+            slow: BTreeMap::new(),
+        }
+    }
+}
+
+impl Service {
+    /// `queue`'s default.
+    pub const QUEUE: u32 = 1000;
+
+    /// Whether any of it is set (else nodes serve as before: no draw, no wait).
+    pub fn is_on(&self) -> bool {
+        self.time.is_some() || self.concurrency.is_some() || !self.slow.is_empty()
+    }
+
+    /// Node `n`'s service time, if it has one.
+    pub fn time_of(&self, n: u32) -> Option<&Latency> {
+        self.slow.get(&n).or(self.time.as_ref())
+    }
 }
 
 /// `[clocks]`: per-node clock error for LWW timestamps. Defaults: skew "0ms", drift_ppm 0.
@@ -171,6 +219,10 @@ pub struct Network {
     /// delivered twice; the copy's response is discarded. Client requests are
     /// never duplicated (a repeated put would be a second write, not a copy).
     pub duplicate: f64,
+    /// Bytes per second of every directed link (client links included) that
+    /// `[[network.links]]` gives none; `None`: infinite, a message takes its
+    /// latency only (the default, and what runs did before bandwidth).
+    pub bandwidth: Option<u64>,
     /// `[network.kinds]`: latency per message kind (`replica-write = {...}`).
     pub kinds: BTreeMap<String, Latency>,
     /// `[[network.links]]`: directed node-to-node links, sorted, unique.
@@ -189,6 +241,8 @@ pub struct Link {
     pub kinds: BTreeMap<String, Latency>,
     /// Probability in [0, 1] that a message on this link is lost, on top of `loss`.
     pub loss: f64,
+    /// Bytes per second on this link, over `[network] bandwidth`.
+    pub bandwidth: Option<u64>,
 }
 
 /// A one-way latency distribution (`{ dist = "...", ... }` in TOML). Every
@@ -231,8 +285,8 @@ pub struct Workload {
     pub think: Duration,
     /// Staleness probes (`[workload.probes]`), if any.
     pub probes: Option<Probes>,
-    /// Which coordinator each regular client sends to (default `random`).
-    pub coordinator: Affinity,
+    /// How each regular client picks its coordinator (default `random`).
+    pub balance: Balance,
     /// `api = "s3"`: buckets, objects and listings instead of registers
     /// (`None`: `api = "register"`, the default).
     pub s3: Option<S3Workload>,
@@ -333,28 +387,55 @@ impl CasFrom {
     }
 }
 
-/// `[workload] coordinator`: how a regular client picks the process that
-/// coordinates its request. Probe clients always pick at random (they measure
-/// visibility through any coordinator).
+/// `[workload] balance` (formerly `coordinator`, whose two spellings stay
+/// valid): how a regular client picks the process that coordinates its
+/// request. Probe clients always pick at random (they measure visibility
+/// through any coordinator).
+///
+/// What a client knows (`least-outstanding`, `power-of-two`): the requests
+/// in flight to each coordinator from every regular client, as one
+/// client-side balancer shared by all clients sees them — all clients are
+/// threads of one application (Finagle's and gRPC's balancers count their
+/// own requests the same way). Nothing is learned from the nodes: a slow
+/// node is seen only through its requests taking longer to come back.
+/// Each client runs one operation at a time, so a client's own count alone
+/// would be 0 or 1 and say nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Affinity {
+pub enum Balance {
     /// `random`: a coordinator drawn per operation, as behind a load balancer
     /// outside the cluster, so a partition between storage nodes never keeps a
     /// client from the majority.
     Random,
+    /// `round-robin`: client `c`'s `k`-th operation goes to coordinator
+    /// `(c + k) mod coordinators`.
+    RoundRobin,
+    /// `least-outstanding`: the coordinator with the fewest requests in
+    /// flight; ties go to the first from the random draw on.
+    LeastOutstanding,
+    /// `power-of-two`: two coordinators drawn, the one with fewer requests in
+    /// flight (Mitzenmacher's power of two choices).
+    PowerOfTwo,
     /// `sticky`: client `c` always uses coordinator `c mod coordinators`, like a
     /// Jepsen client bound to its node; a partition that isolates that node
     /// leaves its clients on the minority side.
     Sticky,
 }
 
-impl Affinity {
+impl Balance {
+    /// Every policy, by its name in scenario files.
+    pub const ALL: &[(&str, Balance)] = &[
+        ("random", Balance::Random),
+        ("round-robin", Balance::RoundRobin),
+        ("least-outstanding", Balance::LeastOutstanding),
+        ("power-of-two", Balance::PowerOfTwo),
+        ("sticky", Balance::Sticky),
+    ];
+
     /// The name used in scenario files.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Affinity::Random => "random",
-            Affinity::Sticky => "sticky",
-        }
+        (Balance::ALL.iter())
+            .find(|(_, b)| *b == self)
+            .map_or("random", |(name, _)| name)
     }
 }
 

@@ -67,6 +67,61 @@ pub fn format_size(bytes: u64) -> String {
     format!("{bytes}B")
 }
 
+/// Rate units, longest first (`Gbit/s` before `B/s`): bytes or bits per
+/// second, powers of 1000 (network rates are decimal) or 1024 for bytes.
+const RATE_UNITS: &[(&str, f64)] = &[
+    ("Kbit/s", 1e3 / 8.0),
+    ("Mbit/s", 1e6 / 8.0),
+    ("Gbit/s", 1e9 / 8.0),
+    ("bit/s", 1.0 / 8.0),
+    ("KiB/s", 1024.0),
+    ("MiB/s", 1048576.0),
+    ("GiB/s", 1073741824.0),
+    ("KB/s", 1e3),
+    ("MB/s", 1e6),
+    ("GB/s", 1e9),
+    ("B/s", 1.0),
+];
+
+/// Fastest link bandwidth: 1 TB/s (beyond, a megabyte crosses in under a
+/// microsecond and the knob means nothing).
+pub const MAX_BANDWIDTH: u64 = 1_000_000_000_000;
+
+/// Parses `"100MB/s"`, `"1Gbit/s"`, `"512KiB/s"` into bytes per second
+/// (rounded; at least 1, at most [`MAX_BANDWIDTH`]).
+pub fn parse_rate(text: &str) -> std::result::Result<u64, String> {
+    let text = text.trim();
+    let units = "B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s, bit/s, Kbit/s, Mbit/s, Gbit/s";
+    let Some((unit, scale)) = RATE_UNITS.iter().find(|(u, _)| text.ends_with(u)) else {
+        return Err(format!(
+            "\"{text}\" has no unit: expected a rate such as \"100MB/s\" or \"1Gbit/s\" (units: {units})"
+        ));
+    };
+    let number = text[..text.len() - unit.len()].trim();
+    let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let value: f64 = match number.parse() {
+        Ok(v) if ok => v,
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a rate: expected a number and a unit, such as \"100MB/s\""
+            ));
+        }
+    };
+    let bytes = (value * scale).round();
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes <= MAX_BANDWIDTH as f64) {
+        return Err(format!(
+            "\"{text}\" is out of range: expected at least 1B/s and at most 1000GB/s"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// The shortest exact spelling of a rate in bytes per second (`"100MB/s"`,
+/// `"125MB/s"` for 1 Gbit/s, `"1500B/s"`), read back by [`parse_rate`].
+pub fn format_rate(bytes_per_s: u64) -> String {
+    format!("{}/s", format_size(bytes_per_s))
+}
+
 /// `{ dist = "fixed" | "uniform" | "lognormal", ... }` (a flat struct, as
 /// latencies are, so errors point at the offending value).
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -213,6 +268,23 @@ mod tests {
         assert_eq!(format_size(1500), "1500B");
         for bad in ["4", "KiB", "4 parsecs", "-1B", "65MiB", "1e9GB"] {
             assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rates_parse_and_print_back() {
+        for (text, bytes) in [
+            ("100MB/s", 100_000_000),
+            ("1Gbit/s", 125_000_000),
+            ("10Mbit/s", 1_250_000),
+            ("64KiB/s", 65_536),
+            ("1B/s", 1),
+        ] {
+            assert_eq!(parse_rate(text), Ok(bytes), "{text}");
+            assert_eq!(parse_rate(&format_rate(bytes)), Ok(bytes));
+        }
+        for bad in ["100", "100MB", "0B/s", "1bit/s", "2000GB/s", "fast/s"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
         }
     }
 }

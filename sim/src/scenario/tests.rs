@@ -86,6 +86,7 @@ fn defaults_cluster() {
         membership: false,
         gc_grace: None,
         rejoin: store::Rejoin::AsIs,
+        service: super::Service::default(),
     };
     assert_eq!(c, expected);
 }
@@ -106,6 +107,7 @@ fn defaults_clocks_and_network() {
             latency: Latency::Fixed(ms(1)),
             loss: 0.0,
             duplicate: 0.0,
+            bandwidth: None,
             kinds: BTreeMap::new(),
             links: Vec::new(),
         }
@@ -288,6 +290,7 @@ fn full_example() {
         membership: false,
         gc_grace: None,
         rejoin: store::Rejoin::AsIs,
+        service: super::Service::default(),
     };
     assert_eq!(s.cluster, expected_cluster);
     assert_eq!(
@@ -306,6 +309,7 @@ fn full_example() {
             },
             loss: 0.01,
             duplicate: 0.0,
+            bandwidth: None,
             kinds: BTreeMap::new(),
             links: Vec::new(),
         }
@@ -624,7 +628,7 @@ fn error_display_has_file_line_column_and_hint() {
     let e = fails("[cluster]\nnodez = 3\n", "^nodez", "unknown field");
     assert_eq!(
         e.to_string(),
-        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`, `gc_grace`, `rejoin`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
+        "t.toml:4:1: unknown field `nodez`, expected one of `nodes`, `replicas`, `write_quorum`, `read_quorum`, `protocol`, `read_repair`, `hinted_handoff`, `sync`, `coordinators`, `routers`, `allow_unsafe_cas`, `anti_entropy`, `replica_timeout`, `client_timeout`, `timestamps`, `spares`, `moves`, `gc_grace`, `rejoin`, `service_time`, `concurrency`, `queue`, `slow`\n  | nodez = 3\n  | ^\n  hint: did you mean `nodes`?"
     );
 }
 
@@ -823,11 +827,25 @@ fn protocol_names() {
 
 #[test]
 fn coordinator_choices() {
-    assert_eq!(ok("").workload.coordinator, super::Affinity::Random);
-    for a in [super::Affinity::Random, super::Affinity::Sticky] {
+    assert_eq!(ok("").workload.balance, super::Balance::Random);
+    for a in [super::Balance::Random, super::Balance::Sticky] {
         let w = ok(&format!("[workload]\ncoordinator = \"{}\"\n", a.as_str())).workload;
-        assert_eq!(w.coordinator, a);
+        assert_eq!(w.balance, a);
     }
+    for &(name, b) in super::Balance::ALL {
+        let w = ok(&format!("[workload]\nbalance = \"{name}\"\n")).workload;
+        assert_eq!(w.balance, b);
+    }
+    fails(
+        "[workload]\ncoordinator = \"round-robin\"\n",
+        "coordinator = ^\"round-robin\"",
+        "coordinator choice",
+    );
+    fails(
+        "[workload]\nbalance = \"random\"\ncoordinator = \"random\"\n",
+        "coordinator = ^\"random\"",
+        "both `coordinator` and `balance`",
+    );
     let e = fails(
         "[workload]\ncoordinator = \"stiky\"\n",
         "coordinator = ^\"stiky\"",
@@ -1362,6 +1380,7 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         } else {
                             store::Rejoin::AsIs
                         },
+                        service: super::Service::default(),
                     },
                 )
         })
@@ -1495,11 +1514,8 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             },
                             think,
                             probes: None,
-                            coordinator: if seed % 2 == 0 {
-                                super::Affinity::Random
-                            } else {
-                                super::Affinity::Sticky
-                            },
+                            balance: super::Balance::ALL[seed as usize % super::Balance::ALL.len()]
+                                .1,
                             s3: None,
                             cas_from: if seed % 3 == 0 {
                                 super::CasFrom::Absent
@@ -1874,5 +1890,40 @@ fn membership_faults_refuse_what_makes_no_sense() {
         "[cluster]\nmoves = \"sideways\"\n",
         "moves = ^\"sideways\"",
         "moves",
+    );
+}
+
+#[test]
+fn service_time_concurrency_and_a_slow_node_parse_round_trip_and_fail_clearly() {
+    let text = "[cluster]\nservice_time = { dist = \"fixed\", value = \"100us\" }\nconcurrency = 4\nqueue = 20\n[[cluster.slow]]\nnode = 2\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n";
+    let s = ok(text);
+    let service = &s.cluster.service;
+    assert_eq!(
+        service.time,
+        Some(Latency::Fixed(Duration::from_micros(100)))
+    );
+    assert_eq!((service.concurrency, service.queue), (Some(4), 20));
+    assert_eq!(service.time_of(2), Some(&Latency::Fixed(ms(1))));
+    assert_eq!(
+        service.time_of(0),
+        Some(&Latency::Fixed(Duration::from_micros(100)))
+    );
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").expect("the resolved file parses");
+    assert_eq!(again.cluster.service, s.cluster.service);
+    assert!(!ok("").cluster.service.is_on());
+    fails(
+        "[cluster]\nconcurrency = 0\n",
+        "concurrency = ^0",
+        "concurrency = 0 is out of range",
+    );
+    fails(
+        "[[cluster.slow]]\nnode = 7\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n",
+        "node = ^7",
+        "node 7 is not in the cluster",
+    );
+    fails(
+        "[[cluster.slow]]\nnode = 1\n",
+        "^[[cluster.slow]]",
+        "needs `service_time`",
     );
 }

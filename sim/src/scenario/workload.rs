@@ -1,5 +1,5 @@
 //! `[workload]` and `[workload.probes]`: clients, keys, operations, the
-//! operation mix, think time, coordinator affinity, what a cas is
+//! operation mix, think time, balancing policy (coordinator choice), what a cas is
 //! conditional on and fresh keys per round (`cas_from`, `rounds`), and
 //! staleness probes.
 
@@ -7,7 +7,7 @@ use super::fields::{Result, S, as_u32, duration_value, int, one_of, written, wri
 use super::size::SizeSpec;
 use super::span::Ctx;
 use super::{
-    Affinity, CasFrom, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS,
+    Balance, CasFrom, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS,
     MAX_PROBE_TRIALS, MIX_SUM_TOLERANCE, Mix, ObjectMix, ObjectSize, Probes, S3Workload,
     ScenarioError, Workload, format_duration,
 };
@@ -26,7 +26,9 @@ pub(super) struct WorkloadSpec {
     pub mix: Option<S<MixSpec>>,
     pub think: Option<S<Value>>,
     pub probes: Option<S<ProbesSpec>>,
+    /// The old spelling of `balance` (`random` or `sticky`).
     pub coordinator: Option<S<String>>,
+    pub balance: Option<S<String>>,
     // ---- S3 (`api = "s3"`): see `S3Workload` ----
     pub api: Option<S<String>>,
     pub buckets: Option<S<i64>>,
@@ -67,9 +69,9 @@ pub(super) struct MixSpec {
 /// `cas_from`, by name.
 const CAS_FROMS: &[(&str, CasFrom)] = &[("seen", CasFrom::Seen), ("absent", CasFrom::Absent)];
 
-/// `coordinator`, by name.
-const AFFINITIES: &[(&str, Affinity)] =
-    &[("random", Affinity::Random), ("sticky", Affinity::Sticky)];
+/// `coordinator` (the old spelling of `balance`), by name.
+const COORDINATORS: &[(&str, Balance)] =
+    &[("random", Balance::Random), ("sticky", Balance::Sticky)];
 
 impl WorkloadSpec {
     /// `duration` is the faulty phase's, for the default think time.
@@ -113,9 +115,17 @@ impl WorkloadSpec {
                 ),
             ));
         }
-        let coordinator = match &self.coordinator {
-            None => Affinity::Random,
-            Some(s) => one_of(ctx, s, AFFINITIES, "coordinator choice", "supported: ")?,
+        let balance = match (&self.balance, &self.coordinator) {
+            (None, None) => Balance::Random,
+            (Some(s), None) => one_of(ctx, s, Balance::ALL, "balancing policy", "supported: ")?,
+            (None, Some(s)) => one_of(ctx, s, COORDINATORS, "coordinator choice", "supported: ")?,
+            (Some(_), Some(old)) => {
+                return Err(ctx.err_hint(
+                    old.span(),
+                    "both `coordinator` and `balance`: give one".into(),
+                    Some("`coordinator` is the old spelling of `balance`".into()),
+                ));
+            }
         };
         let s3 = self.s3(ctx, &mix, object_mix, probes.is_some())?;
         let cas_from = match &self.cas_from {
@@ -145,7 +155,7 @@ impl WorkloadSpec {
             mix,
             think,
             probes,
-            coordinator,
+            balance,
             s3,
         })
     }
@@ -180,7 +190,8 @@ impl WorkloadSpec {
                     delays: S::new(0..0, delays(p)),
                 })
             }),
-            coordinator: written(w.coordinator.as_str().to_owned()),
+            coordinator: None,
+            balance: written(w.balance.as_str().to_owned()),
             cas_from: written(w.cas_from.as_str().to_owned()),
             rounds: w.rounds.and_then(written_duration),
             ..Self::resolved_s3(w)

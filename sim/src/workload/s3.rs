@@ -232,7 +232,7 @@ impl S3Client<'_> {
         let bucket = rng.gen_range(0..self.s3.buckets);
         let key = rng.gen_range(0..self.plan.keys);
         let drawn = rng.gen_range(self.plan.coordinators.clone());
-        let coordinator = self.plan.sticky.unwrap_or(drawn);
+        let coordinator = (self.plan.balancer).pick(self.plan.client, seq, drawn, rng);
         let (m, o) = (self.plan.mix, self.s3.mix);
         let x: f64 = rng.r#gen();
         let mut bounds = [
@@ -327,6 +327,8 @@ impl S3Client<'_> {
         log: &Recorder,
     ) -> EventType {
         let timeout = timescale::to_madsim(self.plan.timeout);
+        // Every page of a listing counts: the operation is in flight until it ends.
+        let _in_flight = self.plan.balancer.send(coordinator);
         let call =
             |request: ClientRequest| transport.call(coordinator, Request::Client(request), timeout);
         let now = || net.epoch.elapsed_ns();

@@ -64,15 +64,22 @@ pub(super) fn network_strategy() -> impl Strategy<Value = Network> {
         new_latency_strategy(),
         0..3,
     );
-    (super::latency_strategy(), 0.0..=1.0f64, 0.0..=1.0f64, kinds).prop_map(
-        |(latency, loss, duplicate, kinds)| Network {
+    let bandwidth = proptest::option::of(1..=crate::scenario::MAX_BANDWIDTH);
+    (
+        super::latency_strategy(),
+        0.0..=1.0f64,
+        0.0..=1.0f64,
+        bandwidth,
+        kinds,
+    )
+        .prop_map(|(latency, loss, duplicate, bandwidth, kinds)| Network {
             latency,
             loss,
             duplicate,
+            bandwidth,
             kinds,
             links: Vec::new(),
-        },
-    )
+        })
 }
 
 proptest! {
@@ -89,10 +96,11 @@ proptest! {
             latency: Latency::Fixed(us(50)),
             loss: 0.0,
             duplicate: 0.0,
+            bandwidth: None,
             kinds: BTreeMap::new(),
             links: vec![
-                Link { from: 0, to: 2, latency: Some(latency), kinds: BTreeMap::new(), loss },
-                Link { from: 2, to: 1, latency: None, kinds, loss: 0.0 },
+                Link { from: 0, to: 2, latency: Some(latency), kinds: BTreeMap::new(), loss, bandwidth: Some(125_000_000) },
+                Link { from: 2, to: 1, latency: None, kinds, loss: 0.0, bandwidth: None },
             ],
         };
         let length = Duration::from_millis(100);
@@ -303,6 +311,30 @@ fn kinds_and_links_errors() {
         "[network]\nduplicate = 2\n",
         "duplicate = ^2",
         "duplicate = 2 is not a probability",
+    );
+}
+
+#[test]
+fn bandwidth_parses_and_errors_name_the_value() {
+    let s = ok(
+        "[network]\nbandwidth = \"1Gbit/s\"\n[[network.links]]\nfrom = 0\nto = 1\nbandwidth = \"100MB/s\"\n",
+    );
+    assert_eq!(s.network.bandwidth, Some(125_000_000));
+    assert_eq!(s.network.links[0].bandwidth, Some(100_000_000));
+    fails(
+        "[network]\nbandwidth = \"100MB\"\n",
+        "bandwidth = ^\"100MB\"",
+        "bandwidth: \"100MB\" has no unit",
+    );
+    fails(
+        "[network]\nbandwidth = 100\n",
+        "bandwidth = ^100",
+        "bandwidth = 100 is not a rate",
+    );
+    fails(
+        "[[network.links]]\nfrom = 0\nto = 1\nbandwidth = \"0MB/s\"\n",
+        "bandwidth = ^\"0MB/s\"",
+        "out of range",
     );
 }
 

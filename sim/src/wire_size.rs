@@ -1,0 +1,273 @@
+//! A message's size on the wire, which a link with a bandwidth spends
+//! `size / bandwidth` sending (see `fate::Fates::transit`).
+//!
+//! The simulated store never serialises its messages, so the size is a
+//! model, documented here and nowhere else: [`HEADER_BYTES`] per message,
+//! plus the payload — the strings it carries (keys, values, prefixes, ids,
+//! ETags, metadata), [`ENTRY_BYTES`] per stored entry (version and flags),
+//! and the full `size` of every object body it carries. Bodies are
+//! descriptors (`store::object::Body`), so a 1 MB body costs 1 MB on the
+//! wire without 1 MB in memory.
+//!
+//! Which messages carry a body: a PUT (client to coordinator), every
+//! replica write of an object version (`replica-write`, `-hinted-write`,
+//! `-write-all`, `-accept`, anti-entropy `-sync` and membership `-stream`
+//! pages, both ways), a replica's `read` or paxos `promised` answer, and a
+//! GET's answer to the client. A `replica-scan` answer carries metadata
+//! only: a scan serves listings (which never move bodies) and a GET's
+//! version lookup, after which the coordinator returns the chosen body —
+//! the model charges that body once, on the answer to the client. HEAD's
+//! answer is the same message as GET's in this store, so it is charged the
+//! body too (a known overestimate of HEAD under bandwidth).
+
+use store::object::ObjectMeta;
+use store::s3::{ListPage, VersionsPage};
+use store::version::{Entry, Record};
+use store::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse, Request, Response};
+
+/// Bytes every message costs besides its payload: a TCP/IP frame's 40
+/// bytes of headers plus an RPC header (sender, addressee, kind, reply tag).
+pub const HEADER_BYTES: u64 = 100;
+
+/// Bytes of one stored entry besides its key, value and record: its
+/// version (timestamp and node) and flags.
+pub const ENTRY_BYTES: u64 = 16;
+
+/// Bytes of a fixed-size field (a number, a version, a flag) in an answer.
+const FIELD_BYTES: u64 = 8;
+
+/// The size of `request` on the wire.
+pub fn request_bytes(request: &Request) -> u64 {
+    HEADER_BYTES
+        + match request {
+            Request::Client(c) => client_request(c),
+            Request::Replica(r) => replica_request(r),
+        }
+}
+
+/// The size of `response` on the wire.
+pub fn response_bytes(response: &Response) -> u64 {
+    HEADER_BYTES
+        + match response {
+            Response::Client(c) => client_response(c),
+            Response::Replica(r) => replica_response(r),
+        }
+}
+
+fn len(s: &str) -> u64 {
+    s.len() as u64
+}
+
+fn opt(s: &Option<String>) -> u64 {
+    s.as_deref().map_or(0, len)
+}
+
+fn client_request(c: &ClientRequest) -> u64 {
+    match c {
+        ClientRequest::Get { key } | ClientRequest::Delete { key } => len(key),
+        ClientRequest::Put { key, value } => len(key) + len(value),
+        ClientRequest::Cas { key, from, to } => len(key) + opt(from) + len(to),
+        ClientRequest::CreateBucket { bucket } | ClientRequest::DeleteBucket { bucket } => {
+            len(bucket)
+        }
+        ClientRequest::PutBucketVersioning { bucket, .. } => len(bucket) + FIELD_BYTES,
+        ClientRequest::PutObject {
+            bucket,
+            key,
+            body,
+            metadata,
+        } => len(bucket) + len(key) + body.size + store::object::metadata_bytes(metadata) as u64,
+        ClientRequest::GetObject {
+            bucket,
+            key,
+            version_id,
+        }
+        | ClientRequest::HeadObject {
+            bucket,
+            key,
+            version_id,
+        }
+        | ClientRequest::DeleteObject {
+            bucket,
+            key,
+            version_id,
+        } => len(bucket) + len(key) + opt(version_id),
+        ClientRequest::ListObjects {
+            bucket,
+            prefix,
+            continuation,
+            ..
+        }
+        | ClientRequest::ListObjectVersions {
+            bucket,
+            prefix,
+            continuation,
+            ..
+        } => len(bucket) + len(prefix) + FIELD_BYTES + opt(continuation),
+    }
+}
+
+fn client_response(c: &ClientResponse) -> u64 {
+    match c {
+        ClientResponse::Value(v) => opt(v),
+        ClientResponse::Object(info) => {
+            len(&info.key) + len(&info.version_id) + object(&info.meta, Body::Carried)
+        }
+        ClientResponse::Stored { version_id, etag } => len(version_id) + len(etag),
+        ClientResponse::Removed { version_id, .. } => opt(version_id) + FIELD_BYTES,
+        ClientResponse::Listing(page) => listing(page),
+        ClientResponse::Versions(page) => versions(page),
+        ClientResponse::Done
+        | ClientResponse::PreconditionFailed
+        | ClientResponse::ConditionalConflict
+        | ClientResponse::NotFound
+        | ClientResponse::ReadUnavailable
+        | ClientResponse::WriteUnavailable
+        | ClientResponse::Error(_) => 0,
+    }
+}
+
+fn replica_request(r: &ReplicaRequest) -> u64 {
+    match r {
+        ReplicaRequest::Read { key } => len(key),
+        ReplicaRequest::Write { key, entry }
+        | ReplicaRequest::Accept { key, entry }
+        | ReplicaRequest::HintedWrite { key, entry, .. } => len(key) + self::entry(entry),
+        ReplicaRequest::Sync { range, entries, .. } => {
+            len(&range.start) + opt(&range.end) + entries_bytes(entries, Body::Carried)
+        }
+        ReplicaRequest::Scan { prefix, after, .. } => len(prefix) + opt(after) + FIELD_BYTES,
+        ReplicaRequest::WriteAll { entries } => entries_bytes(entries, Body::Carried),
+        ReplicaRequest::Prepare { key, .. } => len(key) + FIELD_BYTES,
+        ReplicaRequest::Layout { layout } => {
+            FIELD_BYTES * (1 + layout.members.len() + layout.removed.len()) as u64
+        }
+        ReplicaRequest::Stream { after, .. } => opt(after) + 3 * FIELD_BYTES,
+    }
+}
+
+fn replica_response(r: &ReplicaResponse) -> u64 {
+    match r {
+        ReplicaResponse::Read(e) | ReplicaResponse::Promised { accepted: e } => {
+            e.as_ref().map_or(0, entry)
+        }
+        ReplicaResponse::Sync { entries } => entries_bytes(entries, Body::Carried),
+        ReplicaResponse::Stream { entries, next } => {
+            entries_bytes(entries, Body::Carried) + opt(next)
+        }
+        ReplicaResponse::Scan { entries, .. } => entries_bytes(entries, Body::Left),
+        ReplicaResponse::WrittenBehind { .. }
+        | ReplicaResponse::Rejected { .. }
+        | ReplicaResponse::LayoutHeld { .. } => FIELD_BYTES * 2,
+        ReplicaResponse::Written
+        | ReplicaResponse::Refused
+        | ReplicaResponse::Failed
+        | ReplicaResponse::Accepted => 0,
+    }
+}
+
+/// Whether an object's body travels with its metadata.
+#[derive(Clone, Copy)]
+enum Body {
+    Carried,
+    Left,
+}
+
+fn entry(e: &Entry) -> u64 {
+    entry_with(e, Body::Carried)
+}
+
+fn entry_with(e: &Entry, body: Body) -> u64 {
+    let record = match &e.record {
+        Some(Record::Object(meta)) => object(meta, body),
+        Some(Record::Bucket(_)) => FIELD_BYTES,
+        Some(Record::DeleteMarker) | None => 0,
+    };
+    ENTRY_BYTES + opt(&e.value) + record
+}
+
+/// Bounded by the message: one pass over its entries.
+fn entries_bytes(entries: &[(String, Entry)], body: Body) -> u64 {
+    (entries.iter())
+        .map(|(key, e)| len(key) + entry_with(e, body))
+        .sum()
+}
+
+fn object(meta: &ObjectMeta, body: Body) -> u64 {
+    let carried = match body {
+        Body::Carried => meta.body.size,
+        Body::Left => 0,
+    };
+    FIELD_BYTES * 3
+        + len(&meta.etag)
+        + store::object::metadata_bytes(&meta.metadata) as u64
+        + carried
+}
+
+fn listing(page: &ListPage) -> u64 {
+    let item = |o: &store::s3::ListedObject| len(&o.key) + len(&o.etag) + FIELD_BYTES * 2;
+    page.objects.iter().map(item).sum::<u64>() + opt(&page.continuation)
+}
+
+fn versions(page: &VersionsPage) -> u64 {
+    let item = |v: &store::s3::ListedVersion| {
+        len(&v.key)
+            + len(&v.version_id)
+            + FIELD_BYTES
+            + v.meta.as_ref().map_or(0, |m| object(m, Body::Left))
+    };
+    page.versions.iter().map(item).sum::<u64>() + opt(&page.continuation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::object::Body as Descriptor;
+    use store::version::Version;
+
+    fn meta(size: u64) -> ObjectMeta {
+        let body = Descriptor {
+            writer: 1,
+            sequence: 2,
+            size,
+        };
+        ObjectMeta {
+            etag: body.etag(),
+            body,
+            metadata: Default::default(),
+            last_modified_ns: 0,
+        }
+    }
+
+    #[test]
+    fn object_bodies_count_their_size_where_they_travel() {
+        let put = Request::Client(ClientRequest::PutObject {
+            bucket: "b".into(),
+            key: "k".into(),
+            body: meta(1_000_000).body,
+            metadata: Default::default(),
+        });
+        assert_eq!(request_bytes(&put), HEADER_BYTES + 2 + 1_000_000);
+        let version = Version {
+            timestamp: 1,
+            node: 0,
+        };
+        let stored = Entry::record(version, Some(Record::Object(meta(1_000_000))));
+        let write = Request::Replica(ReplicaRequest::Write {
+            key: "k".into(),
+            entry: stored.clone(),
+        });
+        let carried = request_bytes(&write);
+        assert!(
+            carried > 1_000_000 && carried < 1_000_000 + 200,
+            "{carried}"
+        );
+        let scan = Response::Replica(ReplicaResponse::Scan {
+            entries: vec![("k".into(), stored)],
+            complete: true,
+        });
+        assert!(response_bytes(&scan) < 200, "a scan carries metadata only");
+        let get = Request::Client(ClientRequest::Get { key: "abc".into() });
+        assert_eq!(request_bytes(&get), HEADER_BYTES + 3);
+    }
+}
