@@ -204,12 +204,7 @@ const MAX_BUCKETS: i64 = 100;
 impl WorkloadSpec {
     /// `api = "s3"` and its knobs; under `api = "register"` (the default)
     /// every S3 knob and S3 kind of `mix` is refused, naming `api`.
-    fn s3(
-        &self,
-        ctx: &Ctx,
-        object_mix: ObjectMix,
-        probes: bool,
-    ) -> Result<Option<S3Workload>> {
+    fn s3(&self, ctx: &Ctx, object_mix: ObjectMix, probes: bool) -> Result<Option<S3Workload>> {
         let s3 = match &self.api {
             None => false,
             Some(s) => one_of(ctx, s, APIS, "api", "supported: ")?,
