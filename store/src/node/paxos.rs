@@ -16,7 +16,11 @@
 //! Every round writes, even a GET or a failed CAS (with the value it found):
 //! the value read may have been accepted by a minority only, and writing it
 //! back under a higher ballot is what makes it chosen before the round
-//! answers, so no later round can see an older one. Since every prepare
+//! answers, so no later round can see an older one. The one exception is a
+//! read whose promises already show W acceptors holding the entry it found
+//! (one ballot, or nothing at all): that is what a completed accept leaves,
+//! so it answers after one round trip (a write-back would change nothing a
+//! later prepare can see). Since every prepare
 //! quorum meets every accept quorum (R + W > N), a round sees the value of
 //! every round that completed before it began, and two rounds that overlap
 //! cannot both be accepted unless the later saw the earlier: a conditional
@@ -172,7 +176,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             if round > 0 {
                 sleep(self.paxos_backoff(round)).await;
             }
-            match self.paxos_round(key, &decide, highest).await {
+            match self.paxos_round(key, kind, &decide, highest).await {
                 Ok(answer) => return answer,
                 Err(Failed::Prepare {
                     highest: seen,
@@ -196,9 +200,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     /// One prepare + accept round; the client's answer, or why there is none.
+    /// A read whose promises show W acceptors holding the current entry
+    /// (the same ballot, or all of them nothing) skips the accept: that
+    /// entry is already where a completed accept would have put it, so
+    /// every later prepare quorum meets it (R + W > N), and writing it
+    /// back would change nothing a later round can see.
     async fn paxos_round<F>(
         self: &Arc<Self>,
         key: &str,
+        kind: Kind,
         decide: &F,
         highest: Option<Version>,
     ) -> Result<ClientResponse, Failed>
@@ -222,12 +232,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let (mut promises, mut current, mut refused): (usize, Option<Entry>, Option<Version>) =
             (0, None, None);
         let mut noes = 0;
+        // The ballot each promise's accepted entry carries (at most N).
+        let mut held: Vec<Option<Version>> = Vec::with_capacity(replicas.len());
         let collect = async {
             // Bounded: at most N answers arrive, then the channel closes.
             while promises < quorum && noes <= hopeless {
                 match answers.recv().await {
                     Some((_, ReplicaResponse::Promised { accepted })) => {
                         promises += 1;
+                        held.push(accepted.as_ref().map(|a| a.version));
                         if let Some(a) = accepted
                             && current.as_ref().is_none_or(|c| a.version > c.version)
                         {
@@ -251,6 +264,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             });
         }
         let (proposal, answer) = decide(current.as_ref());
+        let newest = current.as_ref().map(|c| c.version);
+        let holders = held.iter().filter(|v| **v == newest).count();
+        if kind == Kind::Read && holders >= self.config.write_quorum as usize {
+            return Ok(answer);
+        }
         let entry = Entry {
             version: ballot,
             value: proposal.value,
