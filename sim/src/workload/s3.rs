@@ -381,9 +381,7 @@ impl S3Client<'_> {
                 };
                 let response = call(request).await;
                 let body = match &response {
-                    Ok(Response::Client(ClientResponse::Object(info))) => {
-                        Some(info.meta.body.clone())
-                    }
+                    Ok(Response::Client(ClientResponse::Object(info))) => Some(info.meta.body),
                     _ => None,
                 };
                 let (kind, value, object) = self.got(response, by_version);
@@ -418,7 +416,7 @@ impl S3Client<'_> {
                 let request = ClientRequest::PutObject {
                     bucket: b,
                     key: k,
-                    body: body.clone(),
+                    body,
                     metadata,
                     condition: None,
                 };
@@ -575,7 +573,7 @@ impl S3Client<'_> {
         let request = ClientRequest::PutObject {
             bucket: b,
             key: k,
-            body: body.clone(),
+            body,
             metadata,
             condition: Some(condition),
         };
