@@ -1,17 +1,19 @@
 //! Conditional writes (`If-None-Match: *`, `If-Match: <ETag>`), in one place.
 //!
-//! The store has no conditional PutObject yet (its `Cas` is for registers),
-//! so storesimd checks the condition the way the store's `Cas` does under
-//! `eventual` and `quorum`: it reads the object's current version through the
-//! store, compares, and then writes. That is register-level cas semantics,
-//! not atomic: two racing `If-None-Match: *` PUTs may both see the key absent
-//! and both succeed — the race S3 closes and a testbed should be able to
-//! show. When the store gains a conditional PutObject, [`check`] is the one
-//! function to replace by handing the [`Condition`] to the store.
+//! The store judges the condition where it writes (its conditional
+//! PutObject and DeleteObject, [`store::Condition`]): atomically when the
+//! cluster runs `paxos` (two racing `If-None-Match: *` PUTs: exactly one
+//! succeeds), as a read then a write under `eventual`, `quorum` and `abd`
+//! (both may succeed: the race S3 closes, shown). storesimd only
+//! translates: S3's `If-Match` names the body's MD5, the store's the ETag
+//! of its body descriptor, so [`resolve`] finds the current version's
+//! store ETag first (one HEAD) and hands the store that.
 //!
 //! S3's answers: a false condition is 412 PreconditionFailed; `If-Match` on
-//! a missing object is 404 NoSuchKey; `If-None-Match` with anything but `*`
-//! is 501 NotImplemented (S3 accepts only `*` on a PUT).
+//! a missing object is 404 NoSuchKey; a conditional write that met a
+//! concurrent change under `paxos` is 409 ConditionalRequestConflict;
+//! `If-None-Match` with anything but `*` is 501 NotImplemented (S3 accepts
+//! only `*` on a PUT).
 
 use crate::daemon::Daemon;
 use crate::front::{current_md5, store_error};
@@ -57,41 +59,41 @@ impl Condition {
     }
 }
 
-/// Checks `condition` against the current version of `bucket`/`key`.
-pub async fn check(
+/// The store's condition for a write to `bucket`/`key` under `condition`,
+/// or S3's refusal when it is already false: `None` to write whatever is
+/// there; `If-None-Match: *` as is; `If-Match` by the client's ETag (the
+/// body's MD5) becomes `If-Match` by the store's ETag of the current
+/// version, found with one HEAD (404 if there is none, 412 if its MD5
+/// differs). The store then judges it again where it writes, so a change
+/// between the HEAD and the write is a 412 too, never a lost update.
+pub async fn resolve(
     daemon: &Daemon,
     bucket: &str,
     key: &str,
     condition: &Condition,
-) -> S3Result<()> {
-    if *condition == Condition::Always {
-        return Ok(());
-    }
+) -> S3Result<Option<store::Condition>> {
+    let wanted = match condition {
+        Condition::Always => return Ok(None),
+        Condition::Absent => return Ok(Some(store::Condition::IfNoneMatch)),
+        Condition::Matches(wanted) => wanted,
+    };
     let head = ClientRequest::HeadObject {
         bucket: bucket.to_string(),
         key: key.to_string(),
         version_id: None,
     };
-    let current = match daemon.request(head).await {
-        ClientResponse::Object(info) => Some(current_md5(&info)),
-        ClientResponse::Error(store::S3Error::NoSuchKey { .. }) => None,
+    let info = match daemon.request(head).await {
+        ClientResponse::Object(info) => info,
+        ClientResponse::Error(store::S3Error::NoSuchKey { .. }) => {
+            return Err(s3_error!(NoSuchKey, "the object does not exist (If-Match)"));
+        }
         other => return Err(store_error(other)),
     };
-    match (condition, current) {
-        (Condition::Absent, None) => Ok(()),
-        (Condition::Absent, Some(_)) => Err(s3_error!(
-            PreconditionFailed,
-            "the object exists (If-None-Match: *)"
-        )),
-        (Condition::Matches(_), None) => {
-            Err(s3_error!(NoSuchKey, "the object does not exist (If-Match)"))
-        }
-        (Condition::Matches(None), Some(_)) => Ok(()),
-        (Condition::Matches(Some(wanted)), Some(md5)) if *wanted == md5 => Ok(()),
-        (Condition::Matches(Some(_)), Some(_)) => Err(s3_error!(
+    match wanted {
+        Some(md5) if *md5 != current_md5(&info) => Err(s3_error!(
             PreconditionFailed,
             "the object's ETag differs (If-Match)"
         )),
-        (Condition::Always, _) => Ok(()),
+        _ => Ok(Some(store::Condition::IfMatch(info.meta.etag.clone()))),
     }
 }

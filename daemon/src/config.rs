@@ -139,16 +139,12 @@ impl Settings {
             "eventual" => Protocol::Eventual,
             "quorum" => Protocol::Quorum,
             "abd" => Protocol::Abd,
-            "paxos" => {
-                return Err(invalid(
-                    "`protocol` = \"paxos\" serves registers only; storesimd serves S3 objects: \
-                     use eventual, quorum or abd"
-                        .into(),
-                ));
-            }
+            // Objects as consensus registers: conditional writes atomic,
+            // versioning refused (PutBucketVersioning answers 400).
+            "paxos" => Protocol::Paxos,
             other => {
                 return Err(invalid(format!(
-                    "`protocol` = {other:?}: expected eventual, quorum or abd"
+                    "`protocol` = {other:?}: expected eventual, quorum, abd or paxos"
                 )));
             }
         };
@@ -171,10 +167,14 @@ impl Settings {
                 )));
             }
         }
-        if protocol == Protocol::Abd && cluster.read_quorum + cluster.write_quorum <= replicas {
+        if matches!(protocol, Protocol::Abd | Protocol::Paxos)
+            && cluster.read_quorum + cluster.write_quorum <= replicas
+        {
             return Err(invalid(format!(
-                "abd needs read_quorum + write_quorum > replicas ({} + {} <= {replicas})",
-                cluster.read_quorum, cluster.write_quorum
+                "{} needs read_quorum + write_quorum > replicas ({} + {} <= {replicas})",
+                protocol.name(),
+                cluster.read_quorum,
+                cluster.write_quorum
             )));
         }
         cluster.sync = parse_sync(self.sync.as_deref().unwrap_or("always"))?;
@@ -293,9 +293,10 @@ mod tests {
         assert!(
             bad(Settings {
                 protocol: Some("paxos".into()),
+                read_quorum: Some(1),
                 ..three()
             })
-            .contains("registers only")
+            .contains("paxos needs")
         );
         let abd = Settings {
             protocol: Some("abd".into()),

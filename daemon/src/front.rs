@@ -59,6 +59,11 @@ pub fn store_error(response: ClientResponse) -> s3s::S3Error {
             "fewer than W replicas acknowledged in time; the write may or may not have happened"
         ),
         ClientResponse::PreconditionFailed => s3_error!(PreconditionFailed),
+        ClientResponse::NotFound => s3_error!(NoSuchKey, "the object does not exist (If-Match)"),
+        ClientResponse::ConditionalConflict => s3_error!(
+            ConditionalRequestConflict,
+            "a concurrent write to the object got in the way; nothing was written: retry"
+        ),
         other => s3_error!(InternalError, "unexpected store answer {other:?}"),
     }
 }
@@ -280,7 +285,8 @@ impl S3 for Front {
         let condition = Condition::of(input.if_match.as_ref(), input.if_none_match.as_ref())?;
         let bytes = read_body(input.body).await?;
         let described = blobs::describe(&bytes);
-        conditional::check(&self.daemon, &input.bucket, &input.key, &condition).await?;
+        let condition =
+            conditional::resolve(&self.daemon, &input.bucket, &input.key, &condition).await?;
         self.daemon
             .store_blob(&described, bytes)
             .await
@@ -296,6 +302,7 @@ impl S3 for Front {
             key: input.key,
             body: described.body,
             metadata,
+            condition,
         };
         match self.daemon.request(request).await {
             ClientResponse::Stored { version_id, .. } => Ok(S3Response::new(PutObjectOutput {
@@ -360,11 +367,13 @@ impl S3 for Front {
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let input = req.input;
         let condition = Condition::of(input.if_match.as_ref(), None)?;
-        conditional::check(&self.daemon, &input.bucket, &input.key, &condition).await?;
+        let condition =
+            conditional::resolve(&self.daemon, &input.bucket, &input.key, &condition).await?;
         let request = ClientRequest::DeleteObject {
             bucket: input.bucket,
             key: input.key,
             version_id: input.version_id,
+            condition,
         };
         match self.daemon.request(request).await {
             ClientResponse::Removed {

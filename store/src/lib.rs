@@ -53,7 +53,7 @@ pub use message::{
 pub use node::{HINTS_PER_ROUND, LIST_ROUNDS, LIST_SCAN_ENTRIES, MAX_OBJECT_ENTRIES, Node};
 pub use object::{Body, ObjectMeta};
 pub use ring::Ring;
-pub use s3::{ListPage, ListedObject, ListedVersion, ObjectInfo, S3Error, VersionsPage};
+pub use s3::{Condition, ListPage, ListedObject, ListedVersion, ObjectInfo, S3Error, VersionsPage};
 pub use transport::{Transport, TransportError};
 pub use version::{Entry, Record, Version};
 

@@ -5,7 +5,7 @@ use crate::NodeId;
 use crate::bucket::Versioning;
 use crate::membership::Layout;
 use crate::object::Body;
-use crate::s3::{ListPage, ObjectInfo, S3Error, VersionsPage};
+use crate::s3::{Condition, ListPage, ObjectInfo, S3Error, VersionsPage};
 use crate::version::{Entry, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -54,12 +54,19 @@ pub enum ClientRequest {
         versioning: Versioning,
     },
     /// Stores an object version: `Stored` (its version id and ETag),
-    /// `NoSuchBucket`, `WriteUnavailable`.
+    /// `NoSuchBucket`, `WriteUnavailable`. With a `condition` (S3's
+    /// `If-None-Match: *` or `If-Match: <ETag>`, judged on the current
+    /// version only), also `PreconditionFailed` (412), `NotFound` (404:
+    /// `If-Match` with no current object) or `ConditionalConflict` (409),
+    /// each with nothing written. Atomic under `paxos` only; elsewhere a
+    /// read then a write (see [`crate::s3::Condition`]).
     PutObject {
         bucket: String,
         key: String,
         body: Body,
         metadata: BTreeMap<String, String>,
+        #[serde(default)]
+        condition: Option<Condition>,
     },
     /// The current version (or the version `version_id`): `Object`,
     /// `NoSuchKey` (with the current delete marker, if any), `NoSuchVersion`,
@@ -78,10 +85,14 @@ pub enum ClientRequest {
     /// Without `version_id`: removes the object (versioning off), or adds a
     /// delete marker (enabled: a new version; suspended: the `null` one).
     /// With it: removes that version for good, no marker. `Removed`.
+    /// `condition` (S3's conditional DELETE: `If-Match` only, not with a
+    /// version id) answers as on `PutObject`.
     DeleteObject {
         bucket: String,
         key: String,
         version_id: Option<String>,
+        #[serde(default)]
+        condition: Option<Condition>,
     },
     /// ListObjectsV2: current objects whose key starts with `prefix`, in key
     /// order, at most `max_keys` (capped at [`crate::s3::MAX_KEYS`]) from

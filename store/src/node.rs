@@ -7,7 +7,8 @@
 //! handoff, `anti_entropy` reconciles replicas in the background, `sync`
 //! flushes the disk on a timer, `router` is the coordinator-only role, and
 //! `background` runs the periodic duties. The S3 surface: `objects` (buckets
-//! and object versions), `list` (ListObjectsV2 and ListObjectVersions across
+//! and object versions), `objects_paxos` (objects as consensus registers under
+//! `paxos`), `list` (ListObjectsV2 and ListObjectVersions across
 //! the ring), `range` (the protocol's read and write of an object's versions)
 //! and `stamp` (where a write's version comes from). This file wires them
 //! together.
@@ -21,6 +22,7 @@ mod hints;
 mod list;
 mod membership;
 mod objects;
+mod objects_paxos;
 mod paxos;
 mod range;
 mod replica;
@@ -168,13 +170,6 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
-            (Protocol::Paxos, Request::Client(request)) if request.is_s3() => {
-                Response::Client(ClientResponse::Error(S3Error::InvalidArgument(
-                    "the paxos protocol serves registers only (GET/PUT/DELETE/CAS of keys); \
-                     buckets and objects need eventual, quorum or abd"
-                        .to_string(),
-                )))
-            }
             (_, Request::Client(request)) if request.is_s3() => {
                 Response::Client(self.coordinate_s3(request).await)
             }

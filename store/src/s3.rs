@@ -44,6 +44,36 @@ pub enum S3Error {
     TooManyVersions,
 }
 
+/// S3's conditional-write headers on PutObject and DeleteObject, judged on
+/// the object's current version only (an older version's ETag does not
+/// match; a current delete marker counts as no object).
+///
+/// Under `paxos` the condition is judged inside the consensus round that
+/// writes, so it is atomic: among racing `If-None-Match: *` creates exactly
+/// one succeeds. Under `eventual`, `quorum` and `abd` it is a read (the
+/// protocol's read of the object) then a write: two racing writers can both
+/// find the condition true and both succeed, the anomaly `linearizable`
+/// catches (`abd` runs conditional requests only with `allow_unsafe_cas`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Condition {
+    /// `If-None-Match: *`: only if the key has no current object.
+    IfNoneMatch,
+    /// `If-Match: <ETag>`: only if the current object's ETag is this one
+    /// (as the store writes it: quoted hex MD5).
+    IfMatch(String),
+}
+
+impl Condition {
+    /// The ETag the current object must have (`None`: there must be none),
+    /// as the register `cas` states its `from`.
+    pub fn expected_etag(&self) -> Option<&str> {
+        match self {
+            Condition::IfNoneMatch => None,
+            Condition::IfMatch(etag) => Some(etag),
+        }
+    }
+}
+
 /// GET/HEAD: one object version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectInfo {

@@ -14,6 +14,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 ENDPOINTS = os.environ.get("STORESIMD_ENDPOINTS", "http://127.0.0.1:9000").split(",")
+# The cluster's protocol (run.sh sets it): paxos serves no versioning, and
+# only paxos promises one winner among racing If-None-Match creates.
+PROTOCOL = os.environ.get("STORESIMD_PROTOCOL", "quorum")
 
 
 def client(i):
@@ -89,6 +92,37 @@ class Storesimd(unittest.TestCase):
         self.expect_error("PreconditionFailed", 412, a.put_object, Bucket=self.bucket, Key="c", Body=b"three", IfMatch=first["ETag"])
         self.assertNotEqual(first["ETag"], second["ETag"])
 
+    def test_conditional_deletes(self):
+        a, b = self.s3[0], self.s3[-1]
+        put = a.put_object(Bucket=self.bucket, Key="d", Body=b"one")
+        self.expect_error(
+            "PreconditionFailed", 412, b.delete_object, Bucket=self.bucket, Key="d",
+            IfMatch='"00000000000000000000000000000000"',
+        )
+        self.assertEqual(b.get_object(Bucket=self.bucket, Key="d")["Body"].read(), b"one")
+        self.expect_error("NoSuchKey", 404, b.delete_object, Bucket=self.bucket, Key="absent", IfMatch=put["ETag"])
+        deleted = b.delete_object(Bucket=self.bucket, Key="d", IfMatch=put["ETag"])
+        self.assertEqual(deleted["ResponseMetadata"]["HTTPStatusCode"], 204)
+        self.expect_error("NoSuchKey", 404, a.get_object, Bucket=self.bucket, Key="d")
+
+    @unittest.skipUnless(PROTOCOL == "paxos", "only paxos promises one winner")
+    def test_racing_creates_have_one_winner(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        def create(i):
+            try:
+                self.s3[i].put_object(Bucket=self.bucket, Key="race", Body=bytes([i]), IfNoneMatch="*")
+                return 200
+            except ClientError as e:
+                return status(e)
+
+        for _ in range(5):
+            with ThreadPoolExecutor(len(self.s3)) as pool:
+                answers = list(pool.map(create, range(len(self.s3))))
+            self.assertEqual(answers.count(200), 1, answers)
+            self.assertTrue(all(a in (200, 409, 412) for a in answers), answers)
+            self.s3[0].delete_object(Bucket=self.bucket, Key="race")
+
     def test_buckets(self):
         a, b = self.s3[0], self.s3[-1]
         self.expect_error("BucketAlreadyOwnedByYou", 409, b.create_bucket, Bucket=self.bucket)
@@ -99,6 +133,7 @@ class Storesimd(unittest.TestCase):
         self.assertEqual(b.delete_bucket(Bucket=self.bucket)["ResponseMetadata"]["HTTPStatusCode"], 204)
         self.expect_error(None, 404, a.head_bucket, Bucket=self.bucket)
 
+    @unittest.skipIf(PROTOCOL == "paxos", "paxos keeps one version per object")
     def test_versioning(self):
         a, b = self.s3[0], self.s3[-1]
         a.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})

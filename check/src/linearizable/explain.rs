@@ -127,11 +127,16 @@ pub(crate) fn conflict(ctx: &Ctx, c: &Conflict) -> Explained {
 
 /// Two conditional writes that both applied the same condition, in S3's
 /// words: "two creates both succeeded" (`If-None-Match: *`), or "two
-/// conditional writes both replaced v" (`If-Match`: one update lost).
+/// conditional writes both replaced v" (`If-Match`: one update lost). On
+/// an object (the cas carries an object descriptor: a conditional
+/// PutObject of the S3 workload) the condition is said of the object's
+/// current version, and `If-Match` names the ETag it carried when the
+/// write of `v` is known.
 pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
     let key = ctx.key.key;
     let (a, b) = (ctx.named(d.first), ctx.named(d.second));
     let involved = [Some(d.first), Some(d.second), d.source];
+    let object = ctx.op(d.first).is_some_and(|op| op.object.is_some());
     if d.from == ABSENT {
         let deletes = ctx.key.ops.iter().any(|op| op.kind == Kind::Put(ABSENT));
         let gap = if deletes {
@@ -139,9 +144,14 @@ pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
         } else {
             "nothing deleted the key"
         };
+        let absent = if object {
+            "had no current object"
+        } else {
+            "was absent"
+        };
         let sentence = format!(
             "two creates both succeeded on {key}: {a} and {b} were each to write only if {key} \
-             was absent (If-None-Match: *), and {gap}, so the second had to fail with 412"
+             {absent} (If-None-Match: *), and {gap}, so the second had to fail with 412"
         );
         return ctx.with_timeline_as(finding::Kind::DoubleCreate, sentence, &involved);
     }
@@ -149,11 +159,23 @@ pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
     let source = d
         .source
         .map_or_else(String::new, |s| format!(" (written by {})", ctx.named(s)));
-    let sentence = format!(
-        "two conditional writes both replaced {v} on {key}: {a} and {b} were each to write only \
-         if {key} held {v}{source} (If-Match), and nothing wrote {v} again between them, so one \
-         update was lost: the second had to fail with 412"
-    );
+    let sentence = if object {
+        let etag = (d.source)
+            .and_then(|s| ctx.op(s))
+            .and_then(|op| op.object.as_ref()?.etag.clone())
+            .map_or_else(|| "its ETag".to_owned(), |etag| format!("ETag {etag}"));
+        format!(
+            "two conditional writes both replaced {v} on {key}: {a} and {b} were each to write \
+             only if the current object of {key} was {v}{source} (If-Match: {etag}), and nothing \
+             wrote {v} again between them, so one update was lost: the second had to fail with 412"
+        )
+    } else {
+        format!(
+            "two conditional writes both replaced {v} on {key}: {a} and {b} were each to write \
+             only if {key} held {v}{source} (If-Match), and nothing wrote {v} again between them, \
+             so one update was lost: the second had to fail with 412"
+        )
+    };
     ctx.with_timeline_as(finding::Kind::LostConditionalUpdate, sentence, &involved)
 }
 

@@ -1,7 +1,7 @@
 //! `linearizable` on fixture tables: histories it must accept and reject,
 //! each decided by both algorithms where they apply, and witnesses checked.
 
-use crate::support::{T, assert_clean, cas, del, get, history, put};
+use crate::support::{T, assert_clean, cas, del, get, history, object, put};
 use check::linearizable::{Method, analyze, check, check_with, witness};
 use check::{Budget, FindingKind, History, Verdict};
 
@@ -588,4 +588,54 @@ fn two_creates_that_both_succeed_are_said_in_s3_words() {
         check(&separated, &Budget::default()).verdict,
         Verdict::Valid
     );
+}
+
+/// The same races on an object (each cas carries the descriptor of the
+/// body it writes, as the S3 workload's conditional PutObject does): said
+/// of the object's current version, `If-Match` naming the ETag.
+#[test]
+fn object_races_are_said_of_the_current_object() {
+    let body = |name: &str| {
+        let etag = format!("\"etag-{name}\"");
+        object(None, Some(&etag), Some(10), Some(("w", name)))
+    };
+    let creates = history(&[
+        cas(0, "b/k", None, "a", 0, 10).asked(body("a")),
+        cas(1, "b/k", None, "b", 5, 20).asked(body("b")),
+    ]);
+    let result = check(&creates, &Budget::default());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    assert!(
+        result
+            .explanation
+            .starts_with("key b/k: two creates both succeeded on b/k: p0 cas b/k absent->a")
+            && result
+                .explanation
+                .contains("had no current object (If-None-Match: *)"),
+        "{}",
+        result.explanation
+    );
+    let lost = history(&[
+        put(0, "b/k", "v", 0, 1).asked(body("v")),
+        cas(1, "b/k", Some("v"), "x", 2, 4).asked(body("x")),
+        cas(2, "b/k", Some("v"), "y", 3, 9).asked(body("y")),
+    ]);
+    let result = check(&lost, &Budget::default());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    assert!(
+        result
+            .explanation
+            .contains("only if the current object of b/k was v (written by p0 put b/k v")
+            && result.explanation.contains("(If-Match: ETag \"etag-v\")"),
+        "{}",
+        result.explanation
+    );
+    assert_eq!(result.findings[0].kind, FindingKind::LostConditionalUpdate);
+    // One create, then a delete, then another: linearizable.
+    let fine = history(&[
+        cas(0, "b/k", None, "a", 0, 10).asked(body("a")),
+        del(2, "b/k", 12, 14),
+        cas(1, "b/k", None, "b", 16, 20).asked(body("b")),
+    ]);
+    assert_eq!(check(&fine, &Budget::default()).verdict, Verdict::Valid);
 }

@@ -309,7 +309,10 @@ pub struct Workload {
 /// long before the run (no messages, nothing recorded), so no client sees
 /// a half-created bucket and no check sees setup operations.
 /// `get`, `put`, `delete` of `mix` are GetObject, PutObject, DeleteObject;
-/// `cas` is refused (conditional PutObject is not simulated yet).
+/// `cas` is a conditional PutObject (`If-Match` the ETag of the body last
+/// seen, or `If-None-Match: *`, as `cas_from` says). Under `paxos`
+/// versioning is refused (an object is one consensus register); `rounds`
+/// is refused under s3 (it names register keys).
 #[derive(Debug, Clone, PartialEq)]
 pub struct S3Workload {
     /// Buckets `bucket1`..`bucketN`; each operation draws one.

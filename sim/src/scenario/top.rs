@@ -186,18 +186,23 @@ fn check_cas(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<
     ))
 }
 
-/// `api = "s3"` needs a protocol that serves buckets and objects: `paxos`
-/// serves registers only (the store answers every S3 request
-/// `InvalidArgument` under it).
+/// `api = "s3"` under `paxos` serves objects as consensus registers, one
+/// store key per object: versioning (many versions per object) is not
+/// served there (the store answers `PutBucketVersioning` `InvalidArgument`).
 fn check_s3(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<()> {
-    if scenario.workload.s3.is_none() || scenario.cluster.protocol != store::Protocol::Paxos {
+    let Some(s3) = &scenario.workload.s3 else {
+        return Ok(());
+    };
+    if scenario.cluster.protocol != store::Protocol::Paxos
+        || s3.versioning == store::Versioning::Off
+    {
         return Ok(());
     }
-    let span = workload.api.as_ref().map_or(0..0, |a| a.span());
+    let span = (workload.versioning.as_ref()).map_or(0..0, |v| v.span());
     Err(ctx.err_hint(
         span,
-        "api = \"s3\" cannot run under protocol \"paxos\": the store's paxos serves registers only"
+        "versioning cannot run under protocol \"paxos\": the store's paxos keeps one version per object (a consensus register)"
             .into(),
-        Some("use protocol \"eventual\", \"quorum\" or \"abd\" for buckets and objects".into()),
+        Some("set versioning = \"off\", or use protocol \"eventual\", \"quorum\" or \"abd\" for versioned buckets".into()),
     ))
 }

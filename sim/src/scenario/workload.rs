@@ -127,7 +127,7 @@ impl WorkloadSpec {
                 ));
             }
         };
-        let s3 = self.s3(ctx, &mix, object_mix, probes.is_some())?;
+        let s3 = self.s3(ctx, object_mix, probes.is_some())?;
         let cas_from = match &self.cas_from {
             None => CasFrom::Seen,
             Some(s) => one_of(ctx, s, CAS_FROMS, "cas condition", "supported: ")?,
@@ -215,13 +215,7 @@ const MAX_BUCKETS: i64 = 100;
 impl WorkloadSpec {
     /// `api = "s3"` and its knobs; under `api = "register"` (the default)
     /// every S3 knob and S3 kind of `mix` is refused, naming `api`.
-    fn s3(
-        &self,
-        ctx: &Ctx,
-        mix: &Mix,
-        object_mix: ObjectMix,
-        probes: bool,
-    ) -> Result<Option<S3Workload>> {
+    fn s3(&self, ctx: &Ctx, object_mix: ObjectMix, probes: bool) -> Result<Option<S3Workload>> {
         let s3 = match &self.api {
             None => false,
             Some(s) => one_of(ctx, s, APIS, "api", "supported: ")?,
@@ -263,14 +257,13 @@ impl WorkloadSpec {
             return Ok(None);
         }
         let api_span = self.api.as_ref().map_or(0..0, |a| a.span());
-        if mix.cas > 0.0 {
-            let span = raw_mix
-                .and_then(|m| m.cas.as_ref().map(|c| c.span()))
-                .unwrap_or(api_span);
+        // `cas` is a conditional PutObject under s3 (`cas_from` says which
+        // header: see `workload::s3`); `rounds` names register keys.
+        if let Some(rounds) = &self.rounds {
             return Err(ctx.err_hint(
-                span,
-                "cas is not an operation of api = \"s3\": conditional PutObject (If-Match, If-None-Match) is not simulated yet".into(),
-                Some("remove cas from the mix, or use api = \"register\"".into()),
+                rounds.span(),
+                "rounds (fresh keys every round) names register keys: it does not run with api = \"s3\"".into(),
+                Some("remove rounds; to race If-None-Match creates on objects, put delete in the mix so keys become absent again".into()),
             ));
         }
         if probes {

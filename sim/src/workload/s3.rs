@@ -34,18 +34,18 @@
 use super::{ClientPlan, connect, push_decimal, think_before_next};
 use crate::cluster::SimCluster;
 use crate::recorder::Recorder;
-use crate::scenario::{MAX_OBJECT_SIZE, ObjectSize, S3Workload, Scenario};
+use crate::scenario::{CasFrom, MAX_OBJECT_SIZE, ObjectSize, S3Workload, Scenario};
 use crate::timescale;
 use crate::wire::NetContext;
 use check::history::{Object, VersionEntry};
-use check::{Event, EventType, Final, Function, Value};
+use check::{Event, EventType, FailReason, Final, Function, Value};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
-    Body, BucketMeta, ClientRequest, ClientResponse, ClusterConfig, Entry, Record, ReplicaRequest,
-    Request, Response, Ring, S3Error, TransportError, Version, Versioning,
+    Body, BucketMeta, ClientRequest, ClientResponse, ClusterConfig, Condition, Entry, Record,
+    ReplicaRequest, Request, Response, Ring, S3Error, TransportError, Version, Versioning,
 };
 
 /// Most version ids a client remembers per object (the newest kept).
@@ -160,6 +160,14 @@ enum Op {
         prefix: String,
         versions: bool,
     },
+    /// A conditional PutObject of `body`: `If-Match` the ETag of `from`,
+    /// or `If-None-Match: *` when `from` is `None`.
+    Cas {
+        bucket: u32,
+        key: u32,
+        from: Option<Body>,
+        body: Body,
+    },
 }
 
 struct S3Client<'a> {
@@ -169,6 +177,10 @@ struct S3Client<'a> {
     /// Version ids seen per (bucket, object), oldest first.
     known: BTreeMap<(u32, u32), Vec<String>>,
     known_total: usize,
+    /// The body this client last saw current per (bucket, object) (`None`:
+    /// absent), the `If-Match` of its cas under `cas_from = "seen"`. At
+    /// most one per object the workload names.
+    seen: BTreeMap<(u32, u32), Option<Body>>,
 }
 
 /// Runs one S3 client to completion. Call on the client's own madsim node.
@@ -183,6 +195,7 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         process: u64::from(plan.client),
         known: BTreeMap::new(),
         known_total: 0,
+        seen: BTreeMap::new(),
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -235,6 +248,7 @@ impl S3Client<'_> {
         let coordinator = (self.plan.balancer).pick(self.plan.client, seq, drawn, rng);
         let (m, o) = (self.plan.mix, self.s3.mix);
         let x: f64 = rng.r#gen();
+        // `cas` last: with its weight 0 every other kind draws as before.
         let mut bounds = [
             m.get,
             m.put,
@@ -242,13 +256,14 @@ impl S3Client<'_> {
             o.list,
             o.get_version,
             o.delete_version,
+            m.cas,
         ]
         .into_iter()
         .scan(0.0, |sum, w| {
             *sum += w;
             Some(*sum)
         });
-        let kind = bounds.position(|b| x < b).unwrap_or(6);
+        let kind = bounds.position(|b| x < b).unwrap_or(7);
         let pick_version = |rng: &mut _| self.pick_version(rng, bucket, key);
         let op = match kind {
             0 => Op::Get {
@@ -270,17 +285,30 @@ impl S3Client<'_> {
                 key,
                 version: None,
             },
-            3 | 6 => Op::List {
+            3 | 7 => Op::List {
                 bucket,
                 prefix: prefix(key, rng.gen_range(0..3)),
-                versions: kind == 6,
+                versions: kind == 7,
+            },
+            6 => Op::Cas {
+                bucket,
+                key,
+                from: match self.plan.cas_from {
+                    CasFrom::Seen => self.seen.get(&(bucket, key)).cloned().flatten(),
+                    CasFrom::Absent => None,
+                },
+                body: Body {
+                    writer: u64::from(self.plan.client),
+                    sequence: seq,
+                    size: draw_size(&self.s3.object_size, rng),
+                },
             },
             4 => Op::Get {
                 bucket,
                 key,
                 version: pick_version(rng),
             },
-            _ => match pick_version(rng) {
+            5 => match pick_version(rng) {
                 Some(version) => Op::Delete {
                     bucket,
                     key,
@@ -293,6 +321,7 @@ impl S3Client<'_> {
                     version: None,
                 },
             },
+            _ => unreachable!("kinds are 0..=7"),
         };
         (op, coordinator)
     }
@@ -352,7 +381,15 @@ impl S3Client<'_> {
                     key: k,
                     version_id: version,
                 };
-                let (kind, value, object) = self.got(call(request).await, by_version);
+                let response = call(request).await;
+                let body = match &response {
+                    Ok(Response::Client(ClientResponse::Object(info))) => Some(info.meta.body),
+                    _ => None,
+                };
+                let (kind, value, object) = self.got(response, by_version);
+                if kind == EventType::Ok && !by_version {
+                    self.seen.insert((bucket, key), body);
+                }
                 if let Some(id) = object.as_ref().and_then(|o| o.version_id.as_deref()) {
                     self.remember(bucket, key, id);
                 }
@@ -383,9 +420,11 @@ impl S3Client<'_> {
                     key: k,
                     body,
                     metadata,
+                    condition: None,
                 };
                 let (kind, object) = match call(request).await {
                     Ok(Response::Client(ClientResponse::Stored { version_id, .. })) => {
+                        self.seen.insert((bucket, key), Some(body));
                         let object = self.versioned().then(|| Object {
                             version_id: Some(version_id),
                             ..Object::default()
@@ -421,6 +460,7 @@ impl S3Client<'_> {
                     bucket: b,
                     key: k,
                     version_id: version,
+                    condition: None,
                 };
                 let (kind, object) = match call(request).await {
                     Ok(Response::Client(ClientResponse::Removed {
@@ -428,6 +468,7 @@ impl S3Client<'_> {
                         delete_marker: true,
                     })) if !by_version => {
                         self.remember(bucket, key, &id);
+                        self.seen.insert((bucket, key), None);
                         let marker = Object {
                             version_id: Some(id),
                             delete_marker: true,
@@ -435,7 +476,12 @@ impl S3Client<'_> {
                         };
                         (EventType::Ok, Some(marker))
                     }
-                    Ok(Response::Client(ClientResponse::Removed { .. })) => (EventType::Ok, None),
+                    Ok(Response::Client(ClientResponse::Removed { .. })) => {
+                        if !by_version {
+                            self.seen.insert((bucket, key), None);
+                        }
+                        (EventType::Ok, None)
+                    }
                     Ok(Response::Client(
                         ClientResponse::ReadUnavailable | ClientResponse::Error(_),
                     )) => (EventType::Fail, None),
@@ -443,6 +489,15 @@ impl S3Client<'_> {
                 };
                 log.record_event(line.event(kind, Value::Absent, now(), object));
                 kind
+            }
+            Op::Cas {
+                bucket,
+                key,
+                from,
+                body,
+            } => {
+                self.cas(bucket, key, from, body, coordinator, &call, net, log)
+                    .await
             }
             Op::List {
                 bucket,
@@ -472,6 +527,81 @@ impl S3Client<'_> {
                 kind
             }
         }
+    }
+
+    /// A conditional PutObject, recorded as the history's `cas` on
+    /// `bucket/key` from the body named by `from` (its ETag is the
+    /// `If-Match`; `None`: `If-None-Match: *`) to `body`'s name, so
+    /// `linearizable` judges it as a cas on a register whose value is the
+    /// current body. 412, 409 and 404 are `fail` (not applied) with their
+    /// `error`.
+    #[allow(clippy::too_many_arguments)]
+    async fn cas<F, Fut>(
+        &mut self,
+        bucket: u32,
+        key: u32,
+        from: Option<Body>,
+        body: Body,
+        coordinator: u32,
+        call: &F,
+        net: &NetContext,
+        log: &Recorder,
+    ) -> EventType
+    where
+        F: Fn(ClientRequest) -> Fut,
+        Fut: std::future::Future<Output = Result<Response, TransportError>>,
+    {
+        let now = || net.epoch.elapsed_ns();
+        let (b, k) = (bucket_name(bucket), object_key(key));
+        let name = format!("{b}/{k}");
+        let line = self.line(Function::Cas, &name, coordinator);
+        let to = body_name(&body);
+        let metadata = BTreeMap::from([("w".to_string(), to.clone())]);
+        let described = Object {
+            etag: Some(body.etag()),
+            size: Some(body.size),
+            meta: Some(metadata.clone()),
+            ..Object::default()
+        };
+        let asked = Value::Cas {
+            from: from.as_ref().map(body_name),
+            to,
+        };
+        log.record_event(line.event(EventType::Invoke, asked.clone(), now(), Some(described)));
+        let condition = match &from {
+            None => Condition::IfNoneMatch,
+            Some(from) => Condition::IfMatch(from.etag()),
+        };
+        let request = ClientRequest::PutObject {
+            bucket: b,
+            key: k,
+            body,
+            metadata,
+            condition: Some(condition),
+        };
+        let (kind, error) = match call(request).await {
+            Ok(Response::Client(ClientResponse::Stored { .. })) => {
+                self.seen.insert((bucket, key), Some(body));
+                (EventType::Ok, None)
+            }
+            Ok(Response::Client(ClientResponse::PreconditionFailed)) => {
+                (EventType::Fail, Some(FailReason::PreconditionFailed))
+            }
+            Ok(Response::Client(ClientResponse::ConditionalConflict)) => {
+                (EventType::Fail, Some(FailReason::ConditionalConflict))
+            }
+            Ok(Response::Client(ClientResponse::NotFound)) => {
+                (EventType::Fail, Some(FailReason::NotFound))
+            }
+            Ok(Response::Client(ClientResponse::ReadUnavailable | ClientResponse::Error(_))) => {
+                (EventType::Fail, None)
+            }
+            _ => (EventType::Info, None),
+        };
+        let mut done = line.event(kind, asked, now(), None);
+        done.error = error;
+        log.record_event(done);
+        kind
     }
 
     fn line<'k>(&self, f: Function, key: &'k str, node: u32) -> Line<'k> {

@@ -97,6 +97,13 @@ impl Judged {
     }
 }
 
+/// What a listing's visit of one object says: go on, or the page is full
+/// (the cursor says where the next page starts).
+enum Visit {
+    Next,
+    Full,
+}
+
 /// One replica's entries for one object.
 type Held = Vec<(String, Entry)>;
 
@@ -116,27 +123,18 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         max_keys: u32,
         continuation: Option<String>,
     ) -> ClientResponse {
-        let (mut cursor, max_keys) = match start(prefix, max_keys, continuation) {
-            Ok(start) => start,
-            Err(response) => return response,
-        };
-        let mut objects = Vec::new();
-        if max_keys == 0 {
-            return listing(objects, None);
-        }
-        // Bounded: LIST_ROUNDS rounds.
-        for _ in 0..LIST_ROUNDS {
-            let round = match self.list_round(bucket, prefix, &cursor.after).await {
-                Ok(round) => round,
-                Err(Unavailable) => return ClientResponse::ReadUnavailable,
-            };
-            for object in &round.objects {
+        let page = self.page(
+            bucket,
+            prefix,
+            max_keys,
+            continuation,
+            |object, cursor, objects, max_keys| {
                 if objects.len() >= max_keys {
                     // Objects remain unvisited: truncated (they may all be
                     // deleted ones; S3 allows such a page).
-                    return listing(objects, Some(cursor.token()));
+                    return Visit::Full;
                 }
-                cursor = Cursor::after_object(&object.key);
+                *cursor = Cursor::after_object(&object.key);
                 let current = object.newest_first().first().map(|(_, entry)| *entry);
                 if let Some(Entry {
                     record: Some(Record::Object(meta)),
@@ -150,16 +148,16 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                         last_modified_ns: meta.last_modified_ns,
                     });
                 }
-            }
-            match round.next {
-                Some(next) => cursor.after = next,
-                None => return listing(objects, None),
-            }
-            if objects.len() >= max_keys {
-                break;
-            }
+                Visit::Next
+            },
+        );
+        match page.await {
+            Ok((objects, continuation)) => ClientResponse::Listing(ListPage {
+                objects,
+                continuation,
+            }),
+            Err(answer) => answer,
         }
-        listing(objects, Some(cursor.token()))
     }
 
     /// ListObjectVersions over `bucket` (whose existence the caller checked).
@@ -170,21 +168,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         max_keys: u32,
         continuation: Option<String>,
     ) -> ClientResponse {
-        let (mut cursor, max_keys) = match start(prefix, max_keys, continuation) {
-            Ok(start) => start,
-            Err(response) => return response,
-        };
-        let mut versions = Vec::new();
-        if max_keys == 0 {
-            return versions_page(versions, None);
-        }
-        // Bounded: LIST_ROUNDS rounds.
-        for _ in 0..LIST_ROUNDS {
-            let round = match self.list_round(bucket, prefix, &cursor.after).await {
-                Ok(round) => round,
-                Err(Unavailable) => return ClientResponse::ReadUnavailable,
-            };
-            for object in &round.objects {
+        let page = self.page(
+            bucket,
+            prefix,
+            max_keys,
+            continuation,
+            |object, cursor, versions, max_keys| {
                 let live = object.newest_first();
                 let skip = std::mem::take(&mut cursor.skip);
                 for (index, (id, entry)) in live.iter().enumerate().skip(skip) {
@@ -192,7 +181,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                         // Resume at this object (its key sorts below its versions).
                         cursor.after = object.key.clone();
                         cursor.skip = index;
-                        return versions_page(versions, Some(cursor.token()));
+                        return Visit::Full;
                     }
                     let meta = match &entry.record {
                         Some(Record::Object(meta)) => Some(meta.clone()),
@@ -205,17 +194,60 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                         meta,
                     });
                 }
-                cursor = Cursor::after_object(&object.key);
+                *cursor = Cursor::after_object(&object.key);
+                Visit::Next
+            },
+        );
+        match page.await {
+            Ok((versions, continuation)) => ClientResponse::Versions(VersionsPage {
+                versions,
+                continuation,
+            }),
+            Err(answer) => answer,
+        }
+    }
+
+    /// The paging both listings share: from the request's cursor, gathering
+    /// rounds (at most [`LIST_ROUNDS`]) hand each covered object, in key
+    /// order, to `visit`, which adds its entries to the page (at most the
+    /// page size it is handed), moves the cursor past what it took, and
+    /// says when the page is full. `(entries,
+    /// continuation)`, or the answer that ends the request (a malformed
+    /// token, `ReadUnavailable`).
+    async fn page<E>(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+        continuation: Option<String>,
+        mut visit: impl FnMut(&Judged, &mut Cursor, &mut Vec<E>, usize) -> Visit,
+    ) -> Result<(Vec<E>, Option<String>), ClientResponse> {
+        let (mut cursor, max_keys) = start(prefix, max_keys, continuation)?;
+        let mut entries = Vec::new();
+        if max_keys == 0 {
+            return Ok((entries, None));
+        }
+        // Bounded: LIST_ROUNDS rounds.
+        for _ in 0..LIST_ROUNDS {
+            let round = match self.list_round(bucket, prefix, &cursor.after).await {
+                Ok(round) => round,
+                Err(Unavailable) => return Err(ClientResponse::ReadUnavailable),
+            };
+            for object in &round.objects {
+                if let Visit::Full = visit(object, &mut cursor, &mut entries, max_keys) {
+                    return Ok((entries, Some(cursor.token())));
+                }
+                debug_assert!(entries.len() <= max_keys);
             }
             match round.next {
                 Some(next) => cursor.after = next,
-                None => return versions_page(versions, None),
+                None => return Ok((entries, None)),
             }
-            if versions.len() >= max_keys {
+            if entries.len() >= max_keys {
                 break;
             }
         }
-        versions_page(versions, Some(cursor.token()))
+        Ok((entries, Some(cursor.token())))
     }
 
     /// Whether `bucket` holds any object version or delete marker (for
@@ -380,18 +412,4 @@ fn start(
     // `max_keys` 0 asks for nothing: an empty page, not truncated (a token
     // would lead a client that follows it round in circles).
     Ok((cursor, max_keys.min(MAX_KEYS) as usize))
-}
-
-fn listing(objects: Vec<ListedObject>, continuation: Option<String>) -> ClientResponse {
-    ClientResponse::Listing(ListPage {
-        objects,
-        continuation,
-    })
-}
-
-fn versions_page(versions: Vec<ListedVersion>, continuation: Option<String>) -> ClientResponse {
-    ClientResponse::Versions(VersionsPage {
-        versions,
-        continuation,
-    })
 }

@@ -15,7 +15,7 @@
 //! key): a missing bucket answers `NoSuchBucket` and writes nothing.
 
 use super::Node;
-use super::coordinator::Unavailable;
+use super::coordinator::{Unavailable, refusal};
 use super::range::MAX_OBJECT_ENTRIES;
 use super::stamp::Target;
 use crate::bucket::{BucketMeta, Versioning, bucket_name_error};
@@ -25,7 +25,7 @@ use crate::disk::Disk;
 use crate::keyspace::{NULL_VERSION, bucket_key, object_key_error, object_prefix, version_key};
 use crate::message::{ClientRequest, ClientResponse};
 use crate::object::{Body, MAX_BODY_BYTES, MAX_METADATA_BYTES, ObjectMeta, metadata_bytes};
-use crate::s3::{ObjectInfo, S3Error};
+use crate::s3::{Condition, ObjectInfo, S3Error};
 use crate::transport::Transport;
 use crate::version::{Entry, Record, Version};
 use std::collections::BTreeMap;
@@ -52,7 +52,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 key,
                 body,
                 metadata,
-            } => self.put_object(&bucket, &key, body, metadata).await,
+                condition,
+            } => {
+                self.put_object(&bucket, &key, body, metadata, condition.as_ref())
+                    .await
+            }
             ClientRequest::GetObject {
                 bucket,
                 key,
@@ -67,8 +71,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 bucket,
                 key,
                 version_id,
+                condition,
             } => {
-                self.delete_object(&bucket, &key, version_id.as_deref())
+                self.delete_object(&bucket, &key, version_id.as_deref(), condition.as_ref())
                     .await
             }
             ClientRequest::ListObjects {
@@ -137,6 +142,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 "versioning can be Enabled or Suspended, not Off".into(),
             ));
         }
+        if self.config.protocol == Protocol::Paxos {
+            return Err(invalid(
+                "versioning is not served under paxos: an object is one consensus register".into(),
+            ));
+        }
         self.bucket(bucket).await?;
         let meta = BucketMeta { versioning };
         self.write_point(bucket_key(bucket), Some(Record::Bucket(meta)))
@@ -149,6 +159,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         key: &str,
         body: Body,
         metadata: BTreeMap<String, String>,
+        condition: Option<&Condition>,
     ) -> Result<ClientResponse, Early> {
         if let Some(why) = object_key_error(key) {
             return Err(invalid(why));
@@ -162,7 +173,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             return Err(invalid(format!("a body over {MAX_BODY_BYTES} bytes")));
         }
         let versioning = self.bucket(bucket).await?.versioning;
+        if self.config.protocol == Protocol::Paxos {
+            let meta = ObjectMeta {
+                etag: body.etag(),
+                body,
+                metadata,
+                last_modified_ns: self.clock.now_ns(),
+            };
+            return Ok(self.paxos_put_object(bucket, key, meta, condition).await);
+        }
         let prefix = object_prefix(bucket, key);
+        self.read_then_check(&prefix, condition).await?;
         let version = self
             .object_version(&prefix, versioning == Versioning::Enabled)
             .await?;
@@ -198,6 +219,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             return Err(invalid(why));
         }
         self.bucket(bucket).await?;
+        if self.config.protocol == Protocol::Paxos {
+            return Ok(self.paxos_get_object(bucket, key, version_id).await);
+        }
         let prefix = object_prefix(bucket, key);
         let versions =
             (self.read_range(&prefix).await).map_err(|_| ClientResponse::ReadUnavailable)?;
@@ -227,54 +251,65 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         bucket: &str,
         key: &str,
         version_id: Option<&str>,
+        condition: Option<&Condition>,
     ) -> Result<ClientResponse, Early> {
         if let Some(why) = object_key_error(key) {
             return Err(invalid(why));
         }
+        match condition {
+            Some(Condition::IfNoneMatch) => {
+                return Err(invalid(
+                    "DeleteObject takes If-Match, not If-None-Match".into(),
+                ));
+            }
+            Some(Condition::IfMatch(_)) if version_id.is_some() => {
+                return Err(invalid(
+                    "a conditional DeleteObject applies to the current version: no versionId"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         let versioning = self.bucket(bucket).await?.versioning;
+        if self.config.protocol == Protocol::Paxos {
+            return Ok(self
+                .paxos_delete_object(bucket, key, version_id, condition)
+                .await);
+        }
         let prefix = object_prefix(bucket, key);
-        let (store_key, record, removed) = match (version_id, versioning) {
+        let (id, record, version) = match (version_id, versioning) {
             (Some(id), _) => return self.delete_version(&prefix, id).await,
             (None, Versioning::Off) => {
+                self.read_then_check(&prefix, condition).await?;
                 let version = self.object_version(&prefix, false).await?;
-                (
-                    version_key(bucket, key, NULL_VERSION),
-                    None,
-                    (version, None),
-                )
+                (NULL_VERSION.to_string(), None, version)
             }
             (None, Versioning::Suspended) => {
+                self.read_then_check(&prefix, condition).await?;
                 let version = self.object_version(&prefix, false).await?;
-                let marker = Some(NULL_VERSION.to_string());
                 (
-                    version_key(bucket, key, NULL_VERSION),
+                    NULL_VERSION.to_string(),
                     Some(Record::DeleteMarker),
-                    (version, marker),
+                    version,
                 )
             }
             (None, Versioning::Enabled) => {
+                self.read_then_check(&prefix, condition).await?;
                 let version = self.object_version(&prefix, true).await?;
-                let id = version.version_id();
-                (
-                    version_key(bucket, key, &id),
-                    Some(Record::DeleteMarker),
-                    (version, Some(id)),
-                )
+                (version.version_id(), Some(Record::DeleteMarker), version)
             }
         };
-        let (version, version_id) = removed;
+        // Versioning off removes the `null` version and names no version.
         let delete_marker = record.is_some();
-        if self
-            .write_stamped(store_key, Entry::record(version, record))
-            .await
-        {
-            Ok(ClientResponse::Removed {
-                version_id,
-                delete_marker,
-            })
-        } else {
-            Err(ClientResponse::WriteUnavailable)
-        }
+        let answered = delete_marker.then(|| id.clone());
+        self.remove(
+            format!("{prefix}{id}"),
+            version,
+            record,
+            answered,
+            delete_marker,
+        )
+        .await
     }
 
     /// DELETE by version id: a tombstone above that version (no marker). A
@@ -301,20 +336,62 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         // Above every version of the object, so the tombstone wins whatever the clocks.
         let newest = versions.values().map(|entry| entry.version).max();
         let version = match self.config.protocol {
-            // Paxos never gets here: `Node::handle` refuses object requests under it.
+            // Paxos never gets here: it has only the `null` version (objects_paxos).
             Protocol::Abd | Protocol::Paxos => self.next_abd_version(newest),
             Protocol::Eventual | Protocol::Quorum => self.next_version_above(newest),
         };
+        let answered = Some(id.to_string());
+        self.remove(store_key, version, None, answered, delete_marker)
+            .await
+    }
+
+    /// The write that ends a DELETE: `record` (a marker, or `None`: a
+    /// tombstone) at `store_key`, answered `Removed` with `version_id` and
+    /// `delete_marker`, or `WriteUnavailable`.
+    async fn remove(
+        self: &Arc<Self>,
+        store_key: String,
+        version: Version,
+        record: Option<Record>,
+        version_id: Option<String>,
+        delete_marker: bool,
+    ) -> Result<ClientResponse, Early> {
         if self
-            .write_stamped(store_key, Entry::record(version, None))
+            .write_stamped(store_key, Entry::record(version, record))
             .await
         {
             Ok(ClientResponse::Removed {
-                version_id: Some(id.to_string()),
+                version_id,
                 delete_marker,
             })
         } else {
             Err(ClientResponse::WriteUnavailable)
+        }
+    }
+
+    /// A conditional write's condition under the read-then-write protocols
+    /// (`eventual`, `quorum`, `abd`): the protocol's read of the object,
+    /// then the condition judged on its current version. Not atomic with
+    /// the write that follows (see [`Condition`]); `paxos` judges it inside
+    /// its round instead.
+    async fn read_then_check(
+        self: &Arc<Self>,
+        prefix: &str,
+        condition: Option<&Condition>,
+    ) -> Result<(), Early> {
+        let Some(condition) = condition else {
+            return Ok(());
+        };
+        // A failed read wrote nothing: certain, so not `WriteUnavailable`.
+        let versions =
+            (self.read_range(prefix).await).map_err(|_| ClientResponse::ReadUnavailable)?;
+        let etag = match current(prefix, &versions).map(|(_, entry)| &entry.record) {
+            Some(Some(Record::Object(meta))) => Some(meta.etag.as_str()),
+            _ => None,
+        };
+        match refusal(condition.expected_etag(), etag) {
+            None => Ok(()),
+            Some(refused) => Err(refused),
         }
     }
 
@@ -397,7 +474,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// says so, and the write is re-stamped above it and sent again (at most
     /// [`MAX_RESTAMPS`] times), so that it is the newest where it completes.
     pub(super) async fn write_stamped(self: &Arc<Self>, key: String, mut entry: Entry) -> bool {
-        let restamps = self.config.protocol != Protocol::Abd
+        let restamps = !matches!(self.config.protocol, Protocol::Abd | Protocol::Paxos)
             && self.config.timestamps == Timestamps::CompletesLast;
         if !restamps {
             return self.write_entry(key, entry).await;

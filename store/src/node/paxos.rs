@@ -16,7 +16,11 @@
 //! Every round writes, even a GET or a failed CAS (with the value it found):
 //! the value read may have been accepted by a minority only, and writing it
 //! back under a higher ballot is what makes it chosen before the round
-//! answers, so no later round can see an older one. Since every prepare
+//! answers, so no later round can see an older one. The one exception is a
+//! read whose promises already show W acceptors holding the entry it found
+//! (one ballot, or nothing at all): that is what a completed accept leaves,
+//! so it answers after one round trip (a write-back would change nothing a
+//! later prepare can see). Since every prepare
 //! quorum meets every accept quorum (R + W > N), a round sees the value of
 //! every round that completed before it began, and two rounds that overlap
 //! cannot both be accepted unless the later saw the earlier: a conditional
@@ -46,7 +50,7 @@ use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::s3::S3Error;
 use crate::transport::Transport;
-use crate::version::{Entry, Version};
+use crate::version::{Entry, Record, Version};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep, timeout};
@@ -61,6 +65,24 @@ enum Change {
     SetIf { from: Option<String>, to: String },
 }
 
+/// What a round accepts under its ballot: a register value or a record
+/// (both `None`: a tombstone), the entry's content without its version.
+pub(super) struct Proposal {
+    pub value: Option<String>,
+    pub record: Option<Record>,
+}
+
+impl Proposal {
+    /// The current entry's content as it is (a read, a refused condition):
+    /// written back under the new ballot.
+    pub fn keep(current: Option<&Entry>) -> Proposal {
+        Proposal {
+            value: current.and_then(|c| c.value.clone()),
+            record: current.and_then(|c| c.record.clone()),
+        }
+    }
+}
+
 /// Why a round ended without an answer.
 enum Failed {
     /// Nothing was written: prepare failed (refused or too few promises);
@@ -73,20 +95,33 @@ enum Failed {
     Accept,
 }
 
+/// What kind of operation a run of rounds serves, for its answers when no
+/// round completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A read: `ReadUnavailable`.
+    Read,
+    /// An unconditional write: `WriteUnavailable`.
+    Write,
+    /// A conditional write: `WriteUnavailable`, or 409 when every round
+    /// lost its prepare to another proposer.
+    Conditional,
+}
+
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     pub(super) async fn coordinate_paxos(
         self: &Arc<Self>,
         request: ClientRequest,
     ) -> ClientResponse {
-        let (key, change, read) = match request {
-            ClientRequest::Get { key } => (key, Change::Keep, true),
-            ClientRequest::Put { key, value } => (key, Change::Set(Some(value)), false),
-            ClientRequest::Delete { key } => (key, Change::Set(None), false),
-            ClientRequest::Cas { key, from, to } => (key, Change::SetIf { from, to }, false),
+        let (key, change) = match request {
+            ClientRequest::Get { key } => (key, Change::Keep),
+            ClientRequest::Put { key, value } => (key, Change::Set(Some(value))),
+            ClientRequest::Delete { key } => (key, Change::Set(None)),
+            ClientRequest::Cas { key, from, to } => (key, Change::SetIf { from, to }),
             // `Node::handle` answers bucket and object requests first.
             _ => {
                 return ClientResponse::Error(S3Error::InvalidArgument(
-                    "paxos serves registers only".to_string(),
+                    "not a register request".to_string(),
                 ));
             }
         };
@@ -95,10 +130,45 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 "register keys may not contain NUL under paxos".to_string(),
             ));
         }
-        let unavailable = if read {
-            ClientResponse::ReadUnavailable
-        } else {
-            ClientResponse::WriteUnavailable
+        let kind = match change {
+            Change::Keep => Kind::Read,
+            Change::Set(_) => Kind::Write,
+            Change::SetIf { .. } => Kind::Conditional,
+        };
+        let register = |value| Proposal {
+            value,
+            record: None,
+        };
+        self.paxos(&key, kind, |current| {
+            let value = current.and_then(|c| c.value.clone());
+            match &change {
+                Change::Keep => (register(value.clone()), ClientResponse::Value(value)),
+                Change::Set(v) => (register(v.clone()), ClientResponse::Done),
+                Change::SetIf { from, to } => match refusal(from.as_deref(), value.as_deref()) {
+                    None => (register(Some(to.clone())), ClientResponse::Done),
+                    Some(refused) => (register(value), refused),
+                },
+            }
+        })
+        .await
+    }
+
+    /// Runs rounds on `key` until one answers (at most [`MAX_ROUNDS`]):
+    /// each round hands `decide` the key's current entry (the highest-ballot
+    /// one among the promises) and accepts what it proposes; the answer is
+    /// the client's.
+    pub(super) async fn paxos<F>(
+        self: &Arc<Self>,
+        key: &str,
+        kind: Kind,
+        decide: F,
+    ) -> ClientResponse
+    where
+        F: Fn(Option<&Entry>) -> (Proposal, ClientResponse) + Sync,
+    {
+        let unavailable = match kind {
+            Kind::Read => ClientResponse::ReadUnavailable,
+            Kind::Write | Kind::Conditional => ClientResponse::WriteUnavailable,
         };
         let mut highest = None;
         let mut preempted = false;
@@ -106,7 +176,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             if round > 0 {
                 sleep(self.paxos_backoff(round)).await;
             }
-            match self.paxos_round(&key, &change, highest).await {
+            match self.paxos_round(key, kind, &decide, highest).await {
                 Ok(answer) => return answer,
                 Err(Failed::Prepare {
                     highest: seen,
@@ -119,21 +189,32 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             }
         }
         // Every round failed in prepare: nothing of this operation was
-        // accepted anywhere. A cas that lost to another proposer's ballot
-        // says so (409); otherwise too few acceptors answered (unavailable).
-        match change {
-            Change::SetIf { .. } if preempted => ClientResponse::ConditionalConflict,
-            _ => unavailable,
+        // accepted anywhere. A conditional write that lost to another
+        // proposer's ballot says so (409); otherwise too few acceptors
+        // answered (unavailable).
+        if kind == Kind::Conditional && preempted {
+            ClientResponse::ConditionalConflict
+        } else {
+            unavailable
         }
     }
 
     /// One prepare + accept round; the client's answer, or why there is none.
-    async fn paxos_round(
+    /// A read whose promises show W acceptors holding the current entry
+    /// (the same ballot, or all of them nothing) skips the accept: that
+    /// entry is already where a completed accept would have put it, so
+    /// every later prepare quorum meets it (R + W > N), and writing it
+    /// back would change nothing a later round can see.
+    async fn paxos_round<F>(
         self: &Arc<Self>,
         key: &str,
-        change: &Change,
+        kind: Kind,
+        decide: &F,
         highest: Option<Version>,
-    ) -> Result<ClientResponse, Failed> {
+    ) -> Result<ClientResponse, Failed>
+    where
+        F: Fn(Option<&Entry>) -> (Proposal, ClientResponse) + Sync,
+    {
         let ballot = self.next_abd_version(highest);
         let replicas = self.replicas_of(key);
         let mut answers = self.broadcast(
@@ -151,12 +232,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let (mut promises, mut current, mut refused): (usize, Option<Entry>, Option<Version>) =
             (0, None, None);
         let mut noes = 0;
+        // The ballot each promise's accepted entry carries (at most N).
+        let mut held: Vec<Option<Version>> = Vec::with_capacity(replicas.len());
         let collect = async {
             // Bounded: at most N answers arrive, then the channel closes.
             while promises < quorum && noes <= hopeless {
                 match answers.recv().await {
                     Some((_, ReplicaResponse::Promised { accepted })) => {
                         promises += 1;
+                        held.push(accepted.as_ref().map(|a| a.version));
                         if let Some(a) = accepted
                             && current.as_ref().is_none_or(|c| a.version > c.version)
                         {
@@ -179,16 +263,17 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 refused: refused.is_some(),
             });
         }
-        let value = current.and_then(|c| c.value);
-        let (next, answer) = match change {
-            Change::Keep => (value.clone(), ClientResponse::Value(value)),
-            Change::Set(v) => (v.clone(), ClientResponse::Done),
-            Change::SetIf { from, to } => match refusal(from.as_deref(), value.as_deref()) {
-                None => (Some(to.clone()), ClientResponse::Done),
-                Some(refused) => (value, refused),
-            },
+        let (proposal, answer) = decide(current.as_ref());
+        let newest = current.as_ref().map(|c| c.version);
+        let holders = held.iter().filter(|v| **v == newest).count();
+        if kind == Kind::Read && holders >= self.config.write_quorum as usize {
+            return Ok(answer);
+        }
+        let entry = Entry {
+            version: ballot,
+            value: proposal.value,
+            record: proposal.record,
         };
-        let entry = Entry::register(ballot, next);
         self.config
             .fault_points
             .hit(self.id, crate::buggify::Point::BetweenPhases)

@@ -119,7 +119,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         merged: &Merged,
     ) -> Result<(), Unavailable> {
         match self.config.protocol {
-            // Paxos never gets here: `Node::handle` refuses object requests under it.
+            // Paxos never gets here: its objects are rounds (`objects_paxos`), its LIST reads without write-back.
             Protocol::Abd | Protocol::Paxos => {
                 let quorum = self.config.write_quorum as usize;
                 let behind: Vec<(String, Entry)> = (merged.iter())

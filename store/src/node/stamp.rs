@@ -1,6 +1,6 @@
 //! Where a write's version comes from: the cluster's [`Timestamps`] rule
 //! under the LWW protocols, a logical version above every one seen under
-//! `abd`.
+//! `abd` and (for its buckets, which are ABD registers) `paxos`.
 
 use super::Node;
 use super::coordinator::Unavailable;
@@ -37,17 +37,19 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         Ok(self.version_above(newest))
     }
 
-    /// Whether a write's version depends on what the replicas hold (`abd`,
-    /// and the timestamp rules other than the coordinator's clock).
+    /// Whether a write's version depends on what the replicas hold (`abd`;
+    /// `paxos`, whose bucket writes are ABD writes; and the timestamp rules
+    /// other than the coordinator's clock).
     pub(super) fn queries_before_writing(&self) -> bool {
-        self.config.protocol == Protocol::Abd || self.config.timestamps != Timestamps::Coordinator
+        matches!(self.config.protocol, Protocol::Abd | Protocol::Paxos)
+            || self.config.timestamps != Timestamps::Coordinator
     }
 
     /// A version for a new write, given the newest version the replicas were
     /// seen to hold (ignored by the coordinator-clock rule).
     pub(super) fn version_above(&self, newest: Option<Version>) -> Version {
         match (self.config.protocol, self.config.timestamps) {
-            (Protocol::Abd, _) => self.next_abd_version(newest),
+            (Protocol::Abd | Protocol::Paxos, _) => self.next_abd_version(newest),
             (_, Timestamps::Coordinator) => self.next_version(),
             (_, Timestamps::NewestSeenPlusOne | Timestamps::CompletesLast) => {
                 self.next_version_above(newest)

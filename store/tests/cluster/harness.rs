@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use store::{
-    Body, ClientRequest, ClientResponse, Clock, ClusterConfig, Entry, MemDisk, Node, NodeId,
-    ReplicaRequest, Request, Response, Transport, TransportError, Version, Versioning,
+    Body, ClientRequest, ClientResponse, Clock, ClusterConfig, Condition, Entry, MemDisk, Node,
+    NodeId, ReplicaRequest, Request, Response, Transport, TransportError, Version, Versioning,
 };
 use tokio::time::{sleep, timeout};
 
@@ -381,6 +381,18 @@ impl Cluster {
         key: &str,
         body: Body,
     ) -> ClientResponse {
+        self.put_object_if(via, bucket, key, body, None).await
+    }
+
+    /// PutObject with S3's conditional headers (`None`: unconditional).
+    pub async fn put_object_if(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        key: &str,
+        body: Body,
+        condition: Option<Condition>,
+    ) -> ClientResponse {
         let (bucket, key, metadata) = (bucket.into(), key.into(), BTreeMap::new());
         self.request(
             via,
@@ -389,6 +401,7 @@ impl Cluster {
                 key,
                 body,
                 metadata,
+                condition,
             },
         )
         .await
@@ -420,6 +433,19 @@ impl Cluster {
         key: &str,
         version_id: Option<&str>,
     ) -> ClientResponse {
+        self.delete_object_if(via, bucket, key, version_id, None)
+            .await
+    }
+
+    /// DeleteObject with S3's conditional header (`None`: unconditional).
+    pub async fn delete_object_if(
+        &self,
+        via: NodeId,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        condition: Option<Condition>,
+    ) -> ClientResponse {
         let (bucket, key, version_id) = (bucket.into(), key.into(), version_id.map(str::to_string));
         self.request(
             via,
@@ -427,6 +453,7 @@ impl Cluster {
                 bucket,
                 key,
                 version_id,
+                condition,
             },
         )
         .await

@@ -5,6 +5,7 @@
 mod abd;
 mod anti_entropy;
 mod clocks;
+mod conditional;
 mod durability;
 mod eventual;
 mod harness;

@@ -108,6 +108,7 @@ fn an_overwrite_replaces_body_metadata_and_etag_together() {
             key: "k".into(),
             body: body(2, 20),
             metadata: metadata.clone(),
+            condition: None,
         };
         assert!(matches!(
             cluster.request(1, put).await,

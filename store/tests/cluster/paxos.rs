@@ -184,17 +184,6 @@ fn a_chosen_value_survives_every_acceptor_restarting() {
     });
 }
 
-#[test]
-fn bucket_and_object_requests_are_refused_with_a_reason() {
-    run(751, || async {
-        let cluster = Cluster::new(paxos(3, 3));
-        let ClientResponse::Error(e) = cluster.create_bucket(0, "b").await else {
-            panic!("refused");
-        };
-        assert!(e.to_string().contains("registers only"), "{e}");
-    });
-}
-
 /// S3's outcomes of a refused conditional write under every protocol:
 /// `If-Match` on an absent key is 404, a false condition 412, and nothing
 /// is written either way.

@@ -73,16 +73,32 @@ fn s3_settings_need_api_s3() {
 }
 
 #[test]
-fn cas_paxos_probes_and_versioned_kinds_are_refused_with_reasons() {
+fn cas_runs_under_s3_and_paxos_serves_unversioned_objects() {
+    // cas is a conditional PutObject; paxos serves objects, versioning off.
+    let s = ok(&format!(
+        "[cluster]\nprotocol = \"paxos\"\n{S3}mix = {{ get = 0.5, put = 0.4, cas = 0.1 }}\n"
+    ));
+    assert!(s.workload.s3.is_some());
+    assert!((s.workload.mix.cas - 0.1).abs() < 1e-9);
+    // abd still demands allow_unsafe_cas: its conditional PutObject is a read then a write.
     fails(
-        &format!("{S3}mix = {{ get = 0.5, put = 0.4, cas = 0.1 }}\n"),
-        "cas = ^0.1",
-        "cas is not an operation of api = \"s3\": conditional PutObject",
+        &format!("[cluster]\nprotocol = \"abd\"\n{S3}mix = {{ get = 0.5, cas = 0.5 }}\n"),
+        "cas = ^0.5",
+        "cas is not atomic under protocol \"abd\"",
+    );
+}
+
+#[test]
+fn paxos_versioning_rounds_probes_and_versioned_kinds_are_refused_with_reasons() {
+    fails(
+        &format!("[cluster]\nprotocol = \"paxos\"\n{S3}versioning = \"enabled\"\n"),
+        "versioning = ^\"enabled\"",
+        "versioning cannot run under protocol \"paxos\"",
     );
     fails(
-        &format!("[cluster]\nprotocol = \"paxos\"\n{S3}"),
-        "api = ^\"s3\"",
-        "cannot run under protocol \"paxos\"",
+        &format!("{S3}mix = {{ get = 0.5, cas = 0.5 }}\nrounds = \"25ms\"\n"),
+        "rounds = ^\"25ms\"",
+        "rounds (fresh keys every round) names register keys",
     );
     fails(
         &format!("{S3}[workload.probes]\ndelays = [\"1ms\"]\n"),
