@@ -62,6 +62,15 @@ fn opt(s: &Option<String>) -> u64 {
     s.as_deref().map_or(0, len)
 }
 
+/// A conditional header: `If-None-Match: *` or `If-Match: <ETag>`.
+fn condition_bytes(c: &Option<store::s3::Condition>) -> u64 {
+    match c {
+        None => 0,
+        Some(store::s3::Condition::IfNoneMatch) => FIELD_BYTES,
+        Some(store::s3::Condition::IfMatch(etag)) => FIELD_BYTES + len(etag),
+    }
+}
+
 fn client_request(c: &ClientRequest) -> u64 {
     match c {
         ClientRequest::Get { key } | ClientRequest::Delete { key } => len(key),
@@ -76,7 +85,14 @@ fn client_request(c: &ClientRequest) -> u64 {
             key,
             body,
             metadata,
-        } => len(bucket) + len(key) + body.size + store::object::metadata_bytes(metadata) as u64,
+            condition,
+        } => {
+            len(bucket)
+                + len(key)
+                + body.size
+                + store::object::metadata_bytes(metadata) as u64
+                + condition_bytes(condition)
+        }
         ClientRequest::GetObject {
             bucket,
             key,
@@ -87,11 +103,13 @@ fn client_request(c: &ClientRequest) -> u64 {
             key,
             version_id,
         }
-        | ClientRequest::DeleteObject {
+        => len(bucket) + len(key) + opt(version_id),
+        ClientRequest::DeleteObject {
             bucket,
             key,
             version_id,
-        } => len(bucket) + len(key) + opt(version_id),
+            condition,
+        } => len(bucket) + len(key) + opt(version_id) + condition_bytes(condition),
         ClientRequest::ListObjects {
             bucket,
             prefix,
