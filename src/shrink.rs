@@ -10,7 +10,7 @@
 //! when, validated like a hand-written file, it still makes the target check
 //! invalid with the same kind of anomaly on one of a few seeds ([`Goal`]
 //! decides). When no candidate fails any more, candidates get more seeds
-//! (doubling, up to 8 × `--tries`): a narrow race reappears on fewer seeds.
+//! (doubling, up to 32 × `--tries`): a narrow race reappears on fewer seeds.
 //! The search is bounded ([`MAX_CANDIDATES`], [`MAX_SEED_RUNS`]), and every
 //! candidate run is deterministic, so the result replays.
 //!
@@ -41,14 +41,14 @@ use std::time::Duration;
 use toml::Value;
 
 /// Candidate runs before giving up on shrinking further.
-const MAX_CANDIDATES: usize = 400;
+const MAX_CANDIDATES: usize = 600;
 
 /// Seeds run in all, over every candidate, before giving up.
-const MAX_SEED_RUNS: u64 = 20_000;
+const MAX_SEED_RUNS: u64 = 50_000;
 
 /// Most seeds per candidate, as a multiple of `--tries`, once candidates stop
 /// failing (and at most [`MAX_TRIES`]).
-const TRIES_GROWTH: u64 = 8;
+const TRIES_GROWTH: u64 = 32;
 
 /// Most seeds per candidate in any case.
 const MAX_TRIES: u64 = 1000;
@@ -206,9 +206,10 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The failing scenario with its faulty phase rounded up to a 1-2-5 value
-/// (`"5ms"`, not `"4871us"` from a cut at the anomaly), if that still fails
-/// the same way with at most half as many operations more (and no more than
-/// a dozen if it had that few); otherwise as it is.
+/// (`"5ms"`, not `"4871us"` from a cut at the anomaly), with `ops` capped at
+/// what the seed invoked, if that still fails the same way with no more
+/// operations; otherwise as it is (issue 13: rounding 53 ms up to 100 ms
+/// once took the tombstone bug's result from 27 operations back to 35).
 fn readable_duration(
     best: Failing,
     file: &str,
@@ -222,12 +223,19 @@ fn readable_duration(
     if round == best.scenario.duration {
         return Ok(best);
     }
+    // The `ops` cap pinned to what ran (and `think` to its value), so that
+    // the longer phase lets no client start an operation more: rounding
+    // is for reading, never worth a larger result.
+    let ops = best.size.ops;
     let mut doc = best.doc.clone();
     doc.set("duration", Value::String(format_duration(round)))?;
-    let ops = best.size.ops;
-    let most = if ops <= 12 { 12 } else { ops + ops / 2 };
+    let think = format_duration(best.scenario.workload.think);
+    doc.set("workload.think", Value::String(think))?;
+    if ops < best.scenario.workload.ops {
+        doc.set("workload.ops", Value::Integer(ops as i64))?;
+    }
     match still_fails(&doc, file, goal, best.seed, tries, spent)? {
-        Some(rounded) if rounded.size.ops <= most => {
+        Some(rounded) if rounded.size.ops <= ops => {
             println!(
                 "  faulty phase rounded up to {}: {}",
                 format_duration(round),
