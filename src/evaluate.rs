@@ -56,6 +56,10 @@ fn summarise(
         sim_time_ns: outcome.end_ns,
         checks: results.iter().map(|(name, r)| (*name, r.verdict)).collect(),
         history_hash: hex(&Sha256::digest(history_jsonl.as_bytes())),
+        swarm: (scenario.swarm_point(outcome.seed).iter())
+            .flat_map(|p| p.workload_values())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         trace_hash: outcome.trace_hash.clone(),
         metrics: reports::metrics::seed_metrics_in(
             &outcome.history,

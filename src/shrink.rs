@@ -114,7 +114,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     };
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
-        size: size(&scenario, &first),
+        size: size(&scenario.for_seed(args.seed), &first),
         anomaly_end: goal.anomaly_end(&first),
         doc,
         scenario,
@@ -125,6 +125,9 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
         args.seed,
         describe(best.size)
     );
+    if best.scenario.swarm.is_some() {
+        best = pin_swarm_point(best, &first, &file)?;
+    }
     if explicit::draws_faults(&best.scenario) {
         best = make_faults_explicit(best, &first, &file, &goal)?;
     }
@@ -245,6 +248,37 @@ fn readable_duration(
         }
         _ => Ok(best),
     }
+}
+
+/// The failing scenario with its seed's `[swarm]` point pinned as plain
+/// `[workload]` values and `[swarm]` removed, so that candidates edit those
+/// values (and other seeds do not draw other points). The point has an RNG
+/// stream of its own, so the pinned scenario runs the same history on the
+/// seed; checked (by hash), an error otherwise.
+fn pin_swarm_point(best: Failing, first: &Evaluated, file: &str) -> anyhow::Result<Failing> {
+    let Some(point) = best.scenario.swarm_point(best.seed) else {
+        return Ok(best);
+    };
+    let mut doc = best.doc.clone();
+    doc.remove("swarm");
+    for (key, value) in point.workload_values() {
+        doc.set(&format!("workload.{key}"), value)?;
+    }
+    let scenario = Scenario::parse(&doc.to_toml(), file)
+        .context("the seed's swarm point pinned in [workload] does not validate")?;
+    let run = evaluate(&scenario, best.seed, RunOptions::default())?;
+    if run.summary.history_hash != first.summary.history_hash {
+        bail!(
+            "seed {}: the swarm point pinned as [workload] values ran another history (a bug: the point's draws must not feed the run)",
+            best.seed
+        );
+    }
+    println!("  swarm point of seed {} pinned: {point}", best.seed);
+    Ok(Failing {
+        doc,
+        scenario,
+        ..best
+    })
 }
 
 /// The failing scenario with the faults its seed draws (nemesis, random
