@@ -5,6 +5,8 @@ use proptest::prelude::*;
 mod network;
 /// `[workload] api = "s3"` and its knobs.
 mod s3;
+/// `[swarm]` and `[workload] key_skew`.
+mod swarm;
 /// Message faults and `[buggify]`.
 mod targeted;
 
