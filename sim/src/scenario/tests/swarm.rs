@@ -61,7 +61,9 @@ fn a_pinned_point_is_exactly_the_workload_the_seed_ran() {
         for (k, v) in p.workload_values() {
             table.insert(k.to_string(), v);
         }
-        let text = format!("[workload]\n{table}");
+        let mut doc = toml::Table::new();
+        doc.insert("workload".into(), toml::Value::Table(table));
+        let text = toml::to_string(&doc).unwrap();
         let pinned = ok(&text);
         assert_eq!(
             pinned.workload,
