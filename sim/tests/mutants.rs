@@ -43,11 +43,18 @@ fn the_mutation_oracle_holds_on_the_unmutated_store() {
             let outcome = sim::run_seed(&s, seed, RunOptions::default())
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let results = check::run(&outcome.history, CheckName::ALL);
-            seeds.push((seed, results.into_iter().map(|(c, r)| (c, r.verdict)).collect()));
+            seeds.push((
+                seed,
+                results.into_iter().map(|(c, r)| (c, r.verdict)).collect(),
+            ));
             let broken: Vec<_> = (sim::expect::judge(&s.expect, &seeds).into_iter())
                 .filter(|b| !matches!(b, sim::expect::Breach::NeverFailed { .. }))
                 .collect();
-            assert!(broken.is_empty(), "{} seed {seed}: {broken:?}", file.display());
+            assert!(
+                broken.is_empty(),
+                "{} seed {seed}: {broken:?}",
+                file.display()
+            );
         }
     }
 }

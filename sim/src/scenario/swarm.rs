@@ -44,8 +44,11 @@ pub(super) struct SwarmSpec {
     pub key_skew: Option<S<Vec<S<f64>>>>,
     pub clients: Option<S<Vec<S<i64>>>>,
     pub think: Option<S<Vec<S<Value>>>>,
-    pub mix: Option<S<BTreeMap<S<String>, S<Vec<S<f64>>>>>>,
+    pub mix: Option<S<MixRanges>>,
 }
+
+/// `mix = { get = [0.2, 0.8], ... }` as written: kind → weight range.
+pub(super) type MixRanges = BTreeMap<S<String>, S<Vec<S<f64>>>>;
 
 /// Mix kinds a swarm may draw (register workloads).
 const MIX_KINDS: [&str; 4] = ["get", "put", "delete", "cas"];
@@ -382,11 +385,7 @@ fn reversed<T>(ctx: &Ctx, raw: &S<Vec<T>>, key: &str) -> super::ScenarioError {
     )
 }
 
-fn mix_ranges(
-    ctx: &Ctx,
-    raw: &S<BTreeMap<S<String>, S<Vec<S<f64>>>>>,
-    cas_ok: bool,
-) -> Result<[RangeInclusive<f64>; 4]> {
+fn mix_ranges(ctx: &Ctx, raw: &S<MixRanges>, cas_ok: bool) -> Result<[RangeInclusive<f64>; 4]> {
     let mut out = [0.0..=0.0, 0.0..=0.0, 0.0..=0.0, 0.0..=0.0];
     for (name, range) in raw.get_ref() {
         let Some(i) = MIX_KINDS.iter().position(|k| k == name.get_ref()) else {

@@ -1530,8 +1530,12 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             key_skew: (seed % 2 == 0).then_some(0.0..=1.2),
                             clients: Some(1..=clients.max(1)),
                             think: Some(Duration::from_micros(1)..=Duration::from_millis(50)),
-                            mix: (seed % 3 == 0)
-                                .then(|| [0.0..=0.8, 0.1..=0.6, 0.0..=0.2, 0.0..=0.0]),
+                            mix: (seed % 3 == 0).then_some([
+                                0.0..=0.8,
+                                0.1..=0.6,
+                                0.0..=0.2,
+                                0.0..=0.0,
+                            ]),
                         }),
                         expect: expect.clone(),
                     };
