@@ -154,8 +154,15 @@ pub fn save(file: &Path, broken: &[Broken]) -> anyhow::Result<()> {
 
 /// Prints one line per broken expectation and one replay command (its
 /// lowest failing seed), or that every expectation holds. `scenario` is the
-/// file the replay commands name: one that reproduces the run's seeds.
-pub fn report_breaches(scenario: &Path, broken: &[Broken], out: &Path) {
+/// file the replay commands name: one that reproduces the run's seeds;
+/// `swarm`, its `[swarm]` if any, so that each replayed seed's point is
+/// shown with it.
+pub fn report_breaches(
+    scenario: &Path,
+    swarm: Option<&sim::scenario::Swarm>,
+    broken: &[Broken],
+    out: &Path,
+) {
     if broken.is_empty() {
         println!(
             "every expectation holds; results in {}",
@@ -168,6 +175,9 @@ pub fn report_breaches(scenario: &Path, broken: &[Broken], out: &Path) {
         println!("  {}", describe(b));
         if let Some(seed) = b.first_seed() {
             println!("    replay: {}", output::replay_command(scenario, seed));
+            if let Some(swarm) = swarm {
+                println!("    swarm point of seed {seed}: {}", swarm.draw(seed));
+            }
         }
     }
     println!("results in {}", out.join("results.json").display());
@@ -192,6 +202,7 @@ mod tests {
             sim_time_ns: 0,
             checks: checks.iter().copied().collect(),
             history_hash: String::new(),
+            swarm: Default::default(),
             trace_hash: String::new(),
             metrics: SeedMetrics::default(),
         }

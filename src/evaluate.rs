@@ -55,6 +55,10 @@ fn summarise(
     summary.messages = outcome.messages;
     summary.sim_time_ns = outcome.end_ns;
     summary.trace_hash = outcome.trace_hash.clone();
+    summary.swarm = (scenario.swarm_point(outcome.seed).iter())
+        .flat_map(|p| p.workload_values())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     summary
 }
 
@@ -78,6 +82,7 @@ pub fn summarise_history(
         sim_time_ns: 0,
         checks: results.iter().map(|(name, r)| (*name, r.verdict)).collect(),
         history_hash: hex(&Sha256::digest(history_jsonl.as_bytes())),
+        swarm: Default::default(),
         trace_hash: String::new(),
         metrics: reports::metrics::seed_metrics_in(history, results, context),
     }

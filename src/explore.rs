@@ -98,12 +98,16 @@ pub fn explore(args: &ExploreArgs) -> anyhow::Result<ExitCode> {
             .map(|n| format!(" or {n} seeds"))
             .unwrap_or_default()
     );
+    eprintln!("each seed draws: {}", drawn_per_seed(&scenario));
     let found = search(&scenario, first, shard, jobs, limit, args.max_seeds)?;
     let Found::Breach { seed, check } = found else {
         println!("no expectation broke: every seed explored meets the scenario's [expect]");
         return Ok(ExitCode::SUCCESS);
     };
     println!("seed {seed} breaks {check}: expected pass");
+    if let Some(point) = scenario.swarm_point(seed) {
+        println!("  swarm point of seed {seed}: {point}");
+    }
     write_breach(&scenario, &file, seed, &out, jobs)?;
     let shrunk = out.join(format!("shrunk-seed-{seed}.toml"));
     shrink::shrink(&ShrinkArgs {
@@ -212,4 +216,36 @@ fn write_breach(
         output::replay_command(&out.join("scenario.toml"), seed)
     );
     Ok(())
+}
+
+/// What varies from seed to seed besides timing and latencies, in words:
+/// explore explores whatever the scenario declares (`[swarm]`, `[nemesis]`
+/// and its families, `[buggify]`, random halves, probabilistic message
+/// faults); it turns nothing on by itself, so a breach replays with the
+/// scenario file as it is.
+fn drawn_per_seed(scenario: &Scenario) -> String {
+    let mut what = vec!["latencies and operations".to_string()];
+    if let Some(point) = scenario.swarm.as_ref() {
+        let knobs: Vec<&str> = [
+            (point.keys.is_some(), "keys"),
+            (point.key_skew.is_some(), "key_skew"),
+            (point.clients.is_some(), "clients"),
+            (point.think.is_some(), "think"),
+            (point.mix.is_some(), "mix"),
+        ]
+        .into_iter()
+        .filter_map(|(on, k)| on.then_some(k))
+        .collect();
+        what.push(format!("a swarm point ({})", knobs.join(", ")));
+    }
+    if scenario.nemesis.is_some() {
+        what.push("a nemesis plan".into());
+    }
+    if scenario.buggify.is_some() {
+        what.push("buggify hits".into());
+    }
+    if (scenario.faults.iter()).any(|f| matches!(f.kind, sim::scenario::FaultKind::RandomHalves)) {
+        what.push("random halves".into());
+    }
+    what.join(", ")
 }

@@ -80,7 +80,8 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     );
     output::write_atomic(&args.out.join("results.json"), &merged.to_json())?;
     report_cmd::write_reports(&args.out, &merged)?;
-    breaches::report_breaches(Path::new(&merged.scenario_file), &breaches, &args.out);
+    // The swarm points are in each seed's record (seeds.jsonl), not repeated here.
+    breaches::report_breaches(Path::new(&merged.scenario_file), None, &breaches, &args.out);
     println!("report: {}", args.out.join("report.html").display());
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS

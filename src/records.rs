@@ -158,6 +158,7 @@ mod tests {
             sim_time_ns: 10,
             checks: [(CheckName::Convergence, Verdict::Valid)].into(),
             history_hash: "ab".into(),
+            swarm: Default::default(),
             trace_hash: "cd".into(),
             metrics: Default::default(),
         }

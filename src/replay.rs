@@ -18,6 +18,18 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let outcome = &evaluated.outcome;
 
     println!("scenario {:?}, seed {}", scenario.name, args.seed);
+    if let Some(point) = scenario.swarm_point(args.seed) {
+        // The point pinned: these [workload] values without [swarm] run the
+        // same history on this seed (the point has a stream of its own).
+        println!("  swarm point: {point}");
+        let pinned: Vec<String> = (point.workload_values().into_iter())
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        println!(
+            "  pinned, in [workload] without [swarm]: {}",
+            pinned.join("; ")
+        );
+    }
     for (node, (offset_ns, drift_ppm)) in outcome.clocks.iter().enumerate() {
         println!(
             "  n{node}: clock offset {:+.3} ms, drift {drift_ppm:+.1} ppm",

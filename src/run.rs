@@ -119,7 +119,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if args.save_regressions {
         breaches::save(&regression_file, &done.breaches)?;
     }
-    breaches::report_breaches(&args.scenario, &done.breaches, &out);
+    let swarm = scenario.swarm.as_ref();
+    breaches::report_breaches(&args.scenario, swarm, &done.breaches, &out);
     println!("report: {}", out.join("report.html").display());
     Ok(if done.breaches.is_empty() {
         ExitCode::SUCCESS

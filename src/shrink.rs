@@ -10,7 +10,7 @@
 //! when, validated like a hand-written file, it still makes the target check
 //! invalid with the same kind of anomaly on one of a few seeds ([`Goal`]
 //! decides). When no candidate fails any more, candidates get more seeds
-//! (doubling, up to 8 × `--tries`): a narrow race reappears on fewer seeds.
+//! (doubling, up to 32 × `--tries`): a narrow race reappears on fewer seeds.
 //! The search is bounded ([`MAX_CANDIDATES`], [`MAX_SEED_RUNS`]), and every
 //! candidate run is deterministic, so the result replays.
 //!
@@ -41,14 +41,14 @@ use std::time::Duration;
 use toml::Value;
 
 /// Candidate runs before giving up on shrinking further.
-const MAX_CANDIDATES: usize = 400;
+const MAX_CANDIDATES: usize = 600;
 
 /// Seeds run in all, over every candidate, before giving up.
-const MAX_SEED_RUNS: u64 = 20_000;
+const MAX_SEED_RUNS: u64 = 50_000;
 
 /// Most seeds per candidate, as a multiple of `--tries`, once candidates stop
 /// failing (and at most [`MAX_TRIES`]).
-const TRIES_GROWTH: u64 = 8;
+const TRIES_GROWTH: u64 = 32;
 
 /// Most seeds per candidate in any case.
 const MAX_TRIES: u64 = 1000;
@@ -114,7 +114,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     };
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
-        size: size(&scenario, &first),
+        size: size(&scenario.for_seed(args.seed), &first),
         anomaly_end: goal.anomaly_end(&first),
         doc,
         scenario,
@@ -125,6 +125,9 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
         args.seed,
         describe(best.size)
     );
+    if best.scenario.swarm.is_some() {
+        best = pin_swarm_point(best, &first, &file)?;
+    }
     if explicit::draws_faults(&best.scenario) {
         best = make_faults_explicit(best, &first, &file, &goal)?;
     }
@@ -207,8 +210,11 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
 
 /// The failing scenario with its faulty phase rounded up to a 1-2-5 value
 /// (`"5ms"`, not `"4871us"` from a cut at the anomaly), if that still fails
-/// the same way with at most half as many operations more (and no more than
-/// a dozen if it had that few); otherwise as it is.
+/// the same way: first with `ops` capped at what the seed invoked and
+/// `think` pinned (no operation more), else as it is if that invokes no more
+/// than it did or a dozen; otherwise the scenario unrounded. (Issue 13:
+/// allowing half as many operations more took the tombstone bug's result
+/// from 27 operations back to 35.)
 fn readable_duration(
     best: Failing,
     file: &str,
@@ -222,21 +228,59 @@ fn readable_duration(
     if round == best.scenario.duration {
         return Ok(best);
     }
-    let mut doc = best.doc.clone();
-    doc.set("duration", Value::String(format_duration(round)))?;
     let ops = best.size.ops;
-    let most = if ops <= 12 { 12 } else { ops + ops / 2 };
-    match still_fails(&doc, file, goal, best.seed, tries, spent)? {
-        Some(rounded) if rounded.size.ops <= most => {
+    let mut rounded = best.doc.clone();
+    rounded.set("duration", Value::String(format_duration(round)))?;
+    let mut pinned = rounded.clone();
+    let think = format_duration(best.scenario.workload.think);
+    pinned.set("workload.think", Value::String(think))?;
+    if ops < best.scenario.workload.ops {
+        pinned.set("workload.ops", Value::Integer(ops as i64))?;
+    }
+    for (doc, most) in [(pinned, ops), (rounded, ops.max(12))] {
+        if let Some(r) = still_fails(&doc, file, goal, best.seed, tries, spent)?
+            && r.size.ops <= most
+        {
             println!(
                 "  faulty phase rounded up to {}: {}",
                 format_duration(round),
-                describe(rounded.size)
+                describe(r.size)
             );
-            Ok(rounded)
+            return Ok(r);
         }
-        _ => Ok(best),
     }
+    Ok(best)
+}
+
+/// The failing scenario with its seed's `[swarm]` point pinned as plain
+/// `[workload]` values and `[swarm]` removed, so that candidates edit those
+/// values (and other seeds do not draw other points). The point has an RNG
+/// stream of its own, so the pinned scenario runs the same history on the
+/// seed; checked (by hash), an error otherwise.
+fn pin_swarm_point(best: Failing, first: &Evaluated, file: &str) -> anyhow::Result<Failing> {
+    let Some(point) = best.scenario.swarm_point(best.seed) else {
+        return Ok(best);
+    };
+    let mut doc = best.doc.clone();
+    doc.remove("swarm");
+    for (key, value) in point.workload_values() {
+        doc.set(&format!("workload.{key}"), value)?;
+    }
+    let scenario = Scenario::parse(&doc.to_toml(), file)
+        .context("the seed's swarm point pinned in [workload] does not validate")?;
+    let run = evaluate(&scenario, best.seed, RunOptions::default())?;
+    if run.summary.history_hash != first.summary.history_hash {
+        bail!(
+            "seed {}: the swarm point pinned as [workload] values ran another history (a bug: the point's draws must not feed the run)",
+            best.seed
+        );
+    }
+    println!("  swarm point of seed {} pinned: {point}", best.seed);
+    Ok(Failing {
+        doc,
+        scenario,
+        ..best
+    })
 }
 
 /// The failing scenario with the faults its seed draws (nemesis, random

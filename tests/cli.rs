@@ -1503,7 +1503,10 @@ fn a_nemesis_failure_shrinks_to_explicit_faults_and_a_dozen_operations() {
         stdout.contains("the faults seed 9 draws, as 16 explicit [[faults]]: the same history"),
         "{stdout}"
     );
-    assert!(stdout.contains("seeds per candidate, up to 64"), "{stdout}");
+    assert!(
+        stdout.contains("seeds per candidate, up to 256"),
+        "{stdout}"
+    );
     let ops = shrunk_ops(&stdout);
     assert!(ops <= 12, "shrunk to {ops} operations\n{stdout}");
     let text = std::fs::read_to_string(&out).unwrap();

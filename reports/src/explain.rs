@@ -567,6 +567,7 @@ mod tests {
             sim_time_ns: 0,
             checks: invalid.iter().map(|c| (*c, Verdict::Invalid)).collect(),
             history_hash: String::new(),
+            swarm: Default::default(),
             trace_hash: String::new(),
             metrics: Default::default(),
         };

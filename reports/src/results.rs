@@ -63,6 +63,11 @@ pub struct SeedResult {
     pub checks: BTreeMap<CheckName, Verdict>,
     /// SHA-256 of the seed's `history.jsonl`, hex.
     pub history_hash: String,
+    /// The seed's `[swarm]` point: each `[workload]` knob it set and its
+    /// value as TOML (`keys` → `412`, `think` → `"3ms"`), to show and to pin
+    /// (never parsed back); empty without `[swarm]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub swarm: BTreeMap<String, String>,
     /// Fingerprint of every simulated message and fault, in order (hex).
     pub trace_hash: String,
     /// Latency, staleness and anomaly counts (absent in older files).
@@ -241,6 +246,7 @@ mod tests {
             sim_time_ns: 3,
             checks: BTreeMap::from([(CheckName::ReadAfterWrite, raw)]),
             history_hash: String::new(),
+            swarm: Default::default(),
             trace_hash: String::new(),
             metrics: SeedMetrics::default(),
         }

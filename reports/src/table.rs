@@ -212,6 +212,7 @@ mod tests {
             sim_time_ns: 1,
             checks: BTreeMap::from([(CheckName::ReadAfterWrite, raw)]),
             history_hash: String::new(),
+            swarm: Default::default(),
             trace_hash: String::new(),
             metrics: Default::default(),
         }

@@ -57,6 +57,7 @@ fn results(history: &History) -> RunResults {
         sim_time_ns: 10_000_000,
         checks: checks.iter().map(|(c, r)| (*c, r.verdict)).collect(),
         history_hash: "00".into(),
+        swarm: Default::default(),
         trace_hash: "00".into(),
         metrics: seed_metrics(history, &checks),
     };
@@ -283,6 +284,7 @@ fn a_check_failing_only_on_another_kept_seed_gets_its_own_counterexample() {
             sim_time_ns: 1,
             checks: c.iter().map(|(c, r)| (*c, r.verdict)).collect(),
             history_hash: "00".into(),
+            swarm: Default::default(),
             trace_hash: "00".into(),
             metrics: seed_metrics(h, &c),
         });

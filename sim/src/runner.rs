@@ -122,7 +122,9 @@ pub fn run_seed(
     seed: u64,
     options: RunOptions,
 ) -> Result<RunOutcome, RunError> {
-    let scenario = scenario.clone();
+    // With `[swarm]`, the workload at the seed's point (drawn from a stream
+    // of its own); without, the scenario as it is.
+    let scenario = scenario.for_seed(seed).into_owned();
     let thread = std::thread::Builder::new()
         .name(format!("seed-{seed}"))
         .spawn(move || run_on_this_thread(&scenario, seed, options));

@@ -25,6 +25,52 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{ClientRequest, ClientResponse, Request, Response, Transport, TransportError};
 
+/// A key index in `0..keys`: uniform (one `gen_range`, the draw every
+/// scenario made before `key_skew`) when `skew` is 0, else Zipf with
+/// exponent `skew` (key `i` about `(i + 1)^-skew` as likely), by
+/// rejection-inversion (Hörmann and Derflinger, as rand_distr's `Zipf`): no
+/// table, two draws per try. Bounded: after [`ZIPF_TRIES`] rejected tries
+/// (vanishingly rare) the last candidate is taken.
+pub fn draw_key(rng: &mut impl Rng, keys: u32, skew: f64) -> u32 {
+    if skew == 0.0 || keys <= 1 {
+        return rng.gen_range(0..keys.max(1));
+    }
+    let n = f64::from(keys);
+    let (q, t) = if skew == 1.0 {
+        (0.0, 1.0 + n.ln())
+    } else {
+        let q = 1.0 / (1.0 - skew);
+        (q, (n.powf(1.0 - skew) - skew) * q)
+    };
+    let inv_cdf = |p: f64| {
+        let pt = p * t;
+        if pt <= 1.0 {
+            pt
+        } else if skew == 1.0 {
+            (pt - 1.0).exp()
+        } else {
+            (pt * (1.0 - skew) + skew).powf(q)
+        }
+    };
+    let mut x = 1.0;
+    for _ in 0..ZIPF_TRIES {
+        let inv_b = inv_cdf(rng.r#gen::<f64>());
+        x = (inv_b + 1.0).floor().clamp(1.0, n);
+        let mut ratio = x.powf(-skew);
+        if x > 1.0 {
+            ratio *= inv_b.powf(skew);
+        }
+        if rng.r#gen::<f64>() < ratio {
+            break;
+        }
+    }
+    // x is in 1..=keys: a whole number, so the cast is exact.
+    (x as u32).clamp(1, keys) - 1
+}
+
+/// Most tries of one Zipf key draw (each accepts with probability over 1/2).
+const ZIPF_TRIES: u32 = 64;
+
 /// The name of key `i` (`k1`, `k2`, ...).
 pub fn key_name(i: u32) -> String {
     let mut name = String::with_capacity(12);
@@ -87,6 +133,8 @@ pub struct ClientPlan {
     /// The run's balancer (`[workload] balance`), shared by every client.
     pub balancer: Arc<Balancer>,
     pub keys: u32,
+    /// Zipf exponent of the key draw (0: uniform; see [`draw_key`]).
+    pub key_skew: f64,
     pub mix: Mix,
     pub think: Duration,
     /// No operation starts after this much scenario time.
@@ -123,6 +171,7 @@ impl ClientPlan {
             coordinators: balancer.coordinators(),
             balancer: Arc::clone(balancer),
             keys: w.keys,
+            key_skew: w.key_skew,
             mix: w.mix,
             think: w.think,
             stop_at: scenario.duration,
@@ -196,7 +245,7 @@ pub async fn run_probe(plan: ClientPlan, probes: Probes, net: NetContext, record
         if !think_before_next(&plan, &net, pause).await {
             break;
         }
-        let key = key_name(rng.gen_range(0..plan.keys));
+        let key = key_name(draw_key(&mut rng, plan.keys, plan.key_skew));
         let value = format!("c{}-{trial}", plan.client);
         let request = ClientRequest::Put {
             key: key.clone(),
@@ -277,7 +326,7 @@ impl<'a> Client<'a> {
     /// workload has rounds. Draws the same numbers whatever the round and
     /// `cas_from` are.
     fn draw(&self, rng: &mut impl Rng, seq: u64, round: Option<u64>) -> Draw {
-        let i = rng.gen_range(0..self.plan.keys);
+        let i = draw_key(rng, self.plan.keys, self.plan.key_skew);
         let key = match round {
             None => key_name(i),
             Some(round) => round_key_name(round, i),

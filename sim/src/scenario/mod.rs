@@ -27,6 +27,7 @@ mod nemesis;
 mod network;
 mod size;
 mod span;
+mod swarm;
 mod top;
 mod workload;
 
@@ -40,6 +41,7 @@ use std::time::Duration;
 
 pub use duration::{format_duration, parse_duration};
 pub use size::{MAX_BANDWIDTH, format_rate, format_size, parse_rate, parse_size};
+pub use swarm::{SWARM_STREAM, Swarm, SwarmPoint};
 
 /// Largest cluster a scenario may ask for (node ids `0..nodes`).
 pub const MAX_NODES: u32 = 64;
@@ -47,6 +49,8 @@ pub const MAX_NODES: u32 = 64;
 pub const MAX_CLIENTS: u32 = 1024;
 /// Most distinct keys.
 pub const MAX_KEYS: u32 = 100_000;
+/// Largest Zipf exponent of `key_skew` (at 4, key 1 takes over 90% of draws).
+pub const MAX_KEY_SKEW: f64 = 4.0;
 /// Most operations in one run (across all clients).
 pub const MAX_OPS: u64 = 10_000_000;
 /// Longest duration anywhere in a scenario (faulty phase, quiesce, timeouts, ...):
@@ -90,6 +94,8 @@ pub struct Scenario {
     pub nemesis: Option<Nemesis>,
     /// `[buggify]`: crashes, pauses and delays at the store's fault points.
     pub buggify: Option<Buggify>,
+    /// `[swarm]`: workload ranges, one point drawn per seed ([`Scenario::for_seed`]).
+    pub swarm: Option<Swarm>,
     /// Expectations per check; checks not listed are `Any`.
     pub expect: BTreeMap<CheckName, Expectation>,
 }
@@ -277,6 +283,10 @@ pub struct Workload {
     /// Regular clients; 0 only with [`Probes`] (the probes then run alone).
     pub clients: u32,
     pub keys: u32,
+    /// Zipf exponent of the key draw (`key_skew`, default 0: uniform, the
+    /// draw every scenario made before; 1: key 1 about ln(keys) times as
+    /// likely as the average key).
+    pub key_skew: f64,
     /// Total operations across all clients, split evenly. The workload stops at
     /// the end of the faulty phase, so with a long `think` fewer may run.
     pub ops: u64,
@@ -764,6 +774,25 @@ fn render_hint(hint: &Option<String>) -> String {
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
 impl Scenario {
+    /// The swarm point seed `seed` draws (`None` without `[swarm]`).
+    pub fn swarm_point(&self, seed: u64) -> Option<SwarmPoint> {
+        self.swarm.as_ref().map(|s| s.draw(seed))
+    }
+
+    /// The scenario seed `seed` runs: with `[swarm]`, the workload at the
+    /// seed's point (the ranges kept, so the point can be shown); without,
+    /// the scenario itself.
+    pub fn for_seed(&self, seed: u64) -> std::borrow::Cow<'_, Scenario> {
+        match self.swarm_point(seed) {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(point) => {
+                let mut s = self.clone();
+                point.apply(&mut s.workload);
+                std::borrow::Cow::Owned(s)
+            }
+        }
+    }
+
     /// Reads and validates a scenario file. An unreadable or non-UTF-8 file is
     /// an error without a line; everything else is reported as by [`Scenario::parse`].
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

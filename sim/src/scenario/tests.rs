@@ -5,6 +5,8 @@ use proptest::prelude::*;
 mod network;
 /// `[workload] api = "s3"` and its knobs.
 mod s3;
+/// `[swarm]` and `[workload] key_skew`.
+mod swarm;
 /// Message faults and `[buggify]`.
 mod targeted;
 
@@ -1505,6 +1507,11 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                         workload: Workload {
                             clients,
                             keys,
+                            key_skew: if seed % 4 == 0 {
+                                (seed % 13) as f64 / 10.0
+                            } else {
+                                0.0
+                            },
                             ops,
                             mix: Mix {
                                 get: get / sum,
@@ -1544,6 +1551,18 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                         }),
                         faults,
                         nemesis: None,
+                        swarm: (seed % 7 == 0).then(|| Swarm {
+                            keys: Some(1..=keys),
+                            key_skew: (seed % 2 == 0).then_some(0.0..=1.2),
+                            clients: Some(1..=clients.max(1)),
+                            think: Some(Duration::from_micros(1)..=Duration::from_millis(50)),
+                            mix: (seed % 3 == 0).then_some([
+                                0.0..=0.8,
+                                0.1..=0.6,
+                                0.0..=0.2,
+                                0.0..=0.0,
+                            ]),
+                        }),
                         expect: expect.clone(),
                     };
                     (scenario, weights)

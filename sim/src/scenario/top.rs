@@ -12,6 +12,7 @@ use super::fields::{Result, S, duration, positive, written, written_duration};
 use super::nemesis::NemesisSpec;
 use super::network::NetworkSpec;
 use super::span::Ctx;
+use super::swarm::SwarmSpec;
 use super::workload::WorkloadSpec;
 use super::{Cluster, Family, Nemesis, Scenario};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,7 @@ pub(super) struct ScenarioSpec {
     pub faults: Vec<S<FaultSpec>>,
     pub nemesis: Option<S<NemesisSpec>>,
     pub buggify: Option<S<BuggifySpec>>,
+    pub swarm: Option<S<SwarmSpec>>,
     #[serde(default)]
     pub expect: ExpectSpec,
 }
@@ -94,6 +96,13 @@ impl ScenarioSpec {
         let buggify = (self.buggify.as_ref())
             .map(|b| BuggifySpec::validate(b, ctx))
             .transpose()?;
+        let cas_ok = cluster.protocol != store::Protocol::Abd || cluster.allow_unsafe_cas;
+        let swarm = (self.swarm.as_ref())
+            .map(|s| SwarmSpec::validate(s, ctx, cas_ok))
+            .transpose()?;
+        if let (Some(s), true) = (&self.swarm, swarm.is_some() && self.workload.api.is_some()) {
+            check_swarm_api(ctx, s.span(), &self.workload)?;
+        }
         let scenario = Scenario {
             name: name.into_inner(),
             description: description.into_inner(),
@@ -108,6 +117,7 @@ impl ScenarioSpec {
             faults,
             nemesis,
             buggify,
+            swarm,
         };
         check_cas(ctx, &scenario, &self.workload)?;
         check_s3(ctx, &scenario, &self.workload)?;
@@ -134,6 +144,7 @@ impl ScenarioSpec {
                 .as_ref()
                 .and_then(|n| written(NemesisSpec::resolved(n))),
             buggify: (s.buggify.as_ref()).and_then(|b| written(BuggifySpec::resolved(b))),
+            swarm: (s.swarm.as_ref()).and_then(|w| written(SwarmSpec::resolved(w))),
             expect: ExpectSpec::resolved(&s.expect),
         }
     }
@@ -204,5 +215,19 @@ fn check_s3(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<(
         "versioning cannot run under protocol \"paxos\": the store's paxos keeps one version per object (a consensus register)"
             .into(),
         Some("set versioning = \"off\", or use protocol \"eventual\", \"quorum\" or \"abd\" for versioned buckets".into()),
+    ))
+}
+
+/// `[swarm]` draws register workloads' knobs: with `api = "s3"` its mix
+/// would leave the S3 kinds' weights out of proportion, so it is refused.
+fn check_swarm_api(ctx: &Ctx, span: std::ops::Range<usize>, workload: &WorkloadSpec) -> Result<()> {
+    let s3 = (workload.api.as_ref()).is_some_and(|a| a.get_ref() == "s3");
+    if !s3 {
+        return Ok(());
+    }
+    Err(ctx.err_hint(
+        span,
+        "[swarm] is for register workloads: api = \"s3\" is not swarmed yet".into(),
+        Some("remove [swarm], or use api = \"register\"".into()),
     ))
 }

@@ -7,7 +7,7 @@ use super::fields::{Result, S, as_u32, duration_value, int, one_of, written, wri
 use super::size::SizeSpec;
 use super::span::Ctx;
 use super::{
-    Balance, CasFrom, MAX_CLIENTS, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS,
+    Balance, CasFrom, MAX_CLIENTS, MAX_KEY_SKEW, MAX_KEYS, MAX_LATENCY, MAX_OPS, MAX_PROBE_DELAYS,
     MAX_PROBE_TRIALS, MIX_SUM_TOLERANCE, Mix, ObjectMix, ObjectSize, Probes, S3Workload,
     ScenarioError, Workload, format_duration,
 };
@@ -22,6 +22,7 @@ use toml::Value;
 pub(super) struct WorkloadSpec {
     pub clients: Option<S<i64>>,
     pub keys: Option<S<i64>>,
+    pub key_skew: Option<S<f64>>,
     pub ops: Option<S<i64>>,
     pub mix: Option<S<MixSpec>>,
     pub think: Option<S<Value>>,
@@ -80,6 +81,20 @@ impl WorkloadSpec {
         let clients_field = int(ctx, self.clients.as_ref(), "clients", 0, max, 4)?;
         let clients = clients_field.value;
         let keys = int(ctx, self.keys.as_ref(), "keys", 1, i64::from(MAX_KEYS), 3)?.value;
+        let key_skew = match &self.key_skew {
+            None => 0.0,
+            Some(s) if (0.0..=MAX_KEY_SKEW).contains(s.get_ref()) => *s.get_ref(),
+            Some(s) => {
+                return Err(ctx.err_hint(
+                    s.span(),
+                    format!(
+                        "key_skew = {} is out of range: expected 0 to {MAX_KEY_SKEW}",
+                        s.get_ref()
+                    ),
+                    Some("0 draws keys uniformly; 1 is a classic Zipf skew".into()),
+                ));
+            }
+        };
         let ops = int(ctx, self.ops.as_ref(), "ops", 1, MAX_OPS as i64, 1000)?.value;
         let (mix, object_mix) = match &self.mix {
             None => (
@@ -151,6 +166,7 @@ impl WorkloadSpec {
             rounds,
             clients: as_u32(clients),
             keys: as_u32(keys),
+            key_skew,
             ops: ops as u64,
             mix,
             think,
@@ -171,6 +187,8 @@ impl WorkloadSpec {
         WorkloadSpec {
             clients: written(w.clients.into()),
             keys: written(w.keys.into()),
+            // Written only when set: 0 (uniform) is every older file's draw.
+            key_skew: (w.key_skew != 0.0).then_some(w.key_skew).and_then(written),
             ops: written(i64::try_from(w.ops).unwrap_or(i64::MAX)),
             mix: written(MixSpec {
                 get: written(w.mix.get),

@@ -243,7 +243,7 @@ impl S3Client<'_> {
 
     fn draw(&self, rng: &mut impl Rng, seq: u64) -> (Op, u32) {
         let bucket = rng.gen_range(0..self.s3.buckets);
-        let key = rng.gen_range(0..self.plan.keys);
+        let key = super::draw_key(rng, self.plan.keys, self.plan.key_skew);
         let drawn = rng.gen_range(self.plan.coordinators.clone());
         let coordinator = (self.plan.balancer).pick(self.plan.client, seq, drawn, rng);
         let (m, o) = (self.plan.mix, self.s3.mix);
