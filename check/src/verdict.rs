@@ -60,6 +60,8 @@ pub enum CheckName {
     ListAfterWrite,
     AtomicObject,
     Versions,
+    Authorization,
+    Revocation,
 }
 
 impl CheckName {
@@ -81,6 +83,8 @@ impl CheckName {
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
+        CheckName::Authorization,
+        CheckName::Revocation,
     ];
 
     /// Every check name `DESIGN.md` defines, implemented or not.
@@ -97,6 +101,8 @@ impl CheckName {
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
+        CheckName::Authorization,
+        CheckName::Revocation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +119,8 @@ impl CheckName {
             CheckName::ListAfterWrite => "list-after-write",
             CheckName::AtomicObject => "atomic-object",
             CheckName::Versions => "versions",
+            CheckName::Authorization => "authorization",
+            CheckName::Revocation => "revocation",
         }
     }
 
@@ -122,12 +130,16 @@ impl CheckName {
     }
 
     /// The checks of S3 objects — listings, object descriptors, versions —
-    /// in display order: the last three of [`CheckName::ALL`].
+    /// in display order (followed in [`CheckName::ALL`] by [`CheckName::ACCESS`]).
     pub const OBJECT: &'static [CheckName] = &[
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
     ];
+
+    /// The access checks (issue 17), the last two of [`CheckName::ALL`]:
+    /// `n/a` on a history whose requests name no principal.
+    pub const ACCESS: &'static [CheckName] = &[CheckName::Authorization, CheckName::Revocation];
 
     /// Every check a history file can be checked with: [`CheckName::ALL`]
     /// (kept as a name of its own for the callers that say "checkable").
@@ -144,6 +156,8 @@ impl CheckName {
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
+        CheckName::Authorization,
+        CheckName::Revocation,
     ];
 
     /// Parses the name of any check in [`CheckName::CHECKABLE`].
@@ -218,7 +232,8 @@ mod tests {
     #[test]
     fn every_run_runs_the_object_checks() {
         assert_eq!(CheckName::CHECKABLE, CheckName::ALL);
-        assert!(CheckName::ALL.ends_with(CheckName::OBJECT));
+        assert!(CheckName::ALL.ends_with(CheckName::ACCESS));
+        assert!(CheckName::ALL[..CheckName::ALL.len() - 2].ends_with(CheckName::OBJECT));
         assert_eq!(CheckName::DEFINED, CheckName::ALL);
         for &check in CheckName::CHECKABLE {
             assert_eq!(CheckName::parse_checkable(check.as_str()), Some(check));
