@@ -161,6 +161,9 @@ pub struct ClusterConfig {
     pub membership_interval: Option<Duration>,
     /// The movement design: the correct one (default) or a known wrong one.
     pub moves: MoveDesign,
+    /// Access control: principals, the administrator, the policy cache's
+    /// TTL (`None`, the default: none, and nothing changes).
+    pub auth: Option<crate::auth::AuthConfig>,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -191,6 +194,7 @@ impl Default for ClusterConfig {
             spares: 0,
             membership_interval: None,
             moves: MoveDesign::Correct,
+            auth: None,
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }

@@ -14,6 +14,7 @@
 
 mod abd;
 mod anti_entropy;
+mod auth;
 mod background;
 mod coordinator;
 mod hints;
@@ -41,6 +42,7 @@ use crate::s3::S3Error;
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use anti_entropy::AntiEntropyState;
+pub use auth::{POLICY_CACHE_MAX, policy_key};
 pub use hints::HINTS_PER_ROUND;
 use hints::Hints;
 pub use list::{LIST_ROUNDS, LIST_SCAN_ENTRIES};
@@ -74,6 +76,8 @@ pub struct Node<T, C, D> {
     anti_entropy: Mutex<AntiEntropyState>,
     /// Writes held for replicas that did not answer (hinted handoff).
     hints: Mutex<Hints>,
+    /// Bucket policies this coordinator read, with when (access control).
+    policies: Mutex<auth::PolicyCache>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
@@ -131,6 +135,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             replica,
             last_timestamp: Mutex::new(last_timestamp),
             anti_entropy: Mutex::new(AntiEntropyState::new(id)),
+            policies: Mutex::new(auth::PolicyCache::default()),
         })
     }
 
@@ -163,6 +168,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
+            (_, Request::Signed(signed)) => {
+                Response::Client(self.coordinate_signed(*signed).await)
+            }
             (Protocol::Paxos, Request::Client(request)) if request.is_s3() => {
                 Response::Client(ClientResponse::Error(S3Error::InvalidArgument(
                     "the paxos protocol serves registers only (GET/PUT/DELETE/CAS of keys); \
