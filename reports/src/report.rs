@@ -274,6 +274,8 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::ListAfterWrite => "timeline-list-after-write.svg",
         CheckName::AtomicObject => "timeline-atomic-object.svg",
         CheckName::Versions => "timeline-versions.svg",
+        CheckName::Authorization => "timeline-authorization.svg",
+        CheckName::Revocation => "timeline-revocation.svg",
     }
 }
 

@@ -3,6 +3,7 @@
 //! between sections (faults against the cluster and the faulty phase, `cas`
 //! against the protocol).
 
+use super::auth::AuthSpec;
 use super::buggify::BuggifySpec;
 use super::clocks::ClocksSpec;
 use super::cluster::ClusterSpec;
@@ -45,6 +46,7 @@ pub(super) struct ScenarioSpec {
     pub faults: Vec<S<FaultSpec>>,
     pub nemesis: Option<S<NemesisSpec>>,
     pub buggify: Option<S<BuggifySpec>>,
+    pub auth: Option<S<AuthSpec>>,
     #[serde(default)]
     pub expect: ExpectSpec,
 }
@@ -90,6 +92,9 @@ impl ScenarioSpec {
         let buggify = (self.buggify.as_ref())
             .map(|b| BuggifySpec::validate(b, ctx))
             .transpose()?;
+        let auth = (self.auth.as_ref())
+            .map(|a| a.get_ref().validate(ctx, a.span()))
+            .transpose()?;
         let scenario = Scenario {
             name: name.into_inner(),
             description: description.into_inner(),
@@ -104,9 +109,11 @@ impl ScenarioSpec {
             faults,
             nemesis,
             buggify,
+            auth,
         };
         check_cas(ctx, &scenario, &self.workload)?;
         check_s3(ctx, &scenario, &self.workload)?;
+        check_auth(ctx, &scenario, self.auth.as_ref())?;
         Ok(scenario)
     }
 
@@ -130,6 +137,7 @@ impl ScenarioSpec {
                 .as_ref()
                 .and_then(|n| written(NemesisSpec::resolved(n))),
             buggify: (s.buggify.as_ref()).and_then(|b| written(BuggifySpec::resolved(b))),
+            auth: (s.auth.as_ref()).and_then(|a| written(AuthSpec::resolved(a))),
             expect: ExpectSpec::resolved(&s.expect),
         }
     }
@@ -196,4 +204,35 @@ fn check_s3(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<(
             .into(),
         Some("use protocol \"eventual\", \"quorum\" or \"abd\" for buckets and objects".into()),
     ))
+}
+
+/// `[auth]` needs `api = "s3"` (policies are about buckets and objects),
+/// and its buckets must be the workload's (`bucket1`..`bucketB`).
+fn check_auth(ctx: &Ctx, scenario: &Scenario, spec: Option<&S<AuthSpec>>) -> Result<()> {
+    let (Some(auth), Some(spec)) = (&scenario.auth, spec) else {
+        return Ok(());
+    };
+    let Some(s3) = &scenario.workload.s3 else {
+        return Err(ctx.err_hint(
+            spec.span(),
+            "[auth] needs [workload] api = \"s3\": bucket policies are about buckets and objects"
+                .into(),
+            Some("set api = \"s3\" in [workload]".into()),
+        ));
+    };
+    let known = |b: &str| (0..s3.buckets).any(|j| crate::workload::s3::bucket_name(j) == b);
+    let named = (spec.get_ref().principals.iter())
+        .flat_map(|p| &p.get_ref().buckets)
+        .chain(spec.get_ref().policies.iter().map(|p| &p.get_ref().bucket));
+    for b in named {
+        if !known(b.get_ref()) {
+            return Err(ctx.err_hint(
+                b.span(),
+                format!("bucket {:?} is not one of the workload's", b.get_ref()),
+                Some(format!("the workload's buckets are bucket1 to bucket{}", s3.buckets)),
+            ));
+        }
+    }
+    let _ = auth;
+    Ok(())
 }
