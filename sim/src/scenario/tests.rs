@@ -7,6 +7,8 @@ mod network;
 mod s3;
 /// Message faults and `[buggify]`.
 mod targeted;
+/// `[auth]`.
+mod auth;
 
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";
@@ -1519,6 +1521,8 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                         faults,
                         nemesis: None,
                         expect: expect.clone(),
+                        // `[auth]` round-trips in tests/auth.rs (it needs api = "s3").
+                        auth: None,
                     };
                     (scenario, weights)
                 })
