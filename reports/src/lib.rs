@@ -25,6 +25,7 @@
 //! imports no page and no plot; `sweep_page` → `plots::sweep` → `sweep`.
 
 pub mod activity;
+pub mod access;
 pub mod conditional;
 pub mod escape;
 pub mod explain;

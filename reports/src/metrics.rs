@@ -48,6 +48,10 @@ pub struct SeedMetrics {
     /// failed otherwise, timed out (absent when the run had none).
     #[serde(default, skip_serializing_if = "Conditional::is_empty")]
     pub conditional: Conditional,
+    /// Access control: requests by principal and outcome, revocation
+    /// latencies (absent without `principal` fields).
+    #[serde(default, skip_serializing_if = "crate::access::AccessMetrics::is_empty")]
+    pub access: crate::access::AccessMetrics,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -104,6 +108,7 @@ impl SeedMetrics {
             total.activity.merge(&p.activity);
             total.objects.merge(&p.objects);
             total.conditional.add(&p.conditional);
+            total.access.add(&p.access);
         }
         total
     }
@@ -169,6 +174,7 @@ pub fn seed_metrics_in(
         activity: Activity::of(&ops, &context.faults, width),
         objects: ObjectMetrics::of(&ops),
         conditional: Conditional::of(&ops),
+        access: crate::access::AccessMetrics::of(history, &ops),
     }
 }
 
