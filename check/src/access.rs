@@ -61,7 +61,9 @@ impl Access {
                 });
                 continue;
             }
-            let Some(change) = open.remove(&e.process).and_then(|i| access.changes.get_mut(i))
+            let Some(change) = open
+                .remove(&e.process)
+                .and_then(|i| access.changes.get_mut(i))
             else {
                 continue;
             };

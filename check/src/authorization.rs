@@ -97,7 +97,9 @@ mod tests {
 
     fn judge(lines: &str) -> crate::CheckResult {
         let history = History::parse(&format!("{HEAD}{lines}")).expect("valid history");
-        crate::run(&history, &[CheckName::Authorization]).remove(&CheckName::Authorization).unwrap()
+        crate::run(&history, &[CheckName::Authorization])
+            .remove(&CheckName::Authorization)
+            .unwrap()
     }
 
     fn op(process: u64, principal: &str, auth: &str, end: &str, error: Option<&str>) -> String {
@@ -126,7 +128,11 @@ mod tests {
         let result = judge(&op(1, "mallory", "signed", "ok", None));
         assert_eq!(result.verdict, Verdict::Invalid);
         assert_eq!(result.findings[0].kind, crate::FindingKind::NeverGranted);
-        assert!(result.explanation.contains("mallory"), "{}", result.explanation);
+        assert!(
+            result.explanation.contains("mallory"),
+            "{}",
+            result.explanation
+        );
     }
 
     #[test]
@@ -134,7 +140,10 @@ mod tests {
         for auth in ["forged", "replayed", "expired"] {
             let result = judge(&op(0, "alice", auth, "ok", None));
             assert_eq!(result.verdict, Verdict::Invalid, "{auth}");
-            assert_eq!(result.findings[0].kind, crate::FindingKind::InvalidAuthority);
+            assert_eq!(
+                result.findings[0].kind,
+                crate::FindingKind::InvalidAuthority
+            );
         }
     }
 
@@ -142,7 +151,11 @@ mod tests {
     fn a_refusal_that_reveals_the_key_is_caught() {
         let result = judge(&op(1, "mallory", "signed", "fail", Some("not-found")));
         assert_eq!(result.verdict, Verdict::Invalid);
-        assert!(result.explanation.contains("not-found"), "{}", result.explanation);
+        assert!(
+            result.explanation.contains("not-found"),
+            "{}",
+            result.explanation
+        );
     }
 
     #[test]
@@ -154,6 +167,10 @@ mod tests {
         )
         .unwrap();
         let results = crate::run(&history, CheckName::ACCESS);
-        assert!(results.values().all(|r| r.verdict == Verdict::NotApplicable));
+        assert!(
+            results
+                .values()
+                .all(|r| r.verdict == Verdict::NotApplicable)
+        );
     }
 }

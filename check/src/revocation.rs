@@ -29,8 +29,8 @@ struct Honoured<'a> {
 
 /// Every acknowledged revoke with what got through after its ack.
 fn honoured<'a>(ops: &'a [Op], access: &'a Access) -> Vec<Honoured<'a>> {
-    let revokes = (access.changes.iter())
-        .filter(|c| c.f == Function::Revoke && c.outcome == Outcome::Ok);
+    let revokes =
+        (access.changes.iter()).filter(|c| c.f == Function::Revoke && c.outcome == Outcome::Ok);
     revokes
         .filter_map(|revoke| {
             let acked = revoke.complete_time?;
@@ -38,7 +38,11 @@ fn honoured<'a>(ops: &'a [Op], access: &'a Access) -> Vec<Honoured<'a>> {
                 .iter()
                 .filter(|op| op.invoke_time > acked && got_through(op))
                 .filter(|op| bucket_of(&op.key) == revoke.bucket)
-                .filter(|op| access.of(op).is_some_and(|a| a.principal == revoke.principal))
+                .filter(|op| {
+                    access
+                        .of(op)
+                        .is_some_and(|a| a.principal == revoke.principal)
+                })
                 .filter(|op| {
                     let end = op.complete_time.unwrap_or(u64::MAX);
                     // A grant after the revoke, before the request ended,
@@ -85,7 +89,8 @@ pub fn judge(ops: &[Op], access: &Access, delta_ns: u64) -> CheckResult {
                 ));
             }
             if findings.len() < FINDINGS_MAX {
-                let mut finding = Finding::new(Kind::LateRevocation, &op.key, &[Some(op.index)], ops);
+                let mut finding =
+                    Finding::new(Kind::LateRevocation, &op.key, &[Some(op.index)], ops);
                 finding.from_ns = finding.from_ns.min(h.acked);
                 findings.push(finding);
             }
@@ -149,7 +154,9 @@ mod tests {
     }
 
     fn judge(history: &History) -> crate::CheckResult {
-        crate::run(history, &[CheckName::Revocation]).remove(&CheckName::Revocation).unwrap()
+        crate::run(history, &[CheckName::Revocation])
+            .remove(&CheckName::Revocation)
+            .unwrap()
     }
 
     #[test]

@@ -83,9 +83,16 @@ impl AccessMetrics {
             return Vec::new();
         }
         let mut table = vec![
-            ["principal", "authority", "allowed", "denied (403)", "failed otherwise", "timed out"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "principal",
+                "authority",
+                "allowed",
+                "denied (403)",
+                "failed otherwise",
+                "timed out",
+            ]
+            .map(String::from)
+            .to_vec(),
         ];
         for (principal, kinds) in &self.requests {
             for (kind, o) in kinds {
@@ -113,9 +120,15 @@ impl AccessMetrics {
         let ms = |ns: u64| check::ms::format_ms(ns, check::ms::Precision::Fit);
         let still = sorted.iter().filter(|&&ns| ns > 0).count();
         vec![
-            ["acknowledged revokes", "still honoured after", "median", "p99", "max"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "acknowledged revokes",
+                "still honoured after",
+                "median",
+                "p99",
+                "max",
+            ]
+            .map(String::from)
+            .to_vec(),
             vec![
                 sorted.len().to_string(),
                 still.to_string(),

@@ -50,7 +50,10 @@ pub struct SeedMetrics {
     pub conditional: Conditional,
     /// Access control: requests by principal and outcome, revocation
     /// latencies (absent without `principal` fields).
-    #[serde(default, skip_serializing_if = "crate::access::AccessMetrics::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::access::AccessMetrics::is_empty"
+    )]
     pub access: crate::access::AccessMetrics,
 }
 

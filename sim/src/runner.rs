@@ -262,8 +262,8 @@ async fn supervise(
     if refused.is_empty() {
         // `[auth]`: the initial bucket policies, recorded as grants.
         let now = net.epoch.elapsed_ns();
-        refused = workload::access::install_policies(&scenario, &config, &cluster, &recorder, now)
-            .await;
+        refused =
+            workload::access::install_policies(&scenario, &config, &cluster, &recorder, now).await;
     }
     if !refused.is_empty() {
         cluster.shutdown();

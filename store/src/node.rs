@@ -168,9 +168,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
-            (_, Request::Signed(signed)) => {
-                Response::Client(self.coordinate_signed(*signed).await)
-            }
+            (_, Request::Signed(signed)) => Response::Client(self.coordinate_signed(*signed).await),
             (Protocol::Paxos, Request::Client(request)) if request.is_s3() => {
                 Response::Client(ClientResponse::Error(S3Error::InvalidArgument(
                     "the paxos protocol serves registers only (GET/PUT/DELETE/CAS of keys); \

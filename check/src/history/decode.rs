@@ -2,7 +2,9 @@
 //! field at fault. Only the shape of the line is checked here; how it relates
 //! to earlier lines is [`super::validate`]'s job.
 
-use super::{Auth, AuthKind, Event, EventType, FailReason, Final, Function, Object, Value, VersionEntry};
+use super::{
+    Auth, AuthKind, Event, EventType, FailReason, Final, Function, Object, Value, VersionEntry,
+};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -92,9 +94,9 @@ fn auth_fields(obj: &Fields) -> Result<Option<Auth>, String> {
                 kind,
             }))
         }
-        (Some(Json::String(_)), None) => {
-            Err(format!("\"principal\" without \"auth\" (add \"auth\": {expected})"))
-        }
+        (Some(Json::String(_)), None) => Err(format!(
+            "\"principal\" without \"auth\" (add \"auth\": {expected})"
+        )),
         (None, Some(_)) => Err("\"auth\" without \"principal\" (who sent it?)".to_owned()),
         (Some(other), _) => Err(format!(
             "\"principal\" must be a string, found {}",

@@ -250,9 +250,7 @@ fn object_rules(e: &Event, open: Option<&Open>) -> Result<(), String> {
         },
         Function::Get => get_rules(e, o, body, open),
         Function::List | Function::ListVersions => Ok(()),
-        Function::Grant | Function::Revoke => {
-            Err(format!("a {} carries no object fields", e.f))
-        }
+        Function::Grant | Function::Revoke => Err(format!("a {} carries no object fields", e.f)),
     }
 }
 

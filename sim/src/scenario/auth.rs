@@ -104,17 +104,30 @@ impl AuthSpec {
         for p in &self.policies {
             let (bucket, text, at) = policy_text(ctx, p)?;
             if let Err(e) = Policy::from_json(&text) {
-                return Err(ctx.err_hint(at, format!("bucket {bucket}'s policy: {e}"), Some(POLICY_HINT.into())));
+                return Err(ctx.err_hint(
+                    at,
+                    format!("bucket {bucket}'s policy: {e}"),
+                    Some(POLICY_HINT.into()),
+                ));
             }
             policies.insert(bucket, text);
         }
         let share = |raw: &Option<S<f64>>, key| probability(ctx, raw.as_ref(), key, 0.0);
-        let (forged, replayed) = (share(&self.forged, "forged")?, share(&self.replayed, "replayed")?);
-        let (presigned, expired) = (share(&self.presigned, "presigned")?, share(&self.expired, "expired")?);
+        let (forged, replayed) = (
+            share(&self.forged, "forged")?,
+            share(&self.replayed, "replayed")?,
+        );
+        let (presigned, expired) = (
+            share(&self.presigned, "presigned")?,
+            share(&self.expired, "expired")?,
+        );
         if forged + replayed + presigned + expired > 1.0 {
             let span = (self.expired.as_ref().or(self.presigned.as_ref()))
                 .map_or(span.clone(), |s| s.span());
-            return Err(ctx.err(span, "forged + replayed + presigned + expired is more than 1".into()));
+            return Err(ctx.err(
+                span,
+                "forged + replayed + presigned + expired is more than 1".into(),
+            ));
         }
         Ok(Auth {
             principals,
@@ -124,7 +137,13 @@ impl AuthSpec {
             replayed,
             presigned,
             expired,
-            revocation_delta: duration(ctx, self.revocation_delta.as_ref(), "revocation_delta", Duration::ZERO)?.value,
+            revocation_delta: duration(
+                ctx,
+                self.revocation_delta.as_ref(),
+                "revocation_delta",
+                Duration::ZERO,
+            )?
+            .value,
             policy_cache_ttl: duration(
                 ctx,
                 self.policy_cache_ttl.as_ref(),
@@ -174,17 +193,25 @@ fn policy_text(ctx: &Ctx, p: &S<PolicySpec>) -> Result<(String, String, std::ops
     match (&spec.json, &spec.file) {
         (Some(json), None) => Ok((bucket, json.get_ref().clone(), json.span())),
         (None, Some(file)) => {
-            let dir = std::path::Path::new(ctx.file).parent().unwrap_or(std::path::Path::new(""));
+            let dir = std::path::Path::new(ctx.file)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
             let path = dir.join(file.get_ref());
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                ctx.err(file.span(), format!("cannot read policy file {}: {e}", path.display()))
+                ctx.err(
+                    file.span(),
+                    format!("cannot read policy file {}: {e}", path.display()),
+                )
             })?;
             Ok((bucket, text, file.span()))
         }
         _ => Err(ctx.err_hint(
             p.span(),
             format!("bucket {bucket}'s policy needs exactly one of json or file"),
-            Some("json = '{\"Statement\": [...]}', or file = \"policy.json\" (next to the scenario)".into()),
+            Some(
+                "json = '{\"Statement\": [...]}', or file = \"policy.json\" (next to the scenario)"
+                    .into(),
+            ),
         )),
     }
 }

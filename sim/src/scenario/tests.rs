@@ -1,14 +1,14 @@
 use super::*;
 use proptest::prelude::*;
 
+/// `[auth]`.
+mod auth;
 /// `[network]`, new `[[faults]]` kinds and `[nemesis]`.
 mod network;
 /// `[workload] api = "s3"` and its knobs.
 mod s3;
 /// Message faults and `[buggify]`.
 mod targeted;
-/// `[auth]`.
-mod auth;
 
 /// The two keys every scenario needs; tests append the rest.
 const BASE: &str = "name = \"t\"\ndescription = \"d\"\n";

@@ -229,7 +229,10 @@ fn check_auth(ctx: &Ctx, scenario: &Scenario, spec: Option<&S<AuthSpec>>) -> Res
             return Err(ctx.err_hint(
                 b.span(),
                 format!("bucket {:?} is not one of the workload's", b.get_ref()),
-                Some(format!("the workload's buckets are bucket1 to bucket{}", s3.buckets)),
+                Some(format!(
+                    "the workload's buckets are bucket1 to bucket{}",
+                    s3.buckets
+                )),
             ));
         }
     }

@@ -237,7 +237,15 @@ pub async fn install_policies(
     for (bucket, principals) in initial_grants(auth, s3.buckets) {
         for principal in principals {
             for kind in [EventType::Invoke, EventType::Ok] {
-                recorder.record_event(policy_event(0, kind, Function::Grant, &bucket, &principal, now_ns, &admin));
+                recorder.record_event(policy_event(
+                    0,
+                    kind,
+                    Function::Grant,
+                    &bucket,
+                    &principal,
+                    now_ns,
+                    &admin,
+                ));
             }
         }
     }
@@ -324,7 +332,15 @@ impl Administrator {
             }
         };
         let now = || net.epoch.elapsed_ns();
-        let mut event = policy_event(process, EventType::Invoke, f, &bucket, &principal, now(), &self.identity);
+        let mut event = policy_event(
+            process,
+            EventType::Invoke,
+            f,
+            &bucket,
+            &principal,
+            now(),
+            &self.identity,
+        );
         event.node = Some(coordinator);
         log.record_event(event.clone());
         let request = self.identity.sign(operation, AuthKind::Signed, now());
@@ -346,7 +362,9 @@ impl Administrator {
 pub fn is_denied(answer: &Result<Response, store::TransportError>) -> bool {
     matches!(
         answer,
-        Ok(Response::Client(ClientResponse::Error(store::S3Error::AccessDenied)))
+        Ok(Response::Client(ClientResponse::Error(
+            store::S3Error::AccessDenied
+        )))
     )
 }
 

@@ -33,18 +33,18 @@
 
 use super::access::{self, Administrator, Identity};
 use super::{ClientPlan, connect, push_decimal, think_before_next};
-use check::history::{Auth as Sender, AuthKind};
-use std::sync::Arc as Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cluster::SimCluster;
 use crate::recorder::Recorder;
 use crate::scenario::{MAX_OBJECT_SIZE, ObjectSize, S3Workload, Scenario};
 use crate::timescale;
 use crate::wire::NetContext;
+use check::history::{Auth as Sender, AuthKind};
 use check::history::{Object, VersionEntry};
 use check::{Event, EventType, Final, Function, Value};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
@@ -177,7 +177,7 @@ struct S3Client<'a> {
     identity: Option<Identity>,
     sign_as: AuthKind,
     /// Whether the current operation's last answer was a 403.
-    denied: Rc<AtomicBool>,
+    denied: Arc<AtomicBool>,
 }
 
 /// Runs one S3 client to completion. Call on the client's own madsim node.
@@ -187,7 +187,11 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
     };
     let (transport, mut rng) = connect(&plan, &net, 0x53_c11e).await;
     let identity = plan.auth.as_ref().map(|a| Identity::of(a, plan.client));
-    if let Some(auth) = plan.auth.as_ref().filter(|a| a.administrator && plan.client == 0) {
+    if let Some(auth) = plan
+        .auth
+        .as_ref()
+        .filter(|a| a.administrator && plan.client == 0)
+    {
         return administer(&plan, auth, &s3, &transport, rng, &net, &recorder).await;
     }
     let mut client = S3Client {
@@ -198,7 +202,7 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         known_total: 0,
         identity,
         sign_as: AuthKind::Signed,
-        denied: Rc::new(AtomicBool::new(false)),
+        denied: Arc::new(AtomicBool::new(false)),
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -239,7 +243,8 @@ async fn administer(
         }
         let drawn = rng.gen_range(plan.coordinators.clone());
         let coordinator = plan.sticky.unwrap_or(drawn);
-        let kind = (admin.change(&mut rng, process, coordinator, transport, net, timeout, log)).await;
+        let kind =
+            (admin.change(&mut rng, process, coordinator, transport, net, timeout, log)).await;
         if kind == EventType::Info {
             process += u64::from(plan.clients);
         }
@@ -254,7 +259,7 @@ struct Line<'a> {
     node: u32,
     /// `[auth]`: the sender, and whether the answer was a 403.
     sender: Option<Box<Sender>>,
-    denied: Rc<AtomicBool>,
+    denied: Arc<AtomicBool>,
 }
 
 impl Line<'_> {
@@ -380,7 +385,7 @@ impl S3Client<'_> {
     ) -> EventType {
         let timeout = timescale::to_madsim(self.plan.timeout);
         let signing = (self.identity.clone()).map(|identity| (identity, self.sign_as));
-        let denied = Rc::clone(&self.denied);
+        let denied = Arc::clone(&self.denied);
         let call = |request: ClientRequest| {
             let request = match &signing {
                 Some((identity, kind)) => {
@@ -389,7 +394,7 @@ impl S3Client<'_> {
                 None => Request::Client(request),
             };
             let answer = transport.call(coordinator, request, timeout);
-            let denied = Rc::clone(&denied);
+            let denied = Arc::clone(&denied);
             async move {
                 let answer = answer.await;
                 denied.store(access::is_denied(&answer), Ordering::Relaxed);
@@ -547,7 +552,7 @@ impl S3Client<'_> {
             key,
             node,
             sender: (self.identity.as_ref()).map(|identity| identity.sender(self.sign_as)),
-            denied: Rc::clone(&self.denied),
+            denied: Arc::clone(&self.denied),
         }
     }
 

@@ -29,10 +29,15 @@ pub enum Operation {
     Client(ClientRequest),
     /// PutBucketPolicy: store `policy` (S3 policy JSON, validated by the
     /// coordinator before it is written) as `bucket`'s policy. `Done`.
-    PutBucketPolicy { bucket: String, policy: String },
+    PutBucketPolicy {
+        bucket: String,
+        policy: String,
+    },
     /// DeleteBucketPolicy: `bucket` has no policy any more (default deny).
     /// `Done`.
-    DeleteBucketPolicy { bucket: String },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
 }
 
 /// Who sends a request and their proof.
@@ -72,13 +77,17 @@ impl Operation {
         };
         let (bucket, action, key) = match request {
             ClientRequest::GetObject { bucket, key, .. }
-            | ClientRequest::HeadObject { bucket, key, .. } => (bucket, policy::GET_OBJECT, Some(key)),
+            | ClientRequest::HeadObject { bucket, key, .. } => {
+                (bucket, policy::GET_OBJECT, Some(key))
+            }
             ClientRequest::PutObject { bucket, key, .. } => (bucket, policy::PUT_OBJECT, Some(key)),
             ClientRequest::DeleteObject { bucket, key, .. } => {
                 (bucket, policy::DELETE_OBJECT, Some(key))
             }
             ClientRequest::ListObjects { bucket, .. }
-            | ClientRequest::ListObjectVersions { bucket, .. } => (bucket, policy::LIST_BUCKET, None),
+            | ClientRequest::ListObjectVersions { bucket, .. } => {
+                (bucket, policy::LIST_BUCKET, None)
+            }
             _ => return None,
         };
         Some(Permission {

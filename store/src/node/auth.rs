@@ -117,9 +117,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         });
         let policy = match read.await {
             // A stored policy that no longer parses denies like none.
-            ClientResponse::Value(text) => text
-                .and_then(|t| Policy::from_json(&t).ok())
-                .map(Arc::new),
+            ClientResponse::Value(text) => {
+                text.and_then(|t| Policy::from_json(&t).ok()).map(Arc::new)
+            }
             _ => return None,
         };
         let mut cache = lock(&self.policies);
@@ -141,7 +141,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
 
     /// Writes (`Some`) or deletes (`None`) `bucket`'s policy with the
     /// cluster's protocol; this node's cached copy goes.
-    async fn write_policy(self: &Arc<Self>, bucket: &str, policy: Option<String>) -> ClientResponse {
+    async fn write_policy(
+        self: &Arc<Self>,
+        bucket: &str,
+        policy: Option<String>,
+    ) -> ClientResponse {
         let key = policy_key(bucket);
         let request = match policy {
             Some(value) => ClientRequest::Put { key, value },

@@ -39,7 +39,11 @@ fn now(cluster: &Cluster) -> u64 {
 }
 
 async fn send(cluster: &Cluster, via: u32, signed: Signed) -> ClientResponse {
-    match cluster.node(via).handle(Request::Signed(Box::new(signed))).await {
+    match cluster
+        .node(via)
+        .handle(Request::Signed(Box::new(signed)))
+        .await
+    {
         Response::Client(response) => response,
         other => panic!("a signed request got {other:?}"),
     }
@@ -85,7 +89,9 @@ fn policies_grant_revoke_and_deny_the_same_whether_the_key_exists() {
         let bob = Signed::sign(get("bkt", "k"), "bob", "bob-secret", now(&cluster), None);
         assert_eq!(send(&cluster, 2, bob).await, DENIED);
         // Revoke through node 0; node 2's cached allow is stale until its TTL.
-        let revoke = Operation::DeleteBucketPolicy { bucket: "bkt".into() };
+        let revoke = Operation::DeleteBucketPolicy {
+            bucket: "bkt".into(),
+        };
         assert_eq!(send(&cluster, 0, admin(revoke)).await, ClientResponse::Done);
         assert_eq!(send(&cluster, 0, alice(get("bkt", "k"))).await, DENIED);
         assert!(matches!(
@@ -114,7 +120,13 @@ fn time_is_judged_on_the_coordinators_clock() {
         let admin = Signed::sign(grant, "admin", "root-secret", t, None);
         assert_eq!(send(&cluster, 0, admin).await, ClientResponse::Done);
         // A presigned URL that expired 60 s ago (60 s valid, signed 120 s ago).
-        let expired = Signed::sign(get("bkt", "k"), "alice", "alice-secret", t - 120_000_000_000, Some(60));
+        let expired = Signed::sign(
+            get("bkt", "k"),
+            "alice",
+            "alice-secret",
+            t - 120_000_000_000,
+            Some(60),
+        );
         assert_eq!(send(&cluster, 1, expired.clone()).await, DENIED);
         // Node 1's clock steps back 5 minutes: it now takes the URL.
         cluster.clocks[1].set_offset_ns(300_000_000_000);
@@ -124,7 +136,13 @@ fn time_is_judged_on_the_coordinators_clock() {
             "{answer:?}"
         );
         // A header-signed request 20 minutes old is refused.
-        let replay = Signed::sign(get("bkt", "k"), "alice", "alice-secret", t - 1_200_000_000_000, None);
+        let replay = Signed::sign(
+            get("bkt", "k"),
+            "alice",
+            "alice-secret",
+            t - 1_200_000_000_000,
+            None,
+        );
         assert_eq!(send(&cluster, 0, replay).await, DENIED);
     });
 }

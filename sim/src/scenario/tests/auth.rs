@@ -34,13 +34,17 @@ fn an_explicit_policy_decides_the_initial_grants() {
 #[test]
 fn malformed_policies_and_principals_are_refused_at_their_line() {
     let e = fails(
-        &format!("{S3}[auth]\nprincipals = [{{ name = \"alice\" }}]\npolicies = [{{ bucket = \"bucket1\", json = '{{\"Statement\": []}}' }}]\n"),
+        &format!(
+            "{S3}[auth]\nprincipals = [{{ name = \"alice\" }}]\npolicies = [{{ bucket = \"bucket1\", json = '{{\"Statement\": []}}' }}]\n"
+        ),
         "json = ^'",
         "bucket1's policy",
     );
     assert!(e.hint.as_deref().unwrap_or("").contains("Statement"));
     fails(
-        &format!("{S3}[auth]\nprincipals = [{{ name = \"alice\" }}]\npolicies = [{{ bucket = \"bucket1\", json = 'nope' }}]\n"),
+        &format!(
+            "{S3}[auth]\nprincipals = [{{ name = \"alice\" }}]\npolicies = [{{ bucket = \"bucket1\", json = 'nope' }}]\n"
+        ),
         "json = ^'",
         "policy",
     );
@@ -75,7 +79,9 @@ fn malformed_policies_and_principals_are_refused_at_their_line() {
         "probability",
     );
     fails(
-        &format!("{S3}[auth]\nprincipals = [{{ name = \"a\" }}]\npolicies = [{{ bucket = \"bucket1\", file = \"missing.json\" }}]\n"),
+        &format!(
+            "{S3}[auth]\nprincipals = [{{ name = \"a\" }}]\npolicies = [{{ bucket = \"bucket1\", file = \"missing.json\" }}]\n"
+        ),
         "file = ^\"missing.json\"",
         "cannot read policy file",
     );
