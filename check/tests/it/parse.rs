@@ -363,6 +363,7 @@ fn event(process: u64, kind: EventType, f: Function, key: &str, value: Value, ti
         node: None,
         object: None,
         error: None,
+        auth: None,
     }
 }
 

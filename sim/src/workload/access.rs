@@ -281,10 +281,12 @@ pub struct Administrator {
     granted: BTreeMap<String, BTreeSet<String>>,
     principals: Vec<String>,
     buckets: u32,
+    /// How long to wait for a coordinator (madsim time).
+    timeout: std::time::Duration,
 }
 
 impl Administrator {
-    pub fn new(auth: &Auth, buckets: u32) -> Administrator {
+    pub fn new(auth: &Auth, buckets: u32, timeout: std::time::Duration) -> Administrator {
         Administrator {
             identity: Identity::of(auth, 0),
             granted: initial_grants(auth, buckets),
@@ -294,6 +296,7 @@ impl Administrator {
                 .map(|p| p.name.clone())
                 .collect(),
             buckets,
+            timeout,
         }
     }
 
@@ -306,7 +309,6 @@ impl Administrator {
         coordinator: u32,
         transport: &impl store::Transport,
         net: &crate::wire::NetContext,
-        timeout: std::time::Duration,
         log: &Recorder,
     ) -> EventType {
         let bucket = bucket_name(rng.gen_range(0..self.buckets));
@@ -344,7 +346,7 @@ impl Administrator {
         event.node = Some(coordinator);
         log.record_event(event.clone());
         let request = self.identity.sign(operation, AuthKind::Signed, now());
-        let kind = match transport.call(coordinator, request, timeout).await {
+        let kind = match transport.call(coordinator, request, self.timeout).await {
             Ok(Response::Client(ClientResponse::Done)) => EventType::Ok,
             Ok(Response::Client(ClientResponse::Error(_) | ClientResponse::ReadUnavailable)) => {
                 EventType::Fail

@@ -233,9 +233,9 @@ async fn administer(
     net: &NetContext,
     log: &Recorder,
 ) {
-    let mut admin = Administrator::new(auth, s3.buckets);
-    let mut process = u64::from(plan.client);
     let timeout = timescale::to_madsim(plan.timeout);
+    let mut admin = Administrator::new(auth, s3.buckets, timeout);
+    let mut process = u64::from(plan.client);
     for _ in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
         if !think_before_next(plan, net, think).await {
@@ -243,8 +243,7 @@ async fn administer(
         }
         let drawn = rng.gen_range(plan.coordinators.clone());
         let coordinator = plan.sticky.unwrap_or(drawn);
-        let kind =
-            (admin.change(&mut rng, process, coordinator, transport, net, timeout, log)).await;
+        let kind = (admin.change(&mut rng, process, coordinator, transport, net, log)).await;
         if kind == EventType::Info {
             process += u64::from(plan.clients);
         }
