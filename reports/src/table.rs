@@ -31,8 +31,8 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::ListAfterWrite => "law",
         CheckName::AtomicObject => "atom",
         CheckName::Versions => "ver",
-        CheckName::Authorization => "authz",
-        CheckName::Revocation => "revoke",
+        CheckName::Authorization => "az",
+        CheckName::Revocation => "rv",
     }
 }
 
