@@ -116,6 +116,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(line) = done.results.totals.moves.sentence() {
         println!("membership: {line}");
     }
+    if let Some(line) = done.results.totals.access.line() {
+        println!("{line}");
+    }
     if args.save_regressions {
         breaches::save(&regression_file, &done.breaches)?;
     }

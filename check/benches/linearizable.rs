@@ -132,6 +132,7 @@ fn generate(shape: &Shape, seed: u64) -> History {
             node: None,
             object: None,
             error: None,
+            auth: None,
         };
         events.push((
             invoke,

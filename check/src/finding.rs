@@ -101,6 +101,15 @@ pub enum Kind {
     /// versions: a get by version id returned another write's value. Ops:
     /// the get, the version's creator.
     WrongVersion,
+    /// authorization: a forged, replayed or expired request got through.
+    /// Ops: it.
+    InvalidAuthority,
+    /// authorization: a request got through although no grant of its
+    /// bucket to its principal was invoked before it ended. Ops: it.
+    NeverGranted,
+    /// revocation: a request got through more than Δ after a revoke of its
+    /// bucket from its principal was acknowledged. Ops: it.
+    LateRevocation,
 }
 
 impl Kind {
@@ -132,6 +141,9 @@ impl Kind {
             Kind::WrongCurrentVersion => "wrong-current-version",
             Kind::MarkerMisbehaviour => "marker-misbehaviour",
             Kind::WrongVersion => "wrong-version",
+            Kind::InvalidAuthority => "invalid-authority",
+            Kind::NeverGranted => "never-granted",
+            Kind::LateRevocation => "late-revocation",
         }
     }
 }

@@ -68,6 +68,13 @@ pub enum Function {
     Cas,
     List,
     ListVersions,
+    /// An administrator's grant of a bucket to a principal (`key`: the
+    /// bucket, `value`: the principal's name): a bucket policy written with
+    /// the principal allowed. Not a data operation: [`crate::op::pair`]
+    /// leaves it out; the access checks read it.
+    Grant,
+    /// The opposite of [`Function::Grant`]: the principal no longer allowed.
+    Revoke,
 }
 
 impl Function {
@@ -80,6 +87,8 @@ impl Function {
             Function::Cas => "cas",
             Function::List => "list",
             Function::ListVersions => "list-versions",
+            Function::Grant => "grant",
+            Function::Revoke => "revoke",
         }
     }
 
@@ -91,6 +100,11 @@ impl Function {
     /// Whether the operation lists keys under a prefix (list, list-versions).
     pub fn is_listing(self) -> bool {
         matches!(self, Function::List | Function::ListVersions)
+    }
+
+    /// Whether the operation changes a bucket's policy (grant, revoke).
+    pub fn is_policy(self) -> bool {
+        matches!(self, Function::Grant | Function::Revoke)
     }
 }
 
@@ -185,14 +199,19 @@ pub enum FailReason {
     ConditionalConflict,
     /// 404 NoSuchKey: `If-Match` on a key that is absent.
     NotFound,
+    /// 403 AccessDenied: the signature, its time or the bucket policy
+    /// refused the request, before the key was touched (the same answer
+    /// whether it exists or not).
+    AccessDenied,
 }
 
 impl FailReason {
     /// Every reason, in a fixed order (reports count them in it).
-    pub const ALL: [FailReason; 3] = [
+    pub const ALL: [FailReason; 4] = [
         FailReason::PreconditionFailed,
         FailReason::ConditionalConflict,
         FailReason::NotFound,
+        FailReason::AccessDenied,
     ];
 
     /// The name used in the `error` field.
@@ -201,6 +220,7 @@ impl FailReason {
             FailReason::PreconditionFailed => "precondition-failed",
             FailReason::ConditionalConflict => "conditional-conflict",
             FailReason::NotFound => "not-found",
+            FailReason::AccessDenied => "access-denied",
         }
     }
 
@@ -215,6 +235,7 @@ impl FailReason {
             FailReason::PreconditionFailed => 412,
             FailReason::ConditionalConflict => 409,
             FailReason::NotFound => 404,
+            FailReason::AccessDenied => 403,
         }
     }
 }
@@ -246,6 +267,78 @@ pub struct Event {
     /// A `fail`'s reason, when the system gave one (the `error` field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<FailReason>,
+    /// Who sent the request and how it was authorised (the `principal` and
+    /// `auth` fields), on histories of a store with access control; `None`
+    /// elsewhere (boxed: most events have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Box<Auth>>,
+}
+
+/// A request's sender and the kind of authority it carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Auth {
+    /// The principal's name (`principal`).
+    pub principal: String,
+    /// How the request was signed (`auth`).
+    pub kind: AuthKind,
+}
+
+/// How a request was authorised, as its sender knows it (the `auth` field).
+/// Only `signed` and `presigned` may ever succeed, and only for a principal
+/// a policy allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    /// Signed in the header with the principal's secret, at the true time.
+    Signed,
+    /// A presigned URL, valid (in true time) when sent.
+    Presigned,
+    /// Signed with a wrong secret.
+    Forged,
+    /// A header-signed request replayed after its time (more than 15
+    /// minutes old in true time).
+    Replayed,
+    /// A presigned URL already expired in true time when sent.
+    Expired,
+}
+
+impl AuthKind {
+    /// Every kind, in a fixed order (reports count them in it).
+    pub const ALL: [AuthKind; 5] = [
+        AuthKind::Signed,
+        AuthKind::Presigned,
+        AuthKind::Forged,
+        AuthKind::Replayed,
+        AuthKind::Expired,
+    ];
+
+    /// The name used in the `auth` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::Signed => "signed",
+            AuthKind::Presigned => "presigned",
+            AuthKind::Forged => "forged",
+            AuthKind::Replayed => "replayed",
+            AuthKind::Expired => "expired",
+        }
+    }
+
+    /// The kind named `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<AuthKind> {
+        AuthKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether a request of this kind carries valid authority (in true
+    /// time): only these may ever succeed.
+    pub fn is_valid(self) -> bool {
+        matches!(self, AuthKind::Signed | AuthKind::Presigned)
+    }
+}
+
+impl fmt::Display for AuthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What one replica holds for one key once the cluster is healed and quiet.
@@ -277,6 +370,11 @@ pub struct History {
     /// history's `time`, up to one constant shift). `None`: unknown — any
     /// write may carry any timestamp. `durability` reads it.
     pub clock_error_ns: Option<u64>,
+    /// The `revocation` line, if any: how long (ns) a revoked permission
+    /// may still be honoured after its revoke was acknowledged (the
+    /// scenario's `[auth] revocation_delta`). `None`: 0, a revoke holds at
+    /// once. `revocation` reads it.
+    pub revocation_delta_ns: Option<u64>,
 }
 
 impl PartialEq for History {
@@ -284,6 +382,7 @@ impl PartialEq for History {
         self.events == other.events
             && self.finals == other.finals
             && self.clock_error_ns == other.clock_error_ns
+            && self.revocation_delta_ns == other.revocation_delta_ns
     }
 }
 
@@ -302,6 +401,7 @@ impl History {
             finals,
             lines: Vec::new(),
             clock_error_ns: None,
+            revocation_delta_ns: None,
         }
     }
 
@@ -400,6 +500,9 @@ impl History {
         if let Some(error_ns) = self.clock_error_ns {
             let _ = writeln!(out, "{{\"type\":\"clocks\",\"error_ns\":{error_ns}}}");
         }
+        if let Some(delta_ns) = self.revocation_delta_ns {
+            let _ = writeln!(out, "{{\"type\":\"revocation\",\"delta_ns\":{delta_ns}}}");
+        }
         for e in &self.events {
             let _ = write!(
                 out,
@@ -418,6 +521,11 @@ impl History {
             }
             if let Some(error) = e.error {
                 let _ = write!(out, ",\"error\":\"{error}\"");
+            }
+            if let Some(auth) = &e.auth {
+                out.push_str(",\"principal\":");
+                push_json_str(&mut out, &auth.principal);
+                let _ = write!(out, ",\"auth\":\"{}\"", auth.kind);
             }
             out.push_str("}\n");
         }
@@ -465,6 +573,12 @@ impl LineReader {
                     return Err(at("a second \"clocks\" line (at most one)".to_owned()));
                 }
                 self.history.clock_error_ns = Some(error_ns);
+            }
+            decode::Line::Revocation { delta_ns } => {
+                if self.history.revocation_delta_ns.is_some() {
+                    return Err(at("a second \"revocation\" line (at most one)".to_owned()));
+                }
+                self.history.revocation_delta_ns = Some(delta_ns);
             }
         }
         Ok(())

@@ -7,8 +7,10 @@
 //! [`op::Op`]s (invoke paired with completion) → [`Analysis`] (the ops
 //! indexed once for every check) → each check → [`verdict::CheckResult`].
 
+pub mod access;
 pub mod analysis;
 pub mod atomic_object;
+pub mod authorization;
 pub mod budget;
 pub mod convergence;
 pub mod counterexample;
@@ -22,6 +24,7 @@ pub mod ms;
 pub mod op;
 pub(crate) mod presence;
 pub mod read_after_write;
+pub mod revocation;
 pub mod session;
 pub(crate) mod sources;
 pub mod staleness;
@@ -53,6 +56,9 @@ pub fn run_with(
 ) -> BTreeMap<CheckName, CheckResult> {
     let ops = op::pair(history);
     let analysis = Analysis::new(&ops, &history.finals).with_clock_error(history.clock_error_ns);
+    // Read only when an access check is asked for.
+    let access_cell = std::cell::OnceCell::new();
+    let access = || access_cell.get_or_init(|| access::Access::new(history));
     let run_one = |name: CheckName| match name {
         CheckName::Linearizable => linearizable::judge(&analysis, budget),
         CheckName::ReadAfterWrite => read_after_write::judge(&analysis),
@@ -66,6 +72,10 @@ pub fn run_with(
         CheckName::ListAfterWrite => list_after_write::judge(&analysis),
         CheckName::AtomicObject => atomic_object::judge(&analysis),
         CheckName::Versions => versions::judge(&analysis),
+        CheckName::Authorization => authorization::judge(&ops, access()),
+        CheckName::Revocation => {
+            revocation::judge(&ops, access(), history.revocation_delta_ns.unwrap_or(0))
+        }
     };
     checks.iter().map(|&name| (name, run_one(name))).collect()
 }

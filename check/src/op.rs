@@ -57,11 +57,14 @@ pub struct Op {
 /// ignored rather than guessed at.
 pub fn pair(history: &History) -> Vec<Op> {
     let invokes = (history.events.iter())
-        .filter(|e| e.kind == EventType::Invoke)
+        .filter(|e| e.kind == EventType::Invoke && !e.f.is_policy())
         .count();
     let mut ops: Vec<Op> = Vec::with_capacity(invokes);
     let mut in_flight: BTreeMap<u64, usize> = BTreeMap::new();
-    for (position, e) in history.events.iter().enumerate() {
+    // Policy changes (grant, revoke) are no data operations: the access
+    // checks pair them themselves (`crate::access`).
+    let data = (history.events.iter().enumerate()).filter(|(_, e)| !e.f.is_policy());
+    for (position, e) in data {
         if e.kind == EventType::Invoke {
             in_flight.insert(e.process, ops.len());
             let by_version = matches!(e.f, Function::Get | Function::Delete);

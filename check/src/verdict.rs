@@ -60,6 +60,8 @@ pub enum CheckName {
     ListAfterWrite,
     AtomicObject,
     Versions,
+    Authorization,
+    Revocation,
 }
 
 impl CheckName {
@@ -81,6 +83,8 @@ impl CheckName {
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
+        CheckName::Authorization,
+        CheckName::Revocation,
     ];
 
     /// Every check name `DESIGN.md` defines: all are implemented, so
@@ -101,6 +105,8 @@ impl CheckName {
             CheckName::ListAfterWrite => "list-after-write",
             CheckName::AtomicObject => "atomic-object",
             CheckName::Versions => "versions",
+            CheckName::Authorization => "authorization",
+            CheckName::Revocation => "revocation",
         }
     }
 
@@ -110,12 +116,16 @@ impl CheckName {
     }
 
     /// The checks of S3 objects — listings, object descriptors, versions —
-    /// in display order: the last three of [`CheckName::ALL`].
+    /// in display order (followed in [`CheckName::ALL`] by [`CheckName::ACCESS`]).
     pub const OBJECT: &'static [CheckName] = &[
         CheckName::ListAfterWrite,
         CheckName::AtomicObject,
         CheckName::Versions,
     ];
+
+    /// The access checks (issue 17), the last two of [`CheckName::ALL`]:
+    /// `n/a` on a history whose requests name no principal.
+    pub const ACCESS: &'static [CheckName] = &[CheckName::Authorization, CheckName::Revocation];
 
     /// Every check a history file can be checked with: [`CheckName::ALL`]
     /// (kept as a name of its own for the callers that say "checkable").
@@ -193,7 +203,8 @@ mod tests {
     #[test]
     fn every_run_runs_the_object_checks() {
         assert_eq!(CheckName::CHECKABLE, CheckName::ALL);
-        assert!(CheckName::ALL.ends_with(CheckName::OBJECT));
+        assert!(CheckName::ALL.ends_with(CheckName::ACCESS));
+        assert!(CheckName::ALL[..CheckName::ALL.len() - 2].ends_with(CheckName::OBJECT));
         assert_eq!(CheckName::DEFINED, CheckName::ALL);
         for &check in CheckName::CHECKABLE {
             assert_eq!(CheckName::parse_checkable(check.as_str()), Some(check));

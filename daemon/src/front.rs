@@ -47,6 +47,7 @@ pub fn store_error(response: ClientResponse) -> s3s::S3Error {
             E::MethodNotAllowed => s3_error!(MethodNotAllowed, "the version is a delete marker"),
             E::InvalidArgument(why) => s3_error!(InvalidArgument, "{why}"),
             E::TooManyVersions => s3_error!(InvalidRequest, "{error}"),
+            E::AccessDenied => s3_error!(AccessDenied),
         },
         ClientResponse::ReadUnavailable => {
             s3_error!(

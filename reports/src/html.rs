@@ -45,6 +45,15 @@ pub fn render(r: &Report) -> String {
         body.push_str(&table(&r.conditional));
         body.push_str(&figures(r, &["conditional.svg"]));
     }
+    if !r.access.is_empty() {
+        body.push_str("<h2>Access control (all seeds)</h2>\n");
+        body.push_str("<p>Signed requests by principal and authority; a denial is S3's 403.</p>\n");
+        body.push_str(&table(&r.access));
+        if !r.revocation.is_empty() {
+            body.push_str("<p>Revocation latency: how long after an acknowledged revoke its principal still got in.</p>\n");
+            body.push_str(&table(&r.revocation));
+        }
+    }
     body.push_str("<h2>Latency (ok operations, all seeds)</h2>\n");
     body.push_str(&table(&r.latency));
     body.push_str(&figures(r, &["latency.svg", "latency-time.svg"]));

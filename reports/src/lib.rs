@@ -24,6 +24,7 @@
 //! `metrics`, `seedinfo`, `explain`, `timeline`, `sweep`, ...), which
 //! imports no page and no plot; `sweep_page` → `plots::sweep` → `sweep`.
 
+pub mod access;
 pub mod activity;
 pub mod conditional;
 pub mod escape;

@@ -37,6 +37,15 @@ pub fn render(r: &Report) -> String {
         out.push_str(&table(&r.conditional));
         out.push_str(&image(r, "conditional.svg"));
     }
+    if !r.access.is_empty() {
+        out.push_str("\n## Access control (all seeds)\n\n");
+        out.push_str("Signed requests by principal and authority; a denial is S3's 403.\n\n");
+        out.push_str(&table(&r.access));
+        if !r.revocation.is_empty() {
+            out.push_str("\nRevocation latency: how long after an acknowledged revoke its principal still got in.\n\n");
+            out.push_str(&table(&r.revocation));
+        }
+    }
     out.push_str("\n## Latency (ok operations, all seeds)\n\n");
     out.push_str(
         "Percentiles across seeds come from merged log-bucketed histograms (within 6.25 %).\n\n",

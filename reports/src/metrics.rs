@@ -53,6 +53,13 @@ pub struct SeedMetrics {
     /// without movements).
     #[serde(default, skip_serializing_if = "MoveAvailability::is_empty")]
     pub moves: MoveAvailability,
+    /// Access control: requests by principal and outcome, revocation
+    /// latencies (absent without `principal` fields).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::access::AccessMetrics::is_empty"
+    )]
+    pub access: crate::access::AccessMetrics,
 }
 
 /// What metrics need to know of the scenario and the seed's run besides
@@ -113,6 +120,7 @@ impl SeedMetrics {
             total.objects.merge(&p.objects);
             total.conditional.add(&p.conditional);
             total.moves.add(&p.moves);
+            total.access.add(&p.access);
         }
         total
     }
@@ -179,6 +187,7 @@ pub fn seed_metrics_in(
         objects: ObjectMetrics::of(&ops),
         conditional: Conditional::of(&ops),
         moves: MoveAvailability::of(&ops, &context.movements),
+        access: crate::access::AccessMetrics::of(history, &ops),
     }
 }
 

@@ -41,6 +41,10 @@ pub struct Report {
     pub outcomes: Table,
     /// Conditional writes by S3 outcome (empty when the run had none).
     pub conditional: Table,
+    /// Access control: requests by principal × outcome, and the revocation
+    /// latency (both empty without `[auth]`).
+    pub access: Table,
+    pub revocation: Table,
     pub staleness: Table,
     /// P(fresh) per staleness-probe delay (empty without probes).
     pub probes: Table,
@@ -209,6 +213,8 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
         latency: latency_table(&totals),
         outcomes: outcomes_table(&totals),
         conditional: totals.conditional.table(),
+        access: totals.access.table(),
+        revocation: totals.access.latency_table(),
         staleness: staleness_table(&totals),
         probes: probes_table(&totals),
         objects: totals.objects.table(),
@@ -281,6 +287,8 @@ pub fn zoom_file(e: &Example, first: &Example) -> &'static str {
         CheckName::ListAfterWrite => "timeline-list-after-write.svg",
         CheckName::AtomicObject => "timeline-atomic-object.svg",
         CheckName::Versions => "timeline-versions.svg",
+        CheckName::Authorization => "timeline-authorization.svg",
+        CheckName::Revocation => "timeline-revocation.svg",
     }
 }
 

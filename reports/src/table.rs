@@ -31,6 +31,8 @@ pub fn abbreviation(check: CheckName) -> &'static str {
         CheckName::ListAfterWrite => "law",
         CheckName::AtomicObject => "atom",
         CheckName::Versions => "ver",
+        CheckName::Authorization => "az",
+        CheckName::Revocation => "rv",
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// Every clock reads at least this much at the epoch, so that a negative
 /// offset never pushes a timestamp below zero (1000 s, in nanoseconds; a
 /// jump further back than that reads 0).
-const CLOCK_BASE_NS: i128 = 1_000_000_000_000;
+pub const CLOCK_BASE_NS: i128 = 1_000_000_000_000;
 
 /// A node's clock: `base + offset + jumps + elapsed × (1 + drift_ppm / 10⁶)`.
 /// Clones share `jumps`.

@@ -63,6 +63,7 @@ impl Recorder {
             node: Some(r.node),
             object: None,
             error,
+            auth: None,
         };
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         debug_assert!(events.last().is_none_or(|last| last.time <= event.time));

@@ -214,6 +214,7 @@ pub fn cluster_config(scenario: &Scenario, options: RunOptions) -> ClusterConfig
     ClusterConfig {
         #[cfg(feature = "planted-bugs")]
         bug_ack_before_quorum: options.bug_ack_before_quorum,
+        auth: (scenario.auth.as_ref()).map(workload::access::store_config),
         ..scenario.cluster.store_config(timescale::to_madsim)
     }
 }
@@ -260,7 +261,13 @@ async fn supervise(
     cluster.start_routers(&config, &scenario.cluster.service, &router_clocks, &net);
     let recorder = Recorder::default();
     // `api = "s3"`: the buckets exist before any client starts.
-    let refused = workload::s3::install_buckets(&scenario, &config, &cluster).await;
+    let mut refused = workload::s3::install_buckets(&scenario, &config, &cluster).await;
+    if refused.is_empty() {
+        // `[auth]`: the initial bucket policies, recorded as grants.
+        let now = net.epoch.elapsed_ns();
+        refused =
+            workload::access::install_policies(&scenario, &config, &cluster, &recorder, now).await;
+    }
     if !refused.is_empty() {
         cluster.shutdown();
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -352,6 +359,8 @@ async fn supervise(
             events: recorder.take_events(),
             finals,
             clock_error_ns: Some(clock_error_ns),
+            revocation_delta_ns: (scenario.auth.as_ref())
+                .map(|a| u64::try_from(a.revocation_delta.as_nanos()).unwrap_or(u64::MAX)),
             ..History::default()
         },
         messages: trace.messages(),

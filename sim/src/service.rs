@@ -92,15 +92,23 @@ impl Drop for Waiting<'_> {
 /// client's write (the history records it as indeterminate, though it was
 /// certainly not applied: a checker must allow it either way).
 pub fn overflow(request: &Request) -> Response {
-    match request {
-        Request::Replica(_) => Response::Replica(ReplicaResponse::Refused),
-        Request::Client(
-            ClientRequest::Get { .. }
-            | ClientRequest::GetObject { .. }
-            | ClientRequest::HeadObject { .. }
-            | ClientRequest::ListObjects { .. }
-            | ClientRequest::ListObjectVersions { .. },
-        ) => Response::Client(ClientResponse::ReadUnavailable),
-        Request::Client(_) => Response::Client(ClientResponse::WriteUnavailable),
+    let client = match request {
+        Request::Replica(_) => return Response::Replica(ReplicaResponse::Refused),
+        Request::Client(c) => c,
+        Request::Signed(signed) => match &signed.operation {
+            store::auth::Operation::Client(c) => c,
+            // A policy change is a write.
+            _ => return Response::Client(ClientResponse::WriteUnavailable),
+        },
+    };
+    match client {
+        ClientRequest::Get { .. }
+        | ClientRequest::GetObject { .. }
+        | ClientRequest::HeadObject { .. }
+        | ClientRequest::ListObjects { .. }
+        | ClientRequest::ListObjectVersions { .. } => {
+            Response::Client(ClientResponse::ReadUnavailable)
+        }
+        _ => Response::Client(ClientResponse::WriteUnavailable),
     }
 }

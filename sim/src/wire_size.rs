@@ -42,6 +42,20 @@ pub fn request_bytes(request: &Request) -> u64 {
         + match request {
             Request::Client(c) => client_request(c),
             Request::Replica(r) => replica_request(r),
+            Request::Signed(signed) => signed_request(signed),
+        }
+}
+
+/// A signed request: its authorisation header (access key, time, expiry,
+/// signature) and the operation it carries.
+fn signed_request(signed: &store::auth::Signed) -> u64 {
+    let a = &signed.authorization;
+    let header = len(&a.access_key) + len(&a.signature) + 2 * FIELD_BYTES;
+    header
+        + match &signed.operation {
+            store::auth::Operation::Client(c) => client_request(c),
+            store::auth::Operation::PutBucketPolicy { bucket, policy } => len(bucket) + len(policy),
+            store::auth::Operation::DeleteBucketPolicy { bucket } => len(bucket),
         }
 }
 
@@ -102,8 +116,7 @@ fn client_request(c: &ClientRequest) -> u64 {
             bucket,
             key,
             version_id,
-        }
-        => len(bucket) + len(key) + opt(version_id),
+        } => len(bucket) + len(key) + opt(version_id),
         ClientRequest::DeleteObject {
             bucket,
             key,

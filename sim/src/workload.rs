@@ -7,6 +7,7 @@
 //! Under `[workload] api = "s3"` the clients are [`s3`]'s (buckets, objects,
 //! listings); this module dispatches to it.
 
+pub mod access;
 pub mod balance;
 pub mod s3;
 
@@ -147,6 +148,8 @@ pub struct ClientPlan {
     pub cas_from: CasFrom,
     /// Fresh keys every this long, if set.
     pub rounds: Option<Duration>,
+    /// `[auth]`: who the client is and how it signs (`None`: unsigned).
+    pub auth: Option<crate::scenario::Auth>,
 }
 
 impl ClientPlan {
@@ -179,6 +182,7 @@ impl ClientPlan {
             s3: w.s3.clone(),
             cas_from: w.cas_from,
             rounds: w.rounds,
+            auth: scenario.auth.clone(),
         }
     }
 }

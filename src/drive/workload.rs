@@ -178,6 +178,7 @@ impl Line {
             node: u32::try_from(self.node).ok(),
             object: object.filter(|o| !o.is_empty()).map(Box::new),
             error,
+            auth: None, // drive signs as one principal, with the endpoint's credentials
         }
     }
 }

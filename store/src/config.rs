@@ -200,6 +200,9 @@ pub struct ClusterConfig {
     pub gc_grace: Option<Duration>,
     /// What a node out of touch for longer than `gc_grace` does on rejoining.
     pub rejoin: Rejoin,
+    /// Access control: principals, the administrator, the policy cache's
+    /// TTL (`None`, the default: none, and nothing changes).
+    pub auth: Option<crate::auth::AuthConfig>,
     /// **Test-only planted bug**: the coordinator acknowledges a write after
     /// sending it, without waiting for W replicas, so that tests can show the
     /// checks catch it. Exists only with the `planted-bugs` feature, which
@@ -232,6 +235,7 @@ impl Default for ClusterConfig {
             moves: MoveDesign::Correct,
             gc_grace: None,
             rejoin: Rejoin::AsIs,
+            auth: None,
             #[cfg(feature = "planted-bugs")]
             bug_ack_before_quorum: false,
         }

@@ -337,6 +337,10 @@ pub enum ReplicaResponse {
 pub enum Request {
     Client(ClientRequest),
     Replica(ReplicaRequest),
+    /// A client request (or policy change) in its authorisation envelope:
+    /// verified, then judged by the bucket's policy, then served as the
+    /// request it wraps (see [`crate::auth::envelope`]).
+    Signed(Box<crate::auth::Signed>),
 }
 
 /// Any answer a node can send.
@@ -377,6 +381,7 @@ impl Request {
             Request::Replica(ReplicaRequest::Accept { .. }) => "replica-accept",
             Request::Replica(ReplicaRequest::Layout { .. }) => "replica-layout",
             Request::Replica(ReplicaRequest::Stream { .. }) => "replica-stream",
+            Request::Signed(_) => "client-signed",
         }
     }
 
@@ -387,6 +392,11 @@ impl Request {
     pub fn key(&self) -> &str {
         match self {
             Request::Client(request) => request.key(),
+            Request::Signed(signed) => match &signed.operation {
+                crate::auth::Operation::Client(request) => request.key(),
+                crate::auth::Operation::PutBucketPolicy { bucket, .. }
+                | crate::auth::Operation::DeleteBucketPolicy { bucket } => bucket,
+            },
             Request::Replica(
                 ReplicaRequest::Read { key }
                 | ReplicaRequest::Write { key, .. }

@@ -15,6 +15,7 @@
 
 mod abd;
 mod anti_entropy;
+mod auth;
 mod background;
 mod coordinator;
 mod grace;
@@ -44,6 +45,7 @@ use crate::s3::S3Error;
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use anti_entropy::AntiEntropyState;
+pub use auth::{POLICY_CACHE_MAX, policy_key};
 pub use hints::HINTS_PER_ROUND;
 use hints::Hints;
 pub use list::{LIST_ROUNDS, LIST_SCAN_ENTRIES};
@@ -79,6 +81,8 @@ pub struct Node<T, C, D> {
     hints: Mutex<Hints>,
     /// The last contact with a peer and a rebuild in progress (`gc_grace`).
     grace: Mutex<grace::GraceState>,
+    /// Bucket policies this coordinator read, with when (access control).
+    policies: Mutex<auth::PolicyCache>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
@@ -138,6 +142,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             last_timestamp: Mutex::new(last_timestamp),
             anti_entropy: Mutex::new(AntiEntropyState::new(id)),
             grace: Mutex::new(grace::GraceState::default()),
+            policies: Mutex::new(auth::PolicyCache::default()),
         })
     }
 
@@ -170,6 +175,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// message.
     pub async fn handle(self: &Arc<Self>, request: Request) -> Response {
         match (self.config.protocol, request) {
+            (_, Request::Signed(signed)) => Response::Client(self.coordinate_signed(*signed).await),
             (_, Request::Client(request)) if request.is_s3() => {
                 Response::Client(self.coordinate_s3(request).await)
             }

@@ -42,6 +42,11 @@ pub enum S3Error {
     /// a limit of this store, not of S3.
     #[error("TooManyVersions: the object holds the most versions one read returns")]
     TooManyVersions,
+    /// 403: the request's signature, its time or the bucket's policy refused
+    /// it — decided before the key is touched, so the same answer whether
+    /// the key exists or not.
+    #[error("AccessDenied: access denied")]
+    AccessDenied,
 }
 
 /// S3's conditional-write headers on PutObject and DeleteObject, judged on

@@ -2,7 +2,9 @@
 //! field at fault. Only the shape of the line is checked here; how it relates
 //! to earlier lines is [`super::validate`]'s job.
 
-use super::{Event, EventType, FailReason, Final, Function, Object, Value, VersionEntry};
+use super::{
+    Auth, AuthKind, Event, EventType, FailReason, Final, Function, Object, Value, VersionEntry,
+};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -13,6 +15,11 @@ pub(super) enum Line {
     /// `{"type":"clocks","error_ns":N}`: see [`super::History::clock_error_ns`].
     Clocks {
         error_ns: u64,
+    },
+    /// `{"type":"revocation","delta_ns":N}`: see
+    /// [`super::History::revocation_delta_ns`].
+    Revocation {
+        delta_ns: u64,
     },
 }
 
@@ -31,12 +38,16 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
             let error_ns = u64_field(obj, "error_ns")?;
             return Ok(Line::Clocks { error_ns });
         }
+        "revocation" => {
+            let delta_ns = u64_field(obj, "delta_ns")?;
+            return Ok(Line::Revocation { delta_ns });
+        }
         "invoke" => EventType::Invoke,
         "ok" => EventType::Ok,
         "fail" => EventType::Fail,
         "info" => EventType::Info,
         other => {
-            let expected = "invoke, ok, fail, info, final or clocks";
+            let expected = "invoke, ok, fail, info, final, clocks or revocation";
             return Err(format!("unknown \"type\" {other:?} (expected {expected})"));
         }
     };
@@ -47,9 +58,12 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
         "cas" => Function::Cas,
         "list" => Function::List,
         "list-versions" => Function::ListVersions,
+        "grant" => Function::Grant,
+        "revoke" => Function::Revoke,
         other => {
             return Err(format!(
-                "unknown \"f\" {other:?} (expected get, put, delete, cas, list or list-versions)"
+                "unknown \"f\" {other:?} (expected get, put, delete, cas, list, list-versions, \
+                 grant or revoke)"
             ));
         }
     };
@@ -63,13 +77,38 @@ pub(super) fn decode(line: &str) -> Result<Line, String> {
         node: node_field(obj),
         object: object_fields(obj)?.map(Box::new),
         error: error_field(obj)?,
+        auth: auth_fields(obj)?.map(Box::new),
     }))
+}
+
+/// The `principal` and `auth` fields, which come together or not at all.
+fn auth_fields(obj: &Fields) -> Result<Option<Auth>, String> {
+    let expected = "signed, presigned, forged, replayed or expired";
+    match (obj.get("principal"), obj.get("auth")) {
+        (None, None) => Ok(None),
+        (Some(Json::String(principal)), Some(Json::String(kind))) => {
+            let kind = AuthKind::from_name(kind)
+                .ok_or_else(|| format!("unknown \"auth\" {kind:?} (expected {expected})"))?;
+            Ok(Some(Auth {
+                principal: principal.clone(),
+                kind,
+            }))
+        }
+        (Some(Json::String(_)), None) => Err(format!(
+            "\"principal\" without \"auth\" (add \"auth\": {expected})"
+        )),
+        (None, Some(_)) => Err("\"auth\" without \"principal\" (who sent it?)".to_owned()),
+        (Some(other), _) => Err(format!(
+            "\"principal\" must be a string, found {}",
+            show(other)
+        )),
+    }
 }
 
 /// The `error` field, if the line has one: one of [`FailReason`]'s names
 /// (whether it suits the event is [`super::validate`]'s question).
 fn error_field(obj: &Fields) -> Result<Option<FailReason>, String> {
-    let expected = "precondition-failed, conditional-conflict or not-found";
+    let expected = "precondition-failed, conditional-conflict, not-found or access-denied";
     match obj.get("error") {
         None => Ok(None),
         Some(Json::String(name)) => FailReason::from_name(name)

@@ -151,6 +151,7 @@ pub(super) fn shape(e: &Event) -> Result<(), String> {
         | (Function::Get | Function::Delete, Value::Absent | Value::Str(_)) => true,
         (Function::List | Function::ListVersions, Value::Absent) => !ok,
         (Function::List, Value::Keys(_)) | (Function::ListVersions, Value::Versions(_)) => !invoke,
+        (Function::Grant | Function::Revoke, Value::Str(_)) => true,
         _ => false,
     };
     if fits {
@@ -165,6 +166,7 @@ pub(super) fn shape(e: &Event) -> Result<(), String> {
             "the versions listed, an array of {key, version_id, current, delete_marker}"
         }
         Function::List | Function::ListVersions => "null",
+        Function::Grant | Function::Revoke => "the principal's name, a string",
     };
     let found = match &e.value {
         Value::Absent => "null",
@@ -248,6 +250,7 @@ fn object_rules(e: &Event, open: Option<&Open>) -> Result<(), String> {
         },
         Function::Get => get_rules(e, o, body, open),
         Function::List | Function::ListVersions => Ok(()),
+        Function::Grant | Function::Revoke => Err(format!("a {} carries no object fields", e.f)),
     }
 }
 

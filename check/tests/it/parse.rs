@@ -280,7 +280,7 @@ fn bad_inputs() -> Vec<(&'static str, String, usize, &'static str)> {
                 r#"{"process":0,"type":"fail","f":"put","key":"k","value":"a","time":2,"error":"teapot"}"#,
             ]),
             2,
-            r#"unknown "error" "teapot" (expected precondition-failed, conditional-conflict or not-found)"#,
+            r#"unknown "error" "teapot" (expected precondition-failed, conditional-conflict, not-found or access-denied)"#,
         ),
         (
             "error not a string",
@@ -363,6 +363,7 @@ fn event(process: u64, kind: EventType, f: Function, key: &str, value: Value, ti
         node: None,
         object: None,
         error: None,
+        auth: None,
     }
 }
 

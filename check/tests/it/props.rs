@@ -84,7 +84,7 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     Function::Get | Function::Delete | Function::List | Function::ListVersions => {
                         Value::Absent
                     }
-                    Function::Put => Value::Str(s.value),
+                    Function::Put | Function::Grant | Function::Revoke => Value::Str(s.value),
                     Function::Cas => Value::Cas {
                         from: s.from,
                         to: s.value,
@@ -100,6 +100,7 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     node: s.node,
                     object: None,
                     error: None,
+                    auth: None,
                 };
                 in_flight.insert(p, invoke.clone());
                 invoke
@@ -186,6 +187,7 @@ fn sequential(ops: &[SeqOp]) -> History {
             node: None,
             object: None,
             error: None,
+            auth: None,
         };
         events.push(event(EventType::Invoke, input, time));
         events.push(event(kind, output, time + duration));
@@ -257,7 +259,7 @@ proptest! {
         prop_assume!(!stale.is_empty());
         let v = stale[pick.index(stale.len())].clone();
         let end = h.events.last().map_or(0, |e| e.time) + 1;
-        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None, object: None, error: None };
+        let read = |kind, value, time| Event { process: 9, kind, f: Function::Get, key: "k0".into(), value, time, node: None, object: None, error: None, auth: None };
         let mut events = h.events.clone();
         events.push(read(EventType::Invoke, Value::Absent, end));
         events.push(read(EventType::Ok, Value::Str(v), end + 1));

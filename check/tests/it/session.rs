@@ -922,6 +922,7 @@ fn raw_history() -> impl Strategy<Value = History> {
                 node: None,
                 object: None,
                 error: None,
+                auth: None,
             })
             .collect();
         let finals = finals

@@ -208,6 +208,7 @@ pub fn history(ops: &[T]) -> History {
             node: None,
             object: object.clone().map(Box::new),
             error: None,
+            auth: None,
         };
         events.push((
             t.invoke,

@@ -120,6 +120,8 @@ pub(crate) mod palette {
             Function::Cas => CAS,
             // Listings are not drawn yet; until they are, the colour of reads.
             Function::List | Function::ListVersions => GET,
+            // Policy changes are not drawn; the colour of writes.
+            Function::Grant | Function::Revoke => PUT,
         }
     }
 

@@ -15,6 +15,7 @@
 //! you mean") and `duration` (`"1.5ms"`); no section imports another.
 //! This module holds the validated types and the entry points.
 
+mod auth;
 mod buggify;
 mod clocks;
 mod cluster;
@@ -98,6 +99,46 @@ pub struct Scenario {
     pub swarm: Option<Swarm>,
     /// Expectations per check; checks not listed are `Any`.
     pub expect: BTreeMap<CheckName, Expectation>,
+    /// `[auth]`: access control (`None`: none, and nothing changes).
+    pub auth: Option<Auth>,
+}
+
+/// Most principals in `[auth]`.
+pub const MAX_PRINCIPALS: usize = 64;
+/// The administrator's name (the bucket owner; client 0 when
+/// `administrator = true`): no principal may take it.
+pub const ADMIN: &str = "admin";
+
+/// `[auth]` (issue 17). Defaults: `administrator` true (client 0 grants and
+/// revokes, one bucket and principal at a time, instead of reading and
+/// writing), no adversarial requests (`forged`, `replayed`, `presigned`,
+/// `expired` shares 0), `revocation_delta` 0, `policy_cache_ttl` 1 s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Auth {
+    pub principals: Vec<Principal>,
+    /// Explicit initial policies by bucket (JSON, validated); a bucket
+    /// without one starts with an allow for the principals that list it.
+    pub policies: BTreeMap<String, String>,
+    pub administrator: bool,
+    /// Shares of a regular client's requests signed with a wrong secret,
+    /// replayed 30 minutes late, presigned (valid), presigned and expired.
+    pub forged: f64,
+    pub replayed: f64,
+    pub presigned: f64,
+    pub expired: f64,
+    /// Δ: how long after an acknowledged revoke a request may still get in.
+    pub revocation_delta: Duration,
+    /// How long a coordinator trusts a policy it read (on its own clock).
+    pub policy_cache_ttl: Duration,
+}
+
+/// One principal: its name (the access key), secret, and the buckets its
+/// initial policies allow it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub name: String,
+    pub secret: String,
+    pub buckets: Vec<String>,
 }
 
 /// `[cluster]`. Defaults: nodes 3, replicas 3, protocol "quorum",

@@ -1,6 +1,8 @@
 use super::*;
 use proptest::prelude::*;
 
+/// `[auth]`.
+mod auth;
 /// `[network]`, new `[[faults]]` kinds and `[nemesis]`.
 mod network;
 /// `[workload] api = "s3"` and its knobs.
@@ -1564,6 +1566,8 @@ fn scenario_strategy() -> impl Strategy<Value = (Scenario, [f64; 4])> {
                             ]),
                         }),
                         expect: expect.clone(),
+                        // `[auth]` round-trips in tests/auth.rs (it needs api = "s3").
+                        auth: None,
                     };
                     (scenario, weights)
                 })

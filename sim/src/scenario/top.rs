@@ -3,6 +3,7 @@
 //! between sections (faults against the cluster and the faulty phase, `cas`
 //! against the protocol).
 
+use super::auth::AuthSpec;
 use super::buggify::BuggifySpec;
 use super::clocks::ClocksSpec;
 use super::cluster::ClusterSpec;
@@ -47,6 +48,7 @@ pub(super) struct ScenarioSpec {
     pub nemesis: Option<S<NemesisSpec>>,
     pub buggify: Option<S<BuggifySpec>>,
     pub swarm: Option<S<SwarmSpec>>,
+    pub auth: Option<S<AuthSpec>>,
     #[serde(default)]
     pub expect: ExpectSpec,
 }
@@ -103,6 +105,9 @@ impl ScenarioSpec {
         if let (Some(s), true) = (&self.swarm, swarm.is_some() && self.workload.api.is_some()) {
             check_swarm_api(ctx, s.span(), &self.workload)?;
         }
+        let auth = (self.auth.as_ref())
+            .map(|a| a.get_ref().validate(ctx, a.span()))
+            .transpose()?;
         let scenario = Scenario {
             name: name.into_inner(),
             description: description.into_inner(),
@@ -118,9 +123,11 @@ impl ScenarioSpec {
             nemesis,
             buggify,
             swarm,
+            auth,
         };
         check_cas(ctx, &scenario, &self.workload)?;
         check_s3(ctx, &scenario, &self.workload)?;
+        check_auth(ctx, &scenario, self.auth.as_ref())?;
         Ok(scenario)
     }
 
@@ -145,6 +152,7 @@ impl ScenarioSpec {
                 .and_then(|n| written(NemesisSpec::resolved(n))),
             buggify: (s.buggify.as_ref()).and_then(|b| written(BuggifySpec::resolved(b))),
             swarm: (s.swarm.as_ref()).and_then(|w| written(SwarmSpec::resolved(w))),
+            auth: (s.auth.as_ref()).and_then(|a| written(AuthSpec::resolved(a))),
             expect: ExpectSpec::resolved(&s.expect),
         }
     }
@@ -230,4 +238,38 @@ fn check_swarm_api(ctx: &Ctx, span: std::ops::Range<usize>, workload: &WorkloadS
         "[swarm] is for register workloads: api = \"s3\" is not swarmed yet".into(),
         Some("remove [swarm], or use api = \"register\"".into()),
     ))
+}
+
+/// `[auth]` needs `api = "s3"` (policies are about buckets and objects),
+/// and its buckets must be the workload's (`bucket1`..`bucketB`).
+fn check_auth(ctx: &Ctx, scenario: &Scenario, spec: Option<&S<AuthSpec>>) -> Result<()> {
+    let (Some(auth), Some(spec)) = (&scenario.auth, spec) else {
+        return Ok(());
+    };
+    let Some(s3) = &scenario.workload.s3 else {
+        return Err(ctx.err_hint(
+            spec.span(),
+            "[auth] needs [workload] api = \"s3\": bucket policies are about buckets and objects"
+                .into(),
+            Some("set api = \"s3\" in [workload]".into()),
+        ));
+    };
+    let known = |b: &str| (0..s3.buckets).any(|j| crate::workload::s3::bucket_name(j) == b);
+    let named = (spec.get_ref().principals.iter())
+        .flat_map(|p| &p.get_ref().buckets)
+        .chain(spec.get_ref().policies.iter().map(|p| &p.get_ref().bucket));
+    for b in named {
+        if !known(b.get_ref()) {
+            return Err(ctx.err_hint(
+                b.span(),
+                format!("bucket {:?} is not one of the workload's", b.get_ref()),
+                Some(format!(
+                    "the workload's buckets are bucket1 to bucket{}",
+                    s3.buckets
+                )),
+            ));
+        }
+    }
+    let _ = auth;
+    Ok(())
 }

@@ -31,16 +31,20 @@
 //!   (`null`: none, a delete marker or a tombstone), so `convergence`,
 //!   `lost-update` and `durability` judge objects as registers.
 
+use super::access::{self, Administrator, Identity};
 use super::{ClientPlan, connect, push_decimal, think_before_next};
 use crate::cluster::SimCluster;
 use crate::recorder::Recorder;
 use crate::scenario::{CasFrom, MAX_OBJECT_SIZE, ObjectSize, S3Workload, Scenario};
 use crate::timescale;
 use crate::wire::NetContext;
+use check::history::{Auth as Sender, AuthKind};
 use check::history::{Object, VersionEntry};
 use check::{Event, EventType, FailReason, Final, Function, Value};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
@@ -181,6 +185,11 @@ struct S3Client<'a> {
     /// absent), the `If-Match` of its cas under `cas_from = "seen"`. At
     /// most one per object the workload names.
     seen: BTreeMap<(u32, u32), Option<Body>>,
+    /// `[auth]`: this client's identity, and how its current request is signed.
+    identity: Option<Identity>,
+    sign_as: AuthKind,
+    /// Whether the current operation's last answer was a 403.
+    denied: Arc<AtomicBool>,
 }
 
 /// Runs one S3 client to completion. Call on the client's own madsim node.
@@ -189,6 +198,14 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         return;
     };
     let (transport, mut rng) = connect(&plan, &net, 0x53_c11e).await;
+    let identity = plan.auth.as_ref().map(|a| Identity::of(a, plan.client));
+    if let Some(auth) = plan
+        .auth
+        .as_ref()
+        .filter(|a| a.administrator && plan.client == 0)
+    {
+        return administer(&plan, auth, &s3, &transport, rng, &net, &recorder).await;
+    }
     let mut client = S3Client {
         plan: &plan,
         s3: &s3,
@@ -196,6 +213,9 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         known: BTreeMap::new(),
         known_total: 0,
         seen: BTreeMap::new(),
+        identity,
+        sign_as: AuthKind::Signed,
+        denied: Arc::new(AtomicBool::new(false)),
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -203,11 +223,42 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
             break;
         }
         let (op, coordinator) = client.draw(&mut rng, seq);
+        if let (Some(auth), Some(identity)) = (&plan.auth, &client.identity) {
+            client.sign_as = identity.draw(auth, &mut rng);
+        }
         let kind = client
             .execute(op, coordinator, &transport, &net, &recorder)
             .await;
         if kind == EventType::Info {
             client.process += u64::from(plan.clients);
+        }
+    }
+}
+
+/// The administrator's loop (client 0 under `[auth] administrator`): one
+/// grant or revoke per operation, through a coordinator drawn each time.
+async fn administer(
+    plan: &ClientPlan,
+    auth: &crate::scenario::Auth,
+    s3: &S3Workload,
+    transport: &impl store::Transport,
+    mut rng: rand_chacha::ChaCha8Rng,
+    net: &NetContext,
+    log: &Recorder,
+) {
+    let timeout = timescale::to_madsim(plan.timeout);
+    let mut admin = Administrator::new(auth, s3.buckets, timeout);
+    let mut process = u64::from(plan.client);
+    for seq in 1..=plan.ops {
+        let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
+        if !think_before_next(plan, net, think).await {
+            break;
+        }
+        let drawn = rng.gen_range(plan.coordinators.clone());
+        let coordinator = (plan.balancer).pick(plan.client, seq, drawn, &mut rng);
+        let kind = (admin.change(&mut rng, process, coordinator, transport, net, log)).await;
+        if kind == EventType::Info {
+            process += u64::from(plan.clients);
         }
     }
 }
@@ -218,11 +269,17 @@ struct Line<'a> {
     f: Function,
     key: &'a str,
     node: u32,
+    /// `[auth]`: the sender, and whether the answer was a 403.
+    sender: Option<Box<Sender>>,
+    denied: Arc<AtomicBool>,
 }
 
 impl Line<'_> {
     fn event(&self, kind: EventType, value: Value, time: u64, object: Option<Object>) -> Event {
+        let denied = kind == EventType::Fail && self.denied.load(Ordering::Relaxed);
         Event {
+            error: denied.then_some(check::FailReason::AccessDenied),
+            auth: self.sender.clone(),
             process: self.process,
             kind,
             f: self.f,
@@ -231,7 +288,6 @@ impl Line<'_> {
             time,
             node: Some(self.node),
             object: object.filter(|o| !o.is_empty()).map(Box::new),
-            error: None,
         }
     }
 }
@@ -356,10 +412,25 @@ impl S3Client<'_> {
         log: &Recorder,
     ) -> EventType {
         let timeout = timescale::to_madsim(self.plan.timeout);
+        let signing = (self.identity.clone()).map(|identity| (identity, self.sign_as));
+        let denied = Arc::clone(&self.denied);
         // Every page of a listing counts: the operation is in flight until it ends.
         let _in_flight = self.plan.balancer.send(coordinator);
-        let call =
-            |request: ClientRequest| transport.call(coordinator, Request::Client(request), timeout);
+        let call = |request: ClientRequest| {
+            let request = match &signing {
+                Some((identity, kind)) => {
+                    identity.sign(access::operation(request), *kind, net.epoch.elapsed_ns())
+                }
+                None => Request::Client(request),
+            };
+            let answer = transport.call(coordinator, request, timeout);
+            let denied = Arc::clone(&denied);
+            async move {
+                let answer = answer.await;
+                denied.store(access::is_denied(&answer), Ordering::Relaxed);
+                answer
+            }
+        };
         let now = || net.epoch.elapsed_ns();
         match op {
             Op::Get {
@@ -605,11 +676,14 @@ impl S3Client<'_> {
     }
 
     fn line<'k>(&self, f: Function, key: &'k str, node: u32) -> Line<'k> {
+        self.denied.store(false, Ordering::Relaxed);
         Line {
             process: self.process,
             f,
             key,
             node,
+            sender: (self.identity.as_ref()).map(|identity| identity.sender(self.sign_as)),
+            denied: Arc::clone(&self.denied),
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod abd;
 mod anti_entropy;
+mod auth;
 mod clocks;
 mod conditional;
 mod durability;
