@@ -277,6 +277,7 @@ mod tests {
             key: "k".into(),
             body: meta(1_000_000).body,
             metadata: Default::default(),
+            condition: None,
         });
         assert_eq!(request_bytes(&put), HEADER_BYTES + 2 + 1_000_000);
         let version = Version {
