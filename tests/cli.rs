@@ -1151,7 +1151,11 @@ fn a_shrunk_scenario_runs_into_its_own_folder_and_meets_its_own_expectations() {
     }
     let expect = plain["expect"].as_table().unwrap();
     assert_eq!(expect["read-after-write"].as_str(), Some("fail"));
-    assert_eq!(expect.len(), 12, "every check named: {expect:?}");
+    assert_eq!(
+        expect.len(),
+        check::CheckName::ALL.len(),
+        "every check named: {expect:?}"
+    );
     assert!(
         expect
             .iter()

@@ -154,7 +154,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let Some(movement) = &routing.layout.movement else {
             return true;
         };
-        if routing.gains(self.id, self.config.replicas).is_empty() {
+        if !routing.gains_any(self.id, self.config.replicas) {
             return true;
         }
         let moves = lock(&self.moves);
@@ -180,7 +180,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let ready = everyone.iter().all(holds)
             && (phase != Some(Phase::Streaming)
                 || (everyone.iter())
-                    .filter(|n| !routing.gains(**n, self.config.replicas).is_empty())
+                    .filter(|n| routing.gains_any(**n, self.config.replicas))
                     .all(synced));
         if let (true, Some(next)) = (ready, layout.advance()) {
             self.set_layout(next);
