@@ -121,9 +121,13 @@ fn rows(seeds: &[&SeedResult], checks: &[CheckName]) -> String {
     }
     let mut table = builder.build();
     table.with(Style::sharp());
-    // With the S3 object checks, twelve check columns: drop their padding
-    // so the table still fits 100 columns.
-    if checks.iter().any(|c| CheckName::OBJECT.contains(c)) {
+    // With the S3 object or access checks, up to fourteen check columns:
+    // drop their padding so the table still fits 100 columns.
+    let extra = |c: &CheckName| CheckName::OBJECT.contains(c) || CheckName::ACCESS.contains(c);
+    if checks.len() > 12 {
+        // Both kinds at once: the counts lose their padding too.
+        table.modify(Columns::new(2..), Padding::zero());
+    } else if checks.iter().any(extra) {
         table.modify(Columns::new(6..), Padding::zero());
     }
     table.to_string()
@@ -149,9 +153,10 @@ fn legend(checks: &[CheckName]) -> String {
     lines.join("\n")
 }
 
-/// `checks` without the S3 object checks ([`CheckName::OBJECT`]) that
-/// applied to no seed of `digest`: a register run's table is the one it
-/// always was, an S3 run's shows them.
+/// `checks` without the S3 object checks ([`CheckName::OBJECT`]) and the
+/// access checks ([`CheckName::ACCESS`]) that applied to no seed of
+/// `digest`: a register run's table is the one it always was, an S3 or
+/// access-controlled run's shows them.
 pub fn shown(digest: &Digest, checks: &[CheckName]) -> Vec<CheckName> {
     let applied = |c: &CheckName| {
         [Verdict::Valid, Verdict::Invalid, Verdict::Unknown]
@@ -159,7 +164,7 @@ pub fn shown(digest: &Digest, checks: &[CheckName]) -> Vec<CheckName> {
             .any(|&v| digest.count(*c, v) > 0)
     };
     (checks.iter().copied())
-        .filter(|c| !CheckName::OBJECT.contains(c) || applied(c))
+        .filter(|c| !(CheckName::OBJECT.contains(c) || CheckName::ACCESS.contains(c)) || applied(c))
         .collect()
 }
 
