@@ -97,7 +97,9 @@ fn generate(shape: &Shape, seed: u64) -> History {
                 (pair.clone(), pair, kind)
             }
             // This generator draws register operations only.
-            Function::List | Function::ListVersions => unreachable!("not drawn"),
+            Function::List | Function::ListVersions | Function::Grant | Function::Revoke => {
+                unreachable!("not drawn")
+            }
         };
         if info {
             kind = EventType::Info;
