@@ -23,22 +23,20 @@ const UNITS: &[(&str, u64)] = &[
 /// `KiB`/`MiB`/`GiB` = powers of 1024).
 pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let text = text.trim();
-    let Some((unit, scale)) = UNITS.iter().find(|(u, _)| text.ends_with(u)) else {
-        return Err(format!(
-            "\"{text}\" has no unit: expected a size such as \"4KiB\" (units: B, KB, MB, GB, KiB, MiB, GiB)"
-        ));
-    };
-    let number = text[..text.len() - unit.len()].trim();
-    let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let value: f64 = match number.parse() {
-        Ok(v) if ok => v,
-        _ => {
+    let (value, scale) = match number_with_unit(text, UNITS) {
+        Ok(parsed) => parsed,
+        Err(Malformed::NoUnit) => {
+            return Err(format!(
+                "\"{text}\" has no unit: expected a size such as \"4KiB\" (units: B, KB, MB, GB, KiB, MiB, GiB)"
+            ));
+        }
+        Err(Malformed::NotNumber) => {
             return Err(format!(
                 "\"{text}\" is not a size: expected a number and a unit, such as \"4KiB\""
             ));
         }
     };
-    let bytes = (value * *scale as f64).round();
+    let bytes = (value * scale as f64).round();
     if !bytes.is_finite() || bytes > MAX_OBJECT_SIZE as f64 {
         return Err(format!(
             "\"{text}\" is too large: object sizes are at most {}",
@@ -92,16 +90,14 @@ pub const MAX_BANDWIDTH: u64 = 1_000_000_000_000;
 pub fn parse_rate(text: &str) -> std::result::Result<u64, String> {
     let text = text.trim();
     let units = "B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s, bit/s, Kbit/s, Mbit/s, Gbit/s";
-    let Some((unit, scale)) = RATE_UNITS.iter().find(|(u, _)| text.ends_with(u)) else {
-        return Err(format!(
-            "\"{text}\" has no unit: expected a rate such as \"100MB/s\" or \"1Gbit/s\" (units: {units})"
-        ));
-    };
-    let number = text[..text.len() - unit.len()].trim();
-    let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let value: f64 = match number.parse() {
-        Ok(v) if ok => v,
-        _ => {
+    let (value, scale) = match number_with_unit(text, RATE_UNITS) {
+        Ok(parsed) => parsed,
+        Err(Malformed::NoUnit) => {
+            return Err(format!(
+                "\"{text}\" has no unit: expected a rate such as \"100MB/s\" or \"1Gbit/s\" (units: {units})"
+            ));
+        }
+        Err(Malformed::NotNumber) => {
             return Err(format!(
                 "\"{text}\" is not a rate: expected a number and a unit, such as \"100MB/s\""
             ));
@@ -244,6 +240,30 @@ fn size_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<u64> {
                 other.type_str()
             ),
         )),
+    }
+}
+
+/// Why a quantity with a unit (a size, a rate) did not parse.
+enum Malformed {
+    NoUnit,
+    NotNumber,
+}
+
+/// Splits trimmed `text` into a non-negative decimal number and the scale of
+/// the first unit of `units` it ends with (list longer units that end like
+/// shorter ones first).
+fn number_with_unit<T: Copy>(
+    text: &str,
+    units: &[(&str, T)],
+) -> std::result::Result<(f64, T), Malformed> {
+    let Some(&(unit, scale)) = units.iter().find(|(u, _)| text.ends_with(u)) else {
+        return Err(Malformed::NoUnit);
+    };
+    let number = text[..text.len() - unit.len()].trim();
+    let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match number.parse() {
+        Ok(value) if ok => Ok((value, scale)),
+        _ => Err(Malformed::NotNumber),
     }
 }
 
