@@ -54,16 +54,7 @@ pub fn judge(ops: &[Op], access: &Access) -> CheckResult {
             findings.push(Finding::new(kind, &op.key, &[Some(op.index)], ops));
         }
     }
-    match first {
-        None => CheckResult::valid(),
-        Some(sentence) => {
-            let more = match anomalies {
-                1 => String::new(),
-                n => format!(" ({} more like it)", n - 1),
-            };
-            CheckResult::invalid(format!("{sentence}{more}"), anomalies, findings)
-        }
-    }
+    CheckResult::from_first(first, anomalies, findings)
 }
 
 fn sentence(op: &Op, principal: &str, auth: &str, kind: Kind) -> String {

@@ -96,16 +96,7 @@ pub fn judge(ops: &[Op], access: &Access, delta_ns: u64) -> CheckResult {
             }
         }
     }
-    match first {
-        None => CheckResult::valid(),
-        Some(sentence) => {
-            let more = match anomalies {
-                1 => String::new(),
-                n => format!(" ({} more like it)", n - 1),
-            };
-            CheckResult::invalid(format!("{sentence}{more}"), anomalies, findings)
-        }
-    }
+    CheckResult::from_first(first, anomalies, findings)
 }
 
 /// Per acknowledged revoke, in invoke order: how long after its

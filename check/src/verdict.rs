@@ -180,6 +180,25 @@ impl CheckResult {
         }
     }
 
+    /// Valid without a `first` sentence; else invalid, saying the first
+    /// anomaly and how many more there were ("… (3 more like it)").
+    pub fn from_first(
+        first: Option<String>,
+        anomalies: usize,
+        findings: Vec<Finding>,
+    ) -> CheckResult {
+        match first {
+            None => CheckResult::valid(),
+            Some(sentence) => {
+                let more = match anomalies {
+                    1 => String::new(),
+                    n => format!(" ({} more like it)", n - 1),
+                };
+                CheckResult::invalid(format!("{sentence}{more}"), anomalies, findings)
+            }
+        }
+    }
+
     /// `anomalies` found (at least one), explained by `explanation`, the
     /// first of them as `findings` (at least one).
     pub fn invalid(explanation: String, anomalies: usize, findings: Vec<Finding>) -> CheckResult {
