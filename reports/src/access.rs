@@ -8,7 +8,7 @@
 //! Counts and a bounded sample: seeds and shards add up.
 
 use check::access::Access as Facts;
-use check::{FailReason, History, Op, Outcome};
+use check::{FailReason, Op, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,9 +34,8 @@ pub struct AccessMetrics {
 }
 
 impl AccessMetrics {
-    /// The figures of one history (paired as `ops`).
-    pub fn of(history: &History, ops: &[Op]) -> AccessMetrics {
-        let facts = Facts::new(history);
+    /// The figures of one history: its access `facts` and its paired `ops`.
+    pub fn of(facts: &Facts, ops: &[Op]) -> AccessMetrics {
         if !facts.applies() {
             return AccessMetrics::default();
         }
@@ -53,7 +52,7 @@ impl AccessMetrics {
                 (Outcome::Info, _) => row.timed_out += 1,
             }
         }
-        m.revocation_ns = check::revocation::latencies(ops, &facts);
+        m.revocation_ns = check::revocation::latencies(ops, facts);
         m.revocation_ns.truncate(LATENCIES_MAX);
         m
     }
@@ -171,6 +170,7 @@ impl AccessMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use check::History;
 
     #[test]
     fn counts_by_principal_and_measures_revocation_latency() {
@@ -186,7 +186,7 @@ mod tests {
 "#;
         let history = History::parse(text).unwrap();
         let ops = check::op::pair(&history);
-        let m = AccessMetrics::of(&history, &ops);
+        let m = AccessMetrics::of(&Facts::new(&history), &ops);
         assert_eq!(m.requests["alice"]["signed"].allowed, 1);
         assert_eq!(m.requests["eve"]["forged"].denied, 1);
         assert_eq!(m.revocation_ns, vec![100]);

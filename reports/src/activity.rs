@@ -12,7 +12,8 @@
 //! ([`MAX_BUCKETS`]; later operations fall into the last one).
 
 use crate::latency::Histogram;
-use check::{Function, Op, Outcome};
+use check::access::Access;
+use check::{FailReason, Function, Op, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -76,6 +77,18 @@ pub struct TimeBucket {
     /// bucket (their descriptors' sizes; 0 for registers).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bytes: u64,
+    /// Requests signed by a principal invoked in the bucket that got
+    /// through (`ok`), and that were refused (403 `access-denied`); 0
+    /// without `[auth]` (issue 17).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub allowed: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denied: u64,
+    /// Grants and revokes acknowledged in the bucket (by completion time).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grants: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revokes: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -182,7 +195,49 @@ impl Activity {
             mine.latency.merge(&b.latency);
             mine.faulted = (mine.faulted + b.faulted).min(self.seeds);
             mine.bytes = mine.bytes.saturating_add(b.bytes);
+            mine.allowed += b.allowed;
+            mine.denied += b.denied;
+            mine.grants += b.grants;
+            mine.revokes += b.revokes;
         }
+    }
+
+    /// Counts one seed's access control over time: its signed requests
+    /// (allowed or denied) by invoke time, its acknowledged grants and
+    /// revokes by completion time. `ops` are the seed's paired operations,
+    /// `access` their facts; nothing is counted without `[auth]`.
+    pub fn count_access(&mut self, ops: &[Op], access: &Access) {
+        if !access.applies() {
+            return;
+        }
+        let bucket_ns = self.bucket_ns.max(1);
+        let index = |t: u64| (t / bucket_ns).min(MAX_BUCKETS - 1);
+        for op in ops {
+            if access.of(op).is_none() {
+                continue;
+            }
+            let b = self.buckets.entry(index(op.invoke_time)).or_default();
+            match (op.outcome, op.error) {
+                (Outcome::Ok, _) => b.allowed += 1,
+                (Outcome::Fail, Some(FailReason::AccessDenied)) => b.denied += 1,
+                _ => {}
+            }
+        }
+        for change in &access.changes {
+            let (Outcome::Ok, Some(at)) = (change.outcome, change.complete_time) else {
+                continue;
+            };
+            let b = self.buckets.entry(index(at)).or_default();
+            match change.f {
+                Function::Grant => b.grants += 1,
+                _ => b.revokes += 1,
+            }
+        }
+    }
+
+    /// Whether any signed request or policy change was counted.
+    pub fn has_access(&self) -> bool {
+        (self.buckets.values()).any(|b| b.allowed + b.denied + b.grants + b.revokes > 0)
     }
 
     /// Whether any object body bytes were counted (an S3 run).
@@ -253,6 +308,48 @@ mod tests {
         assert_eq!(a.throughput(), [(0, 1000.0, 1e9)]);
         let registers = check::op::pair(&History::parse(HISTORY).unwrap());
         assert!(!Activity::of(&registers, &[], 1000).has_bytes());
+    }
+
+    #[test]
+    fn counts_signed_requests_and_acknowledged_policy_changes_over_time() {
+        let text = r#"{"type":"revocation","delta_ns":0}
+{"process":9,"type":"invoke","f":"grant","key":"b","value":"alice","time":0}
+{"process":9,"type":"ok","f":"grant","key":"b","value":"alice","time":100}
+{"process":0,"type":"invoke","f":"get","key":"b/k","value":null,"time":300,"principal":"alice","auth":"signed"}
+{"process":0,"type":"ok","f":"get","key":"b/k","value":null,"time":310,"principal":"alice","auth":"signed"}
+{"process":9,"type":"invoke","f":"revoke","key":"b","value":"alice","time":1100}
+{"process":9,"type":"ok","f":"revoke","key":"b","value":"alice","time":1200}
+{"process":1,"type":"invoke","f":"get","key":"b/k","value":null,"time":1320,"principal":"alice","auth":"signed"}
+{"process":1,"type":"fail","f":"get","key":"b/k","value":null,"time":1330,"error":"access-denied","principal":"alice","auth":"signed"}
+{"process":2,"type":"invoke","f":"get","key":"b/k","value":null,"time":1400}
+{"process":2,"type":"fail","f":"get","key":"b/k","value":null,"time":1410}
+"#;
+        let history = History::parse(text).unwrap();
+        let ops = check::op::pair(&history);
+        let mut a = Activity::of(&ops, &[], 1000);
+        assert!(!a.has_access());
+        a.count_access(&ops, &Access::new(&history));
+        assert!(a.has_access());
+        let (first, second) = (&a.buckets[&0], &a.buckets[&1]);
+        assert_eq!(
+            (first.allowed, first.denied, first.grants, first.revokes),
+            (1, 0, 1, 0)
+        );
+        // The unsigned get's failure is no denial.
+        assert_eq!(
+            (second.allowed, second.denied, second.grants, second.revokes),
+            (0, 1, 0, 1)
+        );
+        let mut twice = a.clone();
+        twice.merge(&a);
+        assert_eq!(twice.buckets[&1].denied, 2);
+        let svg = crate::plots::time::access(&a);
+        assert!(
+            svg.contains("revoke acknowledged") && svg.contains("denied (403)"),
+            "{svg}"
+        );
+        let plain = Activity::of(&ops, &[], 1000);
+        assert!(crate::plots::time::access(&plain).contains("no request named a principal"));
     }
 
     #[test]

@@ -19,7 +19,9 @@ use check::{CheckName, CheckResult, Finding, FindingKind as Kind, Function, Hist
 
 /// The order in which checks are preferred for the explained example when no
 /// expectation was broken: the ones whose anomaly a timeline shows best first.
-const PREFERRED: [CheckName; 9] = [
+/// Every check is in it (a test holds it to [`CheckName::ALL`]), so each
+/// failing check gets its example and close-up.
+const PREFERRED: [CheckName; 14] = [
     CheckName::ReadAfterWrite,
     CheckName::ReadYourWrites,
     CheckName::MonotonicReads,
@@ -29,6 +31,11 @@ const PREFERRED: [CheckName; 9] = [
     CheckName::WritesFollowReads,
     CheckName::Linearizable,
     CheckName::Convergence,
+    CheckName::ListAfterWrite,
+    CheckName::AtomicObject,
+    CheckName::Versions,
+    CheckName::Authorization,
+    CheckName::Revocation,
 ];
 
 /// The seed and check to explain: the lowest seed where a check expected to
@@ -319,6 +326,15 @@ fn signed(ns: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_check_has_a_place_in_the_preferred_order() {
+        let mut preferred = PREFERRED.to_vec();
+        preferred.sort();
+        let mut all = CheckName::ALL.to_vec();
+        all.sort();
+        assert_eq!(preferred, all);
+    }
+
     use super::*;
     use crate::seedinfo::FaultWindow;
 

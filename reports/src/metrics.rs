@@ -173,6 +173,9 @@ pub fn seed_metrics_in(
         .map(|layout| ProbeReads::of(&ops, &reads, layout))
         .unwrap_or_default();
     let width = activity::bucket_width(context.duration_ns);
+    let mut activity = Activity::of(&ops, &context.faults, width);
+    let access = check::access::Access::new(history);
+    activity.count_access(&ops, &access);
     SeedMetrics {
         latency: latency(&ops),
         staleness: staleness::summarise(&reads),
@@ -183,11 +186,11 @@ pub fn seed_metrics_in(
             .collect(),
         outcomes: activity::outcomes(&ops),
         probes,
-        activity: Activity::of(&ops, &context.faults, width),
+        activity,
         objects: ObjectMetrics::of(&ops),
         conditional: Conditional::of(&ops),
         moves: MoveAvailability::of(&ops, &context.movements),
-        access: crate::access::AccessMetrics::of(history, &ops),
+        access: crate::access::AccessMetrics::of(&access, &ops),
     }
 }
 

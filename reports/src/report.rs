@@ -189,6 +189,13 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
             plots::time::bytes(&totals.activity),
         ));
     }
+    if totals.activity.has_access() {
+        plots.push(plot(
+            "access.svg",
+            "Access over time: signed requests allowed and denied, grants and revokes marked, fault windows shaded",
+            plots::time::access(&totals.activity),
+        ));
+    }
     if !totals.conditional.is_empty() {
         plots.push(plot(
             "conditional.svg",

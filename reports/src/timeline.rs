@@ -6,7 +6,9 @@
 //! `plots::timeline` draws it.
 
 use crate::seedinfo::{FaultWindow, SeedInfo};
+use check::access::{Access, bucket_of};
 use check::counterexample::span;
+use check::ms::{Precision, format_ms};
 use check::op::{Op, Outcome, pair};
 use check::{Function, History};
 use std::collections::BTreeMap;
@@ -32,6 +34,9 @@ pub struct Bar {
     /// `p3 get k1 -> c2-4` (see `check::counterexample::label`).
     pub label: String,
     pub node: Option<u32>,
+    /// The principal that signed it and its bucket (histories with access
+    /// control): which grants and revokes concern it.
+    pub sender: Option<(String, String)>,
     pub highlighted: bool,
     /// The hover text: index, label, outcome, times, coordinator.
     pub title: String,
@@ -46,6 +51,20 @@ pub struct Change {
     pub process: u64,
 }
 
+/// A moment of access control drawn across every lane (issue 17): a grant
+/// or revoke acknowledged, or a revoke's deadline (its acknowledgement +
+/// the history's Δ), after which its principal must be refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMark {
+    pub at_ns: u64,
+    pub principal: String,
+    pub bucket: String,
+    /// `revoke alice from b acknowledged`, `… + Δ 50 ms`.
+    pub what: String,
+    /// A revoke's deadline (drawn dashed), not an acknowledgement.
+    pub deadline: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     /// One lane per client: the processes it ran as, in order.
@@ -53,6 +72,9 @@ pub struct Timeline {
     pub bars: Vec<Bar>,
     pub changes: Vec<Change>,
     pub faults: Vec<FaultWindow>,
+    /// Acknowledged grants and revokes, and revoke deadlines, by time
+    /// (drawn: those of [`Timeline::concerned`]).
+    pub policy: Vec<PolicyMark>,
     /// The last time anything happened (ns).
     pub end_ns: u64,
 }
@@ -79,11 +101,15 @@ impl Timeline {
             .max()
             .unwrap_or(1_000_000);
         let (lane_of, lanes, changes) = lanes(&ops);
+        let access = Access::new(history);
         let bars = ops
             .iter()
             .map(|op| {
                 let lane = lane_of.get(&op.process).copied().unwrap_or(0);
-                bar(op, lane, longest, highlight)
+                let mut bar = bar(op, lane, longest, highlight);
+                bar.sender =
+                    (access.of(op)).map(|a| (a.principal.clone(), bucket_of(&op.key).to_owned()));
+                bar
             })
             .collect();
         Timeline {
@@ -91,6 +117,7 @@ impl Timeline {
             bars,
             changes,
             faults: info.map(|i| i.faults.clone()).unwrap_or_default(),
+            policy: policy_marks(history, &access),
             end_ns,
         }
     }
@@ -106,15 +133,37 @@ impl Timeline {
 
     /// The time span of the highlighted operations, widened so that their
     /// neighbours show: 50 % on each side, at least 1 ms in all.
+    /// With access control, it also reaches back to the last policy
+    /// acknowledgement before them: the grant or revoke a breach is judged
+    /// against.
     pub fn zoom(&self) -> Option<(u64, u64)> {
         let marked = self.bars.iter().filter(|b| b.highlighted);
-        let from = marked.clone().map(|b| b.start_ns).min()?;
+        let first = marked.clone().map(|b| b.start_ns).min()?;
+        let context = (self.concerned())
+            .filter(|m| !m.deadline && m.at_ns <= first)
+            .map(|m| m.at_ns)
+            .max();
+        let from = context.unwrap_or(first).min(first);
         let to = marked.map(|b| b.drawn_end_ns).max()?.max(from);
         let pad = ((to - from) / 2).max(500_000);
         Some((
             from.saturating_sub(pad),
             to.saturating_add(pad).min(self.end_ns.max(to)),
         ))
+    }
+}
+
+impl Timeline {
+    /// The policy marks that concern a highlighted operation: its
+    /// principal's grants and revokes on its bucket. Only those are drawn;
+    /// a run's other policy changes would bury them.
+    pub fn concerned(&self) -> impl Iterator<Item = &PolicyMark> + '_ {
+        let senders: Vec<&(String, String)> = (self.bars.iter())
+            .filter(|b| b.highlighted)
+            .filter_map(|b| b.sender.as_ref())
+            .collect();
+        (self.policy.iter())
+            .filter(move |m| (senders.iter()).any(|(p, b)| *p == m.principal && *b == m.bucket))
     }
 }
 
@@ -177,6 +226,41 @@ fn lanes(ops: &[Op]) -> (BTreeMap<u64, usize>, Vec<Vec<u64>>, Vec<Change>) {
     (lane_of, lanes, changes)
 }
 
+/// The history's acknowledged grants and revokes, and each revoke's
+/// deadline when the history gives a Δ, in time order.
+fn policy_marks(history: &History, access: &Access) -> Vec<PolicyMark> {
+    let delta = history.revocation_delta_ns.unwrap_or(0);
+    let mut marks = Vec::new();
+    for c in &access.changes {
+        let (Outcome::Ok, Some(at_ns)) = (c.outcome, c.complete_time) else {
+            continue;
+        };
+        let (verb, to) = match c.f {
+            Function::Grant => ("grant", "on"),
+            _ => ("revoke", "from"),
+        };
+        let what = format!("{verb} {} {to} {}", c.principal, c.bucket);
+        if c.f == Function::Revoke && delta > 0 {
+            marks.push(PolicyMark {
+                at_ns: at_ns.saturating_add(delta),
+                principal: c.principal.clone(),
+                bucket: c.bucket.clone(),
+                what: format!("{what} + Δ {}", format_ms(delta, Precision::Fit)),
+                deadline: true,
+            });
+        }
+        marks.push(PolicyMark {
+            at_ns,
+            principal: c.principal.clone(),
+            bucket: c.bucket.clone(),
+            what: format!("{what} acknowledged"),
+            deadline: false,
+        });
+    }
+    marks.sort_by_key(|m| m.at_ns);
+    marks
+}
+
 fn bar(op: &Op, lane: usize, longest: u64, highlight: &[usize]) -> Bar {
     let drawn_end_ns = op
         .complete_time
@@ -201,6 +285,7 @@ fn bar(op: &Op, lane: usize, longest: u64, highlight: &[usize]) -> Bar {
         title: format!("#{} {label} ({outcome}; {}{node})", op.index, span(op)),
         label,
         node: op.node,
+        sender: None,
         highlighted: highlight.contains(&op.index),
     }
 }
@@ -208,6 +293,53 @@ fn bar(op: &Op, lane: usize, longest: u64, highlight: &[usize]) -> Bar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_changes_and_revoke_deadlines_are_marked_and_a_breach_zooms_back_to_them() {
+        let text = r#"{"type":"revocation","delta_ns":2000000}
+{"process":9,"type":"invoke","f":"grant","key":"b","value":"alice","time":0}
+{"process":9,"type":"ok","f":"grant","key":"b","value":"alice","time":1000000}
+{"process":9,"type":"invoke","f":"revoke","key":"b","value":"alice","time":10000000}
+{"process":9,"type":"ok","f":"revoke","key":"b","value":"alice","time":11000000}
+{"process":9,"type":"invoke","f":"revoke","key":"b","value":"bob","time":12000000}
+{"process":9,"type":"ok","f":"revoke","key":"b","value":"bob","time":13000000}
+{"process":9,"type":"invoke","f":"revoke","key":"c","value":"alice","time":14000000}
+{"process":9,"type":"info","f":"revoke","key":"c","value":"alice","time":15000000}
+{"process":0,"type":"invoke","f":"get","key":"b/k","value":null,"time":40000000,"principal":"alice","auth":"signed"}
+{"process":0,"type":"ok","f":"get","key":"b/k","value":null,"time":41000000,"principal":"alice","auth":"signed"}
+"#;
+        let history = History::parse(text).unwrap();
+        let t = Timeline::new(&history, None, &[0]);
+        assert_eq!(t.policy.len(), 5, "bob's revoke and its deadline too");
+        let marks: Vec<(u64, &str, bool)> = (t.concerned())
+            .map(|m| (m.at_ns, m.what.as_str(), m.deadline))
+            .collect();
+        assert_eq!(
+            marks,
+            vec![
+                (1_000_000, "grant alice on b acknowledged", false),
+                (11_000_000, "revoke alice from b acknowledged", false),
+                (13_000_000, "revoke alice from b + Δ 2.000 ms", true),
+            ]
+        );
+        // The close-up reaches back to the revoke the late get breaks.
+        let (from, to) = t.zoom().unwrap();
+        assert!(from < 11_000_000 && to >= 41_000_000, "{from}..{to}");
+        let svg = crate::plots::timeline::plot(&t, (from, to), "close up");
+        assert!(svg.contains("revoke alice from b + Δ 2.000 ms"), "{svg}");
+        assert!(
+            !svg.contains("bob"),
+            "only alice's changes on b concern the breach"
+        );
+        // Without access control nothing changes.
+        let plain = History::parse(
+            r#"{"process":0,"type":"invoke","f":"get","key":"k","value":null,"time":5}
+{"process":0,"type":"ok","f":"get","key":"k","value":null,"time":9}
+"#,
+        )
+        .unwrap();
+        assert!(Timeline::new(&plain, None, &[0]).policy.is_empty());
+    }
 
     #[test]
     fn one_lane_per_client_and_a_zoom_around_the_highlighted_ops() {

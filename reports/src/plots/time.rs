@@ -164,6 +164,57 @@ pub fn bytes(a: &Activity) -> String {
     })
 }
 
+/// Signed requests per second (per seed) that got through and that were
+/// refused (403), with every acknowledged grant and revoke marked by a
+/// vertical line at its bucket: does the denial follow the revoke, and how
+/// soon? (Issue 17.)
+pub fn access(a: &Activity) -> String {
+    const TITLE: &str = "Access over time (signed requests/s per seed; grants and revokes marked)";
+    if !a.has_access() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no request named a principal");
+    }
+    let per_s = 1e9 / (a.bucket_ns.max(1) as f64 * a.seeds.max(1) as f64);
+    let top = (a.buckets.values())
+        .map(|b| b.allowed.max(b.denied) as f64 * per_s)
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.15;
+    let series: [(&str, RGBColor, Count); 2] = [
+        ("allowed", palette::VALID, |b| b.allowed),
+        ("denied (403)", palette::INVALID, |b| b.denied),
+    ];
+    let marks: [(&str, RGBColor, Count); 2] = [
+        ("grant acknowledged", palette::GET, |b| b.grants),
+        ("revoke acknowledged", palette::PUT, |b| b.revokes),
+    ];
+    svg(SIZE.0, SIZE.1, |root| {
+        let y = (0.0..top, (0.0, top));
+        let mut chart = frame(root, a, TITLE, y, "requests/s", None)?;
+        for (name, colour, count) in marks {
+            let at: Vec<f64> = (points(a).into_iter())
+                .filter(|(_, b)| count(b) > 0)
+                .map(|(x, _)| x)
+                .collect();
+            let style = colour.mix(0.7).stroke_width(1);
+            chart
+                .draw_series(
+                    at.into_iter()
+                        .map(|x| PathElement::new([(x, 0.0), (x, top)], style)),
+                )?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new([(x + 8, y - 6), (x + 8, y + 6)], style));
+        }
+        for (name, colour, count) in series {
+            let line: Vec<(f64, f64)> = (points(a).into_iter())
+                .map(|(x, b)| (x, count(b) as f64 * per_s))
+                .collect();
+            labelled_line(&mut chart, name, colour, line)?;
+        }
+        legend(&mut chart)?;
+        caption(root)
+    })
+}
+
 /// Draws `line` in `colour`, listed in the legend as `name`.
 fn labelled_line<'a, Y: Ranged<ValueType = f64>>(
     chart: &mut Chart<'a, Y>,

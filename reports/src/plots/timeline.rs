@@ -64,6 +64,7 @@ fn draw(
         .label_style((FAMILY, 12))
         .draw()?;
     faults(&mut chart, t, (from, to))?;
+    policy(&mut chart, t, (from, to))?;
     lane_names(root, &chart, t)?;
     let visible = |b: &&Bar| b.start_ns <= to && b.drawn_end_ns >= from;
     let clip = |ns: u64| ms(ns.clamp(from, to));
@@ -148,6 +149,36 @@ fn faults(chart: &mut Chart, t: &Timeline, (from, to): (u64, u64)) -> Drawn {
             )])?;
         }
         chart.draw_series([Text::new(f.what.clone(), (a, top), label.clone())])?;
+    }
+    Ok(())
+}
+
+/// Access control's moments across every lane: an acknowledged grant or
+/// revoke as a solid line, a revoke's deadline (+ Δ) dashed, each named
+/// at the bottom.
+fn policy(chart: &mut Chart, t: &Timeline, (from, to): (u64, u64)) -> Drawn {
+    let top = t.lanes.len().max(1) as f64 - 0.5;
+    let colour = palette::HIGHLIGHT;
+    let label = TextStyle::from((FAMILY, 11)).color(&colour);
+    let shown = (t.concerned()).filter(|m| (from..=to).contains(&m.at_ns));
+    for (n, m) in shown.enumerate() {
+        let x = ms(m.at_ns);
+        if m.deadline {
+            // Dashes: short segments down the plot (bounded: 40).
+            let step = (top + 0.5) / 40.0;
+            chart.draw_series((0..40).step_by(2).map(|i| {
+                let y = -0.5 + i as f64 * step;
+                PathElement::new([(x, y), (x, y + step)], colour.stroke_width(1))
+            }))?;
+        } else {
+            chart.draw_series([PathElement::new(
+                [(x, -0.5), (x, top)],
+                colour.stroke_width(1),
+            )])?;
+        }
+        // Names staggered over three heights, so neighbours stay legible.
+        let y = -0.45 + (n % 3) as f64 * 0.3;
+        chart.draw_series([Text::new(format!(" {}", m.what), (x, y), label.clone())])?;
     }
     Ok(())
 }
