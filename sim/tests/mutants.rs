@@ -5,7 +5,8 @@
 //! seed 8), judged by its `[expect]`. A mutant is killed when some
 //! expectation breaks. Seconds per mutant instead of the full suite's
 //! minutes, so a sampled mutation score fits a shared machine; the store's
-//! own tests run beside it (cargo-mutants always runs `-p store`).
+//! cluster tests run beside it (`.cargo/mutants.toml` names the targets:
+//! `--test cluster --test mutants` of store and sim).
 
 use check::CheckName;
 use sim::{RunOptions, Scenario};

@@ -94,4 +94,21 @@ mod tests {
         );
         assert_eq!(placement("k1"), "k1");
     }
+
+    #[test]
+    fn bucket_keys_are_distinct_and_in_the_reserved_space() {
+        let (a, b) = (bucket_key("a"), bucket_key("b"));
+        assert_ne!(a, b, "two buckets must not share a configuration");
+        assert!(a.starts_with(RESERVED) && b.starts_with(RESERVED));
+        assert!(!a.starts_with(&objects_prefix("a")));
+    }
+
+    #[test]
+    fn object_keys_of_1_to_1024_bytes_without_nul_are_accepted() {
+        assert_eq!(object_key_error("k"), None);
+        assert_eq!(object_key_error(&"k".repeat(1024)), None);
+        assert!(object_key_error("").is_some());
+        assert!(object_key_error(&"k".repeat(1025)).is_some());
+        assert!(object_key_error("a\0b").is_some());
+    }
 }
