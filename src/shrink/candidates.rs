@@ -13,7 +13,8 @@
 //! operations, fewer keys, one kind of operation fewer in the mix, anti-entropy
 //! rounds twice as often, one node fewer (faults naming it dropped, its
 //! partition groups without it). Last, each fault is shortened and moved
-//! earlier (an earlier fault lets a later candidate cut the run shorter), and
+//! earlier (an earlier fault lets a later candidate cut the run shorter; a
+//! buggify hit also to an earlier pass), and
 //! the whole run is compressed with its faults moved along (every time
 //! halved).
 
@@ -227,7 +228,16 @@ pub fn candidates(
             if at < fault.at && (at.is_zero() || at >= Duration::from_millis(1)) {
                 let mut edited = faults.clone();
                 edited[i].at = at;
-                let what = format!("fault {} at {}", i + 1, format_duration(at));
+                let mut what = format!("fault {} at {}", i + 1, format_duration(at));
+                // A buggify hit is aimed by its pass: an earlier one, too.
+                if let FaultKind::Buggify(hit) = &mut edited[i].kind {
+                    hit.pass = if at.is_zero() {
+                        1
+                    } else {
+                        hit.pass.div_ceil(2)
+                    };
+                    what = format!("{what}, pass {}", hit.pass);
+                }
                 push(what, with_faults(doc, &edited));
             }
         }
@@ -363,6 +373,8 @@ fn without_node(fault: &Fault, gone: u32, nodes: u32) -> Option<Fault> {
         | FaultKind::Crash { node }
         | FaultKind::Pause { node }
         | FaultKind::ClockJump { node, .. }
+        | FaultKind::BuggifyWindow { node }
+        | FaultKind::Buggify(sim::scenario::BugHit { node, .. })
             if *node == gone =>
         {
             return None;
