@@ -87,6 +87,9 @@ struct Size {
     /// frequent rounds alone make a scenario smaller, so that candidate can
     /// be kept and a later cut built on it.
     anti_entropy_us: u128,
+    /// The key draw's Zipf exponent, in millionths: a uniform draw (0) is
+    /// simpler than a skewed one, the rest being equal.
+    key_skew_millionths: u64,
 }
 
 /// What the search spent.
@@ -643,6 +646,7 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
         duration_ms: scenario.duration.as_millis(),
         think_us: scenario.workload.think.as_micros(),
         anti_entropy_us: scenario.cluster.anti_entropy.map_or(0, |d| d.as_micros()),
+        key_skew_millionths: (scenario.workload.key_skew * 1e6).round() as u64,
     }
 }
 

@@ -130,6 +130,7 @@ pub fn candidates(
             }
         }
     }
+    toward_small_workload(doc, w, &mut push);
 
     // Edits that keep each client's operations (think pinned).
     if let Some(half) = readable_at_most(scenario.duration / 2) {
@@ -267,6 +268,39 @@ pub fn candidates(
         push(format!("compressed to {}", format_duration(half)), d);
     }
     out
+}
+
+/// Workload edits that jump toward a small race rather than halve (a
+/// swarm point pinned at 88 keys, skew 0.78 and 7 clients, say, may only
+/// fail again far from there): the key draw less skewed (uniform, then
+/// half the exponent), a few keys (4, 2, 1), two clients; at most six
+/// candidates, each one value changed.
+fn toward_small_workload(
+    doc: &ScenarioDoc,
+    w: &sim::scenario::Workload,
+    push: &mut impl FnMut(String, ScenarioDoc),
+) {
+    if w.key_skew > 0.0 {
+        let half = (w.key_skew / 2.0 * 1e6).floor() / 1e6;
+        for skew in [0.0, half] {
+            if skew < w.key_skew && (skew == 0.0 || half > 0.01) {
+                let d = with(doc, "workload.key_skew", Value::Float(skew));
+                push(format!("key_skew {skew}"), d);
+            }
+        }
+    }
+    // Halving reaches these too, through values that may not fail.
+    let keys = u64::from(w.keys);
+    for few in [4, 2, 1] {
+        if few < keys / 2 {
+            let d = with(doc, "workload.keys", Value::Integer(few as i64));
+            push(format!("keys {few}"), d);
+        }
+    }
+    if w.clients > 4 {
+        let d = with(doc, "workload.clients", Value::Integer(2));
+        push("clients 2".to_string(), d);
+    }
 }
 
 /// The mix without each of its kinds in turn (when two or more have a
