@@ -590,11 +590,64 @@ mod tests {
         ] {
             assert!(whats.iter().any(|w| w == wanted), "{wanted}: {whats:?}");
         }
+        for absent in ["key_skew 0", "keys 4"] {
+            assert!(!whats.iter().any(|w| w == absent), "{absent}: {whats:?}");
+        }
         let cut = all(CheckName::ReadAfterWrite)
             .into_iter()
             .find(|c| c.what == "cut short at 5s")
             .unwrap();
         assert!(cut.doc.get("workload.think").is_some());
         assert_eq!(cut.doc.array_len("faults"), 1, "the fault at 9s is gone");
+    }
+
+    /// Issue 13: a pinned swarm point (many keys, a skewed draw, many
+    /// clients) gets candidates that jump toward a small workload, and a
+    /// buggify hit is moved to an earlier pass.
+    #[test]
+    fn a_pinned_point_jumps_toward_small_and_hits_move_to_earlier_passes() {
+        let text = DOC.replace(
+            "[workload]\nops = 100\n",
+            "[workload]\nops = 100\nkeys = 88\nkey_skew = 0.784456\nclients = 7\n",
+        ) + "[[faults]]\nkind = \"buggify\"\nnode = 1\nat = \"4s\"\nduration = \"3ms\"\npoint = \"after-apply\"\naction = \"crash\"\npass = 9\n";
+        let doc = ScenarioDoc::parse(&text).unwrap();
+        let scenario = Scenario::parse(&text, "x.toml").unwrap();
+        let all = candidates(&doc, &scenario, CheckName::ReadAfterWrite, None, 100);
+        let find = |what: &str| {
+            let c = (all.iter()).find(|c| c.what == what);
+            c.unwrap_or_else(|| {
+                panic!(
+                    "{what}: {:?}",
+                    all.iter().map(|c| &c.what).collect::<Vec<_>>()
+                )
+            })
+        };
+        for (what, path, value) in [
+            ("key_skew 0", "workload.key_skew", Value::Float(0.0)),
+            (
+                "key_skew 0.392228",
+                "workload.key_skew",
+                Value::Float(0.392228),
+            ),
+            ("keys 4", "workload.keys", Value::Integer(4)),
+            ("keys 1", "workload.keys", Value::Integer(1)),
+            ("clients 2", "workload.clients", Value::Integer(2)),
+        ] {
+            assert_eq!(find(what).doc.get(path), Some(value), "{what}");
+        }
+        for (what, pass) in [("fault 2 at 0s, pass 1", 1), ("fault 2 at 2s, pass 5", 5)] {
+            let moved = Scenario::parse(&find(what).doc.to_toml(), "m.toml").unwrap();
+            let hit = (moved.faults.iter())
+                .find_map(|f| match f.kind {
+                    FaultKind::Buggify(h) => Some(h),
+                    _ => None,
+                })
+                .unwrap();
+            assert_eq!(hit.pass, pass, "{what}");
+        }
+        for c in &all {
+            Scenario::parse(&c.doc.to_toml(), "c.toml")
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", c.what, c.doc.to_toml()));
+        }
     }
 }

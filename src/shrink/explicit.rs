@@ -198,4 +198,40 @@ mod tests {
             assert!(again.nemesis.is_none());
         }
     }
+
+    /// A run's buggify hits written out replace `[buggify]` and its windows
+    /// with one explicit fault per hit, which reads back as the same hit.
+    #[test]
+    fn hits_become_explicit_faults_that_read_back() {
+        let text = "name = \"n\"\ndescription = \"d\"\nduration = \"2s\"\n\
+            [[faults]]\nkind = \"buggify-window\"\nnode = 1\nat = \"1s\"\nduration = \"1s\"\n\
+            [[faults]]\nkind = \"crash\"\nnode = 0\nat = \"1s\"\nduration = \"1s\"\n\
+            [buggify]\nprobability = 0.5\n";
+        let scenario = Scenario::parse(text, "b.toml").unwrap();
+        let hit = sim::scenario::BugHit {
+            node: 1,
+            point: store::buggify::Point::BeforeSync,
+            action: sim::scenario::BugAction::Delay,
+            pass: 12,
+        };
+        let seen = SeenHit {
+            hit,
+            at_ns: 1_500_123_456,
+            hold: Duration::from_nanos(2_345_678),
+        };
+        let faults = faults_with_hits(&scenario, &[seen]);
+        assert_eq!(
+            faults.len(),
+            2,
+            "the window goes, the crash stays: {faults:?}"
+        );
+        let mut doc = crate::scenario_edit::ScenarioDoc::parse(text).unwrap();
+        doc.remove("buggify");
+        doc.set_array_of_tables("faults", &fault_tables(&faults));
+        let again = Scenario::parse(&doc.to_toml(), "explicit.toml").unwrap();
+        assert_eq!(again.faults, faults);
+        assert_eq!(again.faults[1].kind, FaultKind::Buggify(hit));
+        assert_eq!(again.faults[1].at, Duration::from_micros(1_500_123));
+        assert_eq!(again.faults[1].duration, seen.hold);
+    }
 }
