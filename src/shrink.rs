@@ -3,7 +3,8 @@
 //!
 //! First, the faults the seed draws (a nemesis's plan, random halves) are
 //! written out as explicit `[[faults]]`, when that still fails the same way
-//! on the seed ([`explicit`]; it normally replays the same history). Then a
+//! on the seed ([`explicit`]; it normally replays the same history), and so
+//! are the buggify hits it drew (`kind = "buggify"`, from a run). Then a
 //! greedy search over the scenario document: each candidate ([`candidates`])
 //! removes, shortens or moves one fault, cuts the run short, or lowers one
 //! size (operations, clients, keys, nodes, duration, quiesce); it is kept
@@ -86,6 +87,9 @@ struct Size {
     /// frequent rounds alone make a scenario smaller, so that candidate can
     /// be kept and a later cut built on it.
     anti_entropy_us: u128,
+    /// The key draw's Zipf exponent, in millionths: a uniform draw (0) is
+    /// simpler than a skewed one, the rest being equal.
+    key_skew_millionths: u64,
 }
 
 /// What the search spent.
@@ -130,6 +134,9 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     }
     if explicit::draws_faults(&best.scenario) {
         best = make_faults_explicit(best, &first, &file, &goal)?;
+    }
+    if explicit::draws_buggify(&best.scenario) {
+        best = make_hits_explicit(best, &file, &goal)?;
     }
     let max_tries = (args.tries * TRIES_GROWTH).min(MAX_TRIES).max(args.tries);
     println!(
@@ -311,6 +318,53 @@ fn make_faults_explicit(
         return Ok(best);
     }
     let how = if same {
+        "the same history"
+    } else {
+        "a different history, the same failure"
+    };
+    println!("  {what}: {how}");
+    Ok(Failing {
+        size: size(&scenario, &run),
+        anomaly_end: goal.anomaly_end(&run),
+        doc,
+        scenario,
+        seed: best.seed,
+    })
+}
+
+/// The failing scenario with the buggify hits its seed drew written out as
+/// explicit `buggify` faults and `[buggify]` removed (with its windows), when
+/// that still fails the same way on the seed (see
+/// [`explicit::faults_with_hits`]); otherwise the scenario as it was (also
+/// while a nemesis still draws buggify windows). Says which on stdout.
+fn make_hits_explicit(best: Failing, file: &str, goal: &Goal) -> anyhow::Result<Failing> {
+    if (best.scenario.nemesis.as_ref()).is_some_and(|n| n.draws_buggify_windows()) {
+        println!("  the nemesis still draws buggify windows: shrinking with the drawn hits");
+        return Ok(best);
+    }
+    let drawn = evaluate(&best.scenario, best.seed, RunOptions::default())?;
+    let hits = &drawn.outcome.buggify_hits;
+    let faults = explicit::faults_with_hits(&best.scenario, hits);
+    if faults.len() > sim::scenario::MAX_FAULTS {
+        println!("  {} buggify hits: too many to write out", hits.len());
+        return Ok(best);
+    }
+    let mut doc = best.doc.clone();
+    doc.remove("buggify");
+    doc.set_array_of_tables("faults", &explicit::fault_tables(&faults));
+    let scenario = Scenario::parse(&doc.to_toml(), file)
+        .context("the seed's buggify hits written out as [[faults]] do not validate")?;
+    let run = evaluate(&scenario, best.seed, RunOptions::default())?;
+    let what = format!(
+        "the {} buggify hits seed {} draws, as explicit [[faults]] kind = \"buggify\"",
+        hits.len(),
+        best.seed
+    );
+    if !goal.reproduced_by(&run) {
+        println!("  {what}: no longer fail the same way; shrinking with [buggify]");
+        return Ok(best);
+    }
+    let how = if run.summary.history_hash == drawn.summary.history_hash {
         "the same history"
     } else {
         "a different history, the same failure"
@@ -549,6 +603,14 @@ fn fault_words(f: &Fault) -> String {
                 format_duration(f.at)
             );
         }
+        FaultKind::Buggify(hit) => format!(
+            "buggify {} of node {} at {} (pass {})",
+            hit.action.as_str(),
+            hit.node,
+            hit.point,
+            hit.pass
+        ),
+        FaultKind::BuggifyWindow { node } => format!("buggify window on node {node}"),
     };
     format!(
         "{what} at {} for {}",
@@ -584,6 +646,7 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
         duration_ms: scenario.duration.as_millis(),
         think_us: scenario.workload.think.as_micros(),
         anti_entropy_us: scenario.cluster.anti_entropy.map_or(0, |d| d.as_micros()),
+        key_skew_millionths: (scenario.workload.key_skew * 1e6).round() as u64,
     }
 }
 

@@ -94,3 +94,71 @@ fn an_unknown_planted_bug_is_refused_with_the_names() {
     );
     assert!(stderr.contains("lww-node-first"), "{stderr}");
 }
+
+/// Issue 13: a planted bug caught only through buggify (`sync-off-by-one`
+/// loses an acknowledged write only when a node crashes at a fault point)
+/// shrinks with the seed's drawn hits written out as explicit
+/// `kind = "buggify"` faults (the same history), and fewer of them.
+#[test]
+fn a_bug_caught_only_through_buggify_shrinks_to_fewer_explicit_hits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario("buggify-sync-always.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // Without [buggify] (nothing crashes) the planted bug goes unseen.
+    let calm = tmp.path().join("calm.toml");
+    let cut = text.find("[buggify]").unwrap();
+    let end = text.find("[expect]").unwrap();
+    std::fs::write(&calm, format!("{}{}", &text[..cut], &text[end..])).unwrap();
+    let run = |scenario: &std::path::Path, out: &str| {
+        storesim()
+            .args([
+                "--plant",
+                "sync-off-by-one",
+                "run",
+                "--seeds",
+                "2",
+                "--jobs",
+                "1",
+            ])
+            .args(["--no-regressions", "--out"])
+            .arg(tmp.path().join(out))
+            .arg(scenario)
+            .assert()
+    };
+    run(&calm, "calm").success();
+    run(&file, "buggify").code(1);
+    let shrunk = tmp.path().join("shrunk.toml");
+    let assert = storesim()
+        .args([
+            "--plant",
+            "sync-off-by-one",
+            "shrink",
+            "--seed",
+            "1",
+            "--tries",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&shrunk)
+        .arg(&file)
+        .assert()
+        .success();
+    let out = stdout(&assert);
+    let drawn: usize = (out.lines())
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("the ")?;
+            let (n, tail) = rest.split_once(' ')?;
+            tail.contains("as explicit [[faults]] kind = \"buggify\": the same history")
+                .then(|| n.parse().ok())?
+        })
+        .unwrap_or_else(|| panic!("the hits were not written out\n{out}"));
+    let written = std::fs::read_to_string(&shrunk).unwrap();
+    assert!(!written.contains("[buggify]"), "{written}");
+    let left = (written.lines())
+        .filter(|l| l.trim() == "kind = \"buggify\"")
+        .count();
+    assert!(
+        left >= 1 && left < drawn,
+        "{left} of {drawn} hits\n{written}"
+    );
+}

@@ -15,7 +15,8 @@
 //! spare; the member never returns), one movement at a time: the plan keeps
 //! the members and spares each change leaves, and draws no change within
 //! one draw's length of the last (a change the store still refuses as busy
-//! is traced as refused).
+//! is traced as refused). The `buggify` family (opt-in, needs `[buggify]`)
+//! arms the store's fault points on one node for the draw's length.
 
 use crate::faults::links;
 use crate::scenario::{
@@ -265,6 +266,7 @@ impl Draw {
                 };
                 kind
             }
+            Family::Buggify => FaultKind::BuggifyWindow { node: node(rng) },
         };
         vec![self.at(kind)]
     }
@@ -413,6 +415,14 @@ pub fn describe(fault: &Fault) -> String {
         FaultKind::Replace { node, by } => {
             return format!("at {}: replace n{node} by n{by}", d(fault.at));
         }
+        FaultKind::Buggify(hit) => format!(
+            "buggify {} n{} at {} (pass {})",
+            hit.action.as_str(),
+            hit.node,
+            hit.point,
+            hit.pass
+        ),
+        FaultKind::BuggifyWindow { node } => format!("buggify-window n{node}"),
     };
     format!("at {} for {}: {what}", d(fault.at), d(fault.duration))
 }

@@ -84,6 +84,9 @@ pub struct RunOutcome {
     pub end_ns: u64,
     /// When each fault was active, sorted by start.
     pub faults: Vec<FaultWindow>,
+    /// Every buggify hit the fault injector received (applied or declined),
+    /// in order: what `shrink` writes out as explicit `buggify` faults.
+    pub buggify_hits: Vec<crate::buggify::SeenHit>,
 }
 
 /// A seed that could not be run to completion.
@@ -243,8 +246,8 @@ async fn supervise(
         })
         .collect();
     let mut config = cluster_config(&scenario, options);
-    let buggify = (scenario.buggify.as_ref()).map(|b| {
-        let (points, hits) = SimPoints::new(b, scenario.cluster.nodes, seed);
+    let buggify = crate::buggify::Plan::of(&scenario).map(|plan| {
+        let (points, hits) = SimPoints::new(plan, scenario.cluster.nodes, seed, epoch);
         (Arc::new(points), hits)
     });
     if let Some((points, _)) = &buggify {
@@ -302,7 +305,7 @@ async fn supervise(
     let fates = Arc::clone(&net.fates);
     let mut injector = FaultInjector::new(trace.clone(), epoch, clocks.clone(), fates);
     let points = buggify.map(|(points, hits)| {
-        injector.take_hits(hits);
+        injector.take_hits(hits, Arc::clone(&points));
         points
     });
     injector.run(actions, scenario.duration, &mut cluster).await;
@@ -344,6 +347,7 @@ async fn supervise(
     cluster.shutdown();
     // Let the killed nodes' tasks drop before the runtime goes away (madsim leak).
     tokio::time::sleep(Duration::from_millis(1)).await;
+    let buggify_hits = injector.seen_hits();
     let mut faults = injector.windows(end_ns);
     for window in &mut movements {
         window.end_ns = window.end_ns.min(end_ns);
@@ -369,6 +373,7 @@ async fn supervise(
         clocks: clocks.iter().map(|c| (c.offset_ns, c.drift_ppm)).collect(),
         end_ns,
         faults,
+        buggify_hits,
     })
 }
 

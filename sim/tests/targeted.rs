@@ -222,3 +222,91 @@ fn buggify_replays_exactly() {
     );
     assert_ne!(a.trace_hash, run(&s, 6).trace_hash);
 }
+
+/// The scenario with `hits` as explicit `buggify` faults instead of
+/// `[buggify]`: each at the microsecond it happened, with its pass.
+fn with_explicit_hits(s: &Scenario, hits: &[sim::buggify::SeenHit]) -> Scenario {
+    let mut explicit = s.clone();
+    explicit.buggify = None;
+    explicit
+        .faults
+        .retain(|f| !matches!(f.kind, sim::scenario::FaultKind::BuggifyWindow { .. }));
+    explicit.nemesis = None;
+    explicit
+        .faults
+        .extend(hits.iter().map(|h| sim::scenario::Fault {
+            at: Duration::from_micros(h.at_ns / 1000),
+            duration: h.hold,
+            kind: sim::scenario::FaultKind::Buggify(h.hit),
+        }));
+    explicit.faults.sort_by_key(|f| f.at);
+    explicit
+}
+
+/// Issue 13: a seed's drawn buggify hits written out as explicit faults
+/// (node, point, pass, action, hold) replay the same run without
+/// `[buggify]`, and each hit matters: without the first, the run differs.
+#[test]
+fn drawn_buggify_hits_replay_as_explicit_faults() {
+    let s = scenario(&format!(
+        "{}[buggify]\nprobability = 0.1\nduration = \"3ms\"\n",
+        W3.replace("mix = { put = 1.0 }", "mix = { get = 0.5, put = 0.5 }")
+    ));
+    let drawn = run(&s, 3);
+    assert!(drawn.buggify_hits.len() >= 2, "{:?}", drawn.buggify_hits);
+    let explicit = with_explicit_hits(&s, &drawn.buggify_hits);
+    // Through the file, as shrink writes it.
+    let explicit = Scenario::parse(&explicit.to_toml(), "explicit.toml").unwrap();
+    let again = run(&explicit, 3);
+    assert_eq!(again.history, drawn.history);
+    assert_eq!(again.faults, drawn.faults);
+    assert_eq!(again.buggify_hits, drawn.buggify_hits);
+    let fewer = with_explicit_hits(&s, &drawn.buggify_hits[1..]);
+    let other = run(&fewer, 3);
+    assert_ne!(other.faults, drawn.faults, "the first hit is gone");
+    assert!(other.buggify_hits.len() < drawn.buggify_hits.len());
+}
+
+/// The nemesis family `buggify` arms `[buggify]` on one node for each
+/// drawn window: every hit falls inside a window of its node, and a plan
+/// without windows (another family drawn by swarm) hits nothing.
+#[test]
+fn the_buggify_family_hits_only_inside_its_windows() {
+    let s = scenario(&format!(
+        "{}[buggify]\nprobability = 0.5\nactions = [\"delay\"]\nduration = \"1ms\"\n\
+         [nemesis]\ninterval = \"40ms\"\nduration = \"20ms\"\nfamilies = {{ buggify = 1, clog = 1 }}\nswarm = true\n",
+        W3.replace("ops = 20", "ops = 60")
+    ));
+    let (mut with_windows, mut without) = (0, 0);
+    for seed in 1..=8 {
+        let plan = sim::nemesis::plan(s.nemesis.as_ref().unwrap(), &[], 3, s.duration, seed);
+        let windows: Vec<(u32, Duration, Duration)> = (plan.faults.iter())
+            .filter_map(|f| match f.kind {
+                sim::scenario::FaultKind::BuggifyWindow { node } => {
+                    Some((node, f.at, (f.at + f.duration).min(s.duration)))
+                }
+                _ => None,
+            })
+            .collect();
+        let outcome = run(&s, seed);
+        for hit in &outcome.buggify_hits {
+            let at = Duration::from_nanos(hit.at_ns);
+            assert!(
+                (windows.iter()).any(|&(n, from, to)| n == hit.hit.node && from <= at && at <= to),
+                "seed {seed}: {hit:?} outside {windows:?}"
+            );
+        }
+        if windows.is_empty() {
+            assert!(outcome.buggify_hits.is_empty(), "seed {seed}");
+            without += 1;
+        } else if !outcome.buggify_hits.is_empty() {
+            with_windows += 1;
+            let armed = (outcome.trace.iter()).any(|e| {
+                matches!(e, TraceEvent::Fault { what, .. }
+                    if what.starts_with("nemesis plan: ") && what.contains(": buggify-window n"))
+            });
+            assert!(armed, "seed {seed}: the windows are in the plan's trace");
+        }
+    }
+    assert!(with_windows > 0 && without > 0, "{with_windows} {without}");
+}

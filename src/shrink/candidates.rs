@@ -13,7 +13,8 @@
 //! operations, fewer keys, one kind of operation fewer in the mix, anti-entropy
 //! rounds twice as often, one node fewer (faults naming it dropped, its
 //! partition groups without it). Last, each fault is shortened and moved
-//! earlier (an earlier fault lets a later candidate cut the run shorter), and
+//! earlier (an earlier fault lets a later candidate cut the run shorter; a
+//! buggify hit also to an earlier pass), and
 //! the whole run is compressed with its faults moved along (every time
 //! halved).
 
@@ -129,6 +130,7 @@ pub fn candidates(
             }
         }
     }
+    toward_small_workload(doc, w, &mut push);
 
     // Edits that keep each client's operations (think pinned).
     if let Some(half) = readable_at_most(scenario.duration / 2) {
@@ -227,7 +229,16 @@ pub fn candidates(
             if at < fault.at && (at.is_zero() || at >= Duration::from_millis(1)) {
                 let mut edited = faults.clone();
                 edited[i].at = at;
-                let what = format!("fault {} at {}", i + 1, format_duration(at));
+                let mut what = format!("fault {} at {}", i + 1, format_duration(at));
+                // A buggify hit is aimed by its pass: an earlier one, too.
+                if let FaultKind::Buggify(hit) = &mut edited[i].kind {
+                    hit.pass = if at.is_zero() {
+                        1
+                    } else {
+                        hit.pass.div_ceil(2)
+                    };
+                    what = format!("{what}, pass {}", hit.pass);
+                }
                 push(what, with_faults(doc, &edited));
             }
         }
@@ -257,6 +268,39 @@ pub fn candidates(
         push(format!("compressed to {}", format_duration(half)), d);
     }
     out
+}
+
+/// Workload edits that jump toward a small race rather than halve (a
+/// swarm point pinned at 88 keys, skew 0.78 and 7 clients, say, may only
+/// fail again far from there): the key draw less skewed (uniform, then
+/// half the exponent), a few keys (4, 2, 1), two clients; at most six
+/// candidates, each one value changed.
+fn toward_small_workload(
+    doc: &ScenarioDoc,
+    w: &sim::scenario::Workload,
+    push: &mut impl FnMut(String, ScenarioDoc),
+) {
+    if w.key_skew > 0.0 {
+        let half = (w.key_skew / 2.0 * 1e6).floor() / 1e6;
+        for skew in [0.0, half] {
+            if skew < w.key_skew && (skew == 0.0 || half > 0.01) {
+                let d = with(doc, "workload.key_skew", Value::Float(skew));
+                push(format!("key_skew {skew}"), d);
+            }
+        }
+    }
+    // Halving reaches these too, through values that may not fail.
+    let keys = u64::from(w.keys);
+    for few in [4, 2, 1] {
+        if few < keys / 2 {
+            let d = with(doc, "workload.keys", Value::Integer(few as i64));
+            push(format!("keys {few}"), d);
+        }
+    }
+    if w.clients > 4 {
+        let d = with(doc, "workload.clients", Value::Integer(2));
+        push("clients 2".to_string(), d);
+    }
 }
 
 /// The mix without each of its kinds in turn (when two or more have a
@@ -363,6 +407,8 @@ fn without_node(fault: &Fault, gone: u32, nodes: u32) -> Option<Fault> {
         | FaultKind::Crash { node }
         | FaultKind::Pause { node }
         | FaultKind::ClockJump { node, .. }
+        | FaultKind::BuggifyWindow { node }
+        | FaultKind::Buggify(sim::scenario::BugHit { node, .. })
             if *node == gone =>
         {
             return None;
@@ -544,11 +590,64 @@ mod tests {
         ] {
             assert!(whats.iter().any(|w| w == wanted), "{wanted}: {whats:?}");
         }
+        for absent in ["key_skew 0", "keys 4"] {
+            assert!(!whats.iter().any(|w| w == absent), "{absent}: {whats:?}");
+        }
         let cut = all(CheckName::ReadAfterWrite)
             .into_iter()
             .find(|c| c.what == "cut short at 5s")
             .unwrap();
         assert!(cut.doc.get("workload.think").is_some());
         assert_eq!(cut.doc.array_len("faults"), 1, "the fault at 9s is gone");
+    }
+
+    /// Issue 13: a pinned swarm point (many keys, a skewed draw, many
+    /// clients) gets candidates that jump toward a small workload, and a
+    /// buggify hit is moved to an earlier pass.
+    #[test]
+    fn a_pinned_point_jumps_toward_small_and_hits_move_to_earlier_passes() {
+        let text = DOC.replace(
+            "[workload]\nops = 100\n",
+            "[workload]\nops = 100\nkeys = 88\nkey_skew = 0.784456\nclients = 7\n",
+        ) + "[[faults]]\nkind = \"buggify\"\nnode = 1\nat = \"4s\"\nduration = \"3ms\"\npoint = \"after-apply\"\naction = \"crash\"\npass = 9\n";
+        let doc = ScenarioDoc::parse(&text).unwrap();
+        let scenario = Scenario::parse(&text, "x.toml").unwrap();
+        let all = candidates(&doc, &scenario, CheckName::ReadAfterWrite, None, 100);
+        let find = |what: &str| {
+            let c = (all.iter()).find(|c| c.what == what);
+            c.unwrap_or_else(|| {
+                panic!(
+                    "{what}: {:?}",
+                    all.iter().map(|c| &c.what).collect::<Vec<_>>()
+                )
+            })
+        };
+        for (what, path, value) in [
+            ("key_skew 0", "workload.key_skew", Value::Float(0.0)),
+            (
+                "key_skew 0.392228",
+                "workload.key_skew",
+                Value::Float(0.392228),
+            ),
+            ("keys 4", "workload.keys", Value::Integer(4)),
+            ("keys 1", "workload.keys", Value::Integer(1)),
+            ("clients 2", "workload.clients", Value::Integer(2)),
+        ] {
+            assert_eq!(find(what).doc.get(path), Some(value), "{what}");
+        }
+        for (what, pass) in [("fault 2 at 0s, pass 1", 1), ("fault 2 at 2s, pass 5", 5)] {
+            let moved = Scenario::parse(&find(what).doc.to_toml(), "m.toml").unwrap();
+            let hit = (moved.faults.iter())
+                .find_map(|f| match f.kind {
+                    FaultKind::Buggify(h) => Some(h),
+                    _ => None,
+                })
+                .unwrap();
+            assert_eq!(hit.pass, pass, "{what}");
+        }
+        for c in &all {
+            Scenario::parse(&c.doc.to_toml(), "c.toml")
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", c.what, c.doc.to_toml()));
+        }
     }
 }

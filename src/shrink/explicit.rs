@@ -9,12 +9,19 @@
 //! checks that (same history hash) before it edits the faults one by one. Once
 //! explicit, removing or moving one fault no longer redraws the others.
 //!
+//! Buggify hits are not known before the run (a node draws at each pass of
+//! a point), so they are written out from a run: [`faults_with_hits`] turns
+//! each hit the run's injector received into a `buggify` fault naming its
+//! node, point, pass, action and hold, and `[buggify]` goes. A node then
+//! passes the same points in the same order and sends the same hits.
+//!
 //! One exception: the nemesis steps a jumped clock back when its fault ends,
 //! at the latest when the faulty phase does, and a `[[faults]]` entry must
 //! start before then; such a step-back is written [`END_MARGIN`] earlier
 //! (the check above says whether that changed the run).
 
 use sim::Scenario;
+use sim::buggify::SeenHit;
 use sim::faults::{FAULT_STREAM, links};
 use sim::scenario::{Fault, FaultKind, MessageAction, MessageFault, format_duration};
 use toml::Value;
@@ -87,6 +94,19 @@ pub fn fault_table(fault: &Fault) -> Vec<(&'static str, Value)> {
         FaultKind::Replace { node, by } => {
             ("replace", vec![("node", index(*node)), ("by", index(*by))])
         }
+        FaultKind::Buggify(hit) => {
+            let fields = vec![
+                ("node", index(hit.node)),
+                ("point", text(hit.point.as_str().to_string())),
+                ("action", text(hit.action.as_str().to_string())),
+                (
+                    "pass",
+                    Value::Integer(i64::try_from(hit.pass).unwrap_or(i64::MAX)),
+                ),
+            ];
+            ("buggify", fields)
+        }
+        FaultKind::BuggifyWindow { node } => ("buggify-window", vec![("node", index(*node))]),
     };
     let mut row = vec![
         ("kind", text(kind.to_string())),
@@ -121,6 +141,31 @@ fn message_fields(m: &MessageFault) -> (&'static str, Vec<(&'static str, Value)>
     (m.action.kind_name(), fields)
 }
 
+/// Whether the scenario's buggify hits come from draws (`[buggify]`).
+pub fn draws_buggify(scenario: &Scenario) -> bool {
+    scenario.buggify.is_some()
+}
+
+/// The faults of a run with its buggify draws written out: the scenario's
+/// faults without `buggify-window`s (they only armed the draws), and one
+/// explicit `buggify` fault per hit the run's injector received, at the
+/// microsecond it happened (rounded down) with its pass, so that exactly
+/// that pass is hit again. Sorted by start (stable).
+pub fn faults_with_hits(scenario: &Scenario, hits: &[SeenHit]) -> Vec<Fault> {
+    let mut faults: Vec<Fault> = (scenario.faults.iter())
+        .filter(|f| !matches!(f.kind, FaultKind::BuggifyWindow { .. }))
+        .cloned()
+        .collect();
+    let last = scenario.duration.saturating_sub(END_MARGIN);
+    faults.extend(hits.iter().map(|seen| Fault {
+        at: Duration::from_micros(seen.at_ns / 1000).min(last),
+        duration: seen.hold,
+        kind: FaultKind::Buggify(seen.hit),
+    }));
+    faults.sort_by_key(|f| f.at);
+    faults
+}
+
 /// The `[[faults]]` tables of a list of faults.
 pub fn fault_tables(faults: &[Fault]) -> Vec<Vec<(&'static str, Value)>> {
     faults.iter().map(fault_table).collect()
@@ -152,5 +197,41 @@ mod tests {
             assert_eq!(again.faults, faults, "seed {seed}");
             assert!(again.nemesis.is_none());
         }
+    }
+
+    /// A run's buggify hits written out replace `[buggify]` and its windows
+    /// with one explicit fault per hit, which reads back as the same hit.
+    #[test]
+    fn hits_become_explicit_faults_that_read_back() {
+        let text = "name = \"n\"\ndescription = \"d\"\nduration = \"2s\"\n\
+            [[faults]]\nkind = \"buggify-window\"\nnode = 1\nat = \"1s\"\nduration = \"1s\"\n\
+            [[faults]]\nkind = \"crash\"\nnode = 0\nat = \"1s\"\nduration = \"1s\"\n\
+            [buggify]\nprobability = 0.5\n";
+        let scenario = Scenario::parse(text, "b.toml").unwrap();
+        let hit = sim::scenario::BugHit {
+            node: 1,
+            point: store::buggify::Point::BeforeSync,
+            action: sim::scenario::BugAction::Delay,
+            pass: 12,
+        };
+        let seen = SeenHit {
+            hit,
+            at_ns: 1_500_123_456,
+            hold: Duration::from_nanos(2_345_678),
+        };
+        let faults = faults_with_hits(&scenario, &[seen]);
+        assert_eq!(
+            faults.len(),
+            2,
+            "the window goes, the crash stays: {faults:?}"
+        );
+        let mut doc = crate::scenario_edit::ScenarioDoc::parse(text).unwrap();
+        doc.remove("buggify");
+        doc.set_array_of_tables("faults", &fault_tables(&faults));
+        let again = Scenario::parse(&doc.to_toml(), "explicit.toml").unwrap();
+        assert_eq!(again.faults, faults);
+        assert_eq!(again.faults[1].kind, FaultKind::Buggify(hit));
+        assert_eq!(again.faults[1].at, Duration::from_micros(1_500_123));
+        assert_eq!(again.faults[1].duration, seen.hold);
     }
 }

@@ -3,11 +3,11 @@
 
 use super::Action;
 use super::windows::{Effect, FaultLog, FaultWindow};
-use crate::buggify::Hit;
+use crate::buggify::{Hit, SeenHit, SimPoints};
 use crate::clock::SimClock;
 use crate::cluster::SimCluster;
 use crate::fate::Fates;
-use crate::scenario::BugAction;
+use crate::scenario::{BugAction, BugHit};
 use crate::scenario::{MessageAction, MessageFault, format_duration};
 use crate::timescale::Epoch;
 use crate::trace::Trace;
@@ -27,6 +27,11 @@ pub struct FaultInjector {
     windows: FaultLog,
     /// Buggify hits from the nodes (`None` without `[buggify]`).
     hits: Option<mpsc::UnboundedReceiver<Hit>>,
+    /// The points the hits come from, armed by `buggify-window`s.
+    points: Option<Arc<SimPoints>>,
+    /// Every hit received, in order (bounded: each is a pass of a point by
+    /// a node in the faulty phase, and a node's task waits for its answer).
+    seen: Vec<SeenHit>,
     /// Nodes a buggify hit holds down: until when, which, crashed or
     /// paused, and the window's name. At most one per node.
     held: Vec<(Duration, u32, BugAction, String)>,
@@ -48,13 +53,22 @@ impl FaultInjector {
             epoch,
             windows: FaultLog::default(),
             hits: None,
+            points: None,
+            seen: Vec::new(),
             held: Vec::new(),
         }
     }
 
-    /// Acts on the buggify hits the nodes send here (see `crate::buggify`).
-    pub fn take_hits(&mut self, hits: mpsc::UnboundedReceiver<Hit>) {
+    /// Acts on the buggify hits the nodes send here (see `crate::buggify`),
+    /// and arms `points` for `buggify-window`s.
+    pub fn take_hits(&mut self, hits: mpsc::UnboundedReceiver<Hit>, points: Arc<SimPoints>) {
         self.hits = Some(hits);
+        self.points = Some(points);
+    }
+
+    /// Every buggify hit received so far, in order.
+    pub fn seen_hits(&self) -> Vec<SeenHit> {
+        self.seen.clone()
     }
 
     /// When each fault was active; faults still open end at `end_ns`.
@@ -111,6 +125,16 @@ impl FaultInjector {
     fn buggify(&mut self, hit: Hit, cluster: &mut SimCluster) {
         let now = self.epoch.elapsed_ns();
         let n = hit.node;
+        self.seen.push(SeenHit {
+            hit: BugHit {
+                node: n,
+                point: hit.point,
+                action: hit.action,
+                pass: hit.number,
+            },
+            at_ns: now,
+            hold: hit.hold,
+        });
         let label = format!(
             "buggify {} n{n} at {} (pass {})",
             hit.action.as_str(),
@@ -235,6 +259,14 @@ impl FaultInjector {
                 self.fates.untarget(&label);
                 self.windows.close(&label, now);
                 format!("ended {label}")
+            }
+            Action::Arm(n) | Action::Disarm(n) => {
+                let on = matches!(action, Action::Arm(_));
+                if let Some(points) = &self.points {
+                    points.arm(n, on);
+                }
+                let what = if on { "armed" } else { "disarmed" };
+                format!("buggify-window n{n}: {what}")
             }
             Action::ClockJump { node, by_ns } => {
                 let clock = &self.clocks[node as usize];

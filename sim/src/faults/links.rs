@@ -101,7 +101,11 @@ pub fn cut_by(kind: &FaultKind, nodes: u32, rng: &mut impl Rng) -> Option<(Strin
         | FaultKind::Messages(_) => {
             return None;
         }
-        FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
+        FaultKind::Join { .. }
+        | FaultKind::Leave { .. }
+        | FaultKind::Replace { .. }
+        | FaultKind::Buggify(_)
+        | FaultKind::BuggifyWindow { .. } => {
             return None;
         }
     })

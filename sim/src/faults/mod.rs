@@ -54,6 +54,10 @@ pub enum Action {
     },
     /// The operator asks the cluster for a membership change.
     Change(store::Change),
+    /// A `buggify-window` opens on the node: `[buggify]` draws there.
+    Arm(u32),
+    /// One `Arm` of the node ends.
+    Disarm(u32),
 }
 
 impl Action {
@@ -62,7 +66,11 @@ impl Action {
     fn is_end(&self) -> bool {
         matches!(
             self,
-            Action::Mend { .. } | Action::Restart(_) | Action::Resume(_) | Action::Untarget { .. }
+            Action::Mend { .. }
+                | Action::Restart(_)
+                | Action::Resume(_)
+                | Action::Untarget { .. }
+                | Action::Disarm(_)
         )
     }
 }
@@ -136,6 +144,13 @@ pub fn schedule(
                 let change = store::Change::Replace { dead: node, by };
                 actions.push((fault.at, Action::Change(change)));
             }
+            &FaultKind::BuggifyWindow { node } => {
+                actions.push((fault.at, Action::Arm(node)));
+                actions.push((stop, Action::Disarm(node)));
+            }
+            // Explicit hits are taken by the node as it passes the point
+            // (`crate::buggify`): nothing happens at `at` itself.
+            FaultKind::Buggify(_) => {}
             _ => unreachable!("partition-like faults are cut above"),
         }
     }

@@ -29,6 +29,8 @@ fn family_of(kind: &FaultKind) -> Family {
         FaultKind::Join { .. } | FaultKind::Leave { .. } | FaultKind::Replace { .. } => {
             Family::Membership
         }
+        FaultKind::BuggifyWindow { .. } => Family::Buggify,
+        FaultKind::Buggify(_) => unreachable!("the nemesis draws windows, never hits"),
     }
 }
 

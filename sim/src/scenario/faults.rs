@@ -13,14 +13,15 @@ use super::fields::{
 };
 use super::span::{Ctx, nearest, quoted_list};
 use super::{
-    Fault, FaultKind, MAX_DURATION, MAX_FAULTS, MessageAction, MessageFault, ScenarioError,
-    format_duration, parse_duration,
+    BugAction, BugHit, Fault, FaultKind, MAX_DURATION, MAX_FAULTS, MAX_LATENCY, MessageAction,
+    MessageFault, ScenarioError, format_duration, parse_duration,
 };
 use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::marker::PhantomData;
 use std::ops::Range;
 use std::time::Duration;
+use store::buggify::Point;
 use toml::Value;
 
 /// `groups = [[0, 1], [2]]`, with a span on the list, each group and each node.
@@ -49,6 +50,12 @@ pub(super) struct FaultSpec {
     pub delay: Option<S<Value>>,
     /// Message faults: the probability that a matching message is hit.
     pub probability: Option<S<f64>>,
+    /// `buggify` only: the fault point (`after-apply`, ...).
+    pub point: Option<S<String>>,
+    /// `buggify` only: `crash`, `pause` or `delay`.
+    pub action: Option<S<String>>,
+    /// `buggify` only: the node's pass of the point to hit (default 1).
+    pub pass: Option<S<i64>>,
 }
 
 /// A value or a list of values (`messages = "replica-write"` or
@@ -194,6 +201,17 @@ impl FaultSpec {
                 duration: None,
                 ..base("replace")
             },
+            FaultKind::Buggify(hit) => FaultSpec {
+                node: n(&hit.node),
+                point: written(hit.point.as_str().to_owned()),
+                action: written(hit.action.as_str().to_owned()),
+                pass: written(i64::try_from(hit.pass).unwrap_or(i64::MAX)),
+                ..base("buggify")
+            },
+            FaultKind::BuggifyWindow { node } => FaultSpec {
+                node: n(node),
+                ..base("buggify-window")
+            },
         }
     }
 }
@@ -227,6 +245,8 @@ const KINDS: &[(&str, &[&str], u32)] = &[
     ("join", &["node"], 2),
     ("leave", &["node"], 2),
     ("replace", &["node", "by"], 2),
+    ("buggify", &["node", "point", "action", "pass"], 1),
+    ("buggify-window", &["node"], 1),
 ];
 
 /// Fault kinds that are instants (no `duration`): a clock step and the
@@ -290,6 +310,9 @@ fn fault(ctx: &Ctx, raw: &S<FaultSpec>, duration: &Field<Duration>, nodes: u32) 
         ("messages", f.messages.as_ref().map(|n| n.span())),
         ("delay", f.delay.as_ref().map(|n| n.span())),
         ("probability", f.probability.as_ref().map(|n| n.span())),
+        ("point", f.point.as_ref().map(|n| n.span())),
+        ("action", f.action.as_ref().map(|n| n.span())),
+        ("pass", f.pass.as_ref().map(|n| n.span())),
     ];
     only_keys(ctx, present.into_iter(), keys, &what)?;
 
@@ -336,12 +359,24 @@ fn fault_length(
             )),
         };
     }
-    let length = required(ctx, f.duration.as_ref(), "duration", what, kind_span)?;
+    let length = required(
+        ctx,
+        f.duration.as_ref(),
+        "duration",
+        what,
+        kind_span.clone(),
+    )?;
     let length = Field {
         value: duration_value(ctx, length, "duration")?,
         span: Some(length.span()),
     };
     positive(ctx, &length, "duration")?;
+    if name == "buggify" && length.value > MAX_LATENCY {
+        return Err(ctx.err(
+            length.span.unwrap_or(kind_span),
+            "duration: at most \"10s\" (how long a buggify hit holds or delays its node)".into(),
+        ));
+    }
     Ok(length.value)
 }
 
@@ -385,6 +420,8 @@ fn fault_kind(
                 by_ns: signed_duration(ctx, by, "by")?,
             }
         }
+        "buggify" => FaultKind::Buggify(bug_hit(ctx, f, what, kind_span.clone(), node()?)?),
+        "buggify-window" => FaultKind::BuggifyWindow { node: node()? },
         "join" => FaultKind::Join { node: node()? },
         "leave" => FaultKind::Leave { node: node()? },
         "replace" => {
@@ -407,6 +444,57 @@ fn fault_kind(
             FaultKind::Replace { node, by }
         }
         _ => FaultKind::Crash { node: node()? },
+    })
+}
+
+/// An explicit buggify hit: `point` and `action` required (names checked
+/// with a "did you mean"), `pass` from 1 (default 1).
+fn bug_hit(
+    ctx: &Ctx,
+    f: &FaultSpec,
+    what: &str,
+    kind_span: Range<usize>,
+    node: u32,
+) -> Result<BugHit> {
+    let point = required(ctx, f.point.as_ref(), "point", what, kind_span.clone())?;
+    let names: Vec<&str> = Point::ALL.iter().map(|p| p.as_str()).collect();
+    let Some(&point_value) = Point::ALL.iter().find(|p| p.as_str() == point.get_ref()) else {
+        return Err(unknown(ctx, point, &names, "fault point", "expected "));
+    };
+    let action = required(ctx, f.action.as_ref(), "action", what, kind_span)?;
+    let actions: Vec<&str> = BugAction::ALL.iter().map(|a| a.as_str()).collect();
+    let Some(&action_value) = BugAction::ALL
+        .iter()
+        .find(|a| a.as_str() == action.get_ref())
+    else {
+        return Err(unknown(
+            ctx,
+            action,
+            &actions,
+            "buggify action",
+            "expected ",
+        ));
+    };
+    let pass = match &f.pass {
+        None => 1,
+        Some(p) => match u64::try_from(*p.get_ref()) {
+            Ok(v) if v >= 1 => v,
+            _ => {
+                return Err(ctx.err(
+                    p.span(),
+                    format!(
+                        "pass = {} is not a pass: expected 1 (the node's first pass of the point) or more",
+                        p.get_ref()
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(BugHit {
+        node,
+        point: point_value,
+        action: action_value,
+        pass,
     })
 }
 

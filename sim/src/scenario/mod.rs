@@ -583,6 +583,29 @@ pub enum FaultKind {
     /// `kind = "replace"`, `node = 1`, `by = 4`: node 1 dies for good (it is
     /// crashed if up, and never restarted) and node 4 takes its place.
     Replace { node: u32, by: u32 },
+    /// `kind = "buggify"`: one explicit hit of a store fault point (see
+    /// [`BugHit`]); the fault's `duration` is how long the node is held
+    /// (crash, pause) or its task delayed. What `shrink` writes a drawn
+    /// buggify hit as, so that it replays without `[buggify]`.
+    Buggify(BugHit),
+    /// `kind = "buggify-window"`, `node = 1`: `[buggify]`'s points are armed
+    /// on the node for the fault's window (what the nemesis family `buggify`
+    /// draws). Once a scenario has a window (or that family), `[buggify]`
+    /// draws only inside windows.
+    BuggifyWindow { node: u32 },
+}
+
+/// An explicit buggify hit: `node`'s first pass of `point` that is at least
+/// its `pass`-th (counted from the start of the run) and at or after the
+/// fault's `at` is hit with `action`. Drawn hits written out with their pass
+/// and the time they happened replay exactly that pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BugHit {
+    pub node: u32,
+    pub point: store::buggify::Point,
+    pub action: BugAction,
+    /// 1 for the node's first pass of the point.
+    pub pass: u64,
 }
 
 impl FaultKind {
@@ -664,6 +687,13 @@ pub struct Nemesis {
     pub replicas: u32,
 }
 
+impl Nemesis {
+    /// Whether the `buggify` family can draw windows.
+    pub fn draws_buggify_windows(&self) -> bool {
+        (self.families.iter()).any(|(f, w)| *f == Family::Buggify && *w > 0.0)
+    }
+}
+
 /// `[buggify]`: at each of the store's fault points
 /// (`store::buggify::Point`) a node passes during the faulty phase, with its
 /// point's probability (drawn from the seed, on the node's own RNG stream),
@@ -690,6 +720,8 @@ pub enum BugAction {
 }
 
 impl BugAction {
+    pub const ALL: [BugAction; 3] = [BugAction::Crash, BugAction::Pause, BugAction::Delay];
+
     pub fn as_str(self) -> &'static str {
         match self {
             BugAction::Crash => "crash",
@@ -719,10 +751,13 @@ pub enum Family {
     /// spare replaces a member (which never returns), one movement at a
     /// time (see `nemesis`). Opt-in like `messages`.
     Membership,
+    /// A window during which `[buggify]`'s fault points are armed on one
+    /// node (drawn). Opt-in like `messages`, and only with `[buggify]`.
+    Buggify,
 }
 
 impl Family {
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Partition,
         Family::Isolate,
         Family::RandomHalves,
@@ -733,6 +768,7 @@ impl Family {
         Family::ClockJump,
         Family::Messages,
         Family::Membership,
+        Family::Buggify,
     ];
 
     /// The name in scenario files (the matching `[[faults]]` kind).
@@ -748,6 +784,7 @@ impl Family {
             Family::ClockJump => "clock-jump",
             Family::Messages => "messages",
             Family::Membership => "membership",
+            Family::Buggify => "buggify",
         }
     }
 }
@@ -815,6 +852,24 @@ fn render_hint(hint: &Option<String>) -> String {
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
 impl Scenario {
+    /// Whether `[buggify]` draws only inside `buggify-window` faults (the
+    /// scenario's own or the nemesis family `buggify`'s) instead of over the
+    /// whole faulty phase.
+    pub fn buggify_windowed(&self) -> bool {
+        (self.faults.iter()).any(|f| matches!(f.kind, FaultKind::BuggifyWindow { .. }))
+            || (self.nemesis.as_ref()).is_some_and(Nemesis::draws_buggify_windows)
+    }
+
+    /// The scenario's explicit buggify hits, with their `at` and hold.
+    pub fn buggify_hits(&self) -> Vec<(BugHit, Duration, Duration)> {
+        (self.faults.iter())
+            .filter_map(|f| match f.kind {
+                FaultKind::Buggify(hit) => Some((hit, f.at, f.duration)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The swarm point seed `seed` draws (`None` without `[swarm]`).
     pub fn swarm_point(&self, seed: u64) -> Option<SwarmPoint> {
         self.swarm.as_ref().map(|s| s.draw(seed))

@@ -2,8 +2,8 @@
 //!
 //! Families that cannot happen in this cluster (a bridge needs 3 nodes, any
 //! partition 2, crash and pause need `max_down` ≥ 1) default to weight 0 and
-//! are an error when given a positive weight. `messages` and `membership`
-//! are opt-in: weight 0 unless named (a default that leaves every earlier
+//! are an error when given a positive weight. `messages`, `membership` and
+//! `buggify` (which needs `[buggify]`) are opt-in: weight 0 unless named (a default that leaves every earlier
 //! scenario's draws as they were).
 
 use super::fields::{Result, S, positive_duration, unknown, written, written_duration};
@@ -122,7 +122,10 @@ fn impossible(family: Family, room: Room) -> Option<String> {
         Family::Crash | Family::Pause if max_down == 0 => {
             Some("max_down = 0 lets no node go down".into())
         }
-        Family::ClockJump | Family::Crash | Family::Pause | Family::Bridge => None,
+        // `[buggify]` present is checked across sections (`top`).
+        Family::ClockJump | Family::Crash | Family::Pause | Family::Bridge | Family::Buggify => {
+            None
+        }
         Family::Messages if nodes < 2 => Some(format!(
             "node-to-node messages need 2 nodes; the cluster has {nodes}"
         )),
@@ -136,7 +139,7 @@ fn impossible(family: Family, room: Room) -> Option<String> {
 fn families(ctx: &Ctx, raw: &S<NemesisSpec>, room: Room) -> Result<Vec<(Family, f64)>> {
     let Some(table) = &raw.get_ref().families else {
         let all = Family::ALL.iter().map(|&f| {
-            let opt_in = matches!(f, Family::Messages | Family::Membership);
+            let opt_in = matches!(f, Family::Messages | Family::Membership | Family::Buggify);
             let off = impossible(f, room).is_some() || opt_in;
             (f, if off { 0.0 } else { 1.0 })
         });

@@ -1409,13 +1409,27 @@ fn faults_strategy(nodes: u32, duration: Duration) -> impl Strategy<Value = Vec<
         nanos(duration - Duration::from_nanos(1)),
         positive_nanos(MAX_DURATION),
         1..nodes.max(2),
-        0..3u8,
+        0..4u8,
     );
     proptest::collection::vec(fault, 0..6).prop_map(move |raw| {
         let mut crashed = Vec::new();
         raw.into_iter()
             .filter_map(|(at, duration, split, choice)| {
-                let kind = if choice == 2 {
+                let kind = if choice == 3 {
+                    // An explicit buggify hit: its hold is at most 10 s.
+                    let hit = FaultKind::Buggify(BugHit {
+                        node: split.min(nodes - 1),
+                        point: store::buggify::Point::ALL[split as usize % 4],
+                        action: BugAction::ALL[split as usize % 3],
+                        pass: u64::from(split) * 7 + 1,
+                    });
+                    let duration = duration.min(MAX_LATENCY);
+                    return Some(Fault {
+                        at,
+                        duration,
+                        kind: hit,
+                    });
+                } else if choice == 2 {
                     // A drop of two kinds at 1/4, or a copy of one request.
                     let (action, kinds, probability) = if split % 2 == 1 {
                         let kinds = vec!["replica-write".into(), "replica-written".into()];

@@ -98,6 +98,9 @@ impl ScenarioSpec {
         let buggify = (self.buggify.as_ref())
             .map(|b| BuggifySpec::validate(b, ctx))
             .transpose()?;
+        if buggify.is_none() {
+            check_buggify_windows(ctx, &self.faults, self.nemesis.as_ref())?;
+        }
         let cas_ok = cluster.protocol != store::Protocol::Abd || cluster.allow_unsafe_cas;
         let swarm = (self.swarm.as_ref())
             .map(|s| SwarmSpec::validate(s, ctx, cas_ok))
@@ -156,6 +159,45 @@ impl ScenarioSpec {
             expect: ExpectSpec::resolved(&s.expect),
         }
     }
+}
+
+/// Without `[buggify]`, a `buggify-window` fault or the nemesis family
+/// `buggify` would arm nothing: refused at the fault's `kind` or the
+/// family's weight.
+fn check_buggify_windows(
+    ctx: &Ctx,
+    faults: &[S<FaultSpec>],
+    nemesis: Option<&S<NemesisSpec>>,
+) -> Result<()> {
+    let hint = || {
+        Some(
+            "add a [buggify] table (which points, how often, what a hit does), e.g. [buggify] probability = 0.05"
+                .into(),
+        )
+    };
+    let window = (faults.iter())
+        .filter_map(|f| f.get_ref().kind.as_ref())
+        .find(|k| k.get_ref() == "buggify-window");
+    if let Some(kind) = window {
+        return Err(ctx.err_hint(
+            kind.span(),
+            "kind = \"buggify-window\" arms [buggify]'s fault points, and this scenario has no [buggify]".into(),
+            hint(),
+        ));
+    }
+    let family = nemesis
+        .and_then(|n| n.get_ref().families.as_ref())
+        .and_then(|t| {
+            (t.get_ref().iter()).find(|(name, w)| name.get_ref() == "buggify" && *w.get_ref() > 0.0)
+        });
+    if let Some((_, weight)) = family {
+        return Err(ctx.err_hint(
+            weight.span(),
+            "nemesis family \"buggify\" arms [buggify]'s fault points for drawn windows, and this scenario has no [buggify]".into(),
+            hint(),
+        ));
+    }
+    Ok(())
 }
 
 fn required_text(ctx: &Ctx, raw: Option<S<String>>, key: &str) -> Result<S<String>> {

@@ -475,12 +475,12 @@ fn nemesis_defaults() {
         (ms(1000), ms(500), ms(100))
     );
     assert_eq!((n.swarm, n.max_down), (false, 2));
-    let opt_in = [Family::Messages, Family::Membership];
+    let opt_in = [Family::Messages, Family::Membership, Family::Buggify];
     let on = |f: Family| if opt_in.contains(&f) { 0.0 } else { 1.0 };
     assert_eq!(
         n.families,
         Family::ALL.iter().map(|&f| (f, on(f))).collect::<Vec<_>>(),
-        "every family but the opt-in messages and membership"
+        "every family but the opt-in messages, membership and buggify"
     );
     let moving = ok(
         "[cluster]\nnodes = 4\nspares = 1\nprotocol = \"abd\"\n[nemesis]\nfamilies = { membership = 1, crash = 1 }\n",

@@ -121,3 +121,85 @@ fn buggify_errors_point_at_the_value() {
         "would do nothing",
     );
 }
+
+/// An explicit buggify hit (`kind = "buggify"`) and a `buggify-window`
+/// parse; the window and the nemesis family `buggify` need `[buggify]`.
+#[test]
+fn buggify_faults_parse_and_need_buggify_for_windows() {
+    let hit = "[[faults]]\nkind = \"buggify\"\nat = \"1ms\"\nduration = \"5ms\"\nnode = 2\npoint = \"between-phases\"\naction = \"pause\"\npass = 7\n";
+    let s = ok(hit);
+    assert_eq!(
+        s.faults[0].kind,
+        FaultKind::Buggify(BugHit {
+            node: 2,
+            point: store::buggify::Point::BetweenPhases,
+            action: BugAction::Pause,
+            pass: 7,
+        })
+    );
+    assert_eq!(s.faults[0].duration, Duration::from_millis(5));
+    assert!(!s.buggify_windowed());
+    let no_pass = ok(&hit.replace("pass = 7\n", ""));
+    assert!(matches!(no_pass.faults[0].kind, FaultKind::Buggify(h) if h.pass == 1));
+    let window =
+        "[[faults]]\nkind = \"buggify-window\"\nat = \"1s\"\nduration = \"1s\"\nnode = 1\n";
+    let buggify = "[buggify]\nprobability = 0.5\n";
+    let s = ok(&format!("{window}{buggify}"));
+    assert_eq!(s.faults[0].kind, FaultKind::BuggifyWindow { node: 1 });
+    assert!(s.buggify_windowed());
+    let family = "[nemesis]\nfamilies = { buggify = 1, crash = 1 }\n";
+    assert!(ok(&format!("{family}{buggify}")).buggify_windowed());
+    assert!(!ok(&format!("[nemesis]\n{buggify}")).buggify_windowed());
+    fails(
+        window,
+        "kind = ^\"buggify-window\"",
+        "this scenario has no [buggify]",
+    );
+    fails(family, "buggify = ^1", "this scenario has no [buggify]");
+    ok("[nemesis]\nfamilies = { buggify = 0, crash = 1 }\n");
+}
+
+#[test]
+fn buggify_fault_errors_point_at_the_value() {
+    let hit = |rest: &str| {
+        format!(
+            "[[faults]]\nkind = \"buggify\"\nat = \"1ms\"\nduration = \"5ms\"\nnode = 0\n{rest}"
+        )
+    };
+    let e = fails(
+        &hit("point = \"after-aply\"\naction = \"crash\"\n"),
+        "point = ^\"after-aply\"",
+        "unknown fault point",
+    );
+    assert_eq!(e.hint.as_deref(), Some("did you mean \"after-apply\"?"));
+    fails(
+        &hit("point = \"after-apply\"\naction = \"explode\"\n"),
+        "action = ^\"explode\"",
+        "unknown buggify action",
+    );
+    fails(
+        &hit("point = \"after-apply\"\naction = \"crash\"\npass = 0\n"),
+        "pass = ^0",
+        "pass = 0 is not a pass",
+    );
+    fails(
+        &hit("action = \"crash\"\n"),
+        "kind = ^\"buggify\"",
+        "needs `point`",
+    );
+    fails(
+        &hit("point = \"after-apply\"\naction = \"crash\"\n").replace("\"5ms\"", "\"11s\""),
+        "duration = ^\"11s\"",
+        "at most \"10s\"",
+    );
+    fails(
+        &hit("point = \"after-apply\"\naction = \"crash\"\n").replace("node = 0", "node = 3"),
+        "node = ^3",
+        "not in the cluster",
+    );
+    fails(
+        "[[faults]]\nkind = \"crash\"\nat = \"1s\"\nduration = \"1s\"\nnode = 0\npass = 2\n",
+        "pass = ^2",
+        "`pass` does not apply",
+    );
+}
