@@ -87,7 +87,7 @@ fn generate(shape: &Shape, seed: u64) -> History {
                 };
                 let pair = Value::Cas {
                     from: from.clone(),
-                    to: value.clone(),
+                    to: Some(value.clone()),
                 };
                 let kind = if from == current {
                     EventType::Ok

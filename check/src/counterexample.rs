@@ -63,7 +63,7 @@ pub fn label(op: &Op) -> String {
             (op.versions()).map_or(String::new(), |v| plural(v.len(), "version"))
         }
         (Function::Cas, Value::Cas { from, to }) => {
-            format!("{}->{}", value(from.as_deref()), value(Some(to)))
+            format!("{}->{}", value(from.as_deref()), value(to.as_deref()))
         }
         (_, Value::Str(s)) => value(Some(s)),
         _ => String::new(),
@@ -191,7 +191,7 @@ mod tests {
             Function::Cas,
             Value::Cas {
                 from: None,
-                to: "b".into(),
+                to: Some("b".into()),
             },
             Value::Absent,
             (8_000_000, None),

@@ -115,7 +115,8 @@ impl fmt::Display for Function {
 }
 
 /// The `value` field: `null`, a string, a compare-and-set pair
-/// (`from: null` means "only if absent"), or a listing's result: the keys
+/// (`from: null` means "only if absent"; `to: null` means "delete": S3's
+/// conditional DeleteObject, `If-Match` the ETag of `from`), or a listing's result: the keys
 /// listed (`list`) or the versions listed (`list-versions`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -124,7 +125,8 @@ pub enum Value {
     Str(String),
     Cas {
         from: Option<String>,
-        to: String,
+        /// `None`: a conditional delete (the key becomes absent if it held `from`).
+        to: Option<String>,
     },
     /// An `ok` list: every key seen under the prefix, across the pages of
     /// that listing, in the order given.
@@ -593,7 +595,7 @@ fn push_json_value(out: &mut String, value: &Value) {
             out.push_str("{\"from\":");
             push_json_opt(out, from.as_deref());
             out.push_str(",\"to\":");
-            push_json_str(out, to);
+            push_json_opt(out, to.as_deref());
             out.push('}');
         }
         Value::Keys(keys) => {

@@ -151,12 +151,13 @@ impl Op {
     }
 
     /// What a write leaves in the register if it takes effect: `Some(value)`
-    /// for put and cas, `None` (absent) for delete. `None` for a get too, so
+    /// for put and cas, `None` (absent) for delete and a conditional delete
+    /// (a cas to `null`). `None` for a get too, so
     /// ask only of writes ([`Function::is_write`]).
     pub fn written(&self) -> Option<&str> {
         match (&self.f, &self.input) {
             (Function::Put, Value::Str(v)) => Some(v),
-            (Function::Cas, Value::Cas { to, .. }) => Some(to),
+            (Function::Cas, Value::Cas { to, .. }) => to.as_deref(),
             _ => None,
         }
     }

@@ -27,7 +27,6 @@
 //!
 //! Cost: O(n log n) per key, as `read_after_write`.
 
-use crate::history::Function;
 use crate::op::{Op, Outcome};
 
 /// Merged windows of one presence, disjoint, by start time.
@@ -138,8 +137,9 @@ impl Presence {
             by: initial_by,
         }];
         let mut present = Vec::with_capacity(writes.len());
+        // A delete or a conditional delete (a cas to absent) writes absence.
         let first_put = (writes.iter())
-            .filter(|op| op.f != Function::Delete)
+            .filter(|op| op.written().is_some())
             .min_by_key(|op| (op.invoke_time, op.index))
             .map(|op| op.index);
         for op in writes {
@@ -153,13 +153,13 @@ impl Presence {
                 source: Some(op.index),
                 by,
             };
-            match (op.f, op.version.is_some()) {
-                (Function::Delete, false) => absent.push(span),
-                (Function::Delete, true) => {
+            match (op.written().is_none(), op.version.is_some()) {
+                (true, false) => absent.push(span),
+                (true, true) => {
                     absent.push(span);
                     present.push(span);
                 }
-                _ => present.push(span),
+                (false, _) => present.push(span),
             }
         }
         Presence {

@@ -153,7 +153,9 @@ impl<'a> Index<'a> {
                 continue;
             };
             let marker = match op.f {
-                Function::Put | Function::Cas => false,
+                Function::Put => false,
+                // A conditional delete (a cas to absent) leaves a marker too.
+                Function::Cas => op.written().is_none(),
                 Function::Delete => true,
                 _ => continue,
             };

@@ -213,6 +213,19 @@ fn entry_with(e: &Entry, body: Body) -> u64 {
         Some(Record::Object(meta)) => object(meta, body),
         Some(Record::Bucket(_)) => FIELD_BYTES,
         Some(Record::DeleteMarker) | None => 0,
+        // paxos's version list: each version's id, stamp and metadata; a
+        // body travels only with the newest (the write that adds it).
+        Some(Record::Versions(list)) => (list.iter().enumerate())
+            .map(|(i, v)| {
+                let carried = if i + 1 == list.len() {
+                    body
+                } else {
+                    Body::Left
+                };
+                let meta = v.object.as_ref().map_or(0, |m| object(m, carried));
+                len(&v.id) + FIELD_BYTES + meta
+            })
+            .sum(),
     };
     ENTRY_BYTES + opt(&e.value) + record
 }

@@ -375,7 +375,14 @@ impl<'a> Client<'a> {
                 from: from.clone(),
                 to: fresh.clone(),
             };
-            (Function::Cas, request, Value::Cas { from, to: fresh })
+            (
+                Function::Cas,
+                request,
+                Value::Cas {
+                    from,
+                    to: Some(fresh),
+                },
+            )
         };
         Draw {
             f,
@@ -433,7 +440,7 @@ impl<'a> Client<'a> {
             (Function::Get, EventType::Ok, Value::Str(v)) => Some(v.clone()),
             (Function::Get | Function::Delete, EventType::Ok, Value::Absent) => None,
             (Function::Put, EventType::Ok, Value::Str(v)) => Some(v.clone()),
-            (Function::Cas, EventType::Ok, Value::Cas { to, .. }) => Some(to.clone()),
+            (Function::Cas, EventType::Ok, Value::Cas { to, .. }) => to.clone(),
             _ => return,
         };
         self.seen.insert(key.to_string(), seen);

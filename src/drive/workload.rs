@@ -357,7 +357,7 @@ impl Client<'_> {
                 Function::Cas,
                 Value::Cas {
                     from,
-                    to: name.clone(),
+                    to: Some(name.clone()),
                 },
             ),
         };

@@ -55,7 +55,7 @@ pub use object::{Body, ObjectMeta};
 pub use ring::Ring;
 pub use s3::{Condition, ListPage, ListedObject, ListedVersion, ObjectInfo, S3Error, VersionsPage};
 pub use transport::{Transport, TransportError};
-pub use version::{Entry, Record, Version};
+pub use version::{Entry, KeptVersion, Record, Version};
 
 /// A storage node's index in the cluster, `0..nodes`.
 pub type NodeId = u32;

@@ -47,6 +47,34 @@ pub enum Record {
     DeleteMarker,
     /// A bucket's configuration.
     Bucket(BucketMeta),
+    /// Every version and delete marker of one object, oldest first: how
+    /// `paxos` keeps a versioned object, as one consensus register (see
+    /// `node::objects_paxos`). Never empty when written.
+    Versions(Vec<KeptVersion>),
+}
+
+/// One version of an object kept in a [`Record::Versions`] list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeptVersion {
+    /// Its S3 version id (`null`, or [`Version::version_id`] of `version`).
+    pub id: String,
+    /// Where it sorts among the object's versions (the newest is current):
+    /// the ballot of the round that created it.
+    pub version: Version,
+    /// The object version, or `None` for a delete marker.
+    pub object: Option<ObjectMeta>,
+}
+
+impl KeptVersion {
+    /// The entry a per-version store key would hold for it (an object
+    /// version or a delete marker), for readers that judge versions one by one.
+    pub fn entry(&self) -> Entry {
+        let record = match &self.object {
+            Some(meta) => Record::Object(meta.clone()),
+            None => Record::DeleteMarker,
+        };
+        Entry::record(self.version, Some(record))
+    }
 }
 
 impl Entry {

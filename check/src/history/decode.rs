@@ -237,7 +237,7 @@ fn value_field(obj: &Fields, f: Function) -> Result<Value, String> {
         Json::Object(pair) => {
             let from = match pair.get("from") {
                 None => return Err(
-                    "missing field \"value.from\" (cas: {\"from\": string|null, \"to\": string})"
+                    "missing field \"value.from\" (cas: {\"from\": string|null, \"to\": string|null})"
                         .into(),
                 ),
                 Some(Json::Null) => None,
@@ -252,13 +252,14 @@ fn value_field(obj: &Fields, f: Function) -> Result<Value, String> {
             let to =
                 match pair.get("to") {
                     None => return Err(
-                        "missing field \"value.to\" (cas: {\"from\": string|null, \"to\": string})"
+                        "missing field \"value.to\" (cas: {\"from\": string|null, \"to\": string|null})"
                             .into(),
                     ),
-                    Some(Json::String(s)) => s.clone(),
+                    Some(Json::Null) => None,
+                    Some(Json::String(s)) => Some(s.clone()),
                     Some(other) => {
                         return Err(format!(
-                            "\"value.to\" must be a string, found {}",
+                            "\"value.to\" must be a string or null (a conditional delete), found {}",
                             show(other)
                         ));
                     }

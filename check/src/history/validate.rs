@@ -159,7 +159,7 @@ pub(super) fn shape(e: &Event) -> Result<(), String> {
     }
     let wanted = match e.f {
         Function::Put => "a string",
-        Function::Cas => "{\"from\": string|null, \"to\": string}",
+        Function::Cas => "{\"from\": string|null, \"to\": string|null}",
         Function::Get | Function::Delete => "null or a string",
         Function::List if ok => "the keys listed, an array of strings",
         Function::ListVersions if ok => {
@@ -198,7 +198,8 @@ pub(super) fn shape(e: &Event) -> Result<(), String> {
 ///   `delete_marker` on a get ok needs value `null`, on a get `fail` a get
 ///   by version id (S3's 405), and never on an `info`;
 /// - a put or cas carries no `delete_marker`, and its completion's body
-///   fields agree with its invoke's.
+///   fields agree with its invoke's; a conditional delete (cas to `null`)
+///   carries only `version_id` (on its completion) and `delete_marker`.
 fn object_rules(e: &Event, open: Option<&Open>) -> Result<(), String> {
     let Some(o) = e.object.as_deref() else {
         return Ok(());
@@ -226,7 +227,19 @@ fn object_rules(e: &Event, open: Option<&Open>) -> Result<(), String> {
                 .to_owned(),
         );
     }
+    let deletes = matches!(e.value, Value::Cas { to: None, .. });
     match e.f {
+        // A conditional delete (a cas to null) carries what a delete does.
+        Function::Cas if deletes => match body {
+            Some(name) => Err(format!(
+                "a conditional delete (cas to null) carries only \"version_id\" and \"delete_marker\" (found \"{name}\")"
+            )),
+            None if invoke && o.version_id.is_some() => Err(
+                "a conditional delete applies to the current version: its invoke carries no \"version_id\""
+                    .to_owned(),
+            ),
+            None => Ok(()),
+        },
         Function::Put | Function::Cas => {
             if invoke && o.version_id.is_some() {
                 return Err(format!(

@@ -79,6 +79,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether the operation at `pos` is a conditional delete (a cas to absent).
+    fn deletes(&self, pos: u32) -> bool {
+        matches!(
+            self.key.ops.get(pos as usize).map(|op| op.kind),
+            Some(Kind::Cas { to: ABSENT, .. })
+        )
+    }
+
     /// The last put or cas writing `state` invoked by `by`, for context.
     fn a_write_of(&self, state: u32, by: Option<u64>) -> Option<u32> {
         let pos = self.key.ops.iter().rposition(|op| {
@@ -159,6 +167,11 @@ pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
     let source = d
         .source
         .map_or_else(String::new, |s| format!(" (written by {})", ctx.named(s)));
+    let deletes = [d.first, d.second].map(|p| ctx.deletes(p));
+    if deletes.contains(&true) {
+        let sentence = conditional_deletes(ctx, d, deletes, &v, &source);
+        return ctx.with_timeline_as(finding::Kind::LostConditionalUpdate, sentence, &involved);
+    }
     let sentence = if object {
         let etag = (d.source)
             .and_then(|s| ctx.op(s))
@@ -177,6 +190,35 @@ pub(crate) fn double_win(ctx: &Ctx, d: &DoubleWin) -> Explained {
         )
     };
     ctx.with_timeline_as(finding::Kind::LostConditionalUpdate, sentence, &involved)
+}
+
+/// Two conditional requests on `v` of which one or both were conditional
+/// deletes (S3's DeleteObject `If-Match`, a cas to absent), in S3's words:
+/// "two conditional deletes both succeeded", or a delete and a write that
+/// both acted on one ETag.
+fn conditional_deletes(
+    ctx: &Ctx,
+    d: &DoubleWin,
+    deletes: [bool; 2],
+    v: &str,
+    source: &str,
+) -> String {
+    let key = ctx.key.key;
+    let (a, b) = (ctx.named(d.first), ctx.named(d.second));
+    let etag = (d.source)
+        .and_then(|s| ctx.op(s))
+        .and_then(|op| op.object.as_ref()?.etag.clone())
+        .map_or_else(|| "its ETag".to_owned(), |etag| format!("ETag {etag}"));
+    let what = if deletes == [true, true] {
+        "two conditional deletes both succeeded".to_owned()
+    } else {
+        "a conditional delete and a conditional write both succeeded".to_owned()
+    };
+    format!(
+        "{what} on {key}: {a} and {b} were each to act only if the current object of {key} was \
+         {v}{source} (If-Match: {etag}), and nothing wrote {v} again between them, so the second \
+         had to fail with 412"
+    )
 }
 
 /// "c1-7", "absent (the initial state)", "absent (left by p2's delete)".
@@ -268,6 +310,10 @@ pub(crate) fn stuck(ctx: &Ctx, s: &Stuck) -> Explained {
     );
     let why = match blocked.map(|op| op.kind) {
         Some(Kind::Get(v)) => format!("but it returned {}", value(key.value(v))),
+        Some(Kind::Cas { from, to: ABSENT }) if from != ABSENT => format!(
+            "but its conditional delete expects {} (If-Match: a delete only of that object)",
+            value(key.value(from))
+        ),
         Some(Kind::Cas { from, .. }) => format!("but its cas expects {}", value(key.value(from))),
         _ => "and it cannot be placed there".to_owned(),
     };

@@ -88,7 +88,7 @@ impl KeyOps<'_> {
 enum Raw<'a> {
     Get(Option<&'a str>),
     Put(Option<&'a str>),
-    Cas(Option<&'a str>, &'a str),
+    Cas(Option<&'a str>, Option<&'a str>),
 }
 
 fn raw(op: &Op) -> Option<Raw<'_>> {
@@ -100,7 +100,7 @@ fn raw(op: &Op) -> Option<Raw<'_>> {
         (Function::Get, _) => op.read().map(Raw::Get),
         (Function::Put, Value::Str(v)) => Some(Raw::Put(Some(v))),
         (Function::Delete, _) => Some(Raw::Put(None)),
-        (Function::Cas, Value::Cas { from, to }) => Some(Raw::Cas(from.as_deref(), to)),
+        (Function::Cas, Value::Cas { from, to }) => Some(Raw::Cas(from.as_deref(), to.as_deref())),
         _ => None,
     }
 }
@@ -131,11 +131,11 @@ pub(crate) fn compile<'a>(key: &'a str, ops: &[&'a Op]) -> KeyOps<'a> {
         let kind = match r {
             Raw::Get(seen) => Kind::Get(intern(seen)),
             Raw::Put(to) if info && !observed.contains(&to) => continue,
-            Raw::Cas(_, to) if info && !observed.contains(&Some(to)) => continue,
+            Raw::Cas(_, to) if info && !observed.contains(&to) => continue,
             Raw::Put(to) => Kind::Put(intern(to)),
             Raw::Cas(from, to) => Kind::Cas {
                 from: intern(from),
-                to: intern(Some(to)),
+                to: intern(to),
             },
         };
         let complete = if info { None } else { op.complete_time };

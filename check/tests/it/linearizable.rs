@@ -1,7 +1,7 @@
 //! `linearizable` on fixture tables: histories it must accept and reject,
 //! each decided by both algorithms where they apply, and witnesses checked.
 
-use crate::support::{T, assert_clean, cas, del, get, history, object, put};
+use crate::support::{T, assert_clean, cas, cas_delete, del, get, history, object, put};
 use check::linearizable::{Method, analyze, check, check_with, witness};
 use check::{Budget, FindingKind, History, Verdict};
 
@@ -638,4 +638,65 @@ fn object_races_are_said_of_the_current_object() {
         cas(1, "b/k", None, "b", 16, 20).asked(body("b")),
     ]);
     assert_eq!(check(&fine, &Budget::default()).verdict, Verdict::Valid);
+}
+
+/// Conditional deletes (S3's DeleteObject `If-Match`, recorded as a cas to
+/// `null`): a correct history passes; two deletes of one ETag that both
+/// succeed, or a delete that succeeds after another write replaced the
+/// ETag, fail with an S3 sentence.
+#[test]
+fn conditional_deletes_are_judged_on_the_current_object() {
+    let body = |name: &str| {
+        let etag = format!("\"etag-{name}\"");
+        object(None, Some(&etag), Some(10), Some(("w", name)))
+    };
+    let fine = history(&[
+        put(0, "b/k", "v", 0, 1).asked(body("v")),
+        cas_delete(1, "b/k", "v", 2, 4),
+        get(2, "b/k", None, 5, 6),
+        cas_delete(3, "b/k", "v", 7, 9).fail(),
+        cas(4, "b/k", None, "w", 10, 12).asked(body("w")),
+        cas_delete(5, "b/k", "w", 13, 15),
+    ]);
+    let result = check(&fine, &Budget::default());
+    assert_eq!(result.verdict, Verdict::Valid, "{}", result.explanation);
+
+    let twice = history(&[
+        put(0, "b/k", "v", 0, 1).asked(body("v")),
+        cas_delete(1, "b/k", "v", 2, 6),
+        cas_delete(2, "b/k", "v", 3, 8),
+    ]);
+    let result = check(&twice, &Budget::default());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    assert!(
+        result.explanation.starts_with(
+            "key b/k: two conditional deletes both succeeded on b/k: p1 cas b/k v->absent"
+        ) && result.explanation.contains("(If-Match: ETag \"etag-v\")"),
+        "{}",
+        result.explanation
+    );
+    assert_eq!(result.findings[0].kind, FindingKind::LostConditionalUpdate);
+
+    // The ETag was replaced (acknowledged) before the delete began.
+    let replaced = history(&[
+        put(0, "b/k", "v", 0, 1).asked(body("v")),
+        put(1, "b/k", "x", 2, 3).asked(body("x")),
+        cas_delete(2, "b/k", "v", 4, 6),
+    ]);
+    let result = check(&replaced, &Budget::default());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    assert!(
+        result
+            .explanation
+            .contains("but its conditional delete expects v (If-Match"),
+        "{}",
+        result.explanation
+    );
+    // Only the history's order: the same delete before the replacing put passes.
+    let before = history(&[
+        put(0, "b/k", "v", 0, 1).asked(body("v")),
+        cas_delete(2, "b/k", "v", 2, 3),
+        put(1, "b/k", "x", 4, 5).asked(body("x")),
+    ]);
+    assert_eq!(check(&before, &Budget::default()).verdict, Verdict::Valid);
 }

@@ -1,7 +1,9 @@
 //! `list-after-write` on fixture tables: histories it must accept and
 //! reject, and the staleness of listings.
 
-use crate::support::{T, assert_clean, assert_finding, del, history, list, put, version};
+use crate::support::{
+    T, assert_clean, assert_finding, cas_delete, del, history, list, put, version,
+};
 use check::list_after_write::{Staleness, anomalies, check};
 use check::{FindingKind, Verdict, op::pair};
 
@@ -34,6 +36,14 @@ fn accept() -> Vec<(&'static str, Vec<T>)> {
             vec![
                 put(0, "b/k", "a", 0, 10),
                 del(0, "b/k", 12, 15),
+                list(1, "b/", &[], 20, 30),
+            ],
+        ),
+        (
+            "conditionally deleted before the list",
+            vec![
+                put(0, "b/k", "a", 0, 10),
+                cas_delete(0, "b/k", "a", 12, 15),
                 list(1, "b/", &[], 20, 30),
             ],
         ),
@@ -167,6 +177,16 @@ fn reject() -> Vec<(&'static str, Vec<T>, FindingKind, Vec<usize>)> {
             vec![
                 put(0, "b/k", "a", 0, 10),
                 del(0, "b/k", 12, 15),
+                list(1, "b/", &["b/k"], 20, 30),
+            ],
+            FindingKind::ResurrectedKey,
+            vec![2, 1, 0],
+        ),
+        (
+            "resurrected after a conditional delete",
+            vec![
+                put(0, "b/k", "a", 0, 10),
+                cas_delete(0, "b/k", "a", 12, 15),
                 list(1, "b/", &["b/k"], 20, 30),
             ],
             FindingKind::ResurrectedKey,

@@ -33,7 +33,7 @@ fn accepts_extra_fields_crlf_blank_lines_and_open_ops() {
         history.events[2].value,
         Value::Cas {
             from: None,
-            to: "b".into()
+            to: Some("b".into())
         }
     );
     assert_eq!(
@@ -165,7 +165,7 @@ fn bad_inputs() -> Vec<(&'static str, String, usize, &'static str)> {
             "cas value a string",
             with(&[r#"{"process":0,"type":"invoke","f":"cas","key":"k","value":"x","time":1}"#]),
             1,
-            r#"cas "value" must be {"from": string|null, "to": string}, found a string"#,
+            r#"cas "value" must be {"from": string|null, "to": string|null}, found a string"#,
         ),
         (
             "cas to not a string",
@@ -173,7 +173,7 @@ fn bad_inputs() -> Vec<(&'static str, String, usize, &'static str)> {
                 r#"{"process":0,"type":"invoke","f":"cas","key":"k","value":{"from":null,"to":1},"time":1}"#,
             ]),
             1,
-            r#""value.to" must be a string, found 1"#,
+            r#""value.to" must be a string or null (a conditional delete), found 1"#,
         ),
         (
             "cas from a number",
@@ -332,6 +332,36 @@ fn fail_reasons_round_trip_and_reach_the_operation() {
             Some(ConditionalConflict),
             None
         ]
+    );
+}
+
+/// A conditional delete is a cas to `null`: it parses, round-trips byte
+/// for byte, and writes absent; a `to` of another type is refused by line.
+#[test]
+fn conditional_delete_is_a_cas_to_null() {
+    let text = concat!(
+        r#"{"process":0,"type":"invoke","f":"cas","key":"b/k","value":{"from":"c1-1","to":null},"time":1}"#,
+        "\n",
+        r#"{"process":0,"type":"ok","f":"cas","key":"b/k","value":{"from":"c1-1","to":null},"time":2}"#,
+        "\n",
+    );
+    let history = History::parse(text).expect("valid");
+    assert_eq!(history.to_jsonl(), text);
+    assert_eq!(
+        history.events[0].value,
+        Value::Cas {
+            from: Some("c1-1".into()),
+            to: None
+        }
+    );
+    let ops = check::op::pair(&history);
+    assert!(ops[0].f.is_write() && ops[0].written().is_none());
+    let bad =
+        r#"{"process":0,"type":"invoke","f":"cas","key":"k","value":{"from":"a","to":7},"time":1}"#;
+    let err = History::parse(bad).expect_err("to: 7").to_string();
+    assert!(
+        err.contains("line 1") && err.contains("\"value.to\" must be a string or null"),
+        "{err}"
     );
 }
 

@@ -87,7 +87,7 @@ fn build(steps: Vec<Step>, finals: Vec<(u32, String, Option<String>)>) -> Histor
                     Function::Put | Function::Grant | Function::Revoke => Value::Str(s.value),
                     Function::Cas => Value::Cas {
                         from: s.from,
-                        to: s.value,
+                        to: Some(s.value),
                     },
                 };
                 let invoke = Event {
@@ -163,7 +163,7 @@ fn sequential(ops: &[SeqOp]) -> History {
             _ => {
                 let pair = Value::Cas {
                     from: from.map(v),
-                    to: v(value),
+                    to: Some(v(value)),
                 };
                 let ok = current == from.map(v);
                 let kind = if ok { EventType::Ok } else { EventType::Fail };

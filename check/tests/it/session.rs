@@ -913,7 +913,7 @@ fn raw_history() -> impl Strategy<Value = History> {
                 value: match (fs[f], v) {
                     (Function::Cas, v) => Value::Cas {
                         from: v.map(|n| n.to_string()),
-                        to: "0".into(),
+                        to: Some("0".into()),
                     },
                     (_, Some(n)) => Value::Str(n.to_string()),
                     (_, None) => Value::Absent,

@@ -70,7 +70,23 @@ pub fn del(process: u64, key: &str, invoke: u64, complete: u64) -> T {
 pub fn cas(process: u64, key: &str, from: Option<&str>, to: &str, invoke: u64, complete: u64) -> T {
     let pair = Value::Cas {
         from: from.map(str::to_owned),
-        to: to.to_owned(),
+        to: Some(to.to_owned()),
+    };
+    op(
+        process,
+        Function::Cas,
+        key,
+        pair.clone(),
+        pair,
+        (invoke, complete),
+    )
+}
+
+/// A conditional delete (S3's DeleteObject `If-Match`): a cas from `from` to absent.
+pub fn cas_delete(process: u64, key: &str, from: &str, invoke: u64, complete: u64) -> T {
+    let pair = Value::Cas {
+        from: Some(from.to_owned()),
+        to: None,
     };
     op(
         process,

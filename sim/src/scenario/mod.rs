@@ -391,12 +391,16 @@ pub struct ObjectMix {
     pub delete_version: f64,
     /// ListObjectVersions of a prefix drawn from the key tree.
     pub list_versions: f64,
+    /// A conditional DeleteObject (`If-Match` the ETag of the body the
+    /// client last saw current; recorded as a `cas` to `null`). With none
+    /// seen, a plain GET instead. 0 by default: no draw changes.
+    pub cas_delete: f64,
 }
 
 impl ObjectMix {
     /// The sum of the weights.
     pub fn sum(&self) -> f64 {
-        self.list + self.get_version + self.delete_version + self.list_versions
+        self.list + self.get_version + self.delete_version + self.list_versions + self.cas_delete
     }
 }
 

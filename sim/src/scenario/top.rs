@@ -129,7 +129,6 @@ impl ScenarioSpec {
             auth,
         };
         check_cas(ctx, &scenario, &self.workload)?;
-        check_s3(ctx, &scenario, &self.workload)?;
         check_auth(ctx, &scenario, self.auth.as_ref())?;
         Ok(scenario)
     }
@@ -234,37 +233,23 @@ fn check_cas(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<
         allow_unsafe_cas,
         ..
     } = scenario.cluster;
-    if protocol != store::Protocol::Abd || scenario.workload.mix.cas == 0.0 || allow_unsafe_cas {
+    let cas_delete = (scenario.workload.s3.as_ref()).map_or(0.0, |s3| s3.mix.cas_delete);
+    let conditional = scenario.workload.mix.cas > 0.0 || cas_delete > 0.0;
+    if protocol != store::Protocol::Abd || !conditional || allow_unsafe_cas {
         return Ok(());
     }
     let span = (workload.mix.as_ref())
-        .map(|m| (m.get_ref().cas.as_ref()).map_or(m.span(), |cas| cas.span()))
+        .map(|m| {
+            let m_ref = m.get_ref();
+            (m_ref.cas.as_ref().filter(|c| *c.get_ref() > 0.0))
+                .or(m_ref.cas_delete.as_ref())
+                .map_or(m.span(), |cas| cas.span())
+        })
         .unwrap_or(0..0);
     Err(ctx.err_hint(
         span,
         "cas is not atomic under protocol \"abd\": it is an ABD read followed by an ABD write, so two concurrent cas with the same `from` can both succeed, and the linearizable check will flag it".into(),
         Some("remove cas from the mix, or set allow_unsafe_cas = true in [cluster] to demonstrate the anomaly".into()),
-    ))
-}
-
-/// `api = "s3"` under `paxos` serves objects as consensus registers, one
-/// store key per object: versioning (many versions per object) is not
-/// served there (the store answers `PutBucketVersioning` `InvalidArgument`).
-fn check_s3(ctx: &Ctx, scenario: &Scenario, workload: &WorkloadSpec) -> Result<()> {
-    let Some(s3) = &scenario.workload.s3 else {
-        return Ok(());
-    };
-    if scenario.cluster.protocol != store::Protocol::Paxos
-        || s3.versioning == store::Versioning::Off
-    {
-        return Ok(());
-    }
-    let span = (workload.versioning.as_ref()).map_or(0..0, |v| v.span());
-    Err(ctx.err_hint(
-        span,
-        "versioning cannot run under protocol \"paxos\": the store's paxos keeps one version per object (a consensus register)"
-            .into(),
-        Some("set versioning = \"off\", or use protocol \"eventual\", \"quorum\" or \"abd\" for versioned buckets".into()),
     ))
 }
 

@@ -65,6 +65,8 @@ pub(super) struct MixSpec {
     pub delete_version: Option<S<f64>>,
     #[serde(rename = "list-versions")]
     pub list_versions: Option<S<f64>>,
+    #[serde(rename = "cas-delete")]
+    pub cas_delete: Option<S<f64>>,
 }
 
 /// `cas_from`, by name.
@@ -199,6 +201,10 @@ impl WorkloadSpec {
                 get_version: (w.s3.as_ref()).and_then(|s3| written(s3.mix.get_version)),
                 delete_version: (w.s3.as_ref()).and_then(|s3| written(s3.mix.delete_version)),
                 list_versions: (w.s3.as_ref()).and_then(|s3| written(s3.mix.list_versions)),
+                // Written only when set: older files never name it.
+                cas_delete: (w.s3.as_ref())
+                    .filter(|s3| s3.mix.cas_delete > 0.0)
+                    .and_then(|s3| written(s3.mix.cas_delete)),
             }),
             think: written_duration(w.think),
             probes: w.probes.as_ref().and_then(|p| {
@@ -260,6 +266,10 @@ impl WorkloadSpec {
                 (
                     "mix list-versions",
                     raw_mix.and_then(|m| m.list_versions.as_ref().map(|v| v.span())),
+                ),
+                (
+                    "mix cas-delete",
+                    raw_mix.and_then(|m| m.cas_delete.as_ref().map(|v| v.span())),
                 ),
             ];
             if let Some((key, Some(span))) = knobs.into_iter().find(|(_, span)| span.is_some()) {
@@ -429,6 +439,7 @@ fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<(Mix, ObjectMix)> {
     );
     let delete_version = weight(&m.delete_version, "delete-version")?;
     let list_versions = weight(&m.list_versions, "list-versions")?;
+    let cas_delete = weight(&m.cas_delete, "cas-delete")?;
     let weights = [
         get,
         put,
@@ -438,6 +449,7 @@ fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<(Mix, ObjectMix)> {
         get_version,
         delete_version,
         list_versions,
+        cas_delete,
     ];
     let sum: f64 = weights.iter().sum();
     if !sum.is_finite() {
@@ -469,12 +481,13 @@ fn mix(ctx: &Ctx, raw: &S<MixSpec>) -> Result<(Mix, ObjectMix)> {
         get_version: get_version / sum,
         delete_version: delete_version / sum,
         list_versions: list_versions / sum,
+        cas_delete: cas_delete / sum,
     };
     Ok((register, object))
 }
 
 /// The names of the mix weights: [`Mix`]'s order, then [`ObjectMix`]'s.
-const MIX_KEYS: [&str; 8] = [
+const MIX_KEYS: [&str; 9] = [
     "get",
     "put",
     "delete",
@@ -483,6 +496,7 @@ const MIX_KEYS: [&str; 8] = [
     "get-version",
     "delete-version",
     "list-versions",
+    "cas-delete",
 ];
 
 /// Weights that do not add up to 1: name the sum and the terms, and suggest

@@ -172,6 +172,12 @@ enum Op {
         from: Option<Body>,
         body: Body,
     },
+    /// A conditional DeleteObject: `If-Match` the ETag of `from`.
+    CasDelete {
+        bucket: u32,
+        key: u32,
+        from: Body,
+    },
 }
 
 struct S3Client<'a> {
@@ -304,7 +310,8 @@ impl S3Client<'_> {
         let coordinator = (self.plan.balancer).pick(self.plan.client, seq, drawn, rng);
         let (m, o) = (self.plan.mix, self.s3.mix);
         let x: f64 = rng.r#gen();
-        // `cas` last: with its weight 0 every other kind draws as before.
+        // `cas`, then `cas-delete`, last: with their weights 0 every other
+        // kind draws as before (list-versions takes the remainder).
         let mut bounds = [
             m.get,
             m.put,
@@ -313,13 +320,14 @@ impl S3Client<'_> {
             o.get_version,
             o.delete_version,
             m.cas,
+            o.cas_delete,
         ]
         .into_iter()
         .scan(0.0, |sum, w| {
             *sum += w;
             Some(*sum)
         });
-        let kind = bounds.position(|b| x < b).unwrap_or(7);
+        let kind = bounds.position(|b| x < b).unwrap_or(8);
         let pick_version = |rng: &mut _| self.pick_version(rng, bucket, key);
         let op = match kind {
             0 => Op::Get {
@@ -341,10 +349,10 @@ impl S3Client<'_> {
                 key,
                 version: None,
             },
-            3 | 7 => Op::List {
+            3 | 8 => Op::List {
                 bucket,
                 prefix: prefix(key, rng.gen_range(0..3)),
-                versions: kind == 7,
+                versions: kind == 8,
             },
             6 => Op::Cas {
                 bucket,
@@ -377,7 +385,16 @@ impl S3Client<'_> {
                     version: None,
                 },
             },
-            _ => unreachable!("kinds are 0..=7"),
+            7 => match self.seen.get(&(bucket, key)).cloned().flatten() {
+                Some(from) => Op::CasDelete { bucket, key, from },
+                // No current body seen: nothing to name in If-Match; read instead.
+                None => Op::Get {
+                    bucket,
+                    key,
+                    version: None,
+                },
+            },
+            _ => unreachable!("kinds are 0..=8"),
         };
         (op, coordinator)
     }
@@ -570,6 +587,10 @@ impl S3Client<'_> {
                 self.cas(bucket, key, from, body, coordinator, &call, net, log)
                     .await
             }
+            Op::CasDelete { bucket, key, from } => {
+                self.cas_delete(bucket, key, from, coordinator, &call, net, log)
+                    .await
+            }
             Op::List {
                 bucket,
                 prefix,
@@ -636,7 +657,7 @@ impl S3Client<'_> {
         };
         let asked = Value::Cas {
             from: from.as_ref().map(body_name),
-            to,
+            to: Some(to),
         };
         log.record_event(line.event(EventType::Invoke, asked.clone(), now(), Some(described)));
         let condition = match &from {
@@ -650,26 +671,70 @@ impl S3Client<'_> {
             metadata,
             condition: Some(condition),
         };
-        let (kind, error) = match call(request).await {
-            Ok(Response::Client(ClientResponse::Stored { .. })) => {
-                self.seen.insert((bucket, key), Some(body));
-                (EventType::Ok, None)
-            }
-            Ok(Response::Client(ClientResponse::PreconditionFailed)) => {
-                (EventType::Fail, Some(FailReason::PreconditionFailed))
-            }
-            Ok(Response::Client(ClientResponse::ConditionalConflict)) => {
-                (EventType::Fail, Some(FailReason::ConditionalConflict))
-            }
-            Ok(Response::Client(ClientResponse::NotFound)) => {
-                (EventType::Fail, Some(FailReason::NotFound))
-            }
-            Ok(Response::Client(ClientResponse::ReadUnavailable | ClientResponse::Error(_))) => {
-                (EventType::Fail, None)
-            }
-            _ => (EventType::Info, None),
-        };
+        let response = call(request).await;
+        if let Ok(Response::Client(ClientResponse::Stored { .. })) = response {
+            self.seen.insert((bucket, key), Some(body));
+        }
+        let (kind, error) = conditional_outcome(&response);
         let mut done = line.event(kind, asked, now(), None);
+        done.error = error;
+        log.record_event(done);
+        kind
+    }
+
+    /// A conditional DeleteObject (`If-Match` the ETag of `from`), recorded
+    /// as the history's conditional delete: a `cas` on `bucket/key` from
+    /// `from`'s name to `null`. An `ok` in a versioned bucket names the
+    /// delete marker it wrote; 412, 409 and 404 are `fail` (not applied).
+    #[allow(clippy::too_many_arguments)]
+    async fn cas_delete<F, Fut>(
+        &mut self,
+        bucket: u32,
+        key: u32,
+        from: Body,
+        coordinator: u32,
+        call: &F,
+        net: &NetContext,
+        log: &Recorder,
+    ) -> EventType
+    where
+        F: Fn(ClientRequest) -> Fut,
+        Fut: std::future::Future<Output = Result<Response, TransportError>>,
+    {
+        let now = || net.epoch.elapsed_ns();
+        let (b, k) = (bucket_name(bucket), object_key(key));
+        let name = format!("{b}/{k}");
+        let line = self.line(Function::Cas, &name, coordinator);
+        let asked = Value::Cas {
+            from: Some(body_name(&from)),
+            to: None,
+        };
+        log.record_event(line.event(EventType::Invoke, asked.clone(), now(), None));
+        let request = ClientRequest::DeleteObject {
+            bucket: b,
+            key: k,
+            version_id: None,
+            condition: Some(Condition::IfMatch(from.etag())),
+        };
+        let response = call(request).await;
+        let mut marker = None;
+        if let Ok(Response::Client(ClientResponse::Removed {
+            version_id,
+            delete_marker,
+        })) = &response
+        {
+            self.seen.insert((bucket, key), None);
+            if let (Some(id), true) = (version_id, *delete_marker) {
+                self.remember(bucket, key, id);
+                marker = Some(Object {
+                    version_id: Some(id.clone()),
+                    delete_marker: true,
+                    ..Object::default()
+                });
+            }
+        }
+        let (kind, error) = conditional_outcome(&response);
+        let mut done = line.event(kind, asked, now(), marker);
         done.error = error;
         log.record_event(done);
         kind
@@ -808,6 +873,32 @@ impl S3Client<'_> {
     }
 }
 
+/// How a conditional request ended: `ok` when it was applied (stored or
+/// removed), `fail` with S3's reason when it certainly was not (412, 409,
+/// 404; an error or unavailable read), `info` otherwise.
+fn conditional_outcome(
+    response: &Result<Response, TransportError>,
+) -> (EventType, Option<FailReason>) {
+    match response {
+        Ok(Response::Client(ClientResponse::Stored { .. } | ClientResponse::Removed { .. })) => {
+            (EventType::Ok, None)
+        }
+        Ok(Response::Client(ClientResponse::PreconditionFailed)) => {
+            (EventType::Fail, Some(FailReason::PreconditionFailed))
+        }
+        Ok(Response::Client(ClientResponse::ConditionalConflict)) => {
+            (EventType::Fail, Some(FailReason::ConditionalConflict))
+        }
+        Ok(Response::Client(ClientResponse::NotFound)) => {
+            (EventType::Fail, Some(FailReason::NotFound))
+        }
+        Ok(Response::Client(ClientResponse::ReadUnavailable | ClientResponse::Error(_))) => {
+            (EventType::Fail, None)
+        }
+        _ => (EventType::Info, None),
+    }
+}
+
 /// The index of object key `{i/100}/{i/10}/{i}`, if it is one of ours.
 fn object_index(key: &str) -> Option<u32> {
     let i: u32 = key.rsplit('/').next()?.parse().ok()?;
@@ -880,6 +971,11 @@ pub fn final_reads(
             let value = match &entry.record {
                 Some(Record::Object(meta)) => Some(body_name(&meta.body)),
                 Some(Record::DeleteMarker) => None,
+                // paxos keeps an object's versions in one register: its newest is current.
+                Some(Record::Versions(list)) => list
+                    .last()
+                    .and_then(|v| v.object.as_ref())
+                    .map(|m| body_name(&m.body)),
                 Some(Record::Bucket(_)) | None => continue,
             };
             let Some((bucket, key)) = object_of(&store_key) else {

@@ -34,7 +34,7 @@ use crate::keyspace::{objects_prefix, split_version_key};
 use crate::message::{ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::s3::{ListPage, ListedObject, ListedVersion, MAX_KEYS, S3Error, VersionsPage};
 use crate::transport::Transport;
-use crate::version::{Entry, Record};
+use crate::version::{Entry, Record, Version};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::time::timeout;
@@ -46,25 +46,59 @@ pub const LIST_SCAN_ENTRIES: usize = 2048;
 /// Most gathering rounds one LIST request runs before returning its page.
 pub const LIST_ROUNDS: usize = 8;
 
-/// Where a listing resumes: after store key `objects_prefix + after`,
-/// skipping the first `skip` versions of the first object (ListObjectVersions
-/// only). Travels as the opaque token `"{skip}:{after}"`.
+/// Where a listing resumes: after store key `objects_prefix + after`; for
+/// ListObjectVersions cut inside object `after`, after the exact version
+/// `marker` (S3's `KeyMarker` + `VersionIdMarker`). Travels as the opaque
+/// token `"{timestamp}.{node}.{version id}:{after}"`, or `":{after}"`.
+///
+/// Why the version and not a count: versions are listed newest first, and
+/// between two pages a version can be added (newest, or anywhere under a
+/// skewed clock) or permanently deleted; a count of versions already
+/// listed would then repeat one or skip one. Resuming strictly below the
+/// last listed `(version, id)` in that order does neither.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Cursor {
     after: String,
-    skip: usize,
+    marker: Option<Marker>,
+}
+
+/// The last version a page listed of a cut object: its place in the
+/// newest-first order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Marker {
+    version: Version,
+    id: String,
 }
 
 impl Cursor {
     fn token(&self) -> String {
-        format!("{}:{}", self.skip, self.after)
+        match &self.marker {
+            None => format!(":{}", self.after),
+            Some(m) => format!(
+                "{}.{}.{}:{}",
+                m.version.timestamp, m.version.node, m.id, self.after
+            ),
+        }
     }
 
     fn parse(token: &str) -> Option<Cursor> {
-        let (skip, after) = token.split_once(':')?;
+        let (head, after) = token.split_once(':')?;
+        let marker = match head {
+            "" => None,
+            _ => {
+                let mut parts = head.splitn(3, '.');
+                let timestamp = parts.next()?.parse().ok()?;
+                let node = parts.next()?.parse().ok()?;
+                let id = parts.next()?.to_string();
+                Some(Marker {
+                    version: Version { timestamp, node },
+                    id,
+                })
+            }
+        };
         Some(Cursor {
             after: after.to_string(),
-            skip: skip.parse().ok()?,
+            marker,
         })
     }
 
@@ -73,7 +107,7 @@ impl Cursor {
     fn after_object(key: &str) -> Cursor {
         Cursor {
             after: format!("{key}\0\u{7f}"),
-            skip: 0,
+            marker: None,
         }
     }
 }
@@ -86,13 +120,14 @@ struct Judged {
 }
 
 impl Judged {
-    /// Live versions and markers, newest first: `(version id, entry)`.
+    /// Live versions and markers, newest first (by entry version, then
+    /// version id, so the order is total): `(version id, entry)`.
     fn newest_first(&self) -> Vec<(&str, &Entry)> {
         let mut live: Vec<(&str, &Entry)> = (self.versions.iter())
             .filter(|(_, entry)| entry.record.is_some())
             .map(|(id, entry)| (id.as_str(), entry))
             .collect();
-        live.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.version));
+        live.sort_by(|(a, x), (b, y)| (y.version, *b).cmp(&(x.version, *a)));
         live
     }
 }
@@ -175,12 +210,22 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             continuation,
             |object, cursor, versions, max_keys| {
                 let live = object.newest_first();
-                let skip = std::mem::take(&mut cursor.skip);
-                for (index, (id, entry)) in live.iter().enumerate().skip(skip) {
+                // The marker names a version of the object the page was cut in.
+                let mut last = (cursor.marker.take()).filter(|_| cursor.after == object.key);
+                let resume = last.clone();
+                let listed_before = |entry: &Entry, id: &str| {
+                    (resume.as_ref())
+                        .is_some_and(|m| (entry.version, id) >= (m.version, m.id.as_str()))
+                };
+                for (index, (id, entry)) in live.iter().enumerate() {
+                    if listed_before(entry, id) {
+                        continue;
+                    }
                     if versions.len() >= max_keys {
-                        // Resume at this object (its key sorts below its versions).
+                        // Resume at this object (its key sorts below its
+                        // versions), after the last version listed.
                         cursor.after = object.key.clone();
-                        cursor.skip = index;
+                        cursor.marker = last;
                         return Visit::Full;
                     }
                     let meta = match &entry.record {
@@ -192,6 +237,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                         version_id: id.to_string(),
                         is_latest: index == 0,
                         meta,
+                    });
+                    last = Some(Marker {
+                        version: entry.version,
+                        id: id.to_string(),
                     });
                 }
                 *cursor = Cursor::after_object(&object.key);
@@ -240,7 +289,13 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 debug_assert!(entries.len() <= max_keys);
             }
             match round.next {
-                Some(next) => cursor.after = next,
+                Some(next) => {
+                    // A marker names a version of object `after` only.
+                    if next != cursor.after {
+                        cursor.marker = None;
+                    }
+                    cursor.after = next;
+                }
                 None => return Ok((entries, None)),
             }
             if entries.len() >= max_keys {
@@ -316,12 +371,21 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let object_answers: ScanAnswers = held.into_iter().collect();
             let merged: Merged =
                 merge(object_answers.iter().map(|(_, entries)| entries.as_slice()));
-            let versions = (merged.iter())
-                .filter_map(|(key, (entry, _))| {
-                    let (_, id) = split_version_key(&base, key)?;
-                    Some((id.to_string(), entry.clone()))
-                })
-                .collect();
+            let mut versions = BTreeMap::new();
+            for (key, (entry, _)) in merged.iter() {
+                let Some((_, id)) = split_version_key(&base, key) else {
+                    continue;
+                };
+                match &entry.record {
+                    // paxos: one register holds every version (objects_paxos).
+                    Some(Record::Versions(list)) => {
+                        versions.extend(list.iter().map(|v| (v.id.clone(), v.entry())));
+                    }
+                    _ => {
+                        versions.insert(id.to_string(), entry.clone());
+                    }
+                }
+            }
             objects.push(Judged {
                 key: object.to_string(),
                 versions,
@@ -398,7 +462,7 @@ fn start(
     let cursor = match continuation {
         None => Cursor {
             after: String::new(),
-            skip: 0,
+            marker: None,
         },
         Some(token) => match Cursor::parse(&token) {
             Some(cursor) => cursor,

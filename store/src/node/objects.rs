@@ -142,11 +142,6 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 "versioning can be Enabled or Suspended, not Off".into(),
             ));
         }
-        if self.config.protocol == Protocol::Paxos {
-            return Err(invalid(
-                "versioning is not served under paxos: an object is one consensus register".into(),
-            ));
-        }
         self.bucket(bucket).await?;
         let meta = BucketMeta { versioning };
         self.write_point(bucket_key(bucket), Some(Record::Bucket(meta)))
@@ -180,7 +175,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 metadata,
                 last_modified_ns: self.clock.now_ns(),
             };
-            return Ok(self.paxos_put_object(bucket, key, meta, condition).await);
+            return Ok(self
+                .paxos_put_object(bucket, key, meta, condition, versioning)
+                .await);
         }
         let prefix = object_prefix(bucket, key);
         self.read_then_check(&prefix, condition).await?;
@@ -218,9 +215,11 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         if let Some(why) = object_key_error(key) {
             return Err(invalid(why));
         }
-        self.bucket(bucket).await?;
+        let versioning = self.bucket(bucket).await?.versioning;
         if self.config.protocol == Protocol::Paxos {
-            return Ok(self.paxos_get_object(bucket, key, version_id).await);
+            return Ok(self
+                .paxos_get_object(bucket, key, version_id, versioning)
+                .await);
         }
         let prefix = object_prefix(bucket, key);
         let versions =
@@ -273,7 +272,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         let versioning = self.bucket(bucket).await?.versioning;
         if self.config.protocol == Protocol::Paxos {
             return Ok(self
-                .paxos_delete_object(bucket, key, version_id, condition)
+                .paxos_delete_object(bucket, key, version_id, condition, versioning)
                 .await);
         }
         let prefix = object_prefix(bucket, key);
@@ -336,7 +335,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         // Above every version of the object, so the tombstone wins whatever the clocks.
         let newest = versions.values().map(|entry| entry.version).max();
         let version = match self.config.protocol {
-            // Paxos never gets here: it has only the `null` version (objects_paxos).
+            // Paxos never gets here: objects_paxos removes versions in its rounds.
             Protocol::Abd | Protocol::Paxos => self.next_abd_version(newest),
             Protocol::Eventual | Protocol::Quorum => self.next_version_above(newest),
         };

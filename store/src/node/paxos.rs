@@ -139,7 +139,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             value,
             record: None,
         };
-        self.paxos(&key, kind, |current| {
+        self.paxos(&key, kind, |current, _| {
             let value = current.and_then(|c| c.value.clone());
             match &change {
                 Change::Keep => (register(value.clone()), ClientResponse::Value(value)),
@@ -155,8 +155,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
 
     /// Runs rounds on `key` until one answers (at most [`MAX_ROUNDS`]):
     /// each round hands `decide` the key's current entry (the highest-ballot
-    /// one among the promises) and accepts what it proposes; the answer is
-    /// the client's.
+    /// one among the promises) and its own ballot (unique, above every
+    /// version the round saw: what a versioned object stamps a new version
+    /// with), and accepts what it proposes; the answer is the client's.
     pub(super) async fn paxos<F>(
         self: &Arc<Self>,
         key: &str,
@@ -164,7 +165,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         decide: F,
     ) -> ClientResponse
     where
-        F: Fn(Option<&Entry>) -> (Proposal, ClientResponse) + Sync,
+        F: Fn(Option<&Entry>, Version) -> (Proposal, ClientResponse) + Sync,
     {
         let unavailable = match kind {
             Kind::Read => ClientResponse::ReadUnavailable,
@@ -213,7 +214,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         highest: Option<Version>,
     ) -> Result<ClientResponse, Failed>
     where
-        F: Fn(Option<&Entry>) -> (Proposal, ClientResponse) + Sync,
+        F: Fn(Option<&Entry>, Version) -> (Proposal, ClientResponse) + Sync,
     {
         let ballot = self.next_abd_version(highest);
         let replicas = self.replicas_of(key);
@@ -263,7 +264,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 refused: refused.is_some(),
             });
         }
-        let (proposal, answer) = decide(current.as_ref());
+        let (proposal, answer) = decide(current.as_ref(), ballot);
         let newest = current.as_ref().map(|c| c.version);
         let holders = held.iter().filter(|v| **v == newest).count();
         if kind == Kind::Read && holders >= self.config.write_quorum as usize {

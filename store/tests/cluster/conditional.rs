@@ -113,47 +113,68 @@ fn conditional_object_writes_have_s3s_outcomes_under_every_protocol() {
 /// no object.
 #[test]
 fn conditions_apply_to_the_current_version_only() {
-    run(1501, || async {
-        let config = ClusterConfig::for_protocol(Protocol::Quorum, 3, 3);
-        let cluster = Cluster::new(config);
-        cluster.create_bucket(0, "ver").await;
-        quiesce().await;
-        cluster.set_versioning(0, "ver", Versioning::Enabled).await;
-        quiesce().await;
-        let old = stored(cluster.put_object(0, "ver", "k", body(1, 10)).await);
-        quiesce().await;
-        let new = stored(cluster.put_object(1, "ver", "k", body(2, 10)).await);
-        quiesce().await;
-        let by_old = cluster
-            .put_object_if(2, "ver", "k", body(3, 10), if_match(&old))
-            .await;
-        assert_eq!(by_old, ClientResponse::PreconditionFailed);
-        stored(
-            cluster
-                .put_object_if(2, "ver", "k", body(4, 10), if_match(&new))
-                .await,
-        );
-        quiesce().await;
-        let marker = cluster.delete_object(0, "ver", "k", None).await;
-        assert!(matches!(
-            marker,
-            ClientResponse::Removed {
-                delete_marker: true,
-                ..
-            }
-        ));
-        quiesce().await;
-        // A delete marker is current: If-Match finds no object, a create succeeds.
-        let after_marker = cluster
-            .put_object_if(1, "ver", "k", body(5, 10), if_match(&new))
-            .await;
-        assert_eq!(after_marker, ClientResponse::NotFound);
-        stored(
-            cluster
-                .put_object_if(1, "ver", "k", body(6, 10), Some(Condition::IfNoneMatch))
-                .await,
-        );
-    });
+    for protocol in [Protocol::Quorum, Protocol::Paxos] {
+        run(1501, move || async move {
+            let config = ClusterConfig::for_protocol(protocol, 3, 3);
+            let cluster = Cluster::new(config);
+            cluster.create_bucket(0, "ver").await;
+            quiesce().await;
+            cluster.set_versioning(0, "ver", Versioning::Enabled).await;
+            quiesce().await;
+            let old = stored(cluster.put_object(0, "ver", "k", body(1, 10)).await);
+            quiesce().await;
+            let new = stored(cluster.put_object(1, "ver", "k", body(2, 10)).await);
+            quiesce().await;
+            let by_old = cluster
+                .put_object_if(2, "ver", "k", body(3, 10), if_match(&old))
+                .await;
+            assert_eq!(by_old, ClientResponse::PreconditionFailed);
+            stored(
+                cluster
+                    .put_object_if(2, "ver", "k", body(4, 10), if_match(&new))
+                    .await,
+            );
+            quiesce().await;
+            let marker = cluster.delete_object(0, "ver", "k", None).await;
+            assert!(matches!(
+                marker,
+                ClientResponse::Removed {
+                    delete_marker: true,
+                    ..
+                }
+            ));
+            quiesce().await;
+            // A delete marker is current: If-Match finds no object, a create succeeds.
+            let after_marker = cluster
+                .put_object_if(1, "ver", "k", body(5, 10), if_match(&new))
+                .await;
+            assert_eq!(after_marker, ClientResponse::NotFound);
+            let created = stored(
+                cluster
+                    .put_object_if(1, "ver", "k", body(6, 10), Some(Condition::IfNoneMatch))
+                    .await,
+            );
+            quiesce().await;
+            // A conditional DELETE: a marker if the ETag is current, else 412.
+            let stale = cluster
+                .delete_object_if(2, "ver", "k", None, if_match(&new))
+                .await;
+            assert_eq!(stale, ClientResponse::PreconditionFailed, "{protocol:?}");
+            let removed = cluster
+                .delete_object_if(2, "ver", "k", None, if_match(&created))
+                .await;
+            assert!(
+                matches!(
+                    removed,
+                    ClientResponse::Removed {
+                        delete_marker: true,
+                        ..
+                    }
+                ),
+                "{protocol:?}: {removed:?}"
+            );
+        });
+    }
 }
 
 /// `writers` concurrent `If-None-Match: *` creates of object `bkt/key`,
@@ -201,17 +222,13 @@ fn of_racing_object_creates_paxos_has_one_winner_and_abd_can_have_two() {
     );
 }
 
+/// Under paxos an unversioned object is served by version id `null` too,
+/// and enabling versioning turns it into the `null` version of a list.
 #[test]
-fn paxos_refuses_versioning_with_a_reason() {
+fn paxos_serves_null_versions_and_then_versioning() {
     run(1502, || async {
         let cluster = Cluster::new(ClusterConfig::for_protocol(Protocol::Paxos, 3, 3));
         assert_eq!(cluster.create_bucket(0, "bkt").await, ClientResponse::Done);
-        let answer = cluster.set_versioning(1, "bkt", Versioning::Enabled).await;
-        let ClientResponse::Error(S3Error::InvalidArgument(why)) = answer else {
-            panic!("refused: {answer:?}");
-        };
-        assert!(why.contains("not served under paxos"), "{why}");
-        // Objects are served, by version id `null` too; LIST sees them.
         stored(cluster.put_object(2, "bkt", "x/1", body(1, 10)).await);
         let ClientResponse::Object(info) = cluster.get_object(0, "bkt", "x/1", Some("null")).await
         else {
@@ -222,6 +239,26 @@ fn paxos_refuses_versioning_with_a_reason() {
             cluster.get_object(0, "bkt", "x/1", Some("0000")).await,
             ClientResponse::Error(S3Error::NoSuchVersion)
         );
+        let (keys, _) = cluster.list_all(1, "bkt", "x/", 10).await;
+        assert_eq!(keys, vec!["x/1".to_string()]);
+        let answer = cluster.set_versioning(1, "bkt", Versioning::Enabled).await;
+        assert_eq!(answer, ClientResponse::Done);
+        let ClientResponse::Stored { version_id, .. } =
+            cluster.put_object(0, "bkt", "x/1", body(2, 10)).await
+        else {
+            panic!("a versioned PUT");
+        };
+        assert_ne!(version_id, "null");
+        let ClientResponse::Object(old) = cluster.get_object(1, "bkt", "x/1", Some("null")).await
+        else {
+            panic!("the null version is kept");
+        };
+        assert_eq!(old.meta.body, body(1, 10));
+        let ClientResponse::Object(current) = cluster.get_object(2, "bkt", "x/1", None).await
+        else {
+            panic!("the new version is current");
+        };
+        assert_eq!(current.version_id, version_id);
         let (keys, _) = cluster.list_all(1, "bkt", "x/", 10).await;
         assert_eq!(keys, vec!["x/1".to_string()]);
     });

@@ -86,15 +86,48 @@ fn cas_runs_under_s3_and_paxos_serves_unversioned_objects() {
         "cas = ^0.5",
         "cas is not atomic under protocol \"abd\"",
     );
+    // So is its conditional DeleteObject.
+    fails(
+        &format!(
+            "[cluster]\nprotocol = \"abd\"\n{S3}mix = {{ get = 0.5, put = 0.4, cas-delete = 0.1 }}\n"
+        ),
+        "cas-delete = ^0.1",
+        "cas is not atomic under protocol \"abd\"",
+    );
 }
 
 #[test]
-fn paxos_versioning_rounds_probes_and_versioned_kinds_are_refused_with_reasons() {
+fn cas_delete_is_an_s3_weight_that_round_trips() {
+    let s = ok(&format!(
+        "[cluster]\nprotocol = \"paxos\"\n{S3}mix = {{ get = 0.5, put = 0.4, cas-delete = 0.1 }}\n"
+    ));
+    let s3 = s.workload.s3.clone().expect("s3");
+    assert!((s3.mix.cas_delete - 0.1).abs() < 1e-12);
+    let again = Scenario::parse(&s.to_toml(), "resolved.toml").expect("resolved parses");
+    assert_eq!(again, s);
+    // Not named when 0: older resolved files stay as they were.
+    assert!(!ok(S3).to_toml().contains("cas-delete"));
     fails(
-        &format!("[cluster]\nprotocol = \"paxos\"\n{S3}versioning = \"enabled\"\n"),
-        "versioning = ^\"enabled\"",
-        "versioning cannot run under protocol \"paxos\"",
+        "[workload]\nmix = { get = 0.5, put = 0.4, cas-delete = 0.1 }\n",
+        "cas-delete = ^0.1",
+        "mix cas-delete is an S3 setting",
     );
+}
+
+#[test]
+fn paxos_serves_versioned_buckets() {
+    let s = ok(&format!(
+        "[cluster]\nprotocol = \"paxos\"\n{S3}versioning = \"enabled\"\n\
+         mix = {{ get = 0.4, put = 0.4, delete-version = 0.1, list-versions = 0.1 }}\n"
+    ));
+    assert_eq!(
+        s.workload.s3.expect("s3").versioning,
+        store::Versioning::Enabled
+    );
+}
+
+#[test]
+fn rounds_probes_and_versioned_kinds_are_refused_with_reasons() {
     fails(
         &format!("{S3}mix = {{ get = 0.5, cas = 0.5 }}\nrounds = \"25ms\"\n"),
         "rounds = ^\"25ms\"",
