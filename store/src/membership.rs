@@ -30,7 +30,7 @@ use crate::NodeId;
 use crate::ring::Ring;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Where a node keeps its layout on its own disk (in the reserved key space,
 /// never replicated by anti-entropy: layouts travel by [`crate::ReplicaRequest::Layout`]).
@@ -306,9 +306,9 @@ impl Layout {
 pub struct Routing {
     pub layout: Layout,
     /// The ring of the current members.
-    pub old: Ring,
+    pub old: Arc<Ring>,
     /// The ring of the target members, during a movement.
-    pub new: Option<Ring>,
+    pub new: Option<Arc<Ring>>,
     design: MoveDesign,
     /// [`Routing::gains`] of every node, for the one preference-list length
     /// a cluster uses, computed on first use: the membership driver asks it
@@ -323,8 +323,28 @@ pub type Gains = Vec<(u64, Vec<NodeId>)>;
 
 impl Routing {
     pub fn new(layout: Layout, vnodes: u32, design: MoveDesign) -> Routing {
-        let old = Ring::with_members(&layout.members, vnodes);
-        let new = (layout.movement.as_ref()).map(|m| Ring::with_members(&m.target, vnodes));
+        Routing::after(None, layout, vnodes, design)
+    }
+
+    /// The routing of `layout`, reusing `previous`'s rings (and the
+    /// preference lists they cached) for the member sets it shares: a
+    /// movement's four versions have two member sets, and building a ring
+    /// hashes every token again. `previous` must use the same `vnodes`.
+    pub fn after(
+        previous: Option<&Routing>,
+        layout: Layout,
+        vnodes: u32,
+        design: MoveDesign,
+    ) -> Routing {
+        let known = (previous.into_iter())
+            .flat_map(|p| std::iter::once(&p.old).chain(p.new.as_ref()))
+            .collect::<Vec<_>>();
+        let ring = |members: &[NodeId]| match known.iter().find(|r| r.members() == members) {
+            Some(ring) => Arc::clone(ring),
+            None => Arc::new(Ring::with_members(members, vnodes)),
+        };
+        let old = ring(&layout.members);
+        let new = (layout.movement.as_ref()).map(|m| ring(&m.target));
         Routing {
             layout,
             old,
@@ -351,18 +371,16 @@ impl Routing {
     /// during a movement (only the read ring with [`MoveDesign::AckOldOnly`]).
     pub fn write_rings(&self) -> Vec<&Ring> {
         match &self.new {
-            Some(new) if self.design != MoveDesign::AckOldOnly => vec![&self.old, new],
+            Some(new) if self.design != MoveDesign::AckOldOnly => vec![&*self.old, &**new],
             _ => vec![self.read_ring()],
         }
     }
 
     /// Whether `node` holds `placed` (a key's placement) in any active layout.
     pub fn replicates(&self, node: NodeId, placed: &str, n: u32) -> bool {
-        self.old.replicates(node, placed, n)
-            || self
-                .new
-                .as_ref()
-                .is_some_and(|new| new.replicates(node, placed, n))
+        let at = crate::ring::key_hash(placed);
+        self.old.list_slice(at, n).contains(&node)
+            || (self.new.as_ref()).is_some_and(|new| new.list_slice(at, n).contains(&node))
     }
 
     /// The arcs on which `node` gains a range in this movement, each as its
@@ -487,6 +505,31 @@ mod tests {
         let old_only = Routing::new(moving, 16, MoveDesign::AckOldOnly);
         assert_eq!(old_only.write_rings()[0].members(), &[0, 1, 2, 3]);
         assert_eq!(old_only.write_rings().len(), 1);
+    }
+
+    #[test]
+    fn routing_after_reuses_the_rings_it_shares() {
+        let start = Routing::new(Layout::initial(5, 1), 16, MoveDesign::Correct);
+        let mut previous = start.clone();
+        let mut layout = join(&start.layout, 4);
+        while let Some(next) = layout.advance() {
+            let routing = Routing::after(Some(&previous), layout.clone(), 16, MoveDesign::Correct);
+            let fresh = Routing::new(layout.clone(), 16, MoveDesign::Correct);
+            assert_eq!(routing.old, fresh.old);
+            assert_eq!(routing.new, fresh.new);
+            assert!(
+                Arc::ptr_eq(&routing.old, &previous.old)
+                    || previous
+                        .new
+                        .as_ref()
+                        .is_some_and(|n| Arc::ptr_eq(&routing.old, n))
+            );
+            previous = routing;
+            layout = next;
+        }
+        let settled = Routing::after(Some(&previous), layout, 16, MoveDesign::Correct);
+        assert_eq!(settled.old.members(), &[0, 1, 2, 3, 4]);
+        assert!(Arc::ptr_eq(&settled.old, previous.new.as_ref().unwrap()));
     }
 
     #[test]

@@ -165,6 +165,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         self.routing().layout.clone()
     }
 
+    /// The version of the layout this node routes by now (without copying
+    /// the layout: a watcher asks every node every millisecond).
+    pub fn layout_version(&self) -> u64 {
+        lock(&self.routing).layout.version
+    }
+
     /// The layout with its rings, as this node routes by it now.
     fn routing(&self) -> Arc<Routing> {
         Arc::clone(&lock(&self.routing))

@@ -2,19 +2,42 @@
 
 use crate::NodeId;
 use crate::fnv::fnv1a;
+use std::sync::OnceLock;
 
 /// Consistent hashing with virtual nodes. A key's preference list is the first N
 /// distinct nodes met walking clockwise from the key's hash. The hash is FNV-1a
 /// ([`crate::fnv`]: stable across platforms and Rust versions, unlike std's
 /// `DefaultHasher`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Ring {
     /// `(token, node)` sorted by token (then node, so that even a token collision
     /// orders the same way everywhere).
     tokens: Vec<(u64, NodeId)>,
     /// The member nodes, ascending.
     members: Vec<NodeId>,
+    /// Every arc's preference list for one length, computed on first use
+    /// (see [`Arcs`]): a walk of the ring per question was 8 % of a 64-node
+    /// run, asked for every key of every anti-entropy and streaming scan.
+    arcs: OnceLock<Arcs>,
 }
+
+/// The preference list of every arc for one length `n`: the walk from token
+/// `i` is `lists[i * n..(i + 1) * n]`. A pure function of the tokens, so it
+/// changes no answer, only how fast one comes.
+#[derive(Debug, Clone)]
+struct Arcs {
+    n: u32,
+    lists: Vec<NodeId>,
+}
+
+/// Two rings are equal when their tokens are: the cached lists follow.
+impl PartialEq for Ring {
+    fn eq(&self, other: &Self) -> bool {
+        self.tokens == other.tokens && self.members == other.members
+    }
+}
+
+impl Eq for Ring {}
 
 impl Ring {
     /// A ring of `nodes` nodes with `vnodes` tokens each. Node `id`'s tokens are
@@ -47,7 +70,11 @@ impl Ring {
             .flat_map(|&id| (0..vnodes).map(move |v| (hash(&format!("node-{id}-vnode-{v}")), id)))
             .collect();
         tokens.sort_unstable();
-        Ring { tokens, members }
+        Ring {
+            tokens,
+            members,
+            arcs: OnceLock::new(),
+        }
     }
 
     /// Number of nodes on the ring.
@@ -69,12 +96,35 @@ impl Ring {
     /// The preference list of every key whose hash is `position` (see
     /// [`key_hash`]): what [`Ring::preference_list`] returns for them.
     pub fn list_at(&self, position: u64, n: u32) -> Vec<NodeId> {
+        self.list_slice(position, n).into_owned()
+    }
+
+    /// [`Ring::list_at`] without copying when `n` is the length whose lists
+    /// are cached (the first one asked: a cluster asks one N), for scans
+    /// that ask it of every key.
+    pub fn list_slice(&self, position: u64, n: u32) -> std::borrow::Cow<'_, [NodeId]> {
         assert!(
             n > 0 && n <= self.nodes(),
             "preference list of {n} nodes on a ring of {}",
             self.nodes()
         );
-        let start = self.tokens.partition_point(|&(token, _)| token < position);
+        let start = self.tokens.partition_point(|&(token, _)| token < position) % self.tokens.len();
+        let arcs = self.arcs.get_or_init(|| Arcs {
+            n,
+            lists: (0..self.tokens.len())
+                .flat_map(|i| self.walk(i, n))
+                .collect(),
+        });
+        if arcs.n == n {
+            let n = n as usize;
+            std::borrow::Cow::Borrowed(&arcs.lists[start * n..(start + 1) * n])
+        } else {
+            std::borrow::Cow::Owned(self.walk(start, n))
+        }
+    }
+
+    /// The first `n` distinct nodes met walking clockwise from token `start`.
+    fn walk(&self, start: usize, n: u32) -> Vec<NodeId> {
         let mut replicas = Vec::with_capacity(n as usize);
         // One lap visits every node (each has at least one token): bounded, and
         // always finds n distinct nodes.
@@ -103,7 +153,7 @@ impl Ring {
 
     /// Whether `node` is one of the `n` replicas of `key`.
     pub fn replicates(&self, node: NodeId, key: &str, n: u32) -> bool {
-        self.preference_list(key, n).contains(&node)
+        self.list_slice(hash(key), n).contains(&node)
     }
 }
 
@@ -179,6 +229,31 @@ mod tests {
             primaries.iter().all(|&count| (125..=375).contains(&count)),
             "{primaries:?}"
         );
+    }
+
+    #[test]
+    fn cached_lists_are_the_walks() {
+        let ring = Ring::new(7, 8);
+        // The first length asked is cached; another is walked each time.
+        let positions: Vec<u64> = (ring.tokens())
+            .flat_map(|t| [t.wrapping_sub(1), t, t.wrapping_add(1)])
+            .chain([0, u64::MAX])
+            .collect();
+        for n in [3, 2, 5] {
+            for &p in &positions {
+                let start =
+                    ring.tokens.partition_point(|&(token, _)| token < p) % ring.tokens.len();
+                assert_eq!(ring.list_at(p, n), ring.walk(start, n), "n {n} at {p}");
+                for node in 0..7 {
+                    assert_eq!(
+                        ring.list_slice(p, n).contains(&node),
+                        ring.walk(start, n).contains(&node)
+                    );
+                }
+            }
+        }
+        assert_eq!(ring.arcs.get().map(|a| a.n), Some(3));
+        assert_eq!(ring, Ring::new(7, 8), "the cache is not part of equality");
     }
 
     #[test]

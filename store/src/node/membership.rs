@@ -69,7 +69,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 return false;
             }
         }
-        *routing = Arc::new(Routing::new(layout, self.config.vnodes, self.config.moves));
+        let (vnodes, design) = (self.config.vnodes, self.config.moves);
+        *routing = Arc::new(Routing::after(Some(&routing), layout, vnodes, design));
         true
     }
 
