@@ -191,6 +191,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                     "register keys may not start with {RESERVED:?}"
                 ))))
             }
+            // A rebuilding node writes nothing it coordinates (`node::grace`).
+            (Protocol::Eventual | Protocol::Quorum, Request::Client(request))
+                if self.refuses_to_coordinate(&request) =>
+            {
+                Response::Client(ClientResponse::WriteUnavailable)
+            }
             (Protocol::Eventual | Protocol::Quorum, Request::Client(request)) => {
                 Response::Client(self.coordinate(request).await)
             }
