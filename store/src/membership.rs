@@ -314,7 +314,9 @@ pub struct Routing {
     /// a cluster uses, computed on first use: the membership driver asks it
     /// of every node on every tick, and a walk of both rings per question
     /// dominated large clusters (41 % of a 64-node run).
-    gains: OnceLock<(u32, BTreeMap<NodeId, Gains>)>,
+    /// Shared by the routings of one movement whose rings are the same
+    /// (its phases): the gains depend on the two rings only.
+    gains: Arc<OnceLock<(u32, BTreeMap<NodeId, Gains>)>>,
 }
 
 /// The arcs a node gains in a movement: each arc's end position and its old
@@ -345,12 +347,23 @@ impl Routing {
         };
         let old = ring(&layout.members);
         let new = (layout.movement.as_ref()).map(|m| ring(&m.target));
+        let same_rings = |p: &&Routing| {
+            Arc::ptr_eq(&p.old, &old)
+                && match (&p.new, &new) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                }
+        };
+        let gains = match previous.filter(same_rings) {
+            Some(p) => Arc::clone(&p.gains),
+            None => Arc::new(OnceLock::new()),
+        };
         Routing {
             layout,
             old,
             new,
             design,
-            gains: OnceLock::new(),
+            gains,
         }
     }
 
@@ -414,10 +427,10 @@ impl Routing {
         ends.sort_unstable();
         ends.dedup();
         for end in ends {
-            let old = self.old.list_at(end, n);
-            for node in new.list_at(end, n) {
+            let old = self.old.list_slice(end, n);
+            for &node in new.list_slice(end, n).iter() {
                 if !old.contains(&node) {
-                    all.entry(node).or_default().push((end, old.clone()));
+                    all.entry(node).or_default().push((end, old.to_vec()));
                 }
             }
         }
@@ -528,6 +541,10 @@ mod tests {
             layout = next;
         }
         let settled = Routing::after(Some(&previous), layout, 16, MoveDesign::Correct);
+        assert_eq!(
+            previous.gains(4, 3),
+            Routing::new(previous.layout.clone(), 16, MoveDesign::Correct).gains(4, 3)
+        );
         assert_eq!(settled.old.members(), &[0, 1, 2, 3, 4]);
         assert!(Arc::ptr_eq(&settled.old, previous.new.as_ref().unwrap()));
     }

@@ -67,7 +67,7 @@ impl Ring {
         members.sort_unstable();
         members.dedup();
         let mut tokens: Vec<(u64, NodeId)> = (members.iter())
-            .flat_map(|&id| (0..vnodes).map(move |v| (hash(&format!("node-{id}-vnode-{v}")), id)))
+            .flat_map(|&id| (0..vnodes).map(move |v| (token(id, v), id)))
             .collect();
         tokens.sort_unstable();
         Ring {
@@ -157,6 +157,38 @@ impl Ring {
     }
 }
 
+/// Node `id`'s token `v`: the hash of `"node-{id}-vnode-{v}"`, written
+/// into a buffer on the stack (a ring hashes every token when it is built,
+/// and `format!` was most of that).
+fn token(id: NodeId, v: u32) -> u64 {
+    /// Appends the decimal digits of `n`.
+    fn digits(buf: &mut [u8; 40], len: &mut usize, mut n: u32) {
+        let mut rev = [0u8; 10];
+        let mut count = 0;
+        loop {
+            rev[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for i in (0..count).rev() {
+            buf[*len] = rev[i];
+            *len += 1;
+        }
+    }
+    // "node-" + 10 digits + "-vnode-" + 10 digits: 32 bytes at most.
+    let mut buf = [0u8; 40];
+    let mut len = 0;
+    for (part, number) in [(&b"node-"[..], id), (&b"-vnode-"[..], v)] {
+        buf[len..len + part.len()].copy_from_slice(part);
+        len += part.len();
+        digits(&mut buf, &mut len, number);
+    }
+    fmix64(fnv1a(&buf[..len]))
+}
+
 /// Where `key` sits on the ring (the position [`Ring::list_at`] takes).
 pub fn key_hash(key: &str) -> u64 {
     hash(key)
@@ -229,6 +261,13 @@ mod tests {
             primaries.iter().all(|&count| (125..=375).contains(&count)),
             "{primaries:?}"
         );
+    }
+
+    #[test]
+    fn tokens_hash_the_names_they_always_hashed() {
+        for (id, v) in [(0, 0), (7, 15), (10, 9), (63, 255), (u32::MAX, u32::MAX)] {
+            assert_eq!(token(id, v), hash(&format!("node-{id}-vnode-{v}")));
+        }
     }
 
     #[test]
