@@ -27,7 +27,7 @@
 //! scenario can show what each breaks.
 
 use crate::NodeId;
-use crate::ring::Ring;
+use crate::ring::{Ring, RingCache};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -325,25 +325,27 @@ pub type Gains = Vec<(u64, Vec<NodeId>)>;
 
 impl Routing {
     pub fn new(layout: Layout, vnodes: u32, design: MoveDesign) -> Routing {
-        Routing::after(None, layout, vnodes, design)
+        Routing::after(None, layout, vnodes, design, &RingCache::default())
     }
 
     /// The routing of `layout`, reusing `previous`'s rings (and the
     /// preference lists they cached) for the member sets it shares: a
     /// movement's four versions have two member sets, and building a ring
     /// hashes every token again. `previous` must use the same `vnodes`.
+    /// Rings not in `previous` come from `rings`, the cluster's shared ones.
     pub fn after(
         previous: Option<&Routing>,
         layout: Layout,
         vnodes: u32,
         design: MoveDesign,
+        rings: &RingCache,
     ) -> Routing {
         let known = (previous.into_iter())
             .flat_map(|p| std::iter::once(&p.old).chain(p.new.as_ref()))
             .collect::<Vec<_>>();
         let ring = |members: &[NodeId]| match known.iter().find(|r| r.members() == members) {
             Some(ring) => Arc::clone(ring),
-            None => Arc::new(Ring::with_members(members, vnodes)),
+            None => rings.ring(members, vnodes),
         };
         let old = ring(&layout.members);
         let new = (layout.movement.as_ref()).map(|m| ring(&m.target));
@@ -526,7 +528,13 @@ mod tests {
         let mut previous = start.clone();
         let mut layout = join(&start.layout, 4);
         while let Some(next) = layout.advance() {
-            let routing = Routing::after(Some(&previous), layout.clone(), 16, MoveDesign::Correct);
+            let routing = Routing::after(
+                Some(&previous),
+                layout.clone(),
+                16,
+                MoveDesign::Correct,
+                &RingCache::default(),
+            );
             let fresh = Routing::new(layout.clone(), 16, MoveDesign::Correct);
             assert_eq!(routing.old, fresh.old);
             assert_eq!(routing.new, fresh.new);
@@ -540,7 +548,13 @@ mod tests {
             previous = routing;
             layout = next;
         }
-        let settled = Routing::after(Some(&previous), layout, 16, MoveDesign::Correct);
+        let settled = Routing::after(
+            Some(&previous),
+            layout,
+            16,
+            MoveDesign::Correct,
+            &RingCache::default(),
+        );
         assert_eq!(
             previous.gains(4, 3),
             Routing::new(previous.layout.clone(), 16, MoveDesign::Correct).gains(4, 3)

@@ -129,7 +129,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     ) -> Arc<Self> {
         validate(&config);
         let layout = Layout::initial(config.nodes, config.spares);
-        let routing = Routing::new(layout, config.vnodes, config.moves);
+        let routing = Routing::after(None, layout, config.vnodes, config.moves, &config.rings);
         Arc::new(Node {
             id,
             routing: Mutex::new(Arc::new(routing)),

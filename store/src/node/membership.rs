@@ -70,7 +70,14 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             }
         }
         let (vnodes, design) = (self.config.vnodes, self.config.moves);
-        *routing = Arc::new(Routing::after(Some(&routing), layout, vnodes, design));
+        let rings = &self.config.rings;
+        *routing = Arc::new(Routing::after(
+            Some(&routing),
+            layout,
+            vnodes,
+            design,
+            rings,
+        ));
         true
     }
 
