@@ -276,9 +276,11 @@ pub struct LayoutWatch(Arc<Mutex<Vec<Option<Arc<SimNode>>>>>);
 impl LayoutWatch {
     pub fn newest(&self) -> Option<store::Layout> {
         let live = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // The same node `max_by_key` over the layouts picks (the last of
+        // the newest), copying one layout instead of every node's.
         (live.iter().flatten())
+            .max_by_key(|node| node.layout_version())
             .map(|node| node.layout())
-            .max_by_key(|layout| layout.version)
     }
 }
 

@@ -180,6 +180,9 @@ pub struct ClusterConfig {
     pub vnodes: u32,
     /// Where a simulation may crash, pause or delay a node (none by default).
     pub fault_points: crate::buggify::FaultPoints,
+    /// The rings the nodes built from this configuration (and its clones)
+    /// share: a cache, never part of what the configuration says.
+    pub rings: crate::ring::RingCache,
     /// Nodes `nodes - spares..nodes` start outside the ring: spares that a
     /// membership change can add ([`crate::membership`]). Default 0.
     pub spares: u32,
@@ -230,6 +233,7 @@ impl Default for ClusterConfig {
             anti_entropy_interval: Some(Duration::from_millis(500)),
             vnodes: 16,
             fault_points: crate::buggify::FaultPoints::default(),
+            rings: crate::ring::RingCache::default(),
             spares: 0,
             membership_interval: None,
             moves: MoveDesign::Correct,

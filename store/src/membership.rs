@@ -27,10 +27,10 @@
 //! scenario can show what each breaks.
 
 use crate::NodeId;
-use crate::ring::Ring;
+use crate::ring::{Ring, RingCache};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Where a node keeps its layout on its own disk (in the reserved key space,
 /// never replicated by anti-entropy: layouts travel by [`crate::ReplicaRequest::Layout`]).
@@ -306,15 +306,17 @@ impl Layout {
 pub struct Routing {
     pub layout: Layout,
     /// The ring of the current members.
-    pub old: Ring,
+    pub old: Arc<Ring>,
     /// The ring of the target members, during a movement.
-    pub new: Option<Ring>,
+    pub new: Option<Arc<Ring>>,
     design: MoveDesign,
     /// [`Routing::gains`] of every node, for the one preference-list length
     /// a cluster uses, computed on first use: the membership driver asks it
     /// of every node on every tick, and a walk of both rings per question
     /// dominated large clusters (41 % of a 64-node run).
-    gains: OnceLock<(u32, BTreeMap<NodeId, Gains>)>,
+    /// Shared by the routings of one movement whose rings are the same
+    /// (its phases): the gains depend on the two rings only.
+    gains: Arc<OnceLock<(u32, BTreeMap<NodeId, Gains>)>>,
 }
 
 /// The arcs a node gains in a movement: each arc's end position and its old
@@ -323,14 +325,47 @@ pub type Gains = Vec<(u64, Vec<NodeId>)>;
 
 impl Routing {
     pub fn new(layout: Layout, vnodes: u32, design: MoveDesign) -> Routing {
-        let old = Ring::with_members(&layout.members, vnodes);
-        let new = (layout.movement.as_ref()).map(|m| Ring::with_members(&m.target, vnodes));
+        Routing::after(None, layout, vnodes, design, &RingCache::default())
+    }
+
+    /// The routing of `layout`, reusing `previous`'s rings (and the
+    /// preference lists they cached) for the member sets it shares: a
+    /// movement's four versions have two member sets, and building a ring
+    /// hashes every token again. `previous` must use the same `vnodes`.
+    /// Rings not in `previous` come from `rings`, the cluster's shared ones.
+    pub fn after(
+        previous: Option<&Routing>,
+        layout: Layout,
+        vnodes: u32,
+        design: MoveDesign,
+        rings: &RingCache,
+    ) -> Routing {
+        let known = (previous.into_iter())
+            .flat_map(|p| std::iter::once(&p.old).chain(p.new.as_ref()))
+            .collect::<Vec<_>>();
+        let ring = |members: &[NodeId]| match known.iter().find(|r| r.members() == members) {
+            Some(ring) => Arc::clone(ring),
+            None => rings.ring(members, vnodes),
+        };
+        let old = ring(&layout.members);
+        let new = (layout.movement.as_ref()).map(|m| ring(&m.target));
+        let same_rings = |p: &&Routing| {
+            Arc::ptr_eq(&p.old, &old)
+                && match (&p.new, &new) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                }
+        };
+        let gains = match previous.filter(same_rings) {
+            Some(p) => Arc::clone(&p.gains),
+            None => Arc::new(OnceLock::new()),
+        };
         Routing {
             layout,
             old,
             new,
             design,
-            gains: OnceLock::new(),
+            gains,
         }
     }
 
@@ -351,18 +386,16 @@ impl Routing {
     /// during a movement (only the read ring with [`MoveDesign::AckOldOnly`]).
     pub fn write_rings(&self) -> Vec<&Ring> {
         match &self.new {
-            Some(new) if self.design != MoveDesign::AckOldOnly => vec![&self.old, new],
+            Some(new) if self.design != MoveDesign::AckOldOnly => vec![&*self.old, &**new],
             _ => vec![self.read_ring()],
         }
     }
 
     /// Whether `node` holds `placed` (a key's placement) in any active layout.
     pub fn replicates(&self, node: NodeId, placed: &str, n: u32) -> bool {
-        self.old.replicates(node, placed, n)
-            || self
-                .new
-                .as_ref()
-                .is_some_and(|new| new.replicates(node, placed, n))
+        let at = crate::ring::key_hash(placed);
+        self.old.list_slice(at, n).contains(&node)
+            || (self.new.as_ref()).is_some_and(|new| new.list_slice(at, n).contains(&node))
     }
 
     /// The arcs on which `node` gains a range in this movement, each as its
@@ -396,10 +429,10 @@ impl Routing {
         ends.sort_unstable();
         ends.dedup();
         for end in ends {
-            let old = self.old.list_at(end, n);
-            for node in new.list_at(end, n) {
+            let old = self.old.list_slice(end, n);
+            for &node in new.list_slice(end, n).iter() {
                 if !old.contains(&node) {
-                    all.entry(node).or_default().push((end, old.clone()));
+                    all.entry(node).or_default().push((end, old.to_vec()));
                 }
             }
         }
@@ -487,6 +520,47 @@ mod tests {
         let old_only = Routing::new(moving, 16, MoveDesign::AckOldOnly);
         assert_eq!(old_only.write_rings()[0].members(), &[0, 1, 2, 3]);
         assert_eq!(old_only.write_rings().len(), 1);
+    }
+
+    #[test]
+    fn routing_after_reuses_the_rings_it_shares() {
+        let start = Routing::new(Layout::initial(5, 1), 16, MoveDesign::Correct);
+        let mut previous = start.clone();
+        let mut layout = join(&start.layout, 4);
+        while let Some(next) = layout.advance() {
+            let routing = Routing::after(
+                Some(&previous),
+                layout.clone(),
+                16,
+                MoveDesign::Correct,
+                &RingCache::default(),
+            );
+            let fresh = Routing::new(layout.clone(), 16, MoveDesign::Correct);
+            assert_eq!(routing.old, fresh.old);
+            assert_eq!(routing.new, fresh.new);
+            assert!(
+                Arc::ptr_eq(&routing.old, &previous.old)
+                    || previous
+                        .new
+                        .as_ref()
+                        .is_some_and(|n| Arc::ptr_eq(&routing.old, n))
+            );
+            previous = routing;
+            layout = next;
+        }
+        let settled = Routing::after(
+            Some(&previous),
+            layout,
+            16,
+            MoveDesign::Correct,
+            &RingCache::default(),
+        );
+        assert_eq!(
+            previous.gains(4, 3),
+            Routing::new(previous.layout.clone(), 16, MoveDesign::Correct).gains(4, 3)
+        );
+        assert_eq!(settled.old.members(), &[0, 1, 2, 3, 4]);
+        assert!(Arc::ptr_eq(&settled.old, previous.new.as_ref().unwrap()));
     }
 
     #[test]

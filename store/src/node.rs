@@ -129,7 +129,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     ) -> Arc<Self> {
         validate(&config);
         let layout = Layout::initial(config.nodes, config.spares);
-        let routing = Routing::new(layout, config.vnodes, config.moves);
+        let routing = Routing::after(None, layout, config.vnodes, config.moves, &config.rings);
         Arc::new(Node {
             id,
             routing: Mutex::new(Arc::new(routing)),
@@ -165,6 +165,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         self.routing().layout.clone()
     }
 
+    /// The version of the layout this node routes by now (without copying
+    /// the layout: a watcher asks every node every millisecond).
+    pub fn layout_version(&self) -> u64 {
+        lock(&self.routing).layout.version
+    }
+
     /// The layout with its rings, as this node routes by it now.
     fn routing(&self) -> Arc<Routing> {
         Arc::clone(&lock(&self.routing))
@@ -184,6 +190,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 Response::Client(ClientResponse::Error(S3Error::InvalidArgument(format!(
                     "register keys may not start with {RESERVED:?}"
                 ))))
+            }
+            // A rebuilding node writes nothing it coordinates (`node::grace`).
+            (Protocol::Eventual | Protocol::Quorum, Request::Client(request))
+                if self.refuses_to_coordinate(&request) =>
+            {
+                Response::Client(ClientResponse::WriteUnavailable)
             }
             (Protocol::Eventual | Protocol::Quorum, Request::Client(request)) => {
                 Response::Client(self.coordinate(request).await)

@@ -16,7 +16,7 @@
 //! longer ago than the grace period (checked on start, at every round and
 //! before answering a read). With [`Rejoin::RepairFirst`] an away node
 //! rebuilds before serving: it refuses reads, scans, anti-entropy and stream
-//! requests, pulls every range it holds from the other owners (paged
+//! requests and coordinates no register write, pulls every range it holds from the other owners (paged
 //! anti-entropy requests carrying nothing), and is done once, for every range,
 //! R of the other owners that are not themselves rebuilding sent everything.
 //! It then drops each of its entries older than the grace period that no
@@ -38,7 +38,7 @@ use crate::config::Rejoin;
 use crate::disk::Disk;
 use crate::keyspace::placement;
 use crate::membership::is_node_local;
-use crate::message::{KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse};
+use crate::message::{ClientRequest, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use std::collections::BTreeMap;
@@ -108,6 +108,26 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             confirmed: BTreeMap::new(),
         });
         true
+    }
+
+    /// Whether this node refuses to coordinate `request`: a register write
+    /// (put, delete, cas) while it is rebuilding. Such a node is one that
+    /// was cut off, so its write would reach its own disk only; a tombstone
+    /// written so, younger than the grace period when the rebuild ends, is
+    /// kept (no source can confirm it, and it is too young to be one of the
+    /// values whose tombstones were collected), then spreads by read repair
+    /// and anti-entropy when it is already about to be collected: collected
+    /// on the replicas it reached before it reached the one still holding
+    /// the value it deleted, it brings that value back (a delete seen, then
+    /// undone: seed 157 of `ring-gc-grace-repair-first`). Refused before
+    /// anything is written, so the client's `info` is a write that did not
+    /// happen. Always false unless `rejoin = repair-first`.
+    pub(super) fn refuses_to_coordinate(&self, request: &ClientRequest) -> bool {
+        let writes = matches!(
+            request,
+            ClientRequest::Put { .. } | ClientRequest::Delete { .. } | ClientRequest::Cas { .. }
+        );
+        writes && self.rejoining()
     }
 
     /// After a completed anti-entropy round: records the contact (on disk

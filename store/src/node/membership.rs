@@ -69,7 +69,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 return false;
             }
         }
-        *routing = Arc::new(Routing::new(layout, self.config.vnodes, self.config.moves));
+        let (vnodes, design) = (self.config.vnodes, self.config.moves);
+        let rings = &self.config.rings;
+        *routing = Arc::new(Routing::after(
+            Some(&routing),
+            layout,
+            vnodes,
+            design,
+            rings,
+        ));
         true
     }
 

@@ -19,6 +19,7 @@ use crate::disk::Disk;
 use crate::keyspace::placement;
 use crate::membership::{MoveDesign, Movement, Phase, Routing, is_node_local};
 use crate::message::{KeyRange, ReplicaRequest, ReplicaResponse};
+use crate::ring::key_hash;
 use crate::transport::Transport;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -176,16 +177,16 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         // The wrong design: each range from one replica only, its primary.
         let one_source = routing.design() == MoveDesign::StreamFromAny;
         let entries = replica.scan(&range, limit, |key, _| {
-            let placed = placement(key);
-            let old = routing.old.preference_list(placed, n);
+            let at = key_hash(placement(key));
+            let (old, new) = (routing.old.list_slice(at, n), new.list_slice(at, n));
             !is_node_local(key)
                 && (if one_source {
                     old[0] == self.id
                 } else {
                     old.contains(&self.id)
                 })
-                && new.replicates(to, placed, n)
-                && !routing.old.replicates(to, placed, n)
+                && new.contains(&to)
+                && !old.contains(&to)
         });
         let next = (entries.len() == limit).then(|| entries.last().map(|(k, _)| k.clone()));
         ReplicaResponse::Stream {

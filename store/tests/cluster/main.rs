@@ -9,6 +9,7 @@ mod clocks;
 mod conditional;
 mod durability;
 mod eventual;
+mod grace;
 mod harness;
 mod hints;
 mod list;
