@@ -27,7 +27,7 @@ use crate::records::Sink;
 use crate::{output, run};
 use anyhow::{Context, bail};
 use check::{CheckName, Final, History};
-use reports::seedinfo::{Effect, FaultWindow, SeedInfo};
+use reports::seedinfo::{FaultWindow, SeedInfo};
 use sim::Scenario;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -66,39 +66,32 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     probe(&endpoints, &args.bucket)?;
-    let (planned, skipped) = faults::plan(&scenario.faults);
-    let cluster = match &args.cluster {
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let (actions, skipped) = faults::plan(&scenario, seed);
+    let mut cluster = match &args.cluster {
         Some(dir) => {
-            let cluster = faults::Cluster::open(dir)?;
-            cluster.check(&planned)?;
+            let mut cluster = faults::Cluster::open(dir)?;
+            cluster.check(&actions)?;
+            cluster.arm(scenario.duration + MAX_QUIESCE);
             for what in &skipped {
-                eprintln!(
-                    "drive: not applied (needs packet filters, not loopback processes): {what}"
-                );
+                eprintln!("drive: not applied to a real cluster: {what}");
             }
             Some(cluster)
         }
         None => {
-            if !scenario.faults.is_empty() {
-                eprintln!(
-                    "drive: the scenario's {} fault(s) are not applied: no --cluster",
-                    scenario.faults.len()
-                );
+            if !actions.is_empty() || !skipped.is_empty() {
+                eprintln!("drive: the scenario's faults are not applied: no --cluster");
             }
             None
         }
     };
-    if scenario.nemesis.is_some() {
-        eprintln!("drive: [nemesis] is not applied against a real endpoint");
-    }
-    let seed = args.seed.unwrap_or(scenario.seed);
     let driven = run_workload(
         &scenario,
         seed,
         &endpoints,
         &args.bucket,
-        cluster.as_ref(),
-        &planned,
+        cluster.as_mut(),
+        &actions,
     )?;
     let out =
         (args.out.clone()).unwrap_or_else(|| output::default_run_dir(&scenario.name).join("drive"));
@@ -247,8 +240,8 @@ fn run_workload(
     seed: u64,
     endpoints: &[s3::Endpoint],
     bucket: &str,
-    cluster: Option<&faults::Cluster>,
-    planned: &[faults::Planned],
+    cluster: Option<&mut faults::Cluster>,
+    actions: &[(Duration, sim::faults::Action)],
 ) -> anyhow::Result<Driven> {
     let w = &scenario.workload;
     let start = Instant::now();
@@ -279,7 +272,8 @@ fn run_workload(
         .collect();
     let done = AtomicBool::new(false);
     let windows = std::thread::scope(|scope| {
-        let faults = cluster.map(|c| scope.spawn(|| faults::run(c, planned, start, &done)));
+        let done = &done;
+        let faults = cluster.map(|c| scope.spawn(move || faults::run(c, actions, start, done)));
         let clients: Vec<_> = (plans.iter())
             .map(|plan| scope.spawn(|| workload::run_client(plan, &shared)))
             .collect();
@@ -324,18 +318,6 @@ fn run_workload(
     history
         .validate()
         .map_err(|e| anyhow::anyhow!("drive recorded an invalid history (a bug in drive): {e}"))?;
-    let windows = (windows.into_iter())
-        .map(|(start_ns, end_ns, p)| FaultWindow {
-            start_ns,
-            end_ns,
-            what: p.what.clone(),
-            effect: Some(if p.crash {
-                Effect::Crash { node: p.node }
-            } else {
-                Effect::Pause { node: p.node }
-            }),
-        })
-        .collect();
     Ok(Driven {
         history,
         windows,
