@@ -38,6 +38,9 @@ use workload::{ClientPlan, Recorder, Shared};
 
 /// Largest body drive writes (bodies are held in memory while sent).
 pub const MAX_DRIVE_OBJECT: u64 = 16 * 1024 * 1024;
+/// How many times (50 ms apart) the probe reads a bucket it created before
+/// it gives up on seeing it.
+const BUCKET_WAITS: u32 = 40;
 /// Longest wait before the final reads, whatever the scenario's `quiesce`.
 const MAX_QUIESCE: Duration = Duration::from_secs(10);
 
@@ -178,7 +181,9 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
     for (i, endpoint) in endpoints.iter().enumerate() {
         let url = &endpoint.url;
         let mut created = false;
-        loop {
+        // Bounded: an eventual cluster may show a bucket created through
+        // another endpoint a little late (R = 1 reads one replica).
+        for attempt in 0..=BUCKET_WAITS {
             let answer = match endpoint.list_page("", 1, None) {
                 s3::Reply::Status(a) => a,
                 s3::Reply::NotSent(why) => bail!("endpoint {url} is unreachable: {why}"),
@@ -205,9 +210,18 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
                     "endpoint {url} refused the credential: {} (set --access-key/--secret-key)",
                     answer.describe()
                 ),
+                404 if answer.error_code().as_deref() == Some("NoSuchBucket")
+                    && created
+                    && attempt < BUCKET_WAITS =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 404 if answer.error_code().as_deref() == Some("NoSuchBucket") && !created => {
                     match endpoint.create_bucket() {
                         s3::Reply::Status(a) if a.status < 300 => {}
+                        // Created through another endpoint, not yet seen here.
+                        s3::Reply::Status(a)
+                            if a.error_code().as_deref() == Some("BucketAlreadyOwnedByYou") => {}
                         s3::Reply::Status(a) => {
                             bail!("endpoint {url}: CreateBucket {bucket}: {}", a.describe())
                         }
