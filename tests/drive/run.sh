@@ -8,6 +8,7 @@
 #      acknowledged write lost, every check passes;
 #   3. node 2 isolated, then node 1 a bridge (partitions through storesimd's
 #      control files, --cluster): every check passes on the quorum cluster;
+#      the same with partitions a [nemesis] draws from the seed;
 #   4. node 0's clock stepped 5 s back: read-after-write and linearizable
 #      fail on the quorum cluster (the clock fault bites);
 #   5. the partitions of 3 against a second, `eventual` cluster (W = R = 1):
@@ -82,6 +83,11 @@ echo "== drive: storesimd, node 2 isolated, then node 1 a bridge (quorum: every 
 grep -q '"kind": "cut"' "$out/storesimd-partition/seeds/1/run.json" || fail "no cut window recorded"
 [[ -z "$(ls "$dir"/n*/data/faults.json 2>/dev/null)" ]] || fail "a control file outlived the drive"
 
+echo "== drive: storesimd, partitions drawn by a [nemesis] (quorum: every check passes)"
+"$bin" drive tests/drive/s3-nemesis.toml "${endpoints[@]}" --bucket drive-nemesis --cluster "$dir" --out "$out/storesimd-nemesis" \
+  || fail "drawn partitions broke an expectation on the quorum cluster"
+grep -q '"kind": "cut"' "$out/storesimd-nemesis/seeds/1/run.json" || fail "no drawn cut window recorded"
+
 echo "== drive: storesimd, node 0's clock 5 s back (quorum: read-after-write fails)"
 "$bin" drive tests/drive/s3-clock.toml "${endpoints[@]}" --bucket drive-clock --cluster "$dir" --out "$out/storesimd-clock" \
   || fail "a clock jump did not make the quorum cluster fail read-after-write and linearizable"
@@ -111,4 +117,4 @@ moto=(--endpoint "http://127.0.0.1:$((base + 6))")
   || fail "the S3 workload against moto broke an expectation"
 "$bin" drive tests/drive/registers-cas.toml "${moto[@]}" --bucket drive-registers --out "$out/moto-cas" \
   || fail "conditional writes against moto broke an expectation"
-echo "drive: 8 passed, 0 failed"
+echo "drive: 9 passed, 0 failed"
