@@ -18,6 +18,7 @@
 
 mod faults;
 mod s3;
+mod versions;
 mod workload;
 
 use crate::cli::DriveArgs;
@@ -69,6 +70,9 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     probe(&endpoints, &args.bucket)?;
+    if let Some(s3) = &scenario.workload.s3 {
+        set_versioning(&endpoints[0], &args.bucket, s3.versioning)?;
+    }
     let seed = args.seed.unwrap_or(scenario.seed);
     let (actions, skipped) = faults::plan(&scenario, seed);
     let mut cluster = match &args.cluster {
@@ -129,18 +133,6 @@ fn supported(scenario: &Scenario, path: &std::path::Path) -> anyhow::Result<()> 
             refuse(
                 &["workload", "buckets"],
                 "drive uses one bucket (--bucket): set buckets = 1",
-            )?;
-        }
-        if s3.versioning != store::Versioning::Off {
-            refuse(
-                &["workload", "versioning"],
-                "versioned buckets are not driven yet: use \"off\"",
-            )?;
-        }
-        if s3.mix.get_version > 0.0 || s3.mix.delete_version > 0.0 || s3.mix.list_versions > 0.0 {
-            refuse(
-                &["workload", "mix"],
-                "get_version, delete_version and list_versions are not driven yet",
             )?;
         }
         if let sim::scenario::ObjectSize::Fixed(b)
@@ -239,6 +231,32 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Puts the scenario's versioning on the bucket (through the first
+/// endpoint) before the run; `off` leaves the bucket as it is (a bucket
+/// once versioned cannot be unversioned: drive wants a fresh one anyway).
+fn set_versioning(
+    endpoint: &s3::Endpoint,
+    bucket: &str,
+    versioning: store::Versioning,
+) -> anyhow::Result<()> {
+    let status = match versioning {
+        store::Versioning::Off => return Ok(()),
+        store::Versioning::Enabled => "Enabled",
+        store::Versioning::Suspended => "Suspended",
+    };
+    let url = &endpoint.url;
+    match endpoint.put_versioning(status) {
+        s3::Reply::Status(a) if a.status < 300 => Ok(()),
+        s3::Reply::Status(a) => bail!(
+            "endpoint {url}: PutBucketVersioning {status} on {bucket}: {}",
+            a.describe()
+        ),
+        s3::Reply::NotSent(why) | s3::Reply::Lost(why) => {
+            bail!("endpoint {url}: PutBucketVersioning {status} on {bucket}: {why}")
+        }
+    }
 }
 
 /// What a drive produced.

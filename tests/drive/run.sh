@@ -13,9 +13,13 @@
 #      fail on the quorum cluster (the clock fault bites);
 #   5. the partitions of 3 against a second, `eventual` cluster (W = R = 1):
 #      read-your-writes and convergence fail (the partition bites);
-#   6. a wrong secret key: exit 2 naming the endpoint;
-#   7. moto's standalone server from PyPI (moto[server], in the venv of
-#      tests/boto3/run.sh): both drive scenarios, their histories checked.
+#   6. a versioned bucket (versions, delete markers, GET by version id,
+#      ListObjectVersions) on the quorum cluster: every check passes,
+#      `versions` included;
+#   7. a wrong secret key: exit 2 naming the endpoint;
+#   8. moto's standalone server from PyPI (moto[server], in the venv of
+#      tests/boto3/run.sh): both drive scenarios, their histories checked;
+#      the versioned one finds moto's 404 where S3 answers 405 (exit 1).
 # Run folders go to target/drive/ (kept for the README's figures).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -101,6 +105,12 @@ eventual=(--endpoint "http://127.0.0.1:$((base + 7))" --endpoint "http://127.0.0
   || fail "a partition did not make the eventual cluster fail read-your-writes and convergence"
 scripts/cluster.sh down --dir "$dir_eventual"
 
+echo "== drive: storesimd, a versioned bucket (quorum: every check passes, versions included)"
+"$bin" drive tests/drive/s3-versions.toml "${endpoints[@]}" --bucket drive-versions --out "$out/storesimd-versions" \
+  || fail "the versioned workload against storesimd broke an expectation"
+grep -q '"f":"list-versions"' "$out/storesimd-versions/seeds/1/history.jsonl" || fail "no list-versions recorded"
+grep -q '"delete_marker":true' "$out/storesimd-versions/seeds/1/history.jsonl" || fail "no delete marker recorded"
+
 echo "== drive: a wrong secret key is refused (exit 2)"
 set +e
 err="$("$bin" drive tests/drive/s3-objects.toml --endpoint "http://127.0.0.1:$base" --bucket drive-refused --secret-key wrong --out "$out/refused" 2>&1)"
@@ -117,4 +127,11 @@ moto=(--endpoint "http://127.0.0.1:$((base + 6))")
   || fail "the S3 workload against moto broke an expectation"
 "$bin" drive tests/drive/registers-cas.toml "${moto[@]}" --bucket drive-registers --out "$out/moto-cas" \
   || fail "conditional writes against moto broke an expectation"
-echo "drive: 9 passed, 0 failed"
+echo "== drive: moto_server, a versioned bucket (versions fails: 404 where S3 answers 405)"
+set +e
+said="$("$bin" drive tests/drive/s3-versions.toml "${moto[@]}" --bucket drive-versions --out "$out/moto-versions" 2>&1)"
+code=$?
+set -e
+[[ $code == 1 && "$said" == *"versions: get by process"*"S3 answers 405"* ]] \
+  || fail "moto's versioned run: exit $code (expected 1, versions invalid: 405): $said"
+echo "drive: 11 passed, 0 failed"
