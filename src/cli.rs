@@ -54,7 +54,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DriveArgs {
-    /// Scenario file (TOML): its [workload] is driven, its crash and pause faults applied with --cluster.
+    /// Scenario file (TOML): its [workload] is driven, its faults (and a [nemesis]'s) applied with --cluster.
     pub scenario: PathBuf,
     /// S3 endpoint URL (http://host:port); repeat for several nodes of one
     /// store: each operation goes to one drawn from the seed (node i in the history).
@@ -79,7 +79,7 @@ pub struct DriveArgs {
     #[arg(long, default_value_t = 5.0, value_parser = parse_timeout)]
     pub timeout: f64,
     /// A local storesimd cluster's folder (`scripts/cluster.sh up --dir DIR`):
-    /// apply the scenario's crash (kill -9, restart from disk) and pause faults to it.
+    /// apply the scenario's faults to it: crash (kill -9, restart from disk), pause, partitions and clock jumps (storesimd's control files).
     #[arg(long)]
     pub cluster: Option<PathBuf>,
 }

@@ -6,7 +6,8 @@
 //! bodies in a blob folder ([`blobs`]); clients speak S3 over HTTP
 //! ([`front`], built on the `s3s` crate, with conditional writes in
 //! [`conditional`]). [`daemon`] wires a node together; [`config`] reads its
-//! settings; [`run`] starts it.
+//! settings; [`run`] starts it. [`inject`] reads the control file through
+//! which partitions and clock offsets are put into a running node.
 //!
 //! Built without `--cfg madsim` (see Cargo.toml); under that flag this crate
 //! is not meant to build, and its build script says so.
@@ -18,6 +19,7 @@ pub mod config;
 pub mod daemon;
 pub mod disk;
 pub mod front;
+pub mod inject;
 pub mod peer;
 pub mod run;
 pub mod server;

@@ -35,7 +35,14 @@ pub async fn run(config: NodeConfig) -> anyhow::Result<()> {
     let http = TcpListener::bind(config.s3)
         .await
         .with_context(|| format!("cannot listen for S3 clients on {}", config.s3))?;
-    let transport = TcpTransport::new(config.peers.clone());
+    // Injected faults (cut links, clock offset) from the control file, in
+    // force before the node serves anything.
+    let injected = Arc::new(crate::inject::Injected::new(config.id));
+    let control = dir.join(crate::inject::CONTROL_FILE);
+    if let Err(e) = injected.load(&control) {
+        eprintln!("storesimd node {}: ignored (no faults): {e}", config.id);
+    }
+    let transport = TcpTransport::with_faults(config.peers.clone(), Some(injected.clone()));
     let node = Node::new(
         config.id,
         config.cluster.clone(),
@@ -63,6 +70,7 @@ pub async fn run(config: NodeConfig) -> anyhow::Result<()> {
         recovered.dropped_bytes,
         config.s3,
     );
+    tokio::spawn(async move { injected.watch(control).await });
     tokio::spawn(crate::server::serve(peers, daemon.clone()));
     tokio::spawn(async move { node.run_background().await });
     let mut builder = s3s::service::S3ServiceBuilder::new(Front { daemon });

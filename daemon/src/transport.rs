@@ -7,7 +7,13 @@
 //! connection), hung or gone mid-call ends the call with a
 //! [`TransportError`], never a panic, and its connection is dropped, so the
 //! next call dials afresh (that is the reconnect).
+//!
+//! Injected faults ([`crate::inject`]): a call over a cut link is lost — its
+//! request never sent (`me → to` cut) or its answer dropped (`to → me` cut,
+//! the peer having acted on it) — and ends in [`TransportError::Timeout`]
+//! after the whole timeout, as a partition's dropped packets end it.
 
+use crate::inject::Injected;
 use crate::peer::{self, PeerRequest, PeerResponse};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -33,14 +39,24 @@ pub struct TcpTransport {
 struct Inner {
     peers: Vec<SocketAddr>,
     idle: Vec<Mutex<Vec<Conn>>>,
+    injected: Option<Arc<Injected>>,
 }
 
 impl TcpTransport {
-    /// Messaging to node `i` at `peers[i]`.
+    /// Messaging to node `i` at `peers[i]`, with no injected faults.
     pub fn new(peers: Vec<SocketAddr>) -> TcpTransport {
+        TcpTransport::with_faults(peers, None)
+    }
+
+    /// Messaging to node `i` at `peers[i]` through `injected`'s cut links.
+    pub fn with_faults(peers: Vec<SocketAddr>, injected: Option<Arc<Injected>>) -> TcpTransport {
         let idle = peers.iter().map(|_| Mutex::new(Vec::new())).collect();
         TcpTransport {
-            inner: Arc::new(Inner { peers, idle }),
+            inner: Arc::new(Inner {
+                peers,
+                idle,
+                injected,
+            }),
         }
     }
 
@@ -56,12 +72,26 @@ impl TcpTransport {
         let Some(&addr) = self.inner.peers.get(to as usize) else {
             return Err(TransportError::Unreachable(to));
         };
-        let frame = peer::encode(request, raw);
-        match tokio::time::timeout(timeout, self.round_trip(to, addr, frame)).await {
-            Ok(Some(answer)) => Ok(answer),
-            Ok(None) => Err(TransportError::Unreachable(to)),
-            Err(_) => Err(TransportError::Timeout(to)),
+        let (request_lost, answer_lost) = match &self.inner.injected {
+            Some(injected) => injected.cut(to),
+            None => (false, false),
+        };
+        if request_lost {
+            tokio::time::sleep(timeout).await;
+            return Err(TransportError::Timeout(to));
         }
+        let frame = peer::encode(request, raw);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let answer = match tokio::time::timeout(timeout, self.round_trip(to, addr, frame)).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) => return Err(TransportError::Unreachable(to)),
+            Err(_) => return Err(TransportError::Timeout(to)),
+        };
+        if answer_lost {
+            tokio::time::sleep_until(deadline).await;
+            return Err(TransportError::Timeout(to));
+        }
+        Ok(answer)
     }
 
     async fn round_trip(
@@ -160,5 +190,57 @@ mod tests {
             Err(TransportError::Unreachable(7))
         );
         hold.abort();
+    }
+
+    #[tokio::test]
+    async fn a_cut_link_loses_the_request_or_its_answer() {
+        // A peer that answers every store request with a refusal.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = served.clone();
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let mut framed = Framed::new(stream, peer::codec());
+                    while let Some(Ok(_)) = framed.next().await {
+                        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let answer = PeerResponse::Store(Response::Client(
+                            store::ClientResponse::ReadUnavailable,
+                        ));
+                        let _ = framed.send(peer::encode(&answer, &[])).await;
+                    }
+                });
+            }
+        });
+        let injected = Arc::new(Injected::new(0));
+        let transport = TcpTransport::with_faults(vec![addr, addr], Some(injected.clone()));
+        let timeout = Duration::from_millis(100);
+        let served_now = || served.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(transport.call(1, get(), timeout).await.is_ok());
+        assert_eq!(served_now(), 1);
+        let cut = |links: Vec<(u32, u32)>| crate::inject::Control {
+            cut: links,
+            ..Default::default()
+        };
+        // 0 -> 1 cut: never sent.
+        injected.set(Some(&cut(vec![(0, 1)])));
+        assert_eq!(
+            transport.call(1, get(), timeout).await,
+            Err(TransportError::Timeout(1))
+        );
+        assert_eq!(served_now(), 1);
+        // 1 -> 0 cut: served, its answer lost.
+        injected.set(Some(&cut(vec![(1, 0)])));
+        assert_eq!(
+            transport.call(1, get(), timeout).await,
+            Err(TransportError::Timeout(1))
+        );
+        assert_eq!(served_now(), 2);
+        // Healed.
+        injected.set(None);
+        assert!(transport.call(1, get(), timeout).await.is_ok());
+        server.abort();
     }
 }

@@ -18,6 +18,7 @@
 
 mod faults;
 mod s3;
+mod versions;
 mod workload;
 
 use crate::cli::DriveArgs;
@@ -27,7 +28,7 @@ use crate::records::Sink;
 use crate::{output, run};
 use anyhow::{Context, bail};
 use check::{CheckName, Final, History};
-use reports::seedinfo::{Effect, FaultWindow, SeedInfo};
+use reports::seedinfo::{FaultWindow, SeedInfo};
 use sim::Scenario;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ use workload::{ClientPlan, Recorder, Shared};
 
 /// Largest body drive writes (bodies are held in memory while sent).
 pub const MAX_DRIVE_OBJECT: u64 = 16 * 1024 * 1024;
+/// How many times (50 ms apart) the probe reads a bucket it created before
+/// it gives up on seeing it.
+const BUCKET_WAITS: u32 = 40;
 /// Longest wait before the final reads, whatever the scenario's `quiesce`.
 const MAX_QUIESCE: Duration = Duration::from_secs(10);
 
@@ -66,39 +70,35 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     probe(&endpoints, &args.bucket)?;
-    let (planned, skipped) = faults::plan(&scenario.faults);
-    let cluster = match &args.cluster {
+    if let Some(s3) = &scenario.workload.s3 {
+        set_versioning(&endpoints[0], &args.bucket, s3.versioning)?;
+    }
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let (actions, skipped) = faults::plan(&scenario, seed);
+    let mut cluster = match &args.cluster {
         Some(dir) => {
-            let cluster = faults::Cluster::open(dir)?;
-            cluster.check(&planned)?;
+            let mut cluster = faults::Cluster::open(dir)?;
+            cluster.check(&actions)?;
+            cluster.arm(scenario.duration + MAX_QUIESCE);
             for what in &skipped {
-                eprintln!(
-                    "drive: not applied (needs packet filters, not loopback processes): {what}"
-                );
+                eprintln!("drive: not applied to a real cluster: {what}");
             }
             Some(cluster)
         }
         None => {
-            if !scenario.faults.is_empty() {
-                eprintln!(
-                    "drive: the scenario's {} fault(s) are not applied: no --cluster",
-                    scenario.faults.len()
-                );
+            if !actions.is_empty() || !skipped.is_empty() {
+                eprintln!("drive: the scenario's faults are not applied: no --cluster");
             }
             None
         }
     };
-    if scenario.nemesis.is_some() {
-        eprintln!("drive: [nemesis] is not applied against a real endpoint");
-    }
-    let seed = args.seed.unwrap_or(scenario.seed);
     let driven = run_workload(
         &scenario,
         seed,
         &endpoints,
         &args.bucket,
-        cluster.as_ref(),
-        &planned,
+        cluster.as_mut(),
+        &actions,
     )?;
     let out =
         (args.out.clone()).unwrap_or_else(|| output::default_run_dir(&scenario.name).join("drive"));
@@ -133,18 +133,6 @@ fn supported(scenario: &Scenario, path: &std::path::Path) -> anyhow::Result<()> 
             refuse(
                 &["workload", "buckets"],
                 "drive uses one bucket (--bucket): set buckets = 1",
-            )?;
-        }
-        if s3.versioning != store::Versioning::Off {
-            refuse(
-                &["workload", "versioning"],
-                "versioned buckets are not driven yet: use \"off\"",
-            )?;
-        }
-        if s3.mix.get_version > 0.0 || s3.mix.delete_version > 0.0 || s3.mix.list_versions > 0.0 {
-            refuse(
-                &["workload", "mix"],
-                "get_version, delete_version and list_versions are not driven yet",
             )?;
         }
         if let sim::scenario::ObjectSize::Fixed(b)
@@ -185,7 +173,9 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
     for (i, endpoint) in endpoints.iter().enumerate() {
         let url = &endpoint.url;
         let mut created = false;
-        loop {
+        // Bounded: an eventual cluster may show a bucket created through
+        // another endpoint a little late (R = 1 reads one replica).
+        for attempt in 0..=BUCKET_WAITS {
             let answer = match endpoint.list_page("", 1, None) {
                 s3::Reply::Status(a) => a,
                 s3::Reply::NotSent(why) => bail!("endpoint {url} is unreachable: {why}"),
@@ -212,9 +202,18 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
                     "endpoint {url} refused the credential: {} (set --access-key/--secret-key)",
                     answer.describe()
                 ),
+                404 if answer.error_code().as_deref() == Some("NoSuchBucket")
+                    && created
+                    && attempt < BUCKET_WAITS =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 404 if answer.error_code().as_deref() == Some("NoSuchBucket") && !created => {
                     match endpoint.create_bucket() {
                         s3::Reply::Status(a) if a.status < 300 => {}
+                        // Created through another endpoint, not yet seen here.
+                        s3::Reply::Status(a)
+                            if a.error_code().as_deref() == Some("BucketAlreadyOwnedByYou") => {}
                         s3::Reply::Status(a) => {
                             bail!("endpoint {url}: CreateBucket {bucket}: {}", a.describe())
                         }
@@ -234,6 +233,32 @@ fn probe(endpoints: &[s3::Endpoint], bucket: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Puts the scenario's versioning on the bucket (through the first
+/// endpoint) before the run; `off` leaves the bucket as it is (a bucket
+/// once versioned cannot be unversioned: drive wants a fresh one anyway).
+fn set_versioning(
+    endpoint: &s3::Endpoint,
+    bucket: &str,
+    versioning: store::Versioning,
+) -> anyhow::Result<()> {
+    let status = match versioning {
+        store::Versioning::Off => return Ok(()),
+        store::Versioning::Enabled => "Enabled",
+        store::Versioning::Suspended => "Suspended",
+    };
+    let url = &endpoint.url;
+    match endpoint.put_versioning(status) {
+        s3::Reply::Status(a) if a.status < 300 => Ok(()),
+        s3::Reply::Status(a) => bail!(
+            "endpoint {url}: PutBucketVersioning {status} on {bucket}: {}",
+            a.describe()
+        ),
+        s3::Reply::NotSent(why) | s3::Reply::Lost(why) => {
+            bail!("endpoint {url}: PutBucketVersioning {status} on {bucket}: {why}")
+        }
+    }
+}
+
 /// What a drive produced.
 struct Driven {
     history: History,
@@ -247,8 +272,8 @@ fn run_workload(
     seed: u64,
     endpoints: &[s3::Endpoint],
     bucket: &str,
-    cluster: Option<&faults::Cluster>,
-    planned: &[faults::Planned],
+    cluster: Option<&mut faults::Cluster>,
+    actions: &[(Duration, sim::faults::Action)],
 ) -> anyhow::Result<Driven> {
     let w = &scenario.workload;
     let start = Instant::now();
@@ -279,7 +304,8 @@ fn run_workload(
         .collect();
     let done = AtomicBool::new(false);
     let windows = std::thread::scope(|scope| {
-        let faults = cluster.map(|c| scope.spawn(|| faults::run(c, planned, start, &done)));
+        let done = &done;
+        let faults = cluster.map(|c| scope.spawn(move || faults::run(c, actions, start, done)));
         let clients: Vec<_> = (plans.iter())
             .map(|plan| scope.spawn(|| workload::run_client(plan, &shared)))
             .collect();
@@ -324,18 +350,6 @@ fn run_workload(
     history
         .validate()
         .map_err(|e| anyhow::anyhow!("drive recorded an invalid history (a bug in drive): {e}"))?;
-    let windows = (windows.into_iter())
-        .map(|(start_ns, end_ns, p)| FaultWindow {
-            start_ns,
-            end_ns,
-            what: p.what.clone(),
-            effect: Some(if p.crash {
-                Effect::Crash { node: p.node }
-            } else {
-                Effect::Pause { node: p.node }
-            }),
-        })
-        .collect();
     Ok(Driven {
         history,
         windows,

@@ -22,16 +22,28 @@
 //!   that could not connect is `fail` (never sent); a timeout, a reset, a
 //!   5xx to a write (a quorum write that failed may sit on some replicas)
 //!   is `info`, after which the client continues as a new process.
+//! - **Versions** (`versioning = "enabled"` or `"suspended"`): a client
+//!   remembers the version ids it has seen (its PUTs' and DELETEs'
+//!   `x-amz-version-id`, its GETs', its ListObjectVersions'; at most
+//!   `KNOWN_PER_KEY` per object and `KNOWN_MAX` in all, as the simulator's
+//!   clients) and GETs or DELETEs one of them by id (`?versionId=`); with
+//!   none known for the drawn object it does a plain GET. Recorded in the
+//!   history's versioned forms: version ids on completions (and on the
+//!   invoke of an operation by id), `delete_marker` on a DELETE that wrote a
+//!   marker, on a GET whose current version is one (404 with the marker
+//!   header) and on the `fail` of a GET by id of a marker (405);
+//!   ListObjectVersions is a `list-versions` of every page's entries.
 //! - **Time.** One monotonic clock ([`Recorder`]): each event takes its time
 //!   under the lock that appends it, so times never decrease in file order.
 
 use super::s3::{Answer, Condition, Endpoint, Reply};
-use check::history::Object;
+use check::history::{Object, VersionEntry};
 use check::{Event, EventType, FailReason, Function, Value};
 use md5::{Digest, Md5};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::scenario::{CasFrom, Mix, ObjectSize, S3Workload};
+use sim::workload::s3::{KNOWN_MAX, KNOWN_PER_KEY};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -101,6 +113,8 @@ pub struct ClientPlan {
 enum Op {
     Get {
         key: String,
+        /// GET `?versionId=`.
+        version: Option<String>,
     },
     Put {
         key: String,
@@ -108,6 +122,8 @@ enum Op {
     },
     Delete {
         key: String,
+        /// DELETE `?versionId=` (permanent).
+        version: Option<String>,
     },
     Cas {
         key: String,
@@ -116,6 +132,8 @@ enum Op {
     },
     List {
         prefix: String,
+        /// ListObjectVersions rather than ListObjectsV2.
+        versions: bool,
     },
 }
 
@@ -128,6 +146,8 @@ pub fn run_client(plan: &ClientPlan, shared: &Shared) {
         shared,
         process: u64::from(plan.client),
         seen: BTreeMap::new(),
+        known: BTreeMap::new(),
+        known_total: 0,
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -149,6 +169,9 @@ struct Client<'a> {
     process: u64,
     /// The last value this client saw of each key (a cas's `from`).
     seen: BTreeMap<String, Option<String>>,
+    /// Version ids seen per object key (versioned buckets), newest last.
+    known: BTreeMap<String, Vec<String>>,
+    known_total: usize,
 }
 
 /// One operation's lines: who, what, where.
@@ -247,14 +270,14 @@ impl Client<'_> {
             size: draw_size(s3, rng),
         };
         if x < get {
-            Op::Get { key }
+            Op::Get { key, version: None }
         } else if x < get + put {
             Op::Put {
                 key,
                 body: body(rng),
             }
         } else if x < get + put + delete {
-            Op::Delete { key }
+            Op::Delete { key, version: None }
         } else if x < get + put + delete + cas || s3.is_none() {
             let from = match self.plan.cas_from {
                 CasFrom::Seen => self.seen.get(&key).cloned().flatten(),
@@ -265,11 +288,76 @@ impl Client<'_> {
                 from,
                 body: body(rng),
             }
+        } else if let Some(op) = s3.and_then(|s3| self.draw_versioned(s3, x, key.clone(), rng)) {
+            op
         } else {
             Op::List {
                 prefix: list_prefix(i, rng.gen_range(0..3)),
+                versions: false,
             }
         }
+    }
+
+    /// The versioned operations, drawn past `get + put + delete + cas +
+    /// list` (`None`: a plain LIST, drawn as without them).
+    fn draw_versioned(
+        &self,
+        s3: &S3Workload,
+        x: f64,
+        key: String,
+        rng: &mut impl Rng,
+    ) -> Option<Op> {
+        let o = s3.mix;
+        if o.get_version + o.delete_version + o.list_versions <= 0.0 {
+            return None;
+        }
+        let m = self.plan.mix;
+        let past = x - (m.get + m.put + m.delete + m.cas + o.list);
+        if past < 0.0 {
+            return None;
+        }
+        let pick = |rng: &mut _| self.pick_version(rng, &key);
+        Some(if past < o.get_version {
+            let version = pick(rng);
+            Op::Get { key, version }
+        } else if past < o.get_version + o.delete_version {
+            match pick(rng) {
+                Some(version) => Op::Delete {
+                    key,
+                    version: Some(version),
+                },
+                // Nothing known to delete by id: read instead (no write).
+                None => Op::Get { key, version: None },
+            }
+        } else {
+            let i = rng.gen_range(0..self.plan.keys);
+            Op::List {
+                prefix: list_prefix(i, rng.gen_range(0..3)),
+                versions: true,
+            }
+        })
+    }
+
+    fn pick_version(&self, rng: &mut impl Rng, key: &str) -> Option<String> {
+        let known = self.known.get(key)?;
+        (!known.is_empty()).then(|| known[rng.gen_range(0..known.len())].clone())
+    }
+
+    /// Remembers a version id of `key` seen (bounded as the simulator's).
+    fn learn(&mut self, key: &str, version: Option<&str>) {
+        let Some(version) = version else { return };
+        let known = self.known.entry(key.to_string()).or_default();
+        if known.iter().any(|v| v == version) {
+            return;
+        }
+        if known.len() >= KNOWN_PER_KEY {
+            known.remove(0);
+        } else if self.known_total >= KNOWN_MAX {
+            return;
+        } else {
+            self.known_total += 1;
+        }
+        known.push(version.to_string());
     }
 
     /// Runs one operation against endpoint `node`, records it, and returns
@@ -284,33 +372,78 @@ impl Client<'_> {
         };
         let log = |e: Event| self.shared.recorder.record(e);
         match op {
-            Op::Get { key } => {
+            Op::Get { key, version } => {
                 let line = line(Function::Get, &key);
-                log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let (kind, value, object) = self.got(endpoint.get(&key));
+                let addressed = version.clone().map(|id| Object {
+                    version_id: Some(id),
+                    ..Object::default()
+                });
+                log(line.event(EventType::Invoke, Value::Absent, addressed, None));
+                let reply = endpoint.get_version(&key, version.as_deref());
+                let (kind, value, object) = self.got(reply, version.is_some());
+                let read = object.as_ref().and_then(|o| o.version_id.clone());
                 log(line.event(kind, value.clone(), object, None));
-                self.remember(&key, kind, &value);
+                if version.is_none() {
+                    // A read by id is not a read of the current value.
+                    self.remember(&key, kind, &value);
+                }
+                if kind == EventType::Ok {
+                    self.learn(&key, read.as_deref());
+                }
                 kind
             }
             Op::Put { key, body } => self.write(endpoint, node, &key, body, None),
             Op::Cas { key, from, body } => self.write(endpoint, node, &key, body, Some(from)),
-            Op::Delete { key } => {
+            Op::Delete { key, version } => {
                 let line = line(Function::Delete, &key);
-                log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let kind = match endpoint.delete(&key) {
-                    Reply::Status(a) if a.status < 300 || a.status == 404 => EventType::Ok,
-                    Reply::Status(a) if a.status >= 500 => EventType::Info,
-                    Reply::Status(_) | Reply::NotSent(_) => EventType::Fail,
-                    Reply::Lost(_) => EventType::Info,
+                let addressed = version.clone().map(|id| Object {
+                    version_id: Some(id),
+                    ..Object::default()
+                });
+                log(line.event(EventType::Invoke, Value::Absent, addressed, None));
+                let reply = endpoint.delete_version(&key, version.as_deref());
+                let (kind, marker) = match reply {
+                    Reply::Status(a) if a.status < 300 || a.status == 404 => {
+                        // A plain DELETE in a versioned bucket names its marker.
+                        let marker = (version.is_none() && a.delete_marker)
+                            .then(|| a.version_id.clone())
+                            .flatten();
+                        (EventType::Ok, marker)
+                    }
+                    Reply::Status(a) if a.status >= 500 => (EventType::Info, None),
+                    Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
+                    Reply::Lost(_) => (EventType::Info, None),
                 };
-                log(line.event(kind, Value::Absent, None, None));
-                self.remember(&key, kind, &Value::Absent);
+                let object = marker.clone().map(|id| Object {
+                    version_id: Some(id),
+                    delete_marker: true,
+                    ..Object::default()
+                });
+                log(line.event(kind, Value::Absent, object, None));
+                if version.is_none() {
+                    self.remember(&key, kind, &Value::Absent);
+                    self.learn(&key, marker.as_deref());
+                } else if kind == EventType::Ok
+                    && let (Some(id), Some(known)) = (&version, self.known.get_mut(&key))
+                {
+                    // Deleted for good: no use addressing it again.
+                    known.retain(|v| v != id);
+                }
                 kind
             }
-            Op::List { prefix } => {
-                let line = line(Function::List, &prefix);
+            Op::List { prefix, versions } => {
+                let f = if versions {
+                    Function::ListVersions
+                } else {
+                    Function::List
+                };
+                let line = line(f, &prefix);
                 log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let (kind, value) = self.list(endpoint, &prefix);
+                let (kind, value) = if versions {
+                    self.list_versions(endpoint, &prefix)
+                } else {
+                    self.list(endpoint, &prefix)
+                };
                 log(line.event(kind, value, None, None));
                 kind
             }
@@ -376,6 +509,10 @@ impl Client<'_> {
         let log = |e: Event| self.shared.recorder.record(e);
         log(line.event(EventType::Invoke, value.clone(), Some(described), None));
         let reply = endpoint.put(key, &bytes, &meta, condition.as_ref());
+        let version_created = match &reply {
+            Reply::Status(a) => a.version_id.clone(),
+            _ => None,
+        };
         let conditional = f == Function::Cas;
         let (kind, error) = match reply {
             Reply::Status(a) if a.status < 300 => (EventType::Ok, None),
@@ -396,17 +533,40 @@ impl Client<'_> {
             Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
             Reply::Lost(_) => (EventType::Info, None),
         };
-        log(line.event(kind, value, None, error));
+        let created = version_created.filter(|_| kind == EventType::Ok);
+        let object = created.clone().map(|id| Object {
+            version_id: Some(id),
+            ..Object::default()
+        });
+        log(line.event(kind, value, object, error));
         self.remember(key, kind, &Value::Str(name));
+        self.learn(key, created.as_deref());
         kind
     }
 
-    /// A GET's completion: `(type, value, descriptor)`.
-    fn got(&self, reply: Reply) -> (EventType, Value, Option<Object>) {
+    /// A GET's completion: `(type, value, descriptor)`; `by_id`: a GET
+    /// `?versionId=`.
+    fn got(&self, reply: Reply, by_id: bool) -> (EventType, Value, Option<Object>) {
+        let marker = |a: &Answer| {
+            Some(Object {
+                version_id: a.version_id.clone(),
+                delete_marker: true,
+                ..Object::default()
+            })
+        };
         match reply {
             Reply::Status(a) if a.status == 200 => {
-                let (value, object) = self.read_body(&a);
+                let (value, mut object) = self.read_body(&a);
+                object.version_id = a.version_id.clone();
                 (EventType::Ok, Value::Str(value), Some(object))
+            }
+            // The current version is a delete marker.
+            Reply::Status(a) if a.status == 404 && a.delete_marker && !by_id => {
+                (EventType::Ok, Value::Absent, marker(&a))
+            }
+            // A GET by id of a delete marker: S3's 405.
+            Reply::Status(a) if a.status == 405 && by_id => {
+                (EventType::Fail, Value::Absent, marker(&a))
             }
             Reply::Status(a)
                 if a.status == 404 && a.error_code().as_deref() != Some("NoSuchBucket") =>
@@ -459,6 +619,50 @@ impl Client<'_> {
                 Some(next) => token = Some(next),
                 None => return (EventType::Ok, Value::Keys(keys.into_iter().collect())),
             }
+        }
+        (EventType::Info, Value::Absent)
+    }
+
+    /// Every page of one ListObjectVersions, as [`Self::list`] does for
+    /// ListObjectsV2; the version ids listed are remembered.
+    fn list_versions(&mut self, endpoint: &Endpoint, prefix: &str) -> (EventType, Value) {
+        let max_keys = self.plan.s3.as_ref().map_or(1000, |s| s.max_keys) as usize;
+        let pages = sim::workload::s3::max_pages(self.plan.keys, max_keys as u32, true);
+        let mut entries = Vec::new();
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        for _ in 0..pages {
+            let reply = endpoint.list_versions_page(
+                prefix,
+                max_keys,
+                key_marker.as_deref(),
+                version_marker.as_deref(),
+            );
+            let answer = match reply {
+                Reply::Status(a) if a.status == 200 => a,
+                Reply::Status(_) | Reply::NotSent(_) => return (EventType::Fail, Value::Absent),
+                Reply::Lost(_) => return (EventType::Info, Value::Absent),
+            };
+            let Ok(page) = super::versions::parse(&String::from_utf8_lossy(&answer.body)) else {
+                return (EventType::Fail, Value::Absent);
+            };
+            for listed in &page.entries {
+                self.learn(&listed.key, Some(&listed.version_id));
+            }
+            let bucket = &self.shared.bucket;
+            entries.extend(page.entries.into_iter().map(|e| VersionEntry {
+                key: format!("{bucket}/{}", e.key),
+                version_id: e.version_id,
+                current: e.latest,
+                delete_marker: e.delete_marker,
+            }));
+            if !page.truncated {
+                return (EventType::Ok, Value::Versions(entries));
+            }
+            if page.next_key_marker.is_none() && page.next_version_marker.is_none() {
+                // Truncated with nowhere to go on from: not a usable answer.
+                return (EventType::Fail, Value::Absent);
+            }
+            (key_marker, version_marker) = (page.next_key_marker, page.next_version_marker);
         }
         (EventType::Info, Value::Absent)
     }

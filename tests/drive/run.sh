@@ -6,9 +6,20 @@
 #   2. the same with node 1 killed (kill -9) and restarted from its disk
 #      mid-run, then node 2 paused (SIGSTOP/SIGCONT) (--cluster): no
 #      acknowledged write lost, every check passes;
-#   3. a wrong secret key: exit 2 naming the endpoint;
-#   4. moto's standalone server from PyPI (moto[server], in the venv of
-#      tests/boto3/run.sh): both drive scenarios, their histories checked.
+#   3. node 2 isolated, then node 1 a bridge (partitions through storesimd's
+#      control files, --cluster): every check passes on the quorum cluster;
+#      the same with partitions a [nemesis] draws from the seed;
+#   4. node 0's clock stepped 5 s back: read-after-write and linearizable
+#      fail on the quorum cluster (the clock fault bites);
+#   5. the partitions of 3 against a second, `eventual` cluster (W = R = 1):
+#      read-your-writes and convergence fail (the partition bites);
+#   6. a versioned bucket (versions, delete markers, GET by version id,
+#      ListObjectVersions) on the quorum cluster: every check passes,
+#      `versions` included;
+#   7. a wrong secret key: exit 2 naming the endpoint;
+#   8. moto's standalone server from PyPI (moto[server], in the venv of
+#      tests/boto3/run.sh): both drive scenarios, their histories checked;
+#      the versioned one finds moto's 404 where S3 answers 405 (exit 1).
 # Run folders go to target/drive/ (kept for the README's figures).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -27,13 +38,14 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 [[ -x "$venv/bin/moto_server" ]] || "$venv/bin/pip" install -q 'moto[server]'
 
-# Seven free ports in a row: S3 on the first three, peers on the next three, moto last.
+# Thirteen free ports in a row: the quorum cluster's S3 on the first three,
+# its peers on the next three, moto, then the eventual cluster's S3 and peers.
 base="$("$venv/bin/python" - <<'PY'
 import socket
 for base in range(30000, 60000, 11):
     socks = []
     try:
-        for p in range(base, base + 7):
+        for p in range(base, base + 13):
             s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
         print(base); break
     except OSError:
@@ -43,9 +55,12 @@ for base in range(30000, 60000, 11):
 PY
 )"
 dir="$(mktemp -d)"
+dir_eventual="$(mktemp -d)"
 moto_pid=""
 cleanup() {
   scripts/cluster.sh down --dir "$dir" || true
+  scripts/cluster.sh down --dir "$dir_eventual" || true
+  rm -rf "$dir_eventual"
   if [[ -n "$moto_pid" ]]; then kill "$moto_pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
@@ -66,6 +81,36 @@ grep -q '"kind": "crash"' "$out/storesimd-crash/seeds/1/run.json" || fail "no cr
 grep -q '"kind": "pause"' "$out/storesimd-crash/seeds/1/run.json" || fail "no pause window recorded"
 [[ "$(scripts/cluster.sh status --dir "$dir" | grep -c ': up')" == 3 ]] || fail "node 1 was not restarted"
 
+echo "== drive: storesimd, node 2 isolated, then node 1 a bridge (quorum: every check passes)"
+"$bin" drive tests/drive/s3-partition.toml "${endpoints[@]}" --bucket drive-partition --cluster "$dir" --out "$out/storesimd-partition" \
+  || fail "a partition broke an expectation on the quorum cluster"
+grep -q '"kind": "cut"' "$out/storesimd-partition/seeds/1/run.json" || fail "no cut window recorded"
+[[ -z "$(ls "$dir"/n*/data/faults.json 2>/dev/null)" ]] || fail "a control file outlived the drive"
+
+echo "== drive: storesimd, partitions drawn by a [nemesis] (quorum: every check passes)"
+"$bin" drive tests/drive/s3-nemesis.toml "${endpoints[@]}" --bucket drive-nemesis --cluster "$dir" --out "$out/storesimd-nemesis" \
+  || fail "drawn partitions broke an expectation on the quorum cluster"
+grep -q '"kind": "cut"' "$out/storesimd-nemesis/seeds/1/run.json" || fail "no drawn cut window recorded"
+
+echo "== drive: storesimd, node 0's clock 5 s back (quorum: read-after-write fails)"
+"$bin" drive tests/drive/s3-clock.toml "${endpoints[@]}" --bucket drive-clock --cluster "$dir" --out "$out/storesimd-clock" \
+  || fail "a clock jump did not make the quorum cluster fail read-after-write and linearizable"
+grep -q '"kind": "clock-jump"' "$out/storesimd-clock/seeds/1/run.json" || fail "no clock-jump window recorded"
+[[ -z "$(ls "$dir"/n*/data/faults.json 2>/dev/null)" ]] || fail "a control file outlived the drive"
+
+echo "== drive: storesimd eventual (W = R = 1), the same partitions (convergence fails)"
+scripts/cluster.sh up --nodes 3 --protocol eventual --sync always --dir "$dir_eventual" --port $((base + 7)) --peer-port $((base + 10)) >/dev/null
+eventual=(--endpoint "http://127.0.0.1:$((base + 7))" --endpoint "http://127.0.0.1:$((base + 8))" --endpoint "http://127.0.0.1:$((base + 9))")
+"$bin" drive tests/drive/s3-partition-eventual.toml "${eventual[@]}" --bucket drive-partition --cluster "$dir_eventual" --out "$out/storesimd-eventual-partition" \
+  || fail "a partition did not make the eventual cluster fail read-your-writes and convergence"
+scripts/cluster.sh down --dir "$dir_eventual"
+
+echo "== drive: storesimd, a versioned bucket (quorum: every check passes, versions included)"
+"$bin" drive tests/drive/s3-versions.toml "${endpoints[@]}" --bucket drive-versions --out "$out/storesimd-versions" \
+  || fail "the versioned workload against storesimd broke an expectation"
+grep -q '"f":"list-versions"' "$out/storesimd-versions/seeds/1/history.jsonl" || fail "no list-versions recorded"
+grep -q '"delete_marker":true' "$out/storesimd-versions/seeds/1/history.jsonl" || fail "no delete marker recorded"
+
 echo "== drive: a wrong secret key is refused (exit 2)"
 set +e
 err="$("$bin" drive tests/drive/s3-objects.toml --endpoint "http://127.0.0.1:$base" --bucket drive-refused --secret-key wrong --out "$out/refused" 2>&1)"
@@ -82,4 +127,11 @@ moto=(--endpoint "http://127.0.0.1:$((base + 6))")
   || fail "the S3 workload against moto broke an expectation"
 "$bin" drive tests/drive/registers-cas.toml "${moto[@]}" --bucket drive-registers --out "$out/moto-cas" \
   || fail "conditional writes against moto broke an expectation"
-echo "drive: 5 passed, 0 failed"
+echo "== drive: moto_server, a versioned bucket (versions fails: 404 where S3 answers 405)"
+set +e
+said="$("$bin" drive tests/drive/s3-versions.toml "${moto[@]}" --bucket drive-versions --out "$out/moto-versions" 2>&1)"
+code=$?
+set -e
+[[ $code == 1 && "$said" == *"versions: get by process"*"S3 answers 405"* ]] \
+  || fail "moto's versioned run: exit $code (expected 1, versions invalid: 405): $said"
+echo "drive: 11 passed, 0 failed"
