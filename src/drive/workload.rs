@@ -83,6 +83,10 @@ pub struct Shared<'a> {
     pub stop_at: Instant,
     /// The bucket, as history keys start.
     pub bucket: String,
+    /// Under `[auth]`, client `c`'s own endpoints (`by_client[c][node]`,
+    /// signing with its principal's keys); empty: every client uses
+    /// `endpoints` (see [`super::access`]).
+    pub by_client: &'a [Vec<Endpoint>],
 }
 
 /// One client's part of the scenario.
@@ -275,7 +279,10 @@ impl Client<'_> {
     /// Runs one operation against endpoint `node`, records it, and returns
     /// how it ended.
     fn execute(&mut self, op: Op, node: usize) -> EventType {
-        let endpoint = &self.shared.endpoints[node];
+        let endpoint = match self.shared.by_client.get(self.plan.client as usize) {
+            Some(own) => &own[node],
+            None => &self.shared.endpoints[node],
+        };
         let line = |f, key: &str| Line {
             process: self.process,
             f,
@@ -287,8 +294,10 @@ impl Client<'_> {
             Op::Get { key } => {
                 let line = line(Function::Get, &key);
                 log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let (kind, value, object) = self.got(endpoint.get(&key));
-                log(line.event(kind, value.clone(), object, None));
+                let reply = endpoint.get(&key);
+                let error = reply.denied();
+                let (kind, value, object) = self.got(reply);
+                log(line.event(kind, value.clone(), object, error));
                 self.remember(&key, kind, &value);
                 kind
             }
@@ -297,21 +306,23 @@ impl Client<'_> {
             Op::Delete { key } => {
                 let line = line(Function::Delete, &key);
                 log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let kind = match endpoint.delete(&key) {
+                let reply = endpoint.delete(&key);
+                let error = reply.denied();
+                let kind = match reply {
                     Reply::Status(a) if a.status < 300 || a.status == 404 => EventType::Ok,
                     Reply::Status(a) if a.status >= 500 => EventType::Info,
                     Reply::Status(_) | Reply::NotSent(_) => EventType::Fail,
                     Reply::Lost(_) => EventType::Info,
                 };
-                log(line.event(kind, Value::Absent, None, None));
+                log(line.event(kind, Value::Absent, None, error));
                 self.remember(&key, kind, &Value::Absent);
                 kind
             }
             Op::List { prefix } => {
                 let line = line(Function::List, &prefix);
                 log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let (kind, value) = self.list(endpoint, &prefix);
-                log(line.event(kind, value, None, None));
+                let (kind, value, error) = self.list(endpoint, &prefix);
+                log(line.event(kind, value, None, error));
                 kind
             }
         }
@@ -393,6 +404,9 @@ impl Client<'_> {
                 (EventType::Fail, Some(FailReason::NotFound))
             }
             Reply::Status(a) if a.status >= 500 => (EventType::Info, None),
+            Reply::Status(a) if a.access_denied() => {
+                (EventType::Fail, Some(FailReason::AccessDenied))
+            }
             Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
             Reply::Lost(_) => (EventType::Info, None),
         };
@@ -434,7 +448,7 @@ impl Client<'_> {
     /// Every page of one listing: `(type, value)`. A page refused fails
     /// the listing (a read did nothing); a lost one, or more pages than
     /// the keys can need, makes it `info`.
-    fn list(&self, endpoint: &Endpoint, prefix: &str) -> (EventType, Value) {
+    fn list(&self, endpoint: &Endpoint, prefix: &str) -> (EventType, Value, Option<FailReason>) {
         let max_keys = self.plan.s3.as_ref().map_or(1000, |s| s.max_keys) as usize;
         let pages = sim::workload::s3::max_pages(self.plan.keys, max_keys as u32, false);
         let mut keys = BTreeSet::new();
@@ -442,12 +456,14 @@ impl Client<'_> {
         for _ in 0..pages {
             let answer = match endpoint.list_page(prefix, max_keys, token.as_deref()) {
                 Reply::Status(a) if a.status == 200 => a,
-                Reply::Status(_) | Reply::NotSent(_) => return (EventType::Fail, Value::Absent),
-                Reply::Lost(_) => return (EventType::Info, Value::Absent),
+                reply @ (Reply::Status(_) | Reply::NotSent(_)) => {
+                    return (EventType::Fail, Value::Absent, reply.denied());
+                }
+                Reply::Lost(_) => return (EventType::Info, Value::Absent, None),
             };
             let text = String::from_utf8_lossy(&answer.body);
             let Ok(page) = rusty_s3::actions::ListObjectsV2::parse_response(&text) else {
-                return (EventType::Fail, Value::Absent);
+                return (EventType::Fail, Value::Absent, None);
             };
             let bucket = &self.shared.bucket;
             keys.extend(
@@ -457,10 +473,12 @@ impl Client<'_> {
             );
             match page.next_continuation_token {
                 Some(next) => token = Some(next),
-                None => return (EventType::Ok, Value::Keys(keys.into_iter().collect())),
+                None => {
+                    return (EventType::Ok, Value::Keys(keys.into_iter().collect()), None);
+                }
             }
         }
-        (EventType::Info, Value::Absent)
+        (EventType::Info, Value::Absent, None)
     }
 
     fn remember(&mut self, key: &str, kind: EventType, value: &Value) {

@@ -83,3 +83,4 @@ moto=(--endpoint "http://127.0.0.1:$((base + 6))")
 "$bin" drive tests/drive/registers-cas.toml "${moto[@]}" --bucket drive-registers --out "$out/moto-cas" \
   || fail "conditional writes against moto broke an expectation"
 echo "drive: 5 passed, 0 failed"
+bash tests/drive/auth.sh   # access control: principals on storesimd, moto not enforcing policies
