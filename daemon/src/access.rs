@@ -159,6 +159,16 @@ mod tests {
         assert!(signed.verify("s1", NOW).is_err());
     }
 
+    #[tokio::test]
+    async fn the_principal_table_gives_each_key_its_secret_and_refuses_others() {
+        let table = Principals {
+            secrets: auth().principals,
+        };
+        assert!(table.get_secret_key("bob").await.is_ok());
+        let refused = table.get_secret_key("eve").await.unwrap_err();
+        assert_eq!(refused.code(), &s3s::S3ErrorCode::InvalidAccessKeyId);
+    }
+
     #[test]
     fn anonymous_and_unknown_callers_are_denied_and_open_mode_is_plain() {
         let denied = Err(ClientResponse::Error(S3Error::AccessDenied));
