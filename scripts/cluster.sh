@@ -2,6 +2,7 @@
 # A local storesimd cluster on loopback ports.
 #
 #   scripts/cluster.sh up [--nodes 3] [--protocol quorum] [--sync always] [--dir D] [--port 9000] [--peer-port 7000]
+#                         [--principals KEY:SECRET,... [--owner KEY] [--policy-cache-ttl-ms 1000]]
 #   scripts/cluster.sh down  [--dir D]        # SIGTERM every node (each syncs its log), wait for it
 #   scripts/cluster.sh kill N [--dir D]       # SIGKILL node N (a crash: the log's recovery is for this)
 #   scripts/cluster.sh start N [--dir D]      # start node N again from its disk, same command line
@@ -9,13 +10,15 @@
 #
 # Node i serves S3 on http://127.0.0.1:(port+i) and peers on 127.0.0.1:(peer-port+i);
 # its data, log and pid are in D/n<i>/ (default D: target/cluster). Signed
-# requests use any access key id with the secret key `storesimd`.
+# requests use any access key id with the secret key `storesimd`, unless
+# --principals lists the accepted keys (access control: see README "storesimd").
 # The binary is built first (without --cfg madsim, in target/plain) unless
 # STORESIMD names one.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cmd="${1:-}"; shift || true
 nodes=3 protocol=quorum sync=always dir="$root/target/cluster" port=9000 peer_port=7000 node=""
+access=""   # storesimd's access-control flags, passed through
 if [[ "$cmd" == kill || "$cmd" == start ]]; then node="${1:?usage: cluster.sh $cmd N}"; shift; fi
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -25,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --dir) dir="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --peer-port) peer_port="$2"; shift 2 ;;
+    --principals|--owner|--policy-cache-ttl-ms) access+=" $1 $2"; shift 2 ;;
     *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +65,7 @@ case "$cmd" in
     peers="${peers%,}"
     for i in $(seq 0 $((nodes - 1))); do
       d="$dir/n$i"; mkdir -p "$d"
-      echo "$bin --id $i --peers $peers --s3 127.0.0.1:$((port + i)) --data-dir $d/data --protocol $protocol --sync $sync" >"$d/cmd"
+      echo "$bin --id $i --peers $peers --s3 127.0.0.1:$((port + i)) --data-dir $d/data --protocol $protocol --sync $sync$access" >"$d/cmd"
       echo "$((port + i))" >"$d/port"
       start_node "$d"
     done

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 const OBJECTS: &str = include_str!("drive/s3-objects.toml");
 const REGISTERS: &str = include_str!("drive/registers-cas.toml");
+const AUTH: &str = include_str!("drive/s3-auth.toml");
 
 /// How the fake server behaves.
 #[derive(Clone, Copy, PartialEq)]
@@ -333,4 +334,55 @@ fn a_scenario_drive_cannot_run_is_refused_naming_file_and_knob() {
         stderr.contains("scenario.toml") && stderr.contains("buckets"),
         "{stderr}"
     );
+}
+
+/// `[auth]`: every client signs as its principal and the history says so;
+/// the fake server checks no signature and enforces no policy, so mallory
+/// (never granted) gets in and `authorization` is invalid: exit 1. (On
+/// storesimd with the same principals it passes: tests/drive/auth.sh.)
+#[test]
+fn under_auth_each_client_signs_as_its_principal_and_authorization_judges_the_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = AUTH.replace("ops = 200", "ops = 80");
+    let (code, stdout, stderr) = drive(&scenario, &serve(Mode::Correct), dir.path());
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("authorization: ") && stdout.contains("by mallory"),
+        "{stdout}"
+    );
+    let history = std::fs::read_to_string(dir.path().join("out/seeds/1/history.jsonl")).unwrap();
+    for granted in ["alice", "bob"] {
+        let grant = format!(r#""f":"grant","key":"drive-test","value":"{granted}""#);
+        assert!(history.contains(&grant), "{granted}'s initial grant");
+    }
+    assert!(
+        !history.contains(r#""value":"mallory""#),
+        "mallory is never granted"
+    );
+    assert!(history.contains(r#""principal":"bob","auth":"presigned""#));
+}
+
+#[test]
+fn access_knobs_drive_cannot_apply_are_refused_naming_the_line() {
+    for (knob, edit) in [
+        (
+            "auth.administrator",
+            AUTH.replace("administrator = false", "administrator = true"),
+        ),
+        (
+            "auth.forged",
+            AUTH.replace(
+                "administrator = false",
+                "administrator = false\nforged = 0.1",
+            ),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = drive(&edit, &serve(Mode::Correct), dir.path());
+        assert_eq!(code, Some(2), "{knob}: {stderr}");
+        assert!(
+            stderr.contains("scenario.toml:") && stderr.contains(knob),
+            "{stderr}"
+        );
+    }
 }

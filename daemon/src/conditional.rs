@@ -65,9 +65,12 @@ impl Condition {
 /// body's MD5) becomes `If-Match` by the store's ETag of the current
 /// version, found with one HEAD (404 if there is none, 412 if its MD5
 /// differs). The store then judges it again where it writes, so a change
-/// between the HEAD and the write is a 412 too, never a lost update.
+/// between the HEAD and the write is a 412 too, never a lost update. The
+/// HEAD is `caller`'s: under access control it needs s3:GetObject, and a
+/// caller without it gets AccessDenied before learning anything of the key.
 pub async fn resolve(
     daemon: &Daemon,
+    caller: Option<&str>,
     bucket: &str,
     key: &str,
     condition: &Condition,
@@ -82,7 +85,7 @@ pub async fn resolve(
         key: key.to_string(),
         version_id: None,
     };
-    let info = match daemon.request(head).await {
+    let info = match daemon.request(caller, head).await {
         ClientResponse::Object(info) => info,
         ClientResponse::Error(store::S3Error::NoSuchKey { .. }) => {
             return Err(s3_error!(NoSuchKey, "the object does not exist (If-Match)"));

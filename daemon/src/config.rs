@@ -13,14 +13,33 @@
 //! write_quorum = 2                         # W (default: the protocol's)
 //! sync = "always"                          # always | never | an interval such as "100ms"
 //! replica_timeout_ms = 1000
-//! secret = "storesimd"                     # the secret key every access key signs with
+//! secret = "storesimd"                     # open mode: the secret key every access key signs with
+//! ```
+//!
+//! Access control (issue 17): with `principals`, only those access keys
+//! are accepted (SigV4 verified by s3s against each one's own secret), the
+//! `owner` (default: the first listed) administers buckets and policies and
+//! no policy restricts it, and everyone else needs a bucket policy that
+//! allows them (see [`crate::access`]):
+//!
+//! ```toml
+//! principals = ["owner:owner-secret", "bob:bob-secret"]   # access key:secret key
+//! owner = "owner"
+//! policy_cache_ttl_ms = 1000               # how long a node trusts a bucket policy it read
 //! ```
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use store::auth::AuthConfig;
 use store::{ClusterConfig, Protocol, SyncPolicy};
+
+/// Most principals one node accepts (the table is configuration, read once).
+pub const MAX_PRINCIPALS: usize = 1024;
+/// The longest policy cache TTL accepted: one hour.
+pub const MAX_POLICY_CACHE_TTL_MS: u64 = 3_600_000;
 
 /// The settings a file may hold (every one optional: flags may give it).
 #[derive(Debug, Default, Clone, Deserialize, clap::Args)]
@@ -56,9 +75,18 @@ pub struct Settings {
     /// How long a coordinator waits for a replica (default 1000).
     #[arg(long)]
     pub replica_timeout_ms: Option<u64>,
-    /// The secret key every access key id signs with (default "storesimd").
+    /// Open mode (no --principals): the secret key every access key id signs with (default "storesimd").
     #[arg(long)]
     pub secret: Option<String>,
+    /// Access control: the accepted principals as ACCESS_KEY:SECRET_KEY, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub principals: Option<Vec<String>>,
+    /// The principal that owns every bucket (default: the first of --principals).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// How long a node trusts a bucket policy it read, on its own clock (default 1000).
+    #[arg(long)]
+    pub policy_cache_ttl_ms: Option<u64>,
 }
 
 /// A node's validated configuration.
@@ -68,7 +96,9 @@ pub struct NodeConfig {
     pub peers: Vec<SocketAddr>,
     pub s3: SocketAddr,
     pub data_dir: PathBuf,
+    /// `cluster.auth` is `Some` when principals are configured.
     pub cluster: ClusterConfig,
+    /// Open mode's one secret (unused when `cluster.auth` is `Some`).
     pub secret: String,
 }
 
@@ -114,6 +144,9 @@ impl Settings {
             sync: flags.sync.or(self.sync),
             replica_timeout_ms: flags.replica_timeout_ms.or(self.replica_timeout_ms),
             secret: flags.secret.or(self.secret),
+            principals: flags.principals.or(self.principals),
+            owner: flags.owner.or(self.owner),
+            policy_cache_ttl_ms: flags.policy_cache_ttl_ms.or(self.policy_cache_ttl_ms),
         }
     }
 
@@ -122,6 +155,7 @@ impl Settings {
     pub fn validate(self) -> Result<NodeConfig, ConfigError> {
         let missing = |name: &str| ConfigError::Invalid(format!("missing setting `{name}`"));
         let invalid = |message: String| ConfigError::Invalid(message);
+        let auth = self.auth()?;
         let peers = self.peers.ok_or_else(|| missing("peers"))?;
         let id = self.id.ok_or_else(|| missing("id"))?;
         let nodes = peers.len() as u32;
@@ -185,6 +219,7 @@ impl Settings {
             )));
         }
         cluster.replica_timeout = Duration::from_millis(timeout);
+        cluster.auth = auth;
         Ok(NodeConfig {
             id,
             s3: self.s3.ok_or_else(|| missing("s3"))?,
@@ -193,6 +228,69 @@ impl Settings {
             cluster,
             secret: self.secret.unwrap_or_else(|| "storesimd".into()),
         })
+    }
+}
+
+impl Settings {
+    /// The access control `principals`, `owner` and `policy_cache_ttl_ms`
+    /// give, or `None` (open mode) when no principal is listed.
+    fn auth(&self) -> Result<Option<AuthConfig>, ConfigError> {
+        let invalid = |message: String| Err(ConfigError::Invalid(message));
+        let Some(listed) = &self.principals else {
+            if self.owner.is_some() || self.policy_cache_ttl_ms.is_some() {
+                return invalid("`owner` and `policy_cache_ttl_ms` need `principals`".into());
+            }
+            return Ok(None);
+        };
+        if self.secret.is_some() {
+            return invalid(
+                "`secret` is open mode's one secret; with `principals` each has its own".into(),
+            );
+        }
+        if listed.is_empty() || listed.len() > MAX_PRINCIPALS {
+            return invalid(format!(
+                "`principals` lists {}; give 1 to {MAX_PRINCIPALS}",
+                listed.len()
+            ));
+        }
+        let mut principals = BTreeMap::new();
+        for entry in listed {
+            let (key, secret) = entry.split_once(':').unwrap_or((entry, ""));
+            let key_ok = (1..=128).contains(&key.len())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !key_ok || secret.is_empty() {
+                return invalid(format!(
+                    "`principals` entry {entry:?}: expected ACCESS_KEY:SECRET_KEY, the access key \
+                     1 to 128 letters, digits, '-' or '_', the secret not empty"
+                ));
+            }
+            if principals
+                .insert(key.to_string(), secret.to_string())
+                .is_some()
+            {
+                return invalid(format!("`principals` lists {key:?} twice"));
+            }
+        }
+        let first = listed[0].split(':').next().unwrap_or_default();
+        let owner = self.owner.clone().unwrap_or_else(|| first.to_string());
+        if !principals.contains_key(&owner) {
+            return invalid(format!("`owner` = {owner:?} is not one of `principals`"));
+        }
+        let ttl = self.policy_cache_ttl_ms.unwrap_or(1000);
+        if ttl > MAX_POLICY_CACHE_TTL_MS {
+            return invalid(format!(
+                "`policy_cache_ttl_ms` = {ttl} must be at most {MAX_POLICY_CACHE_TTL_MS}"
+            ));
+        }
+        Ok(Some(AuthConfig {
+            principals,
+            admin: owner,
+            policy_cache_ttl_ns: ttl * 1_000_000,
+            // The system clock already reads Unix time.
+            clock_epoch_ns: 0,
+        }))
     }
 }
 
@@ -305,6 +403,45 @@ mod tests {
             ..three()
         };
         assert!(bad(abd).contains("abd needs"));
+    }
+
+    #[test]
+    fn principals_make_the_auth_config_and_bad_ones_are_named() {
+        let with = |principals: &[&str]| Settings {
+            principals: Some(principals.iter().map(|p| p.to_string()).collect()),
+            ..three()
+        };
+        let auth = with(&["own:s1", "bob:s:2"]).validate().unwrap();
+        let auth = auth.cluster.auth.unwrap();
+        assert_eq!(auth.admin, "own");
+        assert_eq!(auth.principals["bob"], "s:2");
+        assert_eq!(auth.policy_cache_ttl_ns, 1_000_000_000);
+        assert!(three().validate().unwrap().cluster.auth.is_none());
+        let bad = |settings: Settings| settings.validate().unwrap_err().to_string();
+        assert!(bad(with(&["own"])).contains("\"own\": expected ACCESS_KEY:SECRET_KEY"));
+        assert!(bad(with(&["a b:s"])).contains("expected ACCESS_KEY"));
+        assert!(bad(with(&["a:s", "a:t"])).contains("twice"));
+        assert!(
+            bad(Settings {
+                owner: Some("eve".into()),
+                ..with(&["a:s"])
+            })
+            .contains("`owner` = \"eve\"")
+        );
+        assert!(
+            bad(Settings {
+                secret: Some("x".into()),
+                ..with(&["a:s"])
+            })
+            .contains("`secret`")
+        );
+        assert!(
+            bad(Settings {
+                owner: Some("a".into()),
+                ..three()
+            })
+            .contains("need `principals`")
+        );
     }
 
     #[test]

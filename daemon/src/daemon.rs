@@ -18,7 +18,8 @@ use crate::transport::TcpTransport;
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{ClientRequest, ClientResponse, Node, NodeId, Request, Response};
+use store::auth::Operation;
+use store::{ClientRequest, ClientResponse, Clock as _, Node, NodeId, Response};
 
 /// The store node as storesimd builds it.
 pub type StoreNode = Node<TcpTransport, SystemClock, FileDisk>;
@@ -40,9 +41,23 @@ pub struct Daemon {
 pub struct BlobUnavailable;
 
 impl Daemon {
-    /// Coordinates a client request on this node.
-    pub async fn request(&self, request: ClientRequest) -> ClientResponse {
-        match self.node.handle(Request::Client(request)).await {
+    /// Coordinates a client request sent by `caller` (the access key s3s
+    /// authenticated; `None`: anonymous) on this node.
+    pub async fn request(&self, caller: Option<&str>, request: ClientRequest) -> ClientResponse {
+        self.operate(caller, Operation::Client(request)).await
+    }
+
+    /// Coordinates `operation` on `caller`'s behalf: under access control
+    /// as the store's signed envelope, judged by the store (see
+    /// [`crate::access`]); in open mode as a plain client request.
+    pub async fn operate(&self, caller: Option<&str>, operation: Operation) -> ClientResponse {
+        let auth = self.node.config().auth.as_ref();
+        let now_ns = self.node.clock().now_ns();
+        let request = match crate::access::on_behalf(auth, caller, operation, now_ns) {
+            Ok(request) => request,
+            Err(answer) => return answer,
+        };
+        match self.node.handle(request).await {
             Response::Client(response) => response,
             // A client request is always answered as one; anything else is a
             // store bug, reported as a refusal rather than a panic.

@@ -6,7 +6,10 @@
 //! PutObject (with `If-None-Match: *` / `If-Match`, see
 //! [`crate::conditional`]), GetObject, HeadObject, DeleteObject (with
 //! `If-Match`), ListObjectsV2 (no delimiter, no start-after),
-//! ListObjectVersions. Everything else is s3s's 501 NotImplemented.
+//! ListObjectVersions, and with access control PutBucketPolicy,
+//! GetBucketPolicy, DeleteBucketPolicy (see [`crate::access`]: every
+//! operation is sent to the store as the authenticated caller's).
+//! Everything else is s3s's 501 NotImplemented.
 //!
 //! Status codes: the store's `S3Error`s map to S3's codes by name
 //! ([`store_error`]); `ReadUnavailable`/`WriteUnavailable` (fewer than R or
@@ -15,6 +18,7 @@
 //! (S3's ETag) travels with the object as user metadata under
 //! [`ETAG_METADATA`], which clients never see.
 
+use crate::access;
 use crate::blobs::{self, MAX_BLOB_BYTES};
 use crate::conditional::{self, Condition};
 use crate::daemon::Daemon;
@@ -24,6 +28,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use store::auth::{Operation, Policy};
 use store::{ClientRequest, ClientResponse, ObjectInfo, Versioning};
 
 /// The user-metadata key under which an object's real MD5 is stored.
@@ -153,6 +158,7 @@ async fn read_body(body: Option<StreamingBlob>) -> S3Result<Bytes> {
 impl Front {
     async fn object(
         &self,
+        caller: Option<&str>,
         bucket: &str,
         key: &str,
         version_id: Option<String>,
@@ -172,14 +178,14 @@ impl Front {
                 version_id,
             }
         };
-        match self.daemon.request(request).await {
+        match self.daemon.request(caller, request).await {
             ClientResponse::Object(info) => Ok(*info),
             other => Err(store_error(other)),
         }
     }
 
-    async fn done(&self, request: ClientRequest) -> S3Result<()> {
-        match self.daemon.request(request).await {
+    async fn done(&self, caller: Option<&str>, request: ClientRequest) -> S3Result<()> {
+        match self.daemon.request(caller, request).await {
             ClientResponse::Done => Ok(()),
             other => Err(store_error(other)),
         }
@@ -187,12 +193,18 @@ impl Front {
 
     /// The MD5 of a listed object: from this node's blobs, else the object's
     /// metadata (a HEAD through the store), else the store's own ETag.
-    async fn listed_md5(&self, bucket: &str, key: &str, store_etag: &str) -> String {
+    async fn listed_md5(
+        &self,
+        caller: Option<&str>,
+        bucket: &str,
+        key: &str,
+        store_etag: &str,
+    ) -> String {
         let id = blobs::id_of(store_etag);
         if let Some(md5) = self.daemon.local_md5(&id).await {
             return md5;
         }
-        match self.object(bucket, key, None, true).await {
+        match self.object(caller, bucket, key, None, true).await {
             Ok(info) if info.meta.etag == store_etag => current_md5(&info),
             _ => id,
         }
@@ -201,14 +213,74 @@ impl Front {
 
 #[async_trait::async_trait]
 impl S3 for Front {
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+        let caller = access::caller(&req);
+        let input = req.input;
+        // The owner's document is judged here, to answer S3's code; anyone
+        // else is refused by the store first (AccessDenied, not a review).
+        let auth = self.daemon.node.config().auth.as_ref();
+        if auth.is_some_and(|auth| caller.as_deref() == Some(auth.admin.as_str()))
+            && let Err(error) = Policy::from_json(&input.policy)
+        {
+            return Err(s3_error!(MalformedPolicy, "{error}"));
+        }
+        let operation = Operation::PutBucketPolicy {
+            bucket: input.bucket,
+            policy: input.policy,
+        };
+        match self.daemon.operate(caller.as_deref(), operation).await {
+            ClientResponse::Done => Ok(S3Response::new(PutBucketPolicyOutput::default())),
+            other => Err(store_error(other)),
+        }
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        let caller = access::caller(&req);
+        let operation = Operation::GetBucketPolicy {
+            bucket: req.input.bucket,
+        };
+        match self.daemon.operate(caller.as_deref(), operation).await {
+            ClientResponse::Value(Some(policy)) => Ok(S3Response::new(GetBucketPolicyOutput {
+                policy: Some(policy),
+            })),
+            ClientResponse::Value(None) => Err(s3_error!(NoSuchBucketPolicy)),
+            other => Err(store_error(other)),
+        }
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
+        let caller = access::caller(&req);
+        let operation = Operation::DeleteBucketPolicy {
+            bucket: req.input.bucket,
+        };
+        match self.daemon.operate(caller.as_deref(), operation).await {
+            ClientResponse::Done => Ok(S3Response::new(DeleteBucketPolicyOutput::default())),
+            other => Err(store_error(other)),
+        }
+    }
+
     async fn create_bucket(
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let bucket = req.input.bucket;
-        self.done(ClientRequest::CreateBucket {
-            bucket: bucket.clone(),
-        })
+        self.done(
+            caller,
+            ClientRequest::CreateBucket {
+                bucket: bucket.clone(),
+            },
+        )
         .await?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{bucket}")),
@@ -219,9 +291,14 @@ impl S3 for Front {
         &self,
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
-        self.done(ClientRequest::DeleteBucket {
-            bucket: req.input.bucket,
-        })
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
+        self.done(
+            caller,
+            ClientRequest::DeleteBucket {
+                bucket: req.input.bucket,
+            },
+        )
         .await?;
         Ok(S3Response::new(DeleteBucketOutput {}))
     }
@@ -230,13 +307,15 @@ impl S3 for Front {
         &self,
         req: S3Request<HeadBucketInput>,
     ) -> S3Result<S3Response<HeadBucketOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let request = ClientRequest::ListObjects {
             bucket: req.input.bucket,
             prefix: String::new(),
             max_keys: 1,
             continuation: None,
         };
-        match self.daemon.request(request).await {
+        match self.daemon.request(caller, request).await {
             ClientResponse::Listing(_) => Ok(S3Response::new(HeadBucketOutput::default())),
             other => Err(store_error(other)),
         }
@@ -246,6 +325,8 @@ impl S3 for Front {
         &self,
         req: S3Request<PutBucketVersioningInput>,
     ) -> S3Result<S3Response<PutBucketVersioningOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         let versioning = match input
             .versioning_configuration
@@ -262,10 +343,13 @@ impl S3 for Front {
                 ));
             }
         };
-        self.done(ClientRequest::PutBucketVersioning {
-            bucket: input.bucket,
-            versioning,
-        })
+        self.done(
+            caller,
+            ClientRequest::PutBucketVersioning {
+                bucket: input.bucket,
+                versioning,
+            },
+        )
         .await?;
         Ok(S3Response::new(PutBucketVersioningOutput::default()))
     }
@@ -274,6 +358,8 @@ impl S3 for Front {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         let mut metadata: BTreeMap<String, String> =
             input.metadata.unwrap_or_default().into_iter().collect();
@@ -287,7 +373,8 @@ impl S3 for Front {
         let bytes = read_body(input.body).await?;
         let described = blobs::describe(&bytes);
         let condition =
-            conditional::resolve(&self.daemon, &input.bucket, &input.key, &condition).await?;
+            conditional::resolve(&self.daemon, caller, &input.bucket, &input.key, &condition)
+                .await?;
         self.daemon
             .store_blob(&described, bytes)
             .await
@@ -305,7 +392,7 @@ impl S3 for Front {
             metadata,
             condition,
         };
-        match self.daemon.request(request).await {
+        match self.daemon.request(caller, request).await {
             ClientResponse::Stored { version_id, .. } => Ok(S3Response::new(PutObjectOutput {
                 e_tag: Some(ETag::Strong(described.md5)),
                 version_id: (version_id != "null").then_some(version_id),
@@ -319,12 +406,14 @@ impl S3 for Front {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         if input.range.is_some() || input.part_number.is_some() {
             return Err(s3_error!(NotImplemented, "ranged GET"));
         }
         let info = self
-            .object(&input.bucket, &input.key, input.version_id, false)
+            .object(caller, &input.bucket, &input.key, input.version_id, false)
             .await?;
         let id = blobs::id_of(&info.meta.etag);
         let (md5, body) = self.daemon.fetch_blob(&id).await.ok_or_else(|| {
@@ -348,9 +437,11 @@ impl S3 for Front {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         let info = self
-            .object(&input.bucket, &input.key, input.version_id, true)
+            .object(caller, &input.bucket, &input.key, input.version_id, true)
             .await?;
         Ok(S3Response::new(HeadObjectOutput {
             content_length: Some(info.meta.size() as i64),
@@ -366,17 +457,20 @@ impl S3 for Front {
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         let condition = Condition::of(input.if_match.as_ref(), None)?;
         let condition =
-            conditional::resolve(&self.daemon, &input.bucket, &input.key, &condition).await?;
+            conditional::resolve(&self.daemon, caller, &input.bucket, &input.key, &condition)
+                .await?;
         let request = ClientRequest::DeleteObject {
             bucket: input.bucket,
             key: input.key,
             version_id: input.version_id,
             condition,
         };
-        match self.daemon.request(request).await {
+        match self.daemon.request(caller, request).await {
             ClientResponse::Removed {
                 version_id,
                 delete_marker,
@@ -393,6 +487,8 @@ impl S3 for Front {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         if input.delimiter.is_some() || input.start_after.is_some() {
             return Err(s3_error!(
@@ -408,14 +504,14 @@ impl S3 for Front {
             max_keys: max_keys as u32,
             continuation: token_in(input.continuation_token.as_deref())?,
         };
-        let page = match self.daemon.request(request).await {
+        let page = match self.daemon.request(caller, request).await {
             ClientResponse::Listing(page) => page,
             other => return Err(store_error(other)),
         };
         let mut contents = Vec::with_capacity(page.objects.len());
         for object in &page.objects {
             let md5 = self
-                .listed_md5(&input.bucket, &object.key, &object.etag)
+                .listed_md5(caller, &input.bucket, &object.key, &object.etag)
                 .await;
             contents.push(Object {
                 key: Some(object.key.clone()),
@@ -445,6 +541,8 @@ impl S3 for Front {
         &self,
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        let caller = access::caller(&req);
+        let caller = caller.as_deref();
         let input = req.input;
         if input.delimiter.is_some() || input.version_id_marker.is_some() {
             return Err(s3_error!(
@@ -461,7 +559,7 @@ impl S3 for Front {
             // The key marker carries the store's continuation (opaque to clients).
             continuation: token_in(input.key_marker.as_deref())?,
         };
-        let page = match self.daemon.request(request).await {
+        let page = match self.daemon.request(caller, request).await {
             ClientResponse::Versions(page) => page,
             other => return Err(store_error(other)),
         };
@@ -502,28 +600,5 @@ impl S3 for Front {
             delete_markers: Some(markers),
             ..Default::default()
         }))
-    }
-}
-
-/// Any access key id, signing with the cluster's one secret (issue 17 brings
-/// real identities and policies).
-pub struct AnyKey {
-    pub secret: String,
-}
-
-#[async_trait::async_trait]
-impl s3s::auth::S3Auth for AnyKey {
-    async fn get_secret_key(&self, _access_key: &str) -> S3Result<s3s::auth::SecretKey> {
-        Ok(s3s::auth::SecretKey::from(self.secret.clone()))
-    }
-}
-
-/// Lets every request through, signed or anonymous.
-pub struct AllowAll;
-
-#[async_trait::async_trait]
-impl s3s::access::S3Access for AllowAll {
-    async fn check(&self, _cx: &mut s3s::access::S3AccessContext<'_>) -> S3Result<()> {
-        Ok(())
     }
 }

@@ -3,12 +3,13 @@
 //! SIGTERM or SIGINT (which sync the log and exit cleanly; `kill -9` is the
 //! crash the log's recovery is for).
 
+use crate::access::{AllowAll, AnyKey, Principals, Signed};
 use crate::blobs::BlobStore;
 use crate::clock::SystemClock;
 use crate::config::NodeConfig;
 use crate::daemon::Daemon;
 use crate::disk::FileDisk;
-use crate::front::{AllowAll, AnyKey, Front};
+use crate::front::Front;
 use crate::transport::TcpTransport;
 use anyhow::Context as _;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -74,10 +75,20 @@ pub async fn run(config: NodeConfig) -> anyhow::Result<()> {
     tokio::spawn(crate::server::serve(peers, daemon.clone()));
     tokio::spawn(async move { node.run_background().await });
     let mut builder = s3s::service::S3ServiceBuilder::new(Front { daemon });
-    builder.set_auth(AnyKey {
-        secret: config.secret.clone(),
-    });
-    builder.set_access(AllowAll);
+    match &config.cluster.auth {
+        Some(auth) => {
+            builder.set_auth(Principals {
+                secrets: auth.principals.clone(),
+            });
+            builder.set_access(Signed);
+        }
+        None => {
+            builder.set_auth(AnyKey {
+                secret: config.secret.clone(),
+            });
+            builder.set_access(AllowAll);
+        }
+    }
     let service = builder.build();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {

@@ -97,6 +97,9 @@ pub fn overflow(request: &Request) -> Response {
         Request::Client(c) => c,
         Request::Signed(signed) => match &signed.operation {
             store::auth::Operation::Client(c) => c,
+            store::auth::Operation::GetBucketPolicy { .. } => {
+                return Response::Client(ClientResponse::ReadUnavailable);
+            }
             // A policy change is a write.
             _ => return Response::Client(ClientResponse::WriteUnavailable),
         },

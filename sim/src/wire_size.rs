@@ -55,7 +55,8 @@ fn signed_request(signed: &store::auth::Signed) -> u64 {
         + match &signed.operation {
             store::auth::Operation::Client(c) => client_request(c),
             store::auth::Operation::PutBucketPolicy { bucket, policy } => len(bucket) + len(policy),
-            store::auth::Operation::DeleteBucketPolicy { bucket } => len(bucket),
+            store::auth::Operation::DeleteBucketPolicy { bucket }
+            | store::auth::Operation::GetBucketPolicy { bucket } => len(bucket),
         }
 }
 

@@ -16,6 +16,7 @@
 //! 4. Check and write the run folder as `run` does (`run::open_folder`,
 //!    `run::close_folder`): exit 1 when an `[expect]` breaks.
 
+mod access;
 mod faults;
 mod s3;
 mod versions;
@@ -54,7 +55,8 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(&args.scenario)?;
     let file = args.scenario.display().to_string();
     supported(&scenario, &args.scenario)?;
-    let credentials = rusty_s3::Credentials::new(
+    let auth = access::DriveAuth::of(&scenario, |keys, why| refuse(&args.scenario, keys, why))?;
+    let default_credentials = rusty_s3::Credentials::new(
         (args.access_key.clone())
             .or_else(|| std::env::var("AWS_ACCESS_KEY_ID").ok())
             .unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string()),
@@ -62,16 +64,32 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
             .or_else(|| std::env::var("AWS_SECRET_ACCESS_KEY").ok())
             .unwrap_or_else(|| DEFAULT_SECRET_KEY.to_string()),
     );
+    // Under [auth] the owner is the scenario's administrator.
+    let credentials = auth
+        .as_ref()
+        .map_or(default_credentials, |a| a.owner.clone());
     let timeout = Duration::from_secs_f64(args.timeout);
-    let endpoints = (args.endpoint.iter())
-        .map(|url| {
-            s3::Endpoint::new(url, &args.bucket, credentials.clone(), timeout)
-                .map_err(|e| anyhow::anyhow!("endpoint {url}: {e}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let connect = |credentials: &rusty_s3::Credentials| {
+        (args.endpoint.iter())
+            .map(|url| {
+                s3::Endpoint::new(url, &args.bucket, credentials.clone(), timeout)
+                    .map_err(|e| anyhow::anyhow!("endpoint {url}: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    let endpoints = connect(&credentials)?;
+    let by_client = match &auth {
+        Some(auth) => (auth.clients.iter())
+            .map(|(_, keys)| connect(keys))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
     probe(&endpoints, &args.bucket)?;
     if let Some(s3) = &scenario.workload.s3 {
         set_versioning(&endpoints[0], &args.bucket, s3.versioning)?;
+    }
+    if let Some(auth) = &auth {
+        auth.install(&endpoints[0], &args.bucket)?;
     }
     let seed = args.seed.unwrap_or(scenario.seed);
     let (actions, skipped) = faults::plan(&scenario, seed);
@@ -95,7 +113,11 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
     let driven = run_workload(
         &scenario,
         seed,
-        &endpoints,
+        Endpoints {
+            shared: &endpoints,
+            by_client: &by_client,
+            auth: auth.as_ref(),
+        },
         &args.bucket,
         cluster.as_mut(),
         &actions,
@@ -109,13 +131,7 @@ pub fn drive(args: &DriveArgs) -> anyhow::Result<ExitCode> {
 /// of the knob (when the file spells it out) and the knob.
 fn supported(scenario: &Scenario, path: &std::path::Path) -> anyhow::Result<()> {
     let w = &scenario.workload;
-    let refuse = |keys: &[&str], why: &str| -> anyhow::Result<()> {
-        let at = match line_of(path, keys) {
-            Some(line) => format!("{}:{line}", path.display()),
-            None => path.display().to_string(),
-        };
-        bail!("{at}: {}: {why} (storesim drive)", keys.join("."))
-    };
+    let refuse = |keys: &[&str], why: &str| refuse(path, keys, why);
     if w.probes.is_some() {
         refuse(
             &["workload", "probes"],
@@ -152,6 +168,16 @@ fn supported(scenario: &Scenario, path: &std::path::Path) -> anyhow::Result<()> 
         )?;
     }
     Ok(())
+}
+
+/// The error for a knob drive cannot apply: the file, the knob's line when
+/// the file spells it out, the knob and why.
+fn refuse(path: &std::path::Path, keys: &[&str], why: &str) -> anyhow::Result<()> {
+    let at = match line_of(path, keys) {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    };
+    bail!("{at}: {}: {why} (storesim drive)", keys.join("."))
 }
 
 /// The 1-based line where the file gives `keys` (a dotted path), if it does.
@@ -267,19 +293,31 @@ struct Driven {
     requests: u64,
 }
 
+/// The endpoints a drive sends through, and who signs.
+struct Endpoints<'a> {
+    /// One per URL, signed with the owner's (or the given) keys: probe,
+    /// finals, and every client without `[auth]`.
+    shared: &'a [s3::Endpoint],
+    /// Under `[auth]`, each client's own (see [`access`]).
+    by_client: &'a [Vec<s3::Endpoint>],
+    auth: Option<&'a access::DriveAuth>,
+}
+
 fn run_workload(
     scenario: &Scenario,
     seed: u64,
-    endpoints: &[s3::Endpoint],
+    through: Endpoints,
     bucket: &str,
     cluster: Option<&mut faults::Cluster>,
     actions: &[(Duration, sim::faults::Action)],
 ) -> anyhow::Result<Driven> {
     let w = &scenario.workload;
+    let endpoints = through.shared;
     let start = Instant::now();
     let recorder = Recorder::new(start);
     let shared = Shared {
         endpoints,
+        by_client: through.by_client,
         recorder: &recorder,
         written: Mutex::new(Default::default()),
         stop_at: start + scenario.duration,
@@ -326,7 +364,11 @@ fn run_workload(
     let elapsed_ns = recorder.now_ns();
     std::thread::sleep(scenario.quiesce.min(MAX_QUIESCE));
     let Shared { written, .. } = shared;
-    let events = recorder.into_events();
+    let mut events = recorder.into_events();
+    if let Some(auth) = through.auth {
+        auth.stamp(&mut events);
+        events.splice(0..0, auth.grants(bucket));
+    }
     let touched: BTreeSet<&str> = (events.iter())
         .filter(|e| !e.f.is_listing())
         .map(|e| e.key.as_str())
@@ -345,7 +387,10 @@ fn run_workload(
             }
         }
     }
-    let requests = endpoints.iter().map(s3::Endpoint::requests).sum();
+    let requests = (endpoints.iter())
+        .chain(through.by_client.iter().flatten())
+        .map(s3::Endpoint::requests)
+        .sum();
     let history = History::new(events, finals);
     history
         .validate()

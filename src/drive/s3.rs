@@ -63,6 +63,17 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+impl Reply {
+    /// The history's `error` for a refusal of the sender (403
+    /// AccessDenied), the one failure a denied request may see.
+    pub fn denied(&self) -> Option<check::history::FailReason> {
+        match self {
+            Reply::Status(a) if a.access_denied() => Some(check::history::FailReason::AccessDenied),
+            _ => None,
+        }
+    }
+}
+
 impl Answer {
     /// The `<Code>` of an S3 error body, if it has one.
     pub fn error_code(&self) -> Option<String> {
@@ -70,6 +81,12 @@ impl Answer {
         let start = text.find("<Code>")? + "<Code>".len();
         let end = start + text[start..].find("</Code>")?;
         Some(text[start..end].to_string())
+    }
+
+    /// Whether this is S3's refusal of the sender (403 AccessDenied: the
+    /// bucket policy or the signature's time), which says nothing of the key.
+    pub fn access_denied(&self) -> bool {
+        self.status == 403 && self.error_code().as_deref() == Some("AccessDenied")
     }
 
     /// `status` and S3 code, for messages (`403 SignatureDoesNotMatch`).
@@ -222,6 +239,17 @@ impl Endpoint {
         let body = action.body();
         let url = action.sign(SIGNED_FOR);
         self.send(self.agent.request_url("PUT", &url), Some(body.as_bytes()))
+    }
+
+    /// PutBucketPolicy of `policy` (S3's JSON document): CreateBucket's
+    /// signed `PUT /bucket` with the `policy` subresource in its query
+    /// (rusty-s3 has no PutBucketPolicy action; the signature covers the
+    /// query, so this is the request S3 expects).
+    pub fn put_bucket_policy(&self, policy: &str) -> Reply {
+        let mut action = self.bucket.create_bucket(&self.credentials);
+        action.query_mut().insert("policy", "");
+        let url = action.sign(SIGNED_FOR);
+        self.send(self.agent.request_url("PUT", &url), Some(policy.as_bytes()))
     }
 
     /// Requests sent (or tried) through this endpoint so far.

@@ -95,6 +95,10 @@ pub struct Shared<'a> {
     pub stop_at: Instant,
     /// The bucket, as history keys start.
     pub bucket: String,
+    /// Under `[auth]`, client `c`'s own endpoints (`by_client[c][node]`,
+    /// signing with its principal's keys); empty: every client uses
+    /// `endpoints` (see [`super::access`]).
+    pub by_client: &'a [Vec<Endpoint>],
 }
 
 /// One client's part of the scenario.
@@ -363,7 +367,10 @@ impl Client<'_> {
     /// Runs one operation against endpoint `node`, records it, and returns
     /// how it ended.
     fn execute(&mut self, op: Op, node: usize) -> EventType {
-        let endpoint = &self.shared.endpoints[node];
+        let endpoint = match self.shared.by_client.get(self.plan.client as usize) {
+            Some(own) => &own[node],
+            None => &self.shared.endpoints[node],
+        };
         let line = |f, key: &str| Line {
             process: self.process,
             f,
@@ -380,9 +387,10 @@ impl Client<'_> {
                 });
                 log(line.event(EventType::Invoke, Value::Absent, addressed, None));
                 let reply = endpoint.get_version(&key, version.as_deref());
+                let error = reply.denied();
                 let (kind, value, object) = self.got(reply, version.is_some());
                 let read = object.as_ref().and_then(|o| o.version_id.clone());
-                log(line.event(kind, value.clone(), object, None));
+                log(line.event(kind, value.clone(), object, error));
                 if version.is_none() {
                     // A read by id is not a read of the current value.
                     self.remember(&key, kind, &value);
@@ -402,6 +410,7 @@ impl Client<'_> {
                 });
                 log(line.event(EventType::Invoke, Value::Absent, addressed, None));
                 let reply = endpoint.delete_version(&key, version.as_deref());
+                let error = reply.denied();
                 let (kind, marker) = match reply {
                     Reply::Status(a) if a.status < 300 || a.status == 404 => {
                         // A plain DELETE in a versioned bucket names its marker.
@@ -419,7 +428,7 @@ impl Client<'_> {
                     delete_marker: true,
                     ..Object::default()
                 });
-                log(line.event(kind, Value::Absent, object, None));
+                log(line.event(kind, Value::Absent, object, error));
                 if version.is_none() {
                     self.remember(&key, kind, &Value::Absent);
                     self.learn(&key, marker.as_deref());
@@ -439,12 +448,13 @@ impl Client<'_> {
                 };
                 let line = line(f, &prefix);
                 log(line.event(EventType::Invoke, Value::Absent, None, None));
-                let (kind, value) = if versions {
-                    self.list_versions(endpoint, &prefix)
+                let (kind, value, error) = if versions {
+                    let (kind, value) = self.list_versions(endpoint, &prefix);
+                    (kind, value, None)
                 } else {
                     self.list(endpoint, &prefix)
                 };
-                log(line.event(kind, value, None, None));
+                log(line.event(kind, value, None, error));
                 kind
             }
         }
@@ -530,6 +540,9 @@ impl Client<'_> {
                 (EventType::Fail, Some(FailReason::NotFound))
             }
             Reply::Status(a) if a.status >= 500 => (EventType::Info, None),
+            Reply::Status(a) if a.access_denied() => {
+                (EventType::Fail, Some(FailReason::AccessDenied))
+            }
             Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
             Reply::Lost(_) => (EventType::Info, None),
         };
@@ -594,7 +607,7 @@ impl Client<'_> {
     /// Every page of one listing: `(type, value)`. A page refused fails
     /// the listing (a read did nothing); a lost one, or more pages than
     /// the keys can need, makes it `info`.
-    fn list(&self, endpoint: &Endpoint, prefix: &str) -> (EventType, Value) {
+    fn list(&self, endpoint: &Endpoint, prefix: &str) -> (EventType, Value, Option<FailReason>) {
         let max_keys = self.plan.s3.as_ref().map_or(1000, |s| s.max_keys) as usize;
         let pages = sim::workload::s3::max_pages(self.plan.keys, max_keys as u32, false);
         let mut keys = BTreeSet::new();
@@ -602,12 +615,14 @@ impl Client<'_> {
         for _ in 0..pages {
             let answer = match endpoint.list_page(prefix, max_keys, token.as_deref()) {
                 Reply::Status(a) if a.status == 200 => a,
-                Reply::Status(_) | Reply::NotSent(_) => return (EventType::Fail, Value::Absent),
-                Reply::Lost(_) => return (EventType::Info, Value::Absent),
+                reply @ (Reply::Status(_) | Reply::NotSent(_)) => {
+                    return (EventType::Fail, Value::Absent, reply.denied());
+                }
+                Reply::Lost(_) => return (EventType::Info, Value::Absent, None),
             };
             let text = String::from_utf8_lossy(&answer.body);
             let Ok(page) = rusty_s3::actions::ListObjectsV2::parse_response(&text) else {
-                return (EventType::Fail, Value::Absent);
+                return (EventType::Fail, Value::Absent, None);
             };
             let bucket = &self.shared.bucket;
             keys.extend(
@@ -617,10 +632,12 @@ impl Client<'_> {
             );
             match page.next_continuation_token {
                 Some(next) => token = Some(next),
-                None => return (EventType::Ok, Value::Keys(keys.into_iter().collect())),
+                None => {
+                    return (EventType::Ok, Value::Keys(keys.into_iter().collect()), None);
+                }
             }
         }
-        (EventType::Info, Value::Absent)
+        (EventType::Info, Value::Absent, None)
     }
 
     /// Every page of one ListObjectVersions, as [`Self::list`] does for

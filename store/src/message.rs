@@ -395,7 +395,8 @@ impl Request {
             Request::Signed(signed) => match &signed.operation {
                 crate::auth::Operation::Client(request) => request.key(),
                 crate::auth::Operation::PutBucketPolicy { bucket, .. }
-                | crate::auth::Operation::DeleteBucketPolicy { bucket } => bucket,
+                | crate::auth::Operation::DeleteBucketPolicy { bucket }
+                | crate::auth::Operation::GetBucketPolicy { bucket } => bucket,
             },
             Request::Replica(
                 ReplicaRequest::Read { key }

@@ -154,6 +154,13 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         &self.config
     }
 
+    /// The clock this node stamps versions and judges signatures by (a
+    /// front end signing on a caller's behalf signs on it, so the node's
+    /// freshness check sees its own time).
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
     /// The ring reads use now (the current members', or the target's once
     /// a movement reads from it).
     pub fn ring(&self) -> crate::ring::Ring {

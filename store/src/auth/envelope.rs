@@ -22,8 +22,8 @@ pub const REGION: &str = "us-east-1";
 /// The host header every request signs.
 pub const HOST: &str = "storesim.local";
 
-/// What a signed envelope may carry: any client request, or a change of a
-/// bucket's policy (the administrator's).
+/// What a signed envelope may carry: any client request, or a change or
+/// read of a bucket's policy (the administrator's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Operation {
     Client(ClientRequest),
@@ -36,6 +36,11 @@ pub enum Operation {
     /// DeleteBucketPolicy: `bucket` has no policy any more (default deny).
     /// `Done`.
     DeleteBucketPolicy {
+        bucket: String,
+    },
+    /// GetBucketPolicy: `bucket`'s policy as stored, read with the
+    /// cluster's protocol (never from a cache). `Value(None)`: it has none.
+    GetBucketPolicy {
         bucket: String,
     },
 }
@@ -102,6 +107,7 @@ impl Operation {
         match self {
             Operation::PutBucketPolicy { bucket, .. } => ("PUT", format!("/{bucket}")),
             Operation::DeleteBucketPolicy { bucket } => ("DELETE", format!("/{bucket}")),
+            Operation::GetBucketPolicy { bucket } => ("GET", format!("/{bucket}")),
             Operation::Client(request) => {
                 let method = match request {
                     ClientRequest::Put { .. }
@@ -241,5 +247,7 @@ mod tests {
         assert_eq!(create.permission(), None);
         let put_policy = Operation::DeleteBucketPolicy { bucket: "b".into() };
         assert_eq!(put_policy.permission(), None);
+        let get_policy = Operation::GetBucketPolicy { bucket: "b".into() };
+        assert_eq!(get_policy.permission(), None);
     }
 }

@@ -94,6 +94,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 self.write_policy(&bucket, Some(policy)).await
             }
             Operation::DeleteBucketPolicy { bucket } => self.write_policy(&bucket, None).await,
+            Operation::GetBucketPolicy { bucket } => {
+                let key = policy_key(&bucket);
+                self.policy_register(ClientRequest::Get { key }).await
+            }
         }
     }
 
