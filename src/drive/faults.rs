@@ -64,7 +64,8 @@ pub fn plan(scenario: &Scenario, seed: u64) -> (Vec<(Duration, Action)>, Vec<Str
         match action {
             Action::Target { label, .. } => skipped.push(format!("{label} at {at:?}")),
             Action::Change(change) => skipped.push(format!("{change:?} at {at:?}")),
-            Action::Untarget { .. } => {}
+            Action::Arm(node) => skipped.push(format!("buggify-window on n{node} at {at:?}")),
+            Action::Untarget { .. } | Action::Disarm(_) => {}
             other => applied.push((at, other)),
         }
     }
@@ -79,7 +80,11 @@ fn nodes_of(action: &Action) -> Vec<u32> {
         }
         Action::Crash(n) | Action::Restart(n) | Action::Pause(n) | Action::Resume(n) => vec![*n],
         Action::ClockJump { node, .. } => vec![*node],
-        Action::Target { .. } | Action::Untarget { .. } | Action::Change(_) => Vec::new(),
+        Action::Target { .. }
+        | Action::Untarget { .. }
+        | Action::Change(_)
+        | Action::Arm(_)
+        | Action::Disarm(_) => Vec::new(),
     }
 }
 
@@ -249,7 +254,11 @@ impl Cluster {
                 *offset = offset.saturating_add(*by_ns);
                 self.write_controls()?;
             }
-            Action::Target { .. } | Action::Untarget { .. } | Action::Change(_) => {}
+            Action::Target { .. }
+            | Action::Untarget { .. }
+            | Action::Change(_)
+            | Action::Arm(_)
+            | Action::Disarm(_) => {}
         }
         Ok(())
     }
