@@ -112,7 +112,9 @@ impl Injected {
 
     /// Puts `control` in force (`None`: heal everything).
     pub fn set(&self, control: Option<&Control>) {
-        let links = control.map(|c| c.cut.iter().copied().collect()).unwrap_or_default();
+        let links = control
+            .map(|c| c.cut.iter().copied().collect())
+            .unwrap_or_default();
         *self.cut.write().unwrap_or_else(|e| e.into_inner()) = links;
         crate::clock::set_offset_ns(control.map_or(0, |c| c.clock_offset_ns));
     }
