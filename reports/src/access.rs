@@ -197,5 +197,12 @@ mod tests {
         assert_eq!(m.latency_table()[1][1], "1");
         assert!(m.line().unwrap().contains("1 denied"));
         assert!(AccessMetrics::default().line().is_none());
+        let curve = crate::plots::staleness::revocation(&[0, 0, 2_000_000, 30_000_000]);
+        assert!(
+            curve.contains("4 acknowledged revokes; 50 % in effect at once"),
+            "{curve}"
+        );
+        let none = crate::plots::staleness::revocation(&[]);
+        assert!(none.contains("no revoke was acknowledged"), "{none}");
     }
 }

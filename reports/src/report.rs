@@ -196,6 +196,13 @@ pub fn build(results: &RunResults, kept: &[Kept]) -> Report {
             plots::time::access(&totals.activity),
         ));
     }
+    if !totals.access.revocation_ns.is_empty() {
+        plots.push(plot(
+            "revocation.svg",
+            "Revocation latency: the fraction of acknowledged revokes in effect vs time since acknowledgement (t-visibility for permissions)",
+            plots::staleness::revocation(&totals.access.revocation_ns),
+        ));
+    }
     if !totals.conditional.is_empty() {
         plots.push(plot(
             "conditional.svg",

@@ -41,6 +41,57 @@ pub fn visibility(v: &Visibility) -> String {
     })
 }
 
+/// The revocation curve: t-visibility for permissions (issue 17). For each
+/// time t since a revoke was acknowledged, the fraction of acknowledged
+/// revokes in full effect by then — no request of the revoked principal on
+/// its bucket got through at or after t. `latencies_ns` are
+/// [`crate::access::AccessMetrics::revocation_ns`] (0: none got through).
+pub fn revocation(latencies_ns: &[u64]) -> String {
+    const TITLE: &str = "Revocation: acknowledged revokes in effect vs time since acknowledgement";
+    if latencies_ns.is_empty() {
+        return empty(SIZE.0, SIZE.1, TITLE, "no revoke was acknowledged");
+    }
+    let mut sorted = latencies_ns.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len() as f64;
+    let at_once = sorted.iter().take_while(|&&ns| ns == 0).count() as f64 / n;
+    let hi = ms(*sorted.last().unwrap_or(&0)).max(FLOOR_MS * 10.0) * 2.0;
+    // A step up at each latency: in effect from just after the last request
+    // that still got in.
+    let mut steps = vec![(FLOOR_MS, at_once)];
+    for (i, &ns) in sorted.iter().enumerate().filter(|(_, ns)| **ns > 0) {
+        let x = ms(ns).max(FLOOR_MS);
+        let before = steps.last().map_or(at_once, |p| p.1);
+        steps.push((x, before));
+        steps.push((x, (i + 1) as f64 / n));
+    }
+    steps.push((hi, 1.0));
+    svg(SIZE.0, SIZE.1, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(TITLE, (FAMILY, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d((FLOOR_MS..hi).log_scale(), 0.0..1.05)?;
+        chart
+            .configure_mesh()
+            .x_desc("time since the revoke was acknowledged (ms, log scale)")
+            .y_desc("fraction of revokes in effect")
+            .x_label_formatter(&ms_label)
+            .label_style((FAMILY, 12))
+            .draw()?;
+        chart.draw_series(LineSeries::new(steps, palette::PUT.stroke_width(2)))?;
+        let note = TextStyle::from((FAMILY, 12)).color(&RGBColor(0x66, 0x66, 0x66));
+        let text = format!(
+            "{} acknowledged revokes; {:.0} % in effect at once",
+            sorted.len(),
+            at_once * 100.0
+        );
+        root.draw_text(&text, &note, (70, 40))?;
+        Ok(())
+    })
+}
+
 fn draw_visibility(
     root: &DrawingArea<SVGBackend, Shift>,
     points: &[(f64, f64, u64)],
