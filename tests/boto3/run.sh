@@ -18,19 +18,7 @@ fi
 dir="$(mktemp -d)"
 # Six free ports in a row: S3 on the first three, peers on the next three.
 pick_run() {
-  "$venv/bin/python" - <<'PY'
-import socket
-for base in range(20000, 60000, 7):
-    socks = []
-    try:
-        for p in range(base, base + 6):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
+  "$venv/bin/python" tests/free_ports.py 6 20000 7
 }
 s3_port="$(pick_run)"; peer_port=$((s3_port + 3))
 cleanup() { scripts/cluster.sh down --dir "$dir" || true; rm -rf "$dir"; }

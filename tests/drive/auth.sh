@@ -19,20 +19,7 @@ out="$root/target/drive"
 bin="${STORESIM:-$root/target/release/storesim}"
 [[ -x "$bin" ]] || cargo build --release --quiet
 [[ -x "$venv/bin/moto_server" ]] || { echo "auth.sh: run tests/drive/run.sh (it installs moto[server])" >&2; exit 2; }
-base="$("$venv/bin/python" - <<'PY'
-import socket
-for base in range(40000, 60000, 13):
-    socks = []
-    try:
-        for p in range(base, base + 7):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)"
+base="$("$venv/bin/python" tests/free_ports.py 7 40000 13)"
 dir="$(mktemp -d)"
 moto_pid=""
 cleanup() {

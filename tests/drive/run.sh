@@ -40,20 +40,7 @@ fi
 
 # Thirteen free ports in a row: the quorum cluster's S3 on the first three,
 # its peers on the next three, moto, then the eventual cluster's S3 and peers.
-base="$("$venv/bin/python" - <<'PY'
-import socket
-for base in range(30000, 60000, 11):
-    socks = []
-    try:
-        for p in range(base, base + 13):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)"
+base="$("$venv/bin/python" tests/free_ports.py 13 30000 11)"
 dir="$(mktemp -d)"
 dir_eventual="$(mktemp -d)"
 moto_pid=""
