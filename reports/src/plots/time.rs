@@ -131,12 +131,7 @@ pub fn throughput(a: &Activity) -> String {
     svg(SIZE.0, SIZE.1, |root| {
         let y = (0.0..top, (0.0, top));
         let mut chart = frame(root, a, TITLE, y, "operations/s", None)?;
-        for (name, colour, count) in series {
-            let line: Vec<(f64, f64)> = (points(a).into_iter())
-                .map(|(x, b)| (x, count(b) as f64 * per_s))
-                .collect();
-            labelled_line(&mut chart, name, colour, line)?;
-        }
+        rate_lines(&mut chart, a, per_s, &series)?;
         legend(&mut chart)?;
         caption(root)
     })
@@ -204,15 +199,27 @@ pub fn access(a: &Activity) -> String {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new([(x + 8, y - 6), (x + 8, y + 6)], style));
         }
-        for (name, colour, count) in series {
-            let line: Vec<(f64, f64)> = (points(a).into_iter())
-                .map(|(x, b)| (x, count(b) as f64 * per_s))
-                .collect();
-            labelled_line(&mut chart, name, colour, line)?;
-        }
+        rate_lines(&mut chart, a, per_s, &series)?;
         legend(&mut chart)?;
         caption(root)
     })
+}
+
+/// One line per count in `series`, as a rate: the count per bucket times
+/// `per_s` (per second of simulated time, per seed).
+fn rate_lines<'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, Y>,
+    a: &Activity,
+    per_s: f64,
+    series: &[(&str, RGBColor, Count)],
+) -> Drawn {
+    for &(name, colour, count) in series {
+        let line: Vec<(f64, f64)> = (points(a).into_iter())
+            .map(|(x, b)| (x, count(b) as f64 * per_s))
+            .collect();
+        labelled_line(chart, name, colour, line)?;
+    }
+    Ok(())
 }
 
 /// Draws `line` in `colour`, listed in the legend as `name`.
