@@ -71,7 +71,7 @@ impl SimTransport {
                 node_addr(to),
                 Envelope::request(me, dest, request, id),
             );
-            let _ = tokio::time::timeout(timeout, copy).await;
+            let _ = store::deadline::timeout(timeout, copy).await;
         });
     }
 }
@@ -116,7 +116,7 @@ impl store::Transport for SimTransport {
             }
             Ok::<Response, std::io::Error>(reply.response)
         };
-        match tokio::time::timeout(timeout, exchange).await {
+        match store::deadline::timeout(timeout, exchange).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(_)) => Err(TransportError::Unreachable(to)),
             Err(_) => Err(TransportError::Timeout(to)),

@@ -183,6 +183,8 @@ pub struct ClusterConfig {
     /// The rings the nodes built from this configuration (and its clones)
     /// share: a cache, never part of what the configuration says.
     pub rings: crate::ring::RingCache,
+    /// The movements' gains the nodes computed (a cache, like `rings`).
+    pub gains: crate::membership::GainsCache,
     /// Nodes `nodes - spares..nodes` start outside the ring: spares that a
     /// membership change can add ([`crate::membership`]). Default 0.
     pub spares: u32,
@@ -234,6 +236,7 @@ impl Default for ClusterConfig {
             vnodes: 16,
             fault_points: crate::buggify::FaultPoints::default(),
             rings: crate::ring::RingCache::default(),
+            gains: crate::membership::GainsCache::default(),
             spares: 0,
             membership_interval: None,
             moves: MoveDesign::Correct,

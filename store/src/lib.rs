@@ -26,6 +26,7 @@ pub mod bucket;
 pub mod buggify;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod disk;
 pub mod fnv;
 pub mod keyspace;

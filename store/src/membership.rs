@@ -30,7 +30,7 @@ use crate::NodeId;
 use crate::ring::{Ring, RingCache};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where a node keeps its layout on its own disk (in the reserved key space,
 /// never replicated by anti-entropy: layouts travel by [`crate::ReplicaRequest::Layout`]).
@@ -315,30 +315,80 @@ pub struct Routing {
     /// of every node on every tick, and a walk of both rings per question
     /// dominated large clusters (41 % of a 64-node run).
     /// Shared by the routings of one movement whose rings are the same
-    /// (its phases): the gains depend on the two rings only.
-    gains: Arc<OnceLock<(u32, BTreeMap<NodeId, Gains>)>>,
+    /// (its phases), and by every node's ([`GainsCache`]): the gains depend
+    /// on the two rings only.
+    gains: SharedGains,
 }
 
 /// The arcs a node gains in a movement: each arc's end position and its old
 /// owners.
 pub type Gains = Vec<(u64, Vec<NodeId>)>;
 
+/// Every node's gains for one pair of rings and one preference-list
+/// length, computed on first use.
+type SharedGains = Arc<OnceLock<(u32, BTreeMap<NodeId, Gains>)>>;
+
+/// The gains of the last [`GainsCache::KEEP`] movements a cluster's nodes
+/// routed by, shared by all of them: gains depend on the two rings only, and
+/// each of 64 nodes walking both rings once per movement was 5 % of a
+/// 64-node run. Two caches are equal (a configuration stays comparable); a
+/// cloned configuration shares its cache.
+#[derive(Clone, Default)]
+pub struct GainsCache(Arc<Mutex<Vec<(Arc<Ring>, Arc<Ring>, SharedGains)>>>);
+
+impl GainsCache {
+    /// Most movements kept: the current one, and one a lagging node is in.
+    pub const KEEP: usize = 4;
+
+    /// The shared gains of the movement from `old` to `new`.
+    fn cell(&self, old: &Arc<Ring>, new: &Arc<Ring>) -> SharedGains {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let same = |a: &Arc<Ring>, b: &Arc<Ring>| Arc::ptr_eq(a, b) || a == b;
+        if let Some((_, _, cell)) = kept.iter().find(|(o, n, _)| same(o, old) && same(n, new)) {
+            return Arc::clone(cell);
+        }
+        let cell = SharedGains::default();
+        if kept.len() == GainsCache::KEEP {
+            kept.remove(0);
+        }
+        kept.push((Arc::clone(old), Arc::clone(new), Arc::clone(&cell)));
+        cell
+    }
+}
+
+impl PartialEq for GainsCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for GainsCache {}
+
+impl std::fmt::Debug for GainsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GainsCache")
+    }
+}
+
 impl Routing {
     pub fn new(layout: Layout, vnodes: u32, design: MoveDesign) -> Routing {
-        Routing::after(None, layout, vnodes, design, &RingCache::default())
+        let (rings, gains) = (RingCache::default(), GainsCache::default());
+        Routing::after(None, layout, vnodes, design, &rings, &gains)
     }
 
     /// The routing of `layout`, reusing `previous`'s rings (and the
     /// preference lists they cached) for the member sets it shares: a
     /// movement's four versions have two member sets, and building a ring
     /// hashes every token again. `previous` must use the same `vnodes`.
-    /// Rings not in `previous` come from `rings`, the cluster's shared ones.
+    /// Rings not in `previous` come from `rings`, the cluster's shared ones,
+    /// and a movement's gains from `shared`, the cluster's.
     pub fn after(
         previous: Option<&Routing>,
         layout: Layout,
         vnodes: u32,
         design: MoveDesign,
         rings: &RingCache,
+        shared: &GainsCache,
     ) -> Routing {
         let known = (previous.into_iter())
             .flat_map(|p| std::iter::once(&p.old).chain(p.new.as_ref()))
@@ -356,9 +406,10 @@ impl Routing {
                     _ => false,
                 }
         };
-        let gains = match previous.filter(same_rings) {
-            Some(p) => Arc::clone(&p.gains),
-            None => Arc::new(OnceLock::new()),
+        let gains = match (previous.filter(same_rings), &new) {
+            (Some(p), _) => Arc::clone(&p.gains),
+            (None, Some(new)) => shared.cell(&old, new),
+            (None, None) => SharedGains::default(),
         };
         Routing {
             layout,
@@ -534,6 +585,7 @@ mod tests {
                 16,
                 MoveDesign::Correct,
                 &RingCache::default(),
+                &GainsCache::default(),
             );
             let fresh = Routing::new(layout.clone(), 16, MoveDesign::Correct);
             assert_eq!(routing.old, fresh.old);
@@ -554,6 +606,7 @@ mod tests {
             16,
             MoveDesign::Correct,
             &RingCache::default(),
+            &GainsCache::default(),
         );
         assert_eq!(
             previous.gains(4, 3),

@@ -129,7 +129,8 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     ) -> Arc<Self> {
         validate(&config);
         let layout = Layout::initial(config.nodes, config.spares);
-        let routing = Routing::after(None, layout, config.vnodes, config.moves, &config.rings);
+        let (rings, gains) = (&config.rings, &config.gains);
+        let routing = Routing::after(None, layout, config.vnodes, config.moves, rings, gains);
         Arc::new(Node {
             id,
             routing: Mutex::new(Arc::new(routing)),

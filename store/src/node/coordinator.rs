@@ -7,6 +7,7 @@ use super::Node;
 use super::stamp::Target;
 use crate::NodeId;
 use crate::clock::Clock;
+use crate::deadline::timeout;
 use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::planted::{self, Bug};
@@ -17,7 +18,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
 
 /// Replica answers as they arrive: `(replica, answer)`. Replicas that did not
 /// answer in time send nothing, so the channel closes once every call is over.

@@ -29,6 +29,7 @@ use super::range::{Merged, ScanAnswers, merge};
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::config::Protocol;
+use crate::deadline::timeout;
 use crate::disk::Disk;
 use crate::keyspace::{objects_prefix, split_version_key};
 use crate::message::{ClientResponse, ReplicaRequest, ReplicaResponse};
@@ -37,7 +38,6 @@ use crate::transport::Transport;
 use crate::version::{Entry, Record, Version};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::time::timeout;
 
 /// Most store keys one node returns per LIST round (more than
 /// [`super::range::MAX_OBJECT_ENTRIES`], so a round always covers at least one whole object).

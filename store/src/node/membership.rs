@@ -12,6 +12,7 @@ use super::streaming::Streaming;
 use super::{Node, lock};
 use crate::NodeId;
 use crate::clock::Clock;
+use crate::deadline::timeout;
 use crate::disk::Disk;
 use crate::keyspace::placement;
 use crate::membership::{Change, ChangeError, LAYOUT_KEY, Layout, Phase, Routing, is_node_local};
@@ -20,7 +21,6 @@ use crate::transport::Transport;
 use crate::version::{Entry, Version};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::time::timeout;
 
 /// A node's movement state in memory (lost in a crash, rebuilt from the
 /// layout on disk: a restarted driver pushes again, a restarted gaining node
@@ -70,13 +70,14 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             }
         }
         let (vnodes, design) = (self.config.vnodes, self.config.moves);
-        let rings = &self.config.rings;
+        let (rings, gains) = (&self.config.rings, &self.config.gains);
         *routing = Arc::new(Routing::after(
             Some(&routing),
             layout,
             vnodes,
             design,
             rings,
+            gains,
         ));
         true
     }

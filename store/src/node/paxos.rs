@@ -46,6 +46,7 @@
 use super::Node;
 use super::coordinator::refusal;
 use crate::clock::Clock;
+use crate::deadline::timeout;
 use crate::disk::Disk;
 use crate::message::{ClientRequest, ClientResponse, ReplicaRequest, ReplicaResponse};
 use crate::s3::S3Error;
@@ -53,7 +54,7 @@ use crate::transport::Transport;
 use crate::version::{Entry, Record, Version};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::{sleep, timeout};
+use tokio::time::sleep;
 
 /// Most prepare attempts of one operation (each after a longer backoff).
 pub const MAX_ROUNDS: u32 = 6;

@@ -15,13 +15,13 @@ use super::coordinator::Unavailable;
 use crate::NodeId;
 use crate::clock::Clock;
 use crate::config::Protocol;
+use crate::deadline::timeout;
 use crate::disk::Disk;
 use crate::message::{ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::Entry;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::time::timeout;
 
 /// Most store keys (versions, delete markers, permanent-delete tombstones)
 /// one object may hold: an object read returns them all in one scan, so a

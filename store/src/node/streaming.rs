@@ -1,6 +1,6 @@
 //! Streaming the ranges a node gains in a movement ([`crate::membership`]).
 //!
-//! A gaining node asks every old owner for the entries it gains, a page of
+//! A gaining node asks the old owners of what it gains for those entries, a page of
 //! [`STREAM_PAGE`] entries per owner per round, and merges them (LWW). It
 //! waits one write deadline after learning of the `Streaming` phase before
 //! its first page: every coordinator writes to it by then (the driver moved
@@ -123,19 +123,23 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         }
     }
 
-    /// Fresh streaming state: every old member but this node is a source;
-    /// wait one write deadline (in rounds) before the first page.
+    /// Fresh streaming state: every old owner of a gained range but this
+    /// node is a source (any other old member holds none of what this node
+    /// gains, so asking it would scan its replica for nothing); wait one
+    /// write deadline (in rounds) before the first page.
     fn start_streaming(&self, routing: &Routing, movement: &Movement) -> Streaming {
         let deadline = self.config.replica_timeout * 2;
         let interval = self.config.membership_interval.unwrap_or(deadline);
         let rounds = deadline.as_nanos().div_ceil(interval.as_nanos().max(1));
         // The wrong design asks one replica per range: its primary.
-        let sources = match routing.design() {
+        let sources: Vec<NodeId> = match routing.design() {
             MoveDesign::StreamFromAny => (routing.gains(self.id, self.config.replicas))
                 .into_iter()
                 .map(|(_, old)| old[0])
                 .collect(),
-            _ => routing.old.members().to_vec(),
+            _ => (routing.gains(self.id, self.config.replicas).into_iter())
+                .flat_map(|(_, old)| old)
+                .collect(),
         };
         let sources = (sources.into_iter())
             .filter(|n| *n != self.id)
