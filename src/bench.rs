@@ -25,12 +25,24 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; measure with `cargo run --release -- bench`");
     }
-    let (mut raw, mut one, mut two) = (None, None, None);
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let name = path.file_stem().unwrap_or_default().to_string_lossy();
+            Some((Scenario::load(path)?, format!("{name}, 1 job(s)")))
+        }
+        None => None,
+    };
+    let (mut raw, mut one, mut two, mut base) = (None, None, None, None);
     // Interleaved, so that a slow spell of the machine hits every row alike.
     for _ in 0..args.repeat {
         raw = fastest(raw, raw_loop(args.raw_calls));
         one = fastest(one, storesim(&scenario, args.seeds, 1)?);
         two = fastest(two, storesim(&scenario, args.seeds, 2)?);
+        if let Some((baseline, what)) = &baseline {
+            let mut rate = storesim(baseline, args.baseline_seeds, 1)?;
+            rate.what = what.clone();
+            base = fastest(base, rate);
+        }
     }
     let (raw, one, two) = (
         raw.expect("repeat ≥ 1"),
@@ -48,7 +60,10 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "ops/s",
         "messages/s",
     ]);
-    for r in [&raw, &one, &two] {
+    for r in [Some(&raw), Some(&one), Some(&two), base.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         table.push_record([
             r.what.clone(),
             r.seeds.to_string(),
@@ -70,6 +85,12 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "storesim / raw madsim messages per second (1 job): {:.0}%",
         100.0 * rate(&one) / rate(&raw)
     );
+    if let Some(base) = &base {
+        println!(
+            "storesim / baseline messages per second (1 job each): {:.0}%",
+            100.0 * rate(&one) / rate(base)
+        );
+    }
     println!("speed-up with 2 jobs: {:.2}x", one.secs / two.secs);
     let (simulate, check) = split_time(&scenario, args.seeds.min(50))?;
     println!(

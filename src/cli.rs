@@ -143,6 +143,13 @@ pub struct BenchArgs {
     /// least disturbed by whatever else the machine does).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub repeat: u64,
+    /// A second scenario measured on one job, interleaved with the others, to
+    /// compare messages per second with (e.g. scenarios/quorum-partition.toml).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Seeds per measurement of --baseline.
+    #[arg(long, default_value_t = 50, requires = "baseline", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub baseline_seeds: u64,
 }
 
 #[derive(Debug, Args)]

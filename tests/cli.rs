@@ -4,7 +4,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{scenario, storesim};
+use common::{root, scenario, stdout, storesim};
 
 fn results(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json written");
@@ -1725,4 +1725,30 @@ fn an_s3_run_judges_listings_and_a_register_run_does_not_show_them() {
         !stdout.contains("law") && stdout.contains("│ dur │"),
         "{stdout}"
     );
+}
+
+#[test]
+fn bench_compares_with_a_baseline_scenario_and_refuses_a_bad_one() {
+    let smoke = scenario("quorum-smoke.toml");
+    let assert = storesim()
+        .args(["bench".as_ref(), smoke.as_os_str()])
+        .args(["--seeds", "1", "--repeat", "1", "--raw-calls", "100"])
+        .args(["--baseline".as_ref(), smoke.as_os_str()])
+        .args(["--baseline-seeds", "1"])
+        .assert()
+        .success();
+    let out = stdout(&assert);
+    assert!(out.contains("quorum-smoke, 1 job(s)"), "{out}");
+    // The same scenario on the same seeds: both rows count the same messages.
+    let line = (out.lines()).find(|l| l.starts_with("storesim / baseline"));
+    assert!(line.is_some_and(|l| l.ends_with('%')), "{out}");
+    let missing = root().join("scenarios/no-such-baseline.toml");
+    let refused = storesim()
+        .args(["bench".as_ref(), smoke.as_os_str()])
+        .args(["--seeds", "1", "--repeat", "1", "--raw-calls", "100"])
+        .args(["--baseline".as_ref(), missing.as_os_str()])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("no-such-baseline.toml"), "{stderr}");
 }
