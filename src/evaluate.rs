@@ -39,6 +39,28 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: RunOptions) -> anyhow::
     })
 }
 
+/// A seed simulated and judged by some checks only.
+pub struct Checked {
+    pub outcome: RunOutcome,
+    pub results: BTreeMap<CheckName, CheckResult>,
+}
+
+/// Runs one seed and only `checks`: what a search needs to decide whether
+/// the seed still fails, without [`evaluate`]'s other checks, metrics,
+/// history hash and JSON lines (most of a small seed's cost: `shrink` runs
+/// thousands of seeds of a few operations each).
+pub fn simulate_and_check(
+    scenario: &Scenario,
+    seed: u64,
+    options: RunOptions,
+    checks: &[CheckName],
+) -> anyhow::Result<Checked> {
+    let outcome = sim::run_seed(scenario, seed, options)?;
+    crate::release_memory();
+    let results = check::run(&outcome.history, checks);
+    Ok(Checked { outcome, results })
+}
+
 fn summarise(
     scenario: &Scenario,
     outcome: &RunOutcome,

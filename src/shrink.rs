@@ -27,22 +27,22 @@ mod candidates;
 pub mod explicit;
 
 use crate::cli::ShrinkArgs;
-use crate::evaluate::{Evaluated, evaluate};
+use crate::evaluate::{Evaluated, evaluate, simulate_and_check};
 use crate::output;
 use crate::scenario_edit::ScenarioDoc;
 use anyhow::{Context, bail};
 use candidates::candidates;
-use check::{CheckName, EventType, FindingKind, Verdict};
+use check::{CheckName, CheckResult, EventType, FindingKind, Verdict};
 use sim::scenario::{Expectation, Fault, FaultKind, format_duration};
 use sim::{RunOptions, Scenario};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
 use toml::Value;
 
 /// Candidate runs before giving up on shrinking further.
-const MAX_CANDIDATES: usize = 600;
+const MAX_CANDIDATES: usize = 2_000;
 
 /// Seeds run in all, over every candidate, before giving up.
 const MAX_SEED_RUNS: u64 = 50_000;
@@ -80,6 +80,10 @@ struct Size {
     /// fault lets the run be cut shorter.
     fault_end_us: u128,
     duration_ms: u128,
+    /// The quiet phase after the faulty one: shorter is smaller (and a
+    /// seed's run cheaper: background rounds run all through it). Only
+    /// checks that do not judge the final state get such candidates.
+    quiesce_ms: u128,
     /// Last: a shorter think time alone makes a scenario smaller (its
     /// operations race more), so that candidate can be kept and built on.
     think_us: u128,
@@ -118,8 +122,8 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<ExitCode> {
     };
     let doc = ScenarioDoc::parse(&text)?;
     let mut best = Failing {
-        size: size(&scenario.for_seed(args.seed), &first),
-        anomaly_end: goal.anomaly_end(&first),
+        size: size(&scenario.for_seed(args.seed), &first.outcome),
+        anomaly_end: goal.anomaly_end(&first.results),
         doc,
         scenario,
         seed: args.seed,
@@ -313,7 +317,7 @@ fn make_faults_explicit(
         best.seed,
         faults.len()
     );
-    if !goal.reproduced_by(&run) {
+    if !goal.reproduced_by(&run.results) {
         println!("  {what}: no longer fail the same way; shrinking with the drawn faults");
         return Ok(best);
     }
@@ -324,8 +328,8 @@ fn make_faults_explicit(
     };
     println!("  {what}: {how}");
     Ok(Failing {
-        size: size(&scenario, &run),
-        anomaly_end: goal.anomaly_end(&run),
+        size: size(&scenario, &run.outcome),
+        anomaly_end: goal.anomaly_end(&run.results),
         doc,
         scenario,
         seed: best.seed,
@@ -360,7 +364,7 @@ fn make_hits_explicit(best: Failing, file: &str, goal: &Goal) -> anyhow::Result<
         hits.len(),
         best.seed
     );
-    if !goal.reproduced_by(&run) {
+    if !goal.reproduced_by(&run.results) {
         println!("  {what}: no longer fail the same way; shrinking with [buggify]");
         return Ok(best);
     }
@@ -371,8 +375,8 @@ fn make_hits_explicit(best: Failing, file: &str, goal: &Goal) -> anyhow::Result<
     };
     println!("  {what}: {how}");
     Ok(Failing {
-        size: size(&scenario, &run),
-        anomaly_end: goal.anomaly_end(&run),
+        size: size(&scenario, &run.outcome),
+        anomaly_end: goal.anomaly_end(&run.results),
         doc,
         scenario,
         seed: best.seed,
@@ -424,16 +428,15 @@ struct Goal {
 }
 
 impl Goal {
-    /// Whether a candidate's run still fails the way the original did.
-    fn reproduced_by(&self, run: &Evaluated) -> bool {
-        run.summary.checks.get(&self.check) == Some(&Verdict::Invalid)
-            && same_anomaly(run, self.check, &self.kinds)
+    /// Whether a candidate's checked run still fails the way the original did.
+    fn reproduced_by(&self, results: &BTreeMap<CheckName, CheckResult>) -> bool {
+        same_anomaly(results, self.check, &self.kinds)
     }
 
     /// When the earliest-completing finding of the goal's kinds had all its
     /// operations completed (scenario time), if any has operations.
-    fn anomaly_end(&self, run: &Evaluated) -> Option<Duration> {
-        let result = run.results.get(&self.check)?;
+    fn anomaly_end(&self, results: &BTreeMap<CheckName, CheckResult>) -> Option<Duration> {
+        let result = results.get(&self.check)?;
         (result.findings.iter())
             .filter(|f| self.kinds.is_empty() || self.kinds.contains(&f.kind))
             .filter(|f| !f.ops.is_empty())
@@ -456,18 +459,20 @@ fn still_fails(
     };
     let seeds: Vec<u64> = (0..tries).map(|i| seed.wrapping_add(i)).collect();
     let jobs = sim::batch::default_jobs();
-    let work = |s| evaluate(&scenario, s, RunOptions::default());
+    // The goal's check only: the rest of `evaluate` would be most of a
+    // small seed's cost.
+    let work = |s| simulate_and_check(&scenario, s, RunOptions::default(), &[goal.check]);
     // In seed order, stopping at the first failing seed (or the first error).
     let flow = sim::batch::run_each(&seeds, jobs, work, |_, run| {
         spent.seeds += 1;
         match run {
             Err(e) => ControlFlow::Break(Err(e)),
-            Ok(run) if goal.reproduced_by(&run) => ControlFlow::Break(Ok(Failing {
-                size: size(&scenario, &run),
-                anomaly_end: goal.anomaly_end(&run),
+            Ok(run) if goal.reproduced_by(&run.results) => ControlFlow::Break(Ok(Failing {
+                size: size(&scenario, &run.outcome),
+                anomaly_end: goal.anomaly_end(&run.results),
                 doc: doc.clone(),
                 scenario: scenario.clone(),
-                seed: run.summary.seed,
+                seed: run.outcome.seed,
             })),
             Ok(_) => ControlFlow::Continue(()),
         }
@@ -493,8 +498,12 @@ fn anomaly_kinds(run: &Evaluated, target: CheckName) -> Vec<FindingKind> {
 /// not trade the anomaly for another one the smaller scenario manufactures
 /// (a stale read turning into a divergence once `quiesce` is gone). With
 /// no original findings to compare, the verdict alone decides.
-fn same_anomaly(run: &Evaluated, target: CheckName, kinds: &[FindingKind]) -> bool {
-    let Some(result) = run.results.get(&target) else {
+fn same_anomaly(
+    results: &BTreeMap<CheckName, CheckResult>,
+    target: CheckName,
+    kinds: &[FindingKind],
+) -> bool {
+    let Some(result) = results.get(&target) else {
         return false;
     };
     result.verdict == Verdict::Invalid
@@ -619,9 +628,8 @@ fn fault_words(f: &Fault) -> String {
     )
 }
 
-fn size(scenario: &Scenario, run: &Evaluated) -> Size {
-    let ops = run
-        .outcome
+fn size(scenario: &Scenario, outcome: &sim::RunOutcome) -> Size {
+    let ops = outcome
         .history
         .events
         .iter()
@@ -644,6 +652,7 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
             .map(|f| (f.at + f.duration).as_micros())
             .sum(),
         duration_ms: scenario.duration.as_millis(),
+        quiesce_ms: scenario.quiesce.as_millis(),
         think_us: scenario.workload.think.as_micros(),
         anti_entropy_us: scenario.cluster.anti_entropy.map_or(0, |d| d.as_micros()),
         key_skew_millionths: (scenario.workload.key_skew * 1e6).round() as u64,
@@ -652,7 +661,7 @@ fn size(scenario: &Scenario, run: &Evaluated) -> Size {
 
 fn describe(s: Size) -> String {
     format!(
-        "{} ops, {} clients, {} keys, {} nodes, {} faults (ending at {} ms in all), duration {} ms, think {} µs",
+        "{} ops, {} clients, {} keys, {} nodes, {} faults (ending at {} ms in all), duration {} ms, quiesce {} ms, think {} µs",
         s.ops,
         s.clients,
         s.keys,
@@ -660,6 +669,7 @@ fn describe(s: Size) -> String {
         s.faults,
         s.fault_end_us / 1000,
         s.duration_ms,
+        s.quiesce_ms,
         s.think_us
     )
 }
