@@ -176,6 +176,20 @@ impl SimCluster {
         self.watch().newest()
     }
 
+    /// The ring reads use in the newest layout (before any change, or with
+    /// no node serving, the initial one: members `0..nodes - spares`). What
+    /// the harness writes before a run (buckets, policies) and reads after
+    /// it (the `final` lines) goes to this ring's preference lists, never
+    /// to `Ring::new(config.nodes, ..)`, which would count spares as
+    /// members and forget the nodes that left.
+    pub fn read_ring(&self, config: &ClusterConfig) -> store::Ring {
+        let layout = (self.layout())
+            .unwrap_or_else(|| store::Layout::initial(config.nodes, config.spares));
+        store::membership::Routing::new(layout, config.vnodes, config.moves)
+            .read_ring()
+            .clone()
+    }
+
     /// A handle that reads the serving nodes' layouts while the cluster is
     /// borrowed elsewhere (by the fault injector).
     pub fn watch(&self) -> LayoutWatch {

@@ -30,7 +30,7 @@ use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use store::auth::{AuthConfig, Operation, Policy, PolicyRequest, Signed, policy};
 use store::{
-    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response, Ring,
+    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response,
     Version,
 };
 
@@ -209,7 +209,7 @@ pub async fn install_policies(
     let (Some(auth), Some(s3)) = (&scenario.auth, &scenario.workload.s3) else {
         return Vec::new();
     };
-    let ring = Ring::new(config.nodes, config.vnodes);
+    let ring = cluster.read_ring(config);
     let mut refused = Vec::new();
     for (j, text) in initial_policies(auth, s3.buckets).into_iter().enumerate() {
         let Some(text) = text else { continue };

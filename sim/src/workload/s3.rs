@@ -49,7 +49,7 @@ use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
     Body, BucketMeta, ClientRequest, ClientResponse, ClusterConfig, Condition, Entry, Record,
-    ReplicaRequest, Request, Response, Ring, S3Error, TransportError, Version, Versioning,
+    ReplicaRequest, Request, Response, S3Error, TransportError, Version, Versioning,
 };
 
 /// Most version ids a client remembers per object (the newest kept).
@@ -921,7 +921,7 @@ pub async fn install_buckets(
     if !down.is_empty() {
         return down;
     }
-    let ring = Ring::new(config.nodes, config.vnodes);
+    let ring = cluster.read_ring(config);
     let mut refused = Vec::new();
     for j in 0..s3.buckets {
         let key = bucket_key(&bucket_name(j));
@@ -963,7 +963,7 @@ pub fn final_reads(
     let Some(s3) = &scenario.workload.s3 else {
         return Vec::new();
     };
-    let ring = Ring::new(config.nodes, config.vnodes);
+    let ring = cluster.read_ring(config);
     let mut current: Vec<Current> = Vec::new();
     for n in 0..config.nodes {
         let mut held = Current::new();
