@@ -137,15 +137,32 @@ impl SimCluster {
         self.retired[n as usize]
     }
 
-    /// The operator's membership request: for a replacement, the dead node
-    /// is first taken down for good (if it is not down already); then the
-    /// lowest-numbered serving member (not the one leaving or replaced)
-    /// drives the change. Returns what happened, for the trace.
+    /// The operator's membership request: the lowest-numbered serving
+    /// member (not the one leaving or replaced) drives the change; for an
+    /// accepted replacement the dead node is then taken down for good (if it
+    /// is not down already). A refused replacement (a movement under way, no
+    /// driver) leaves the node as it is: retiring it anyway would leave a
+    /// member down for good that nothing replaces, and a second one would
+    /// take the last copies of a range with it. Returns what happened, for
+    /// the trace.
     pub fn request_change(&mut self, change: store::Change) -> String {
         let (skip, dead) = match change {
             store::Change::Join(_) => (None, None),
             store::Change::Leave(n) => (Some(n), None),
             store::Change::Replace { dead, .. } => (Some(dead), Some(dead)),
+        };
+        let live = self.lock_live().clone();
+        let driver = live.iter().flatten().find(|node| {
+            Some(node.id()) != skip
+                && !self.paused[node.id() as usize]
+                && node.layout().members.contains(&node.id())
+        });
+        let Some(driver) = driver else {
+            return "refused: no member is up to drive it".to_string();
+        };
+        let layout = match driver.request_change(change) {
+            Ok(layout) => layout,
+            Err(why) => return format!("refused by n{}: {why}", driver.id()),
         };
         if let Some(dead) = dead {
             if self.paused[dead as usize] {
@@ -156,19 +173,7 @@ impl SimCluster {
             }
             self.retired[dead as usize] = true;
         }
-        let live = self.lock_live().clone();
-        let driver = live.iter().flatten().find(|node| {
-            Some(node.id()) != skip
-                && !self.paused[node.id() as usize]
-                && node.layout().members.contains(&node.id())
-        });
-        let Some(driver) = driver else {
-            return "refused: no member is up to drive it".to_string();
-        };
-        match driver.request_change(change) {
-            Ok(layout) => format!("n{} drives ring {}", driver.id(), layout.describe()),
-            Err(why) => format!("refused by n{}: {why}", driver.id()),
-        }
+        format!("n{} drives ring {}", driver.id(), layout.describe())
     }
 
     /// The newest layout any serving node holds (`None` if none serves).
