@@ -428,10 +428,13 @@ fn plant_from_env() {
     }
 }
 
-/// The suite's budget: a fixed range of cases, one seed each.
+/// The suite's budget: a fixed range of cases, one seed each (about 15 s
+/// in release on the shared 2-core machine). With
+/// `GROWTH_FUZZ_PLANT=paxos-accept-ignores-promise` the campaign over the
+/// same range fails on cases 20, 99, 224 and 226 (`linearizable`).
 #[test]
 fn growth_fuzz_suite() {
-    campaign(1, 40, 1);
+    campaign(1, 400, 1);
 }
 
 /// Offline: `GROWTH_FUZZ_CASES=2000 cargo test --release -p sim --test
