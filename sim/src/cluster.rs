@@ -188,8 +188,8 @@ impl SimCluster {
     /// to `Ring::new(config.nodes, ..)`, which would count spares as
     /// members and forget the nodes that left.
     pub fn read_ring(&self, config: &ClusterConfig) -> store::Ring {
-        let layout = (self.layout())
-            .unwrap_or_else(|| store::Layout::initial(config.nodes, config.spares));
+        let layout =
+            (self.layout()).unwrap_or_else(|| store::Layout::initial(config.nodes, config.spares));
         store::membership::Routing::new(layout, config.vnodes, config.moves)
             .read_ring()
             .clone()

@@ -79,7 +79,11 @@ fn draw(case: u64) -> Drawn {
     let r = &mut rng;
     let protocol = pick(r, &PROTOCOLS);
     let nodes: u32 = r.gen_range(1..=8);
-    let spares: u32 = if protocol == "paxos" { 0 } else { r.gen_range(0..=3) };
+    let spares: u32 = if protocol == "paxos" {
+        0
+    } else {
+        r.gen_range(0..=3)
+    };
     let replicas: u32 = r.gen_range(1..=nodes.min(5));
     let s3 = r.gen_bool(0.3);
     let anti_entropy = r.gen_bool(0.8);
@@ -93,7 +97,10 @@ fn draw(case: u64) -> Drawn {
     // one and a half of those cycles (convergence is judged after it).
     let ae: u64 = r.gen_range(100..=600);
     let quiesce_ms = (u64::from(nodes + spares + 1) * ae * 3 / 2).max(2000);
-    let _ = writeln!(w, "duration = \"{duration_ms}ms\"\nquiesce = \"{quiesce_ms}ms\"\n");
+    let _ = writeln!(
+        w,
+        "duration = \"{duration_ms}ms\"\nquiesce = \"{quiesce_ms}ms\"\n"
+    );
     let _ = writeln!(w, "[cluster]\nnodes = {nodes}\nreplicas = {replicas}");
     let _ = writeln!(w, "protocol = \"{protocol}\"");
     if spares > 0 {
@@ -127,7 +134,12 @@ fn draw(case: u64) -> Drawn {
             0 if spares > 0 => {
                 let design = pick(
                     r,
-                    &["stream-from-any", "reads-switch-early", "ack-old-only", "concurrent-moves"],
+                    &[
+                        "stream-from-any",
+                        "reads-switch-early",
+                        "ack-old-only",
+                        "concurrent-moves",
+                    ],
                 );
                 let _ = writeln!(w, "moves = \"{design}\"");
             }
@@ -140,7 +152,10 @@ fn draw(case: u64) -> Drawn {
         }
     }
     if matches!(protocol, "quorum" | "eventual") && r.gen_bool(0.2) {
-        let stamps = pick(r, &["coordinator", "newest-seen-plus-one", "completes-last"]);
+        let stamps = pick(
+            r,
+            &["coordinator", "newest-seen-plus-one", "completes-last"],
+        );
         let _ = writeln!(w, "timestamps = \"{stamps}\"");
     }
     let _ = writeln!(w, "replica_timeout = \"{}ms\"", r.gen_range(20..=100));
@@ -298,7 +313,11 @@ fn faults(w: &mut String, r: &mut ChaCha8Rng, cluster: (&str, u32, u32, u32), du
         at += r.gen_range(10..=800);
     }
     if r.gen_bool(0.5) {
-        let membership = if protocol != "paxos" && r.gen_bool(0.7) { 2 } else { 0 };
+        let membership = if protocol != "paxos" && r.gen_bool(0.7) {
+            2
+        } else {
+            0
+        };
         // Crashes and pauses need room for one node down: a minority of 3.
         let down = u32::from(nodes >= 3);
         let _ = writeln!(
@@ -402,7 +421,10 @@ fn campaign(from: u64, cases: u64, seeds: u64) {
             std::fs::write(path, draw(case).text).expect("writes the case");
         }
         if verbose {
-            eprintln!("case {case}: ran {ran}, refused {refused}, failed {}", failures.len());
+            eprintln!(
+                "case {case}: ran {ran}, refused {refused}, failed {}",
+                failures.len()
+            );
         }
     }
     eprintln!(
@@ -411,7 +433,10 @@ fn campaign(from: u64, cases: u64, seeds: u64) {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(ran > cases / 2, "most draws must validate: {ran} of {cases}");
+    assert!(
+        ran > cases / 2,
+        "most draws must validate: {ran} of {cases}"
+    );
 }
 
 fn env(name: &str, default: u64) -> u64 {

@@ -1936,7 +1936,9 @@ fn membership_faults_refuse_what_makes_no_sense() {
         "kind = ^\"replace\"",
         "the only copy",
     );
-    ok(&format!("{one}[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 1\n"));
+    ok(&format!(
+        "{one}[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 1\n"
+    ));
 }
 
 #[test]

@@ -30,8 +30,7 @@ use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use store::auth::{AuthConfig, Operation, Policy, PolicyRequest, Signed, policy};
 use store::{
-    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response,
-    Version,
+    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response, Version,
 };
 
 /// Unix time when the simulation's clocks read 0 (2023-11-14): signatures
