@@ -137,15 +137,32 @@ impl SimCluster {
         self.retired[n as usize]
     }
 
-    /// The operator's membership request: for a replacement, the dead node
-    /// is first taken down for good (if it is not down already); then the
-    /// lowest-numbered serving member (not the one leaving or replaced)
-    /// drives the change. Returns what happened, for the trace.
+    /// The operator's membership request: the lowest-numbered serving
+    /// member (not the one leaving or replaced) drives the change; for an
+    /// accepted replacement the dead node is then taken down for good (if it
+    /// is not down already). A refused replacement (a movement under way, no
+    /// driver) leaves the node as it is: retiring it anyway would leave a
+    /// member down for good that nothing replaces, and a second one would
+    /// take the last copies of a range with it. Returns what happened, for
+    /// the trace.
     pub fn request_change(&mut self, change: store::Change) -> String {
         let (skip, dead) = match change {
             store::Change::Join(_) => (None, None),
             store::Change::Leave(n) => (Some(n), None),
             store::Change::Replace { dead, .. } => (Some(dead), Some(dead)),
+        };
+        let live = self.lock_live().clone();
+        let driver = live.iter().flatten().find(|node| {
+            Some(node.id()) != skip
+                && !self.paused[node.id() as usize]
+                && node.layout().members.contains(&node.id())
+        });
+        let Some(driver) = driver else {
+            return "refused: no member is up to drive it".to_string();
+        };
+        let layout = match driver.request_change(change) {
+            Ok(layout) => layout,
+            Err(why) => return format!("refused by n{}: {why}", driver.id()),
         };
         if let Some(dead) = dead {
             if self.paused[dead as usize] {
@@ -156,24 +173,26 @@ impl SimCluster {
             }
             self.retired[dead as usize] = true;
         }
-        let live = self.lock_live().clone();
-        let driver = live.iter().flatten().find(|node| {
-            Some(node.id()) != skip
-                && !self.paused[node.id() as usize]
-                && node.layout().members.contains(&node.id())
-        });
-        let Some(driver) = driver else {
-            return "refused: no member is up to drive it".to_string();
-        };
-        match driver.request_change(change) {
-            Ok(layout) => format!("n{} drives ring {}", driver.id(), layout.describe()),
-            Err(why) => format!("refused by n{}: {why}", driver.id()),
-        }
+        format!("n{} drives ring {}", driver.id(), layout.describe())
     }
 
     /// The newest layout any serving node holds (`None` if none serves).
     pub fn layout(&self) -> Option<store::Layout> {
         self.watch().newest()
+    }
+
+    /// The ring reads use in the newest layout (before any change, or with
+    /// no node serving, the initial one: members `0..nodes - spares`). What
+    /// the harness writes before a run (buckets, policies) and reads after
+    /// it (the `final` lines) goes to this ring's preference lists, never
+    /// to `Ring::new(config.nodes, ..)`, which would count spares as
+    /// members and forget the nodes that left.
+    pub fn read_ring(&self, config: &ClusterConfig) -> store::Ring {
+        let layout =
+            (self.layout()).unwrap_or_else(|| store::Layout::initial(config.nodes, config.spares));
+        store::membership::Routing::new(layout, config.vnodes, config.moves)
+            .read_ring()
+            .clone()
     }
 
     /// A handle that reads the serving nodes' layouts while the cluster is

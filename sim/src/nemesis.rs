@@ -280,7 +280,10 @@ impl Draw {
         }
         let can_leave = ring.members.len() > ring.replicas as usize;
         let can_join = !ring.spares.is_empty();
-        let choices: Vec<u8> = [(0, can_join), (1, can_leave), (2, can_join)]
+        // With N = 1 the replaced node holds the only copy of its ranges:
+        // nothing could stream them to its successor.
+        let can_replace = can_join && ring.replicas > 1;
+        let choices: Vec<u8> = [(0, can_join), (1, can_leave), (2, can_replace)]
             .into_iter()
             .filter_map(|(c, ok)| ok.then_some(c))
             .collect();

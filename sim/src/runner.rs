@@ -22,7 +22,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{ClusterConfig, Ring};
+use store::ClusterConfig;
 
 /// Options that change what a run records, never what it does.
 #[derive(Debug, Clone, Copy, Default)]
@@ -462,14 +462,7 @@ async fn watch_ring(
 /// node serves by now (`SimCluster::wait_until_serving`), so no replica is
 /// skipped.
 fn final_reads(scenario: &Scenario, config: &ClusterConfig, cluster: &SimCluster) -> Vec<Final> {
-    // The ring reads use in the newest layout (the initial one without
-    // membership changes: members `0..nodes`).
-    let ring = match cluster.layout() {
-        Some(layout) => store::membership::Routing::new(layout, config.vnodes, config.moves)
-            .read_ring()
-            .clone(),
-        None => Ring::new(config.nodes, config.vnodes),
-    };
+    let ring = cluster.read_ring(config);
     let mut finals = Vec::new();
     for k in 0..scenario.workload.keys {
         let key = workload::key_name(k);

@@ -84,6 +84,12 @@ pub struct Movement {
     pub target: Vec<NodeId>,
     pub phase: Phase,
     pub driver: NodeId,
+    /// The version of the movement's first layout. Two movements with the
+    /// same change and target (a node that joins, leaves and joins again)
+    /// differ only in this: a gaining node's streaming state belongs to one
+    /// movement, never to a later one that looks the same.
+    #[serde(default)]
+    pub started: u64,
 }
 
 /// The cluster's membership at one version. Every change makes a new version;
@@ -247,6 +253,7 @@ impl Layout {
                 target,
                 phase,
                 driver,
+                started: self.version + 1,
             }),
             removed,
         })

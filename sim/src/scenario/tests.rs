@@ -1928,6 +1928,17 @@ fn membership_faults_refuse_what_makes_no_sense() {
         "moves = ^\"sideways\"",
         "moves",
     );
+    // N = 1: the replaced node holds the only copy (growth_fuzz case 49:
+    // abd lost every write on node 0 when node 1 replaced it).
+    let one = "[cluster]\nnodes = 1\nspares = 1\nreplicas = 1\nprotocol = \"abd\"\n";
+    fails(
+        &format!("{one}[[faults]]\nkind = \"replace\"\nat = \"1s\"\nnode = 0\nby = 1\n"),
+        "kind = ^\"replace\"",
+        "the only copy",
+    );
+    ok(&format!(
+        "{one}[[faults]]\nkind = \"join\"\nat = \"1s\"\nnode = 1\n"
+    ));
 }
 
 #[test]

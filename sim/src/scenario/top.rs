@@ -81,6 +81,7 @@ impl ScenarioSpec {
         let mut cluster = self.cluster.validate(ctx)?;
         let faults = faults(ctx, &self.faults, &phase, cluster.nodes)?;
         let (nodes, spares, replicas) = (cluster.nodes, cluster.spares, cluster.replicas);
+        check_replace(ctx, &self.faults, replicas)?;
         let nemesis = (self.nemesis.as_ref())
             .map(|n| NemesisSpec::validate(n, ctx, nodes, spares, replicas))
             .transpose()?;
@@ -157,6 +158,27 @@ impl ScenarioSpec {
             auth: (s.auth.as_ref()).and_then(|a| written(AuthSpec::resolved(a))),
             expect: ExpectSpec::resolved(&s.expect),
         }
+    }
+}
+
+/// A replacement takes its node down for good and streams the node's
+/// ranges to the new one from the other replicas: with `replicas = 1` there
+/// are none, and every acknowledged write on the node would be lost.
+/// Refused at the fault's `kind` (the nemesis draws no replacement then).
+fn check_replace(ctx: &Ctx, faults: &[S<FaultSpec>], replicas: u32) -> Result<()> {
+    if replicas > 1 {
+        return Ok(());
+    }
+    let replace = (faults.iter())
+        .filter_map(|f| f.get_ref().kind.as_ref())
+        .find(|k| k.get_ref() == "replace");
+    match replace {
+        None => Ok(()),
+        Some(kind) => Err(ctx.err_hint(
+            kind.span(),
+            "kind = \"replace\" with replicas = 1: the replaced node holds the only copy of its ranges, so nothing can stream them to the new node".into(),
+            Some("use a join then a leave (the leaving node streams its ranges out), or replicas ≥ 2".into()),
+        )),
     }
 }
 

@@ -30,8 +30,7 @@ use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use store::auth::{AuthConfig, Operation, Policy, PolicyRequest, Signed, policy};
 use store::{
-    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response, Ring,
-    Version,
+    ClientRequest, ClientResponse, ClusterConfig, Entry, ReplicaRequest, Request, Response, Version,
 };
 
 /// Unix time when the simulation's clocks read 0 (2023-11-14): signatures
@@ -209,7 +208,7 @@ pub async fn install_policies(
     let (Some(auth), Some(s3)) = (&scenario.auth, &scenario.workload.s3) else {
         return Vec::new();
     };
-    let ring = Ring::new(config.nodes, config.vnodes);
+    let ring = cluster.read_ring(config);
     let mut refused = Vec::new();
     for (j, text) in initial_policies(auth, s3.buckets).into_iter().enumerate() {
         let Some(text) = text else { continue };

@@ -49,7 +49,7 @@ use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
     Body, BucketMeta, ClientRequest, ClientResponse, ClusterConfig, Condition, Entry, Record,
-    ReplicaRequest, Request, Response, Ring, S3Error, TransportError, Version, Versioning,
+    ReplicaRequest, Request, Response, S3Error, TransportError, Version, Versioning,
 };
 
 /// Most version ids a client remembers per object (the newest kept).
@@ -921,7 +921,7 @@ pub async fn install_buckets(
     if !down.is_empty() {
         return down;
     }
-    let ring = Ring::new(config.nodes, config.vnodes);
+    let ring = cluster.read_ring(config);
     let mut refused = Vec::new();
     for j in 0..s3.buckets {
         let key = bucket_key(&bucket_name(j));
@@ -963,11 +963,18 @@ pub fn final_reads(
     let Some(s3) = &scenario.workload.s3 else {
         return Vec::new();
     };
-    let ring = Ring::new(config.nodes, config.vnodes);
-    let mut current: Vec<Current> = Vec::new();
+    let ring = cluster.read_ring(config);
+    // `None` for a node replaced for good (never read, as in the register
+    // finals): reading it as holding nothing would judge a replica that is
+    // gone.
+    let mut current: Vec<Option<Current>> = Vec::new();
     for n in 0..config.nodes {
+        let Some(entries) = cluster.local_entries(n) else {
+            current.push(None);
+            continue;
+        };
         let mut held = Current::new();
-        for (store_key, entry) in cluster.local_entries(n).unwrap_or_default() {
+        for (store_key, entry) in entries {
             let value = match &entry.record {
                 Some(Record::Object(meta)) => Some(body_name(&meta.body)),
                 Some(Record::DeleteMarker) => None,
@@ -986,7 +993,7 @@ pub fn final_reads(
                 *slot = (entry.version, value);
             }
         }
-        current.push(held);
+        current.push(Some(held));
     }
     let mut finals = Vec::new();
     for j in 0..s3.buckets {
@@ -997,8 +1004,10 @@ pub fn final_reads(
             let place = format!("{prefix}{key}");
             let name = format!("{bucket}/{key}");
             for node in ring.preference_list(&place, config.replicas) {
-                let held = (current.get(node as usize))
-                    .and_then(|m| m.get(&(bucket.clone(), key.clone())))
+                let Some(Some(state)) = current.get(node as usize) else {
+                    continue;
+                };
+                let held = (state.get(&(bucket.clone(), key.clone())))
                     .and_then(|(_, value)| value.clone());
                 finals.push(Final {
                     node,

@@ -31,6 +31,10 @@ pub const STREAM_PAGE: u32 = 256;
 pub(super) struct Streaming {
     /// The members the movement ends with: a new target restarts streaming.
     target: Vec<NodeId>,
+    /// The movement's first version ([`Movement::started`]): a new movement
+    /// restarts streaming even with the same target (join, leave, join
+    /// again: what the node held the first time it has dropped since).
+    started: u64,
     /// Rounds left to wait before the first page.
     wait_rounds: u32,
     /// Per old owner: where its next page starts, and whether it sent all.
@@ -41,7 +45,11 @@ pub(super) struct Streaming {
 impl Streaming {
     /// Whether streaming is done for `movement`'s target.
     pub(super) fn synced_for(&self, movement: &Movement) -> bool {
-        self.synced && self.target == movement.target
+        self.synced && self.is_for(movement)
+    }
+
+    fn is_for(&self, movement: &Movement) -> bool {
+        self.target == movement.target && self.started == movement.started
     }
 }
 
@@ -60,7 +68,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         }
         let pending: Vec<(NodeId, Option<String>)> = {
             let mut moves = lock(&self.moves);
-            let fresh = (moves.streaming.as_ref()).is_none_or(|s| s.target != movement.target);
+            let fresh = (moves.streaming.as_ref()).is_none_or(|s| !s.is_for(&movement));
             if fresh {
                 moves.streaming = Some(self.start_streaming(&routing, &movement));
             }
@@ -147,6 +155,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             .collect();
         Streaming {
             target: movement.target.clone(),
+            started: movement.started,
             wait_rounds: u32::try_from(rounds).unwrap_or(u32::MAX).saturating_add(1),
             sources,
             synced: false,

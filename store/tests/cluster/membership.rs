@@ -206,3 +206,42 @@ fn one_movement_at_a_time_and_the_layout_survives_a_restart() {
         assert_eq!(cluster.node(3).layout().version, 4);
     });
 }
+
+/// A node that joins, leaves and joins again streams its ranges again: the
+/// second join has the same change and target as the first, and the node's
+/// streaming state from the first (synced) must not count for it — it
+/// dropped those ranges when it left. (growth_fuzz case 2594: with N = 1,
+/// reads switched to the rejoined node, which held nothing, and
+/// acknowledged writes were lost.)
+#[test]
+fn a_node_that_rejoins_streams_again() {
+    run(166, || async {
+        // No anti-entropy: only streaming brings node 4 its ranges.
+        let cluster = Cluster::new(ClusterConfig {
+            anti_entropy_interval: None,
+            ..growable()
+        });
+        cluster.start_background();
+        let all: [NodeId; 5] = [0, 1, 2, 3, 4];
+        assert_eq!(write_round(&cluster, &[0, 1, 2, 3], 0, 60).await.len(), 60);
+        cluster.node(0).request_change(Change::Join(4)).unwrap();
+        settle(&cluster, &all, &all).await;
+        cluster.node(0).request_change(Change::Leave(4)).unwrap();
+        settle(&cluster, &all, &[0, 1, 2, 3]).await;
+        old_owners_dropped(&cluster, &all, 60).await;
+        // Written while node 4 is out: only streaming can bring these to it.
+        let acked = write_round(&cluster, &[0, 1, 2, 3], 1, 60).await;
+        assert_eq!(acked.len(), 60);
+        cluster.node(0).request_change(Change::Join(4)).unwrap();
+        settle(&cluster, &all, &all).await;
+        let owned: Vec<u32> = (0..60)
+            .filter(|i| cluster.replicas_of(&format!("key-{i}")).contains(&4))
+            .collect();
+        assert!(!owned.is_empty());
+        for i in owned {
+            let held = cluster.local_value(4, &format!("key-{i}"));
+            assert_eq!(held, Some(format!("1-{i}")), "key-{i} on n4");
+        }
+        all_readable(&cluster, &[4], 1, &acked).await;
+    });
+}
