@@ -350,7 +350,10 @@ mod tests {
             entries: vec![("k".into(), stored)],
             complete: true,
         });
-        assert!(response_bytes(&scan, Answering::Other) < 200, "a scan carries metadata only");
+        assert!(
+            response_bytes(&scan, Answering::Other) < 200,
+            "a scan carries metadata only"
+        );
         let get = Request::Client(ClientRequest::Get { key: "abc".into() });
         assert_eq!(request_bytes(&get), HEADER_BYTES + 3);
     }
@@ -425,6 +428,9 @@ mod tests {
             continuation: Some("k".into()),
         };
         let listed = response_bytes(&Response::Client(ClientResponse::Listing(page)), get);
-        assert!(listed < 200, "a listing names objects, never carries them: {listed}");
+        assert!(
+            listed < 200,
+            "a listing names objects, never carries them: {listed}"
+        );
     }
 }
