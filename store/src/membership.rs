@@ -334,7 +334,10 @@ type SharedGains = Arc<OnceLock<(u32, BTreeMap<NodeId, Gains>)>>;
 /// 64-node run. Two caches are equal (a configuration stays comparable); a
 /// cloned configuration shares its cache.
 #[derive(Clone, Default)]
-pub struct GainsCache(Arc<Mutex<Vec<(Arc<Ring>, Arc<Ring>, SharedGains)>>>);
+pub struct GainsCache(Arc<Mutex<Vec<KeptGains>>>);
+
+/// One movement's rings (old, new) and their shared gains.
+type KeptGains = (Arc<Ring>, Arc<Ring>, SharedGains);
 
 impl GainsCache {
     /// Most movements kept: the current one, and one a lagging node is in.
