@@ -308,8 +308,8 @@ fn toward_small_workload(
 /// The mix without each of its kinds in turn (when two or more have a
 /// weight; the S3 kinds too), the others scaled up to add up to 1 again:
 /// `(kind, its weight, mix)`. Six decimals each, as the scenario's own hint
-/// writes them, the heaviest kind taking the rounding so that the weights
-/// sum to 1 within the scenario's tolerance.
+/// writes them; where their sum strays from 1 the heaviest kind takes the
+/// rounding, so that the weights sum to 1 within the scenario's tolerance.
 fn mixes_without_one_kind(
     mix: Mix,
     object: Option<sim::scenario::ObjectMix>,
@@ -346,15 +346,17 @@ fn mixes_without_one_kind(
             .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
             .map_or(0, |(i, _)| i);
         let mut table = toml::Table::new();
-        let mut sum = 0.0;
-        for (i, (kind, w)) in others.iter().enumerate() {
-            if i != heaviest {
-                sum += six(*w);
-                table.insert(kind.to_string(), Value::Float(six(*w)));
-            }
+        for (kind, w) in &others {
+            table.insert(kind.to_string(), Value::Float(six(*w)));
         }
-        let (kind, _) = others[heaviest];
-        table.insert(kind.to_string(), Value::Float(six(1.0 - sum)));
+        // Each weight rounded alone where that sums to 1 (the candidates
+        // shrink has always tried), else the heaviest takes the rounding.
+        let sum: f64 = others.iter().map(|(_, w)| six(*w)).sum();
+        if (sum - 1.0).abs() > sim::scenario::MIX_SUM_TOLERANCE / 2.0 {
+            let (kind, w) = others[heaviest];
+            let rest = sum - six(w);
+            table.insert(kind.to_string(), Value::Float(six(1.0 - rest)));
+        }
         out.push((gone, weight, Value::Table(table)));
     }
     out
