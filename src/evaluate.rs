@@ -121,6 +121,7 @@ fn metrics_context(scenario: &Scenario, outcome: &RunOutcome) -> reports::metric
             delays_ns: p.delays.iter().map(|d| nanos(*d)).collect(),
         }),
         faults: (outcome.faults.iter())
+            .filter(|f| f.effect != sim::faults::windows::Effect::Membership)
             .map(|f| (f.start_ns, f.end_ns))
             .collect(),
         movements: (outcome.faults.iter())

@@ -96,6 +96,38 @@ impl ScenarioDoc {
         table.remove(last).is_some()
     }
 
+    /// Keeps the entries of the array at a dotted path (`[[cluster.slow]]`
+    /// tables or an inline array) that `keep` accepts, each read as a plain
+    /// value; kept entries keep their comments, and an array left empty is
+    /// removed. Returns how many entries went.
+    pub fn retain_entries(&mut self, path: &str, keep: impl Fn(&Value) -> bool) -> usize {
+        let (parents, last) = split(path);
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
+        for key in parents {
+            match table.get_mut(key).and_then(Item::as_table_like_mut) {
+                Some(t) => table = t,
+                None => return 0,
+            }
+        }
+        let (before, after) = match table.get_mut(last) {
+            Some(Item::ArrayOfTables(items)) => {
+                let before = items.len();
+                items.retain(|t| plain(&Item::Table(t.clone())).is_none_or(|v| keep(&v)));
+                (before, items.len())
+            }
+            Some(Item::Value(toml_edit::Value::Array(items))) => {
+                let before = items.len();
+                items.retain(|v| plain(&Item::Value(v.clone())).is_none_or(|v| keep(&v)));
+                (before, items.len())
+            }
+            _ => return 0,
+        };
+        if after == 0 {
+            table.remove(last);
+        }
+        before - after
+    }
+
     /// The number of entries of an array at the top level (e.g. `faults`),
     /// written as `[[faults]]` tables or as an inline array.
     #[cfg(test)]

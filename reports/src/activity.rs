@@ -73,6 +73,10 @@ pub struct TimeBucket {
     /// Seeds with a fault active at some time in the bucket.
     #[serde(default)]
     pub faulted: u64,
+    /// Seeds with a membership movement under way at some time in the
+    /// bucket (issue 16: shaded apart from faults).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub moving: u64,
     /// Object body bytes moved by the `ok` GETs and PUTs invoked in the
     /// bucket (their descriptors' sizes; 0 for registers).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -164,6 +168,20 @@ impl Activity {
         a
     }
 
+    /// Marks the buckets of one seed's membership movements (start, end
+    /// ns), as [`Activity::of`] marks its fault windows.
+    pub fn mark_movements(&mut self, movements: &[(u64, u64)]) {
+        let index = |t: u64| (t / self.bucket_ns.max(1)).min(MAX_BUCKETS - 1);
+        let mut moving = std::collections::BTreeSet::new();
+        for &(start, end) in movements {
+            // Bounded by MAX_BUCKETS per window.
+            moving.extend(index(start)..=index(end.max(start)));
+        }
+        for i in moving {
+            self.buckets.entry(i).or_default().moving = 1;
+        }
+    }
+
     /// Adds `other` (another seed or shard). Runs of one scenario share a
     /// bucket width; should two differ, `other`'s buckets are moved to
     /// the wider width by their start time.
@@ -194,6 +212,7 @@ impl Activity {
             mine.outcomes.add(&b.outcomes);
             mine.latency.merge(&b.latency);
             mine.faulted = (mine.faulted + b.faulted).min(self.seeds);
+            mine.moving = (mine.moving + b.moving).min(self.seeds);
             mine.bytes = mine.bytes.saturating_add(b.bytes);
             mine.allowed += b.allowed;
             mine.denied += b.denied;
@@ -271,6 +290,22 @@ mod tests {
 {"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":2600}
 {"process":0,"type":"info","f":"put","key":"k","value":"b","time":2900}
 "#;
+
+    /// Issue 16: membership movements are marked apart from faults, and
+    /// add up across seeds as faults do.
+    #[test]
+    fn movements_are_marked_apart_from_faults_and_merge() {
+        let ops = check::op::pair(&History::parse(HISTORY).unwrap());
+        let mut a = Activity::of(&ops, &[(1200, 1800)], 1000);
+        a.mark_movements(&[(2100, 2500)]);
+        let marks = |a: &Activity, i: u64| (a.buckets[&i].faulted, a.buckets[&i].moving);
+        assert_eq!((marks(&a, 1), marks(&a, 2)), ((1, 0), (0, 1)));
+        let mut two = a.clone();
+        two.merge(&a);
+        assert_eq!((marks(&two, 1), marks(&two, 2)), ((2, 0), (0, 2)));
+        let plain = Activity::of(&ops, &[], 1000);
+        assert!(plain.buckets.values().all(|b| b.moving == 0));
+    }
 
     #[test]
     fn counts_outcomes_per_kind_and_per_time_bucket_and_merges() {

@@ -36,7 +36,10 @@ pub fn render(r: &Report) -> String {
     body.push_str(&figures(r, &["verdicts.svg"]));
     body.push_str("<h2>Availability (all seeds)</h2>\n");
     body.push_str(&table(&r.outcomes));
-    body.push_str(&figures(r, &["throughput.svg", "availability.svg"]));
+    body.push_str(&figures(
+        r,
+        &["throughput.svg", "availability.svg", "bytes.svg"],
+    ));
     if !r.conditional.is_empty() {
         body.push_str("<h2>Conditional writes (all seeds)</h2>\n");
         body.push_str(
@@ -53,6 +56,7 @@ pub fn render(r: &Report) -> String {
             body.push_str("<p>Revocation latency: how long after an acknowledged revoke its principal still got in.</p>\n");
             body.push_str(&table(&r.revocation));
         }
+        body.push_str(&figures(r, &["access.svg", "revocation.svg"]));
     }
     body.push_str("<h2>Latency (ok operations, all seeds)</h2>\n");
     body.push_str(&table(&r.latency));

@@ -29,6 +29,7 @@ pub fn render(r: &Report) -> String {
     out.push_str(&table(&r.outcomes));
     out.push_str(&image(r, "throughput.svg"));
     out.push_str(&image(r, "availability.svg"));
+    out.push_str(&image(r, "bytes.svg"));
     if !r.conditional.is_empty() {
         out.push_str("\n## Conditional writes (all seeds)\n\n");
         out.push_str(
@@ -45,6 +46,8 @@ pub fn render(r: &Report) -> String {
             out.push_str("\nRevocation latency: how long after an acknowledged revoke its principal still got in.\n\n");
             out.push_str(&table(&r.revocation));
         }
+        out.push_str(&image(r, "access.svg"));
+        out.push_str(&image(r, "revocation.svg"));
     }
     out.push_str("\n## Latency (ok operations, all seeds)\n\n");
     out.push_str(

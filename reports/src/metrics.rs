@@ -68,7 +68,8 @@ pub struct SeedMetrics {
 pub struct SeedContext {
     /// The staleness probes, if the scenario has any.
     pub probes: Option<ProbeLayout>,
-    /// The seed's fault windows (start, end ns), for shading time plots.
+    /// The seed's fault windows (start, end ns), for shading time plots
+    /// (membership movements apart, in `movements`).
     pub faults: Vec<(u64, u64)>,
     /// The seed's membership movements (start, end ns): from a movement's
     /// first layout to the settled one.
@@ -174,6 +175,7 @@ pub fn seed_metrics_in(
         .unwrap_or_default();
     let width = activity::bucket_width(context.duration_ns);
     let mut activity = Activity::of(&ops, &context.faults, width);
+    activity.mark_movements(&context.movements);
     let access = check::access::Access::new(history);
     activity.count_access(&ops, &access);
     SeedMetrics {

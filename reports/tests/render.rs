@@ -325,3 +325,44 @@ fn a_check_failing_only_on_another_kept_seed_gets_its_own_counterexample() {
         "{md}"
     );
 }
+
+/// Every plot a report can make is shown on both pages, in its section
+/// (issue 16: `bytes.svg`, throughput in bytes per second, was written
+/// next to the report but shown on neither page; so were `access.svg` and
+/// `revocation.svg`).
+#[test]
+fn every_plot_a_report_can_make_is_shown_on_both_pages() {
+    let history = History::parse(HISTORY).unwrap();
+    let mut r = reports::report::build(&results(&history), &[]);
+    let row = || vec![vec!["what".to_string(), "count".to_string()]];
+    (r.conditional, r.access, r.revocation) = (row(), row(), row());
+    r.plots = [
+        "verdicts.svg",
+        "throughput.svg",
+        "availability.svg",
+        "bytes.svg",
+        "conditional.svg",
+        "access.svg",
+        "revocation.svg",
+        "latency.svg",
+        "latency-time.svg",
+        "visibility.svg",
+        "versions-behind.svg",
+    ]
+    .into_iter()
+    .map(|file| reports::report::Plot {
+        file,
+        caption: format!("the caption of {file}"),
+        svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into(),
+    })
+    .collect();
+    let (md, html) = (reports::markdown::render(&r), reports::html::render(&r));
+    for p in &r.plots {
+        assert!(
+            md.contains(&format!("]({})", p.file)),
+            "{} not in report.md",
+            p.file
+        );
+        assert!(html.contains(&p.caption), "{} not in report.html", p.file);
+    }
+}

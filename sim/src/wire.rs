@@ -66,6 +66,9 @@ pub struct Envelope {
     pub to: Peer,
     pub body: Body,
     pub traced: TraceId,
+    /// What a response answers (a HEAD's carries no body on the wire);
+    /// `Other` for requests.
+    pub answering: wire_size::Answering,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,7 @@ impl Envelope {
             to,
             body: Body::Request(request),
             traced,
+            answering: wire_size::Answering::Other,
         }
     }
 
@@ -103,7 +107,7 @@ impl Envelope {
     pub fn wire_bytes(&self) -> u64 {
         match &self.body {
             Body::Request(request) => wire_size::request_bytes(request),
-            Body::Response(response) => wire_size::response_bytes(response),
+            Body::Response(response) => wire_size::response_bytes(response, self.answering),
         }
     }
 
@@ -214,6 +218,7 @@ where
         };
         let asker = envelope.from;
         let key = request.key().to_string();
+        let answering = wire_size::answering(&request);
         // Boxed: the handler's future is large, and would otherwise be
         // copied byte by byte through every layer of `spawn`.
         let response = Box::pin(handle(request));
@@ -227,6 +232,7 @@ where
                 to: asker,
                 body: Body::Response(response),
                 traced,
+                answering,
             };
             let packet: Packet = (0, reply, Bytes::new());
             // An error means this node is being killed: the answer is lost.

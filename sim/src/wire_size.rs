@@ -17,8 +17,16 @@
 //! only: a scan serves listings (which never move bodies) and a GET's
 //! version lookup, after which the coordinator returns the chosen body —
 //! the model charges that body once, on the answer to the client. HEAD's
-//! answer is the same message as GET's in this store, so it is charged the
-//! body too (a known overestimate of HEAD under bandwidth).
+//! answer is the same message as GET's in this store (the object's
+//! metadata, its size included), but on the wire a HEAD response carries
+//! no body: the server says which request a response answers
+//! ([`answering`]) and [`response_bytes`] leaves the body out for HEAD.
+//! Answers without an object (`NotFound`, errors, unavailability) carry
+//! their fields only, and listings their keys and ETags, never bodies.
+//!
+//! Not modelled: a paxos round's `promised` answers carry the register's
+//! entry, body included, also when the round serves a HEAD or GET (the
+//! prepare does not say what the round is for).
 
 use store::object::ObjectMeta;
 use store::s3::{ListPage, VersionsPage};
@@ -60,11 +68,37 @@ fn signed_request(signed: &store::auth::Signed) -> u64 {
         }
 }
 
-/// The size of `response` on the wire.
-pub fn response_bytes(response: &Response) -> u64 {
+/// What a response answers, as far as its size goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Answering {
+    /// A HeadObject (signed or not): the object's metadata without its body.
+    Head,
+    /// Anything else: an object in the answer travels with its body.
+    #[default]
+    Other,
+}
+
+/// What the response to `request` answers (see [`Answering`]).
+pub fn answering(request: &Request) -> Answering {
+    let client = match request {
+        Request::Client(c) => c,
+        Request::Signed(signed) => match &signed.operation {
+            store::auth::Operation::Client(c) => c,
+            _ => return Answering::Other,
+        },
+        Request::Replica(_) => return Answering::Other,
+    };
+    match client {
+        ClientRequest::HeadObject { .. } => Answering::Head,
+        _ => Answering::Other,
+    }
+}
+
+/// The size of `response` on the wire, answering `answering`.
+pub fn response_bytes(response: &Response, answering: Answering) -> u64 {
     HEADER_BYTES
         + match response {
-            Response::Client(c) => client_response(c),
+            Response::Client(c) => client_response(c, answering),
             Response::Replica(r) => replica_response(r),
         }
 }
@@ -139,11 +173,15 @@ fn client_request(c: &ClientRequest) -> u64 {
     }
 }
 
-fn client_response(c: &ClientResponse) -> u64 {
+fn client_response(c: &ClientResponse, answering: Answering) -> u64 {
     match c {
         ClientResponse::Value(v) => opt(v),
         ClientResponse::Object(info) => {
-            len(&info.key) + len(&info.version_id) + object(&info.meta, Body::Carried)
+            let body = match answering {
+                Answering::Head => Body::Left,
+                Answering::Other => Body::Carried,
+            };
+            len(&info.key) + len(&info.version_id) + object(&info.meta, body)
         }
         ClientResponse::Stored { version_id, etag } => len(version_id) + len(etag),
         ClientResponse::Removed { version_id, .. } => opt(version_id) + FIELD_BYTES,
@@ -312,8 +350,87 @@ mod tests {
             entries: vec![("k".into(), stored)],
             complete: true,
         });
-        assert!(response_bytes(&scan) < 200, "a scan carries metadata only");
+        assert!(
+            response_bytes(&scan, Answering::Other) < 200,
+            "a scan carries metadata only"
+        );
         let get = Request::Client(ClientRequest::Get { key: "abc".into() });
         assert_eq!(request_bytes(&get), HEADER_BYTES + 3);
+    }
+
+    fn info(size: u64) -> store::s3::ObjectInfo {
+        store::s3::ObjectInfo {
+            key: "k".into(),
+            version_id: "null".into(),
+            meta: meta(size),
+        }
+    }
+
+    fn get(key: &str) -> ClientRequest {
+        ClientRequest::GetObject {
+            bucket: "b".into(),
+            key: key.into(),
+            version_id: None,
+        }
+    }
+
+    fn head(key: &str) -> ClientRequest {
+        ClientRequest::HeadObject {
+            bucket: "b".into(),
+            key: key.into(),
+            version_id: None,
+        }
+    }
+
+    /// A GET's answer carries the body, a HEAD's the same metadata without
+    /// it (signed or not); the two answers differ by exactly the body.
+    #[test]
+    fn head_answers_carry_no_body() {
+        let answer = Response::Client(ClientResponse::Object(Box::new(info(1_000_000))));
+        let on_get = response_bytes(&answer, answering(&Request::Client(get("k"))));
+        let on_head = response_bytes(&answer, answering(&Request::Client(head("k"))));
+        assert!(on_get > 1_000_000, "{on_get}");
+        assert!(on_head < 200, "a HEAD answer is metadata only: {on_head}");
+        assert_eq!(on_get - on_head, 1_000_000);
+        let signed = Request::Signed(Box::new(store::auth::Signed {
+            authorization: store::auth::Authorization {
+                access_key: "AK".into(),
+                time_ns: 0,
+                signature: "sig".into(),
+                presigned_expires_s: None,
+            },
+            operation: store::auth::Operation::Client(head("k")),
+        }));
+        assert_eq!(answering(&signed), Answering::Head);
+        assert_eq!(answering(&Request::Client(get("k"))), Answering::Other);
+    }
+
+    /// Answers with no object (a missing key, errors, unavailability) and
+    /// listings carry no body, whatever the objects' sizes.
+    #[test]
+    fn answers_without_objects_and_listings_carry_no_body() {
+        let get = answering(&Request::Client(get("missing")));
+        for small in [
+            ClientResponse::NotFound,
+            ClientResponse::ReadUnavailable,
+            ClientResponse::WriteUnavailable,
+            ClientResponse::PreconditionFailed,
+        ] {
+            assert_eq!(response_bytes(&Response::Client(small), get), HEADER_BYTES);
+        }
+        let page = ListPage {
+            objects: vec![store::s3::ListedObject {
+                key: "k".into(),
+                etag: meta(64 << 20).etag,
+                size: 64 << 20,
+                last_modified_ns: 0,
+            }],
+            continuation: Some("k".into()),
+        };
+        let listed = response_bytes(&Response::Client(ClientResponse::Listing(page)), get);
+        assert!(
+            listed < 200,
+            "a listing names objects, never carries them: {listed}"
+        );
     }
 }

@@ -162,7 +162,7 @@ pub fn candidates(
     // One kind of operation fewer: a convergence failure needs no reads,
     // a stale read no deletes.
     // As many operations of the other kinds, over the same time.
-    for (what, weight, mix) in mixes_without_one_kind(w.mix) {
+    for (what, weight, mix) in mixes_without_one_kind(w.mix, w.s3.as_ref().map(|s3| s3.mix)) {
         let kept = 1.0 - weight;
         let mut d = with(doc, "workload.mix", mix);
         let fewer = ((ops as f64 * kept).ceil() as u64).max(1);
@@ -188,9 +188,11 @@ pub fn candidates(
         push(format!("anti-entropy every {}", format_duration(half)), d);
     }
 
-    if scenario.cluster.nodes > 1 {
+    let c = &scenario.cluster;
+    if c.spares > 0 || c.nodes > 1 {
+        let spare = if c.spares > 0 { "spare " } else { "" };
         push(
-            format!("node {} removed", scenario.cluster.nodes - 1),
+            format!("{spare}node {} removed", c.nodes - 1),
             one_node_fewer(doc, scenario),
         );
     }
@@ -304,32 +306,56 @@ fn toward_small_workload(
 }
 
 /// The mix without each of its kinds in turn (when two or more have a
-/// weight), the others scaled up to add up to 1 again: `(kind, its
-/// weight, mix)`.
-fn mixes_without_one_kind(mix: Mix) -> Vec<(&'static str, f64, Value)> {
+/// weight; the S3 kinds too), the others scaled up to add up to 1 again:
+/// `(kind, its weight, mix)`. Six decimals each, as the scenario's own hint
+/// writes them; where their sum strays from 1 the heaviest kind takes the
+/// rounding, so that the weights sum to 1 within the scenario's tolerance.
+fn mixes_without_one_kind(
+    mix: Mix,
+    object: Option<sim::scenario::ObjectMix>,
+) -> Vec<(&'static str, f64, Value)> {
+    let o = object.unwrap_or_default();
     let kinds = [
         ("get", mix.get),
         ("put", mix.put),
         ("delete", mix.delete),
         ("cas", mix.cas),
+        ("list", o.list),
+        ("get-version", o.get_version),
+        ("delete-version", o.delete_version),
+        ("list-versions", o.list_versions),
+        ("cas-delete", o.cas_delete),
     ];
     let weighted = kinds.iter().filter(|(_, w)| *w > 0.0).count();
     if weighted < 2 {
         return Vec::new();
     }
+    let six = |w: f64| (w * 1e6).round() / 1e6;
     let mut out = Vec::new();
     for (gone, weight) in kinds {
         if weight <= 0.0 {
             continue;
         }
         let rest = 1.0 - weight;
+        let others: Vec<(&str, f64)> = (kinds.iter())
+            .filter(|(kind, w)| *kind != gone && *w > 0.0)
+            .map(|&(kind, w)| (kind, w / rest))
+            .collect();
+        let heaviest = (others.iter())
+            .enumerate()
+            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+            .map_or(0, |(i, _)| i);
         let mut table = toml::Table::new();
-        for (kind, w) in kinds {
-            if kind != gone && w > 0.0 {
-                // Six decimals, as the scenario's own hint writes them.
-                let scaled = (w / rest * 1e6).round() / 1e6;
-                table.insert(kind.to_string(), Value::Float(scaled));
-            }
+        for (kind, w) in &others {
+            table.insert(kind.to_string(), Value::Float(six(*w)));
+        }
+        // Each weight rounded alone where that sums to 1 (the candidates
+        // shrink has always tried), else the heaviest takes the rounding.
+        let sum: f64 = others.iter().map(|(_, w)| six(*w)).sum();
+        if (sum - 1.0).abs() > sim::scenario::MIX_SUM_TOLERANCE / 2.0 {
+            let (kind, w) = others[heaviest];
+            let rest = sum - six(w);
+            table.insert(kind.to_string(), Value::Float(six(1.0 - rest)));
         }
         out.push((gone, weight, Value::Table(table)));
     }
@@ -355,29 +381,80 @@ fn truncated(doc: &ScenarioDoc, faults: &[Fault], end: Duration) -> ScenarioDoc 
     d
 }
 
-/// The document with the last node gone: N, W and R at most the nodes
-/// left, faults that name it dropped, partition groups without it (a
-/// partition that no longer separates anyone dropped).
+/// The document with the last node gone, valid by construction: a spare
+/// when there are spares (`spares` one fewer), else the last member
+/// (`nodes` one fewer, N, W and R at most the members left). Whatever
+/// names the node goes with it: faults (joins, leaves and replacements
+/// included; partition groups lose it, a partition that no longer
+/// separates anyone goes), `[[cluster.slow]]` entries and
+/// `[[network.links]]` from or to it; a `max_down` above the nodes left is
+/// lowered, and nemesis families the smaller cluster cannot draw (crash
+/// with `max_down` 0, a bridge in two nodes, membership with nothing to
+/// join or leave) are dropped, `[nemesis]` with them if none is left.
 fn one_node_fewer(doc: &ScenarioDoc, scenario: &Scenario) -> ScenarioDoc {
-    let nodes = scenario.cluster.nodes - 1;
-    let mut d = with(doc, "cluster.nodes", Value::Integer(i64::from(nodes)));
     let c = &scenario.cluster;
-    for (path, now) in [
-        ("cluster.replicas", c.replicas),
-        ("cluster.write_quorum", c.write_quorum),
-        ("cluster.read_quorum", c.read_quorum),
-    ] {
-        // Written out where the file gives it or its default no longer fits.
-        if doc.get(path).is_some() || now > nodes {
-            set(&mut d, path, Value::Integer(i64::from(now.min(nodes))));
+    let gone = c.nodes - 1;
+    let nodes = c.nodes - 1; // spares counted
+    let mut d = doc.clone();
+    let (spares, replicas) = if c.spares > 0 {
+        let spares = c.spares - 1;
+        set(&mut d, "cluster.spares", Value::Integer(i64::from(spares)));
+        (spares, c.replicas)
+    } else {
+        set(&mut d, "cluster.nodes", Value::Integer(i64::from(nodes)));
+        for (path, now) in [
+            ("cluster.replicas", c.replicas),
+            ("cluster.write_quorum", c.write_quorum),
+            ("cluster.read_quorum", c.read_quorum),
+        ] {
+            // Written out where the file gives it or its default no longer fits.
+            if doc.get(path).is_some() || now > nodes {
+                set(&mut d, path, Value::Integer(i64::from(now.min(nodes))));
+            }
         }
-    }
-    let gone = nodes;
+        (0, c.replicas.min(nodes))
+    };
     let kept: Vec<Fault> = (scenario.faults.iter())
         .filter_map(|f| without_node(f, gone, nodes))
         .collect();
     if kept != scenario.faults {
         d.set_array_of_tables("faults", &fault_tables(&kept));
+    }
+    let names = |entry: &Value, keys: &[&str]| {
+        (keys.iter()).any(|k| entry.get(k).and_then(Value::as_integer) == Some(i64::from(gone)))
+    };
+    d.retain_entries("cluster.slow", |e| !names(e, &["node"]));
+    d.retain_entries("network.links", |e| !names(e, &["from", "to"]));
+    if let Some(n) = &scenario.nemesis {
+        let max_down = match doc.get("nemesis.max_down") {
+            Some(_) => {
+                let lowered = n.max_down.min(nodes);
+                set(
+                    &mut d,
+                    "nemesis.max_down",
+                    Value::Integer(i64::from(lowered)),
+                );
+                lowered
+            }
+            None => sim::scenario::Nemesis::default_max_down(nodes),
+        };
+        let mut left = 0;
+        for &(family, weight) in &n.families {
+            if weight <= 0.0 {
+                continue;
+            }
+            if family
+                .impossible_in(nodes, max_down, spares, replicas)
+                .is_some()
+            {
+                d.remove(&format!("nemesis.families.{}", family.as_str()));
+            } else {
+                left += 1;
+            }
+        }
+        if left == 0 {
+            d.remove("nemesis");
+        }
     }
     d
 }
@@ -414,6 +491,8 @@ fn without_node(fault: &Fault, gone: u32, nodes: u32) -> Option<Fault> {
             return None;
         }
         FaultKind::Clog { from, to } if *from == gone || *to == gone => return None,
+        FaultKind::Join { node } | FaultKind::Leave { node } if *node == gone => return None,
+        FaultKind::Replace { node, by } if *node == gone || *by == gone => return None,
         FaultKind::Messages(m) => {
             let keep = |set: &Option<Vec<u32>>| match set {
                 None => Some(None),
@@ -568,6 +647,61 @@ mod tests {
         }
     }
 
+    /// Issue 16: one node fewer takes with it everything that names the
+    /// node — a slow node, its links, its joins, leaves and replacements —
+    /// and, with spares, it is a spare that goes (the members stay).
+    #[test]
+    fn one_node_fewer_drops_what_names_the_node() {
+        let members = "name = \"x\"\ndescription = \"d\"\nduration = \"4s\"\n\
+            [cluster]\nnodes = 3\nreplicas = 2\n\
+            [[cluster.slow]]\nnode = 2\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n\
+            [[cluster.slow]]\nnode = 0\nservice_time = { dist = \"fixed\", value = \"1ms\" }\n\
+            [network]\nbandwidth = \"1Gbit/s\"\n\
+            [[network.links]]\nfrom = 2\nto = 0\nbandwidth = \"10MB/s\"\n\
+            [[network.links]]\nfrom = 0\nto = 1\nboth = true\nbandwidth = \"10MB/s\"\n\
+            [[faults]]\nkind = \"leave\"\nnode = 2\nat = \"1s\"\n\
+            [nemesis]\nmax_down = 3\nfamilies = { crash = 1, bridge = 1, partition = 1 }\n";
+        let spares = "name = \"x\"\ndescription = \"d\"\nduration = \"4s\"\n\
+            [cluster]\nnodes = 3\nspares = 1\nreplicas = 3\n\
+            [[faults]]\nkind = \"join\"\nnode = 3\nat = \"1s\"\n\
+            [[faults]]\nkind = \"replace\"\nnode = 0\nby = 3\nat = \"2s\"\n\
+            [nemesis]\nfamilies = { membership = 1 }\n";
+        let fewer = |text: &str| {
+            let doc = ScenarioDoc::parse(text).unwrap();
+            let scenario = Scenario::parse(text, "x.toml").unwrap();
+            let all = candidates(&doc, &scenario, CheckName::ReadAfterWrite, None, 100);
+            let c = (all.into_iter())
+                .find(|c| c.what.ends_with("removed") && c.what.contains("node"))
+                .expect("a node-removal candidate");
+            let parsed = Scenario::parse(&c.doc.to_toml(), "c.toml")
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", c.what, c.doc.to_toml()));
+            (c.what, parsed)
+        };
+        let (what, s) = fewer(members);
+        assert_eq!(what, "node 2 removed");
+        assert_eq!((s.cluster.nodes, s.cluster.replicas), (2, 2));
+        assert_eq!(
+            s.cluster.service.slow.keys().copied().collect::<Vec<_>>(),
+            [0]
+        );
+        let links: Vec<(u32, u32)> = s.network.links.iter().map(|l| (l.from, l.to)).collect();
+        assert_eq!(links, [(0, 1), (1, 0)]);
+        assert!(s.faults.is_empty(), "node 2's leave went");
+        let n = s.nemesis.expect("partition is still possible");
+        let on: Vec<&str> = (n.families.iter())
+            .filter(|(_, w)| *w > 0.0)
+            .map(|(f, _)| f.as_str())
+            .collect();
+        assert_eq!(on, ["partition", "crash"], "a bridge needs 3 nodes");
+        assert_eq!(n.max_down, 2);
+
+        let (what, s) = fewer(spares);
+        assert_eq!(what, "spare node 3 removed");
+        assert_eq!((s.cluster.nodes, s.cluster.spares), (3, 0));
+        assert!(s.faults.is_empty(), "the spare's join and replacement went");
+        assert!(s.nemesis.is_none(), "nothing can join or leave");
+    }
+
     /// Issue 13, item 4: faults are shortened and moved earlier one by one,
     /// and cutting the run short pins `think`, so clients keep their operations.
     #[test]
@@ -649,5 +783,42 @@ mod tests {
             Scenario::parse(&c.doc.to_toml(), "c.toml")
                 .unwrap_or_else(|e| panic!("{}: {e}\n{}", c.what, c.doc.to_toml()));
         }
+    }
+}
+
+#[cfg(test)]
+mod every_scenario {
+    use super::*;
+
+    /// Every candidate of every scenario the repository ships (also the
+    /// wrong designs and benchmarks: membership, spares, slow nodes,
+    /// per-link bandwidth, nemeses) is a valid scenario.
+    #[test]
+    fn every_candidate_of_every_shipped_scenario_validates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files = Vec::new();
+        for dir in [root.clone(), root.join("wrong"), root.join("bench")] {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() > 50, "{} scenario files", files.len());
+        let mut broken = Vec::new();
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            let doc = ScenarioDoc::parse(&text).unwrap();
+            let scenario = Scenario::parse(&text, "x.toml").unwrap();
+            let ops = scenario.workload.ops;
+            for c in candidates(&doc, &scenario, CheckName::ReadAfterWrite, None, ops) {
+                if let Err(e) = Scenario::parse(&c.doc.to_toml(), "c.toml") {
+                    broken.push(format!("{} / {}: {e}", path.display(), c.what));
+                }
+            }
+        }
+        assert!(broken.is_empty(), "{}", broken.join("\n"));
     }
 }

@@ -98,6 +98,8 @@ pub(crate) mod palette {
     pub const HIGHLIGHT: RGBColor = RGBColor(0xd6, 0x00, 0x6e);
     /// Fault windows.
     pub const FAULT: RGBColor = RGBColor(0xff, 0xd8, 0xa8);
+    /// A membership movement under way (issue 16), apart from faults.
+    pub const MOVE: RGBColor = RGBColor(0xb8, 0xd4, 0xf0);
     /// A series per check or per swept line: Tableau 10.
     pub const SERIES: [RGBColor; 10] = [
         RGBColor(0x4e, 0x79, 0xa7),

@@ -63,7 +63,9 @@ where
     Ok(chart)
 }
 
-/// Shades every bucket in which some seed had a fault.
+/// Shades every bucket in which some seed had a fault (orange), and in
+/// the lower half of the plot every bucket in which some seed had a
+/// membership movement under way (blue), so a bucket with both shows both.
 fn shade<'a, Y: Ranged<ValueType = f64>>(
     chart: &mut Chart<'a, Y>,
     a: &Activity,
@@ -71,18 +73,24 @@ fn shade<'a, Y: Ranged<ValueType = f64>>(
 ) -> Drawn {
     let width_s = a.bucket_ns as f64 / 1e9;
     let seeds = a.seeds.max(1) as f64;
-    chart.draw_series(
-        a.buckets
-            .iter()
-            .filter(|(_, b)| b.faulted > 0)
-            .map(|(&i, b)| {
-                let alpha = 0.25 + 0.6 * (b.faulted as f64 / seeds);
-                Rectangle::new(
-                    [(i as f64 * width_s, y.0), ((i + 1) as f64 * width_s, y.1)],
-                    palette::FAULT.mix(alpha).filled(),
-                )
-            }),
-    )?;
+    let middle = y.0 + (y.1 - y.0) / 2.0;
+    let layers: [(Count, RGBColor, (f64, f64)); 2] = [
+        (|b| b.faulted, palette::FAULT, y),
+        (|b| b.moving, palette::MOVE, (y.0, middle)),
+    ];
+    for (count, colour, (low, high)) in layers {
+        chart.draw_series(
+            (a.buckets.iter())
+                .filter(|(_, b)| count(b) > 0)
+                .map(|(&i, b)| {
+                    let alpha = 0.25 + 0.6 * (count(b) as f64 / seeds);
+                    Rectangle::new(
+                        [(i as f64 * width_s, low), ((i + 1) as f64 * width_s, high)],
+                        colour.mix(alpha).filled(),
+                    )
+                }),
+        )?;
+    }
     Ok(())
 }
 
@@ -97,14 +105,16 @@ fn legend<'a, Y: Ranged<ValueType = f64>>(chart: &mut Chart<'a, Y>) -> Drawn {
     Ok(())
 }
 
-/// The note on shading, under the title.
-fn caption(root: &DrawingArea<SVGBackend, Shift>) -> Drawn {
+/// The note on shading, under the title (membership named only when a
+/// seed had a movement).
+fn caption(root: &DrawingArea<SVGBackend, Shift>, a: &Activity) -> Drawn {
     let note = TextStyle::from((FAMILY, 11)).color(&RGBColor(0x66, 0x66, 0x66));
-    root.draw_text(
-        "shaded: a fault active (darker: on more seeds)",
-        &note,
-        (70, 36),
-    )?;
+    let text = if a.buckets.values().any(|b| b.moving > 0) {
+        "shaded: a fault active (orange), a membership change under way (blue, lower half); darker: on more seeds"
+    } else {
+        "shaded: a fault active (darker: on more seeds)"
+    };
+    root.draw_text(text, &note, (70, 36))?;
     Ok(())
 }
 
@@ -133,7 +143,7 @@ pub fn throughput(a: &Activity) -> String {
         let mut chart = frame(root, a, TITLE, y, "operations/s", None)?;
         rate_lines(&mut chart, a, per_s, &series)?;
         legend(&mut chart)?;
-        caption(root)
+        caption(root, a)
     })
 }
 
@@ -155,7 +165,7 @@ pub fn bytes(a: &Activity) -> String {
             .collect();
         labelled_line(&mut chart, "bytes", palette::VALID, line)?;
         legend(&mut chart)?;
-        caption(root)
+        caption(root, a)
     })
 }
 
@@ -201,7 +211,7 @@ pub fn access(a: &Activity) -> String {
         }
         rate_lines(&mut chart, a, per_s, &series)?;
         legend(&mut chart)?;
-        caption(root)
+        caption(root, a)
     })
 }
 
@@ -260,7 +270,7 @@ pub fn latency(a: &Activity) -> String {
             labelled_line(&mut chart, name, colour, line)?;
         }
         legend(&mut chart)?;
-        caption(root)
+        caption(root, a)
     })
 }
 
@@ -285,6 +295,6 @@ pub fn availability(a: &Activity) -> String {
             None,
         )?;
         chart.draw_series(LineSeries::new(line, palette::VALID.stroke_width(2)))?;
-        caption(root)
+        caption(root, a)
     })
 }

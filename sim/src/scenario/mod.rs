@@ -692,6 +692,12 @@ pub struct Nemesis {
 }
 
 impl Nemesis {
+    /// `max_down` when `[nemesis]` does not give it: a minority of `nodes`
+    /// (spares counted), (nodes − 1) / 2, so a majority stays up.
+    pub fn default_max_down(nodes: u32) -> u32 {
+        nodes.saturating_sub(1) / 2
+    }
+
     /// Whether the `buggify` family can draw windows.
     pub fn draws_buggify_windows(&self) -> bool {
         (self.families.iter()).any(|(f, w)| *f == Family::Buggify && *w > 0.0)
@@ -774,6 +780,26 @@ impl Family {
         Family::Membership,
         Family::Buggify,
     ];
+
+    /// Why this family cannot happen in a cluster of `nodes` (spares
+    /// counted) with `spares`, N = `replicas` and the nemesis's `max_down`,
+    /// if it cannot: a positive weight for it is then an error. Derived
+    /// scenarios (shrink's one node fewer) drop such families.
+    pub fn impossible_in(
+        self,
+        nodes: u32,
+        max_down: u32,
+        spares: u32,
+        replicas: u32,
+    ) -> Option<String> {
+        let room = nemesis::Room {
+            nodes,
+            max_down,
+            spares,
+            replicas,
+        };
+        nemesis::impossible(self, room)
+    }
 
     /// The name in scenario files (the matching `[[faults]]` kind).
     pub fn as_str(self) -> &'static str {

@@ -77,10 +77,10 @@ impl NemesisSpec {
     }
 }
 
-/// 0 to `nodes`; default a minority, (nodes − 1) / 2, so a majority stays up.
+/// 0 to `nodes`; default a minority, [`Nemesis::default_max_down`].
 fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
     let Some(s) = raw else {
-        return Ok((nodes - 1) / 2);
+        return Ok(Nemesis::default_max_down(nodes));
     };
     match u32::try_from(*s.get_ref()) {
         Ok(v) if v <= nodes => Ok(v),
@@ -97,14 +97,14 @@ fn max_down(ctx: &Ctx, raw: Option<&S<i64>>, nodes: u32) -> Result<u32> {
 /// Why a family cannot happen in this cluster, if it cannot.
 /// What the cluster leaves room for.
 #[derive(Clone, Copy)]
-struct Room {
-    nodes: u32,
-    max_down: u32,
-    spares: u32,
-    replicas: u32,
+pub(super) struct Room {
+    pub nodes: u32,
+    pub max_down: u32,
+    pub spares: u32,
+    pub replicas: u32,
 }
 
-fn impossible(family: Family, room: Room) -> Option<String> {
+pub(super) fn impossible(family: Family, room: Room) -> Option<String> {
     let Room {
         nodes,
         max_down,

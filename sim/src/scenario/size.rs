@@ -30,6 +30,12 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
                 "\"{text}\" has no unit: expected a size such as \"4KiB\" (units: B, KB, MB, GB, KiB, MiB, GiB)"
             ));
         }
+        Err(Malformed::UnknownUnit(unit)) => {
+            return Err(format!(
+                "\"{text}\": unknown unit \"{unit}\"{}: expected a size such as \"4KiB\" (units, case-sensitive: B, KB, MB, GB, KiB, MiB, GiB)",
+                did_you_mean(&unit, UNITS)
+            ));
+        }
         Err(Malformed::NotNumber) => {
             return Err(format!(
                 "\"{text}\" is not a size: expected a number and a unit, such as \"4KiB\""
@@ -95,6 +101,12 @@ pub fn parse_rate(text: &str) -> std::result::Result<u64, String> {
         Err(Malformed::NoUnit) => {
             return Err(format!(
                 "\"{text}\" has no unit: expected a rate such as \"100MB/s\" or \"1Gbit/s\" (units: {units})"
+            ));
+        }
+        Err(Malformed::UnknownUnit(unit)) => {
+            return Err(format!(
+                "\"{text}\": unknown unit \"{unit}\"{}: expected a rate such as \"100MB/s\" or \"1Gbit/s\" (units, case-sensitive: {units})",
+                did_you_mean(&unit, RATE_UNITS)
             ));
         }
         Err(Malformed::NotNumber) => {
@@ -246,7 +258,29 @@ fn size_value(ctx: &Ctx, s: &S<Value>, key: &str) -> Result<u64> {
 /// Why a quantity with a unit (a size, a rate) did not parse.
 enum Malformed {
     NoUnit,
+    /// A number followed by something that is not one of the units.
+    UnknownUnit(String),
     NotNumber,
+}
+
+/// `" (did you mean \"Mbit/s\"?)"` for a unit spelled in another case,
+/// with bits written `b/s` or `bps` (`Mb/s` is megabits, not megabytes),
+/// or a size where a rate belongs (`MB` for `MB/s`), else nothing.
+fn did_you_mean<T>(unit: &str, units: &[(&str, T)]) -> String {
+    let bits = match unit
+        .strip_suffix("bps")
+        .or_else(|| unit.strip_suffix("b/s"))
+    {
+        Some(prefix) => format!("{prefix}bit/s"),
+        None => unit.to_owned(),
+    };
+    let per_second = format!("{bits}/s");
+    let exact = units.iter().find(|(u, _)| *u == bits || *u == per_second);
+    let folded = || (units.iter()).find(|(u, _)| u.eq_ignore_ascii_case(&bits));
+    match exact.or_else(folded) {
+        Some((u, _)) => format!(" (did you mean \"{u}\"?)"),
+        None => String::new(),
+    }
 }
 
 /// Splits trimmed `text` into a non-negative decimal number and the scale of
@@ -257,7 +291,14 @@ fn number_with_unit<T: Copy>(
     units: &[(&str, T)],
 ) -> std::result::Result<(f64, T), Malformed> {
     let Some(&(unit, scale)) = units.iter().find(|(u, _)| text.ends_with(u)) else {
-        return Err(Malformed::NoUnit);
+        let number = |c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace();
+        let suffix = text.trim_start_matches(number);
+        let starts_numeric = text.len() > suffix.len();
+        return Err(if starts_numeric && !suffix.is_empty() {
+            Malformed::UnknownUnit(suffix.to_owned())
+        } else {
+            Malformed::NoUnit
+        });
     };
     let number = text[..text.len() - unit.len()].trim();
     let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
@@ -306,5 +347,33 @@ mod tests {
         for bad in ["100", "100MB", "0B/s", "1bit/s", "2000GB/s", "fast/s"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Units are case-sensitive (`MB` is not `Mb`); a unit in another case,
+    /// or bits as `b/s`/`bps`, is named and the right spelling suggested.
+    #[test]
+    fn unknown_units_are_named_with_a_suggestion() {
+        for (text, wanted) in [
+            (
+                "100Mb/s",
+                "unknown unit \"Mb/s\" (did you mean \"Mbit/s\"?)",
+            ),
+            ("1Gbps", "unknown unit \"Gbps\" (did you mean \"Gbit/s\"?)"),
+            (
+                "100mb/s",
+                "unknown unit \"mb/s\" (did you mean \"Mbit/s\"?)",
+            ),
+            ("5 furlongs/s", "unknown unit \"furlongs/s\":"),
+            ("100MB", "unknown unit \"MB\" (did you mean \"MB/s\"?)"),
+        ] {
+            let why = parse_rate(text).unwrap_err();
+            assert!(why.contains(wanted), "{text}: {why}");
+        }
+        let why = parse_size("4kib").unwrap_err();
+        assert!(
+            why.contains("unknown unit \"kib\" (did you mean \"KiB\"?)"),
+            "{why}"
+        );
+        assert!(parse_size("4").unwrap_err().contains("has no unit"));
     }
 }

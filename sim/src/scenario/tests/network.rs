@@ -324,7 +324,7 @@ fn bandwidth_parses_and_errors_name_the_value() {
     fails(
         "[network]\nbandwidth = \"100MB\"\n",
         "bandwidth = ^\"100MB\"",
-        "bandwidth: \"100MB\" has no unit",
+        "bandwidth: \"100MB\": unknown unit \"MB\" (did you mean \"MB/s\"?)",
     );
     fails(
         "[network]\nbandwidth = 100\n",
