@@ -155,6 +155,7 @@ fn client_response(c: &ClientResponse) -> u64 {
         | ClientResponse::NotFound
         | ClientResponse::ReadUnavailable
         | ClientResponse::WriteUnavailable
+        | ClientResponse::Refused
         | ClientResponse::Error(_) => 0,
     }
 }
