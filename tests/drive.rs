@@ -205,7 +205,7 @@ fn s3(
         ("PUT", false) => {
             let shed = mode.sheds() && {
                 s.asked += 1;
-                s.asked % 3 == 0
+                s.asked.is_multiple_of(3)
             };
             let shed_with = |code: &str| {
                 let xml = format!("<Error><Code>{code}</Code></Error>");

@@ -277,13 +277,23 @@ fn a_write_refused_by_a_full_queue_is_a_fail_and_writes_nothing() {
         refused_puts += refused.len();
         for e in history.events.iter().filter(|e| e.kind == EventType::Ok) {
             if let (Function::Get, Value::Str(v)) = (e.f, &e.value) {
-                assert!(!refused.contains(v.as_str()), "seed {seed}: read refused {v}");
+                assert!(
+                    !refused.contains(v.as_str()),
+                    "seed {seed}: read refused {v}"
+                );
             }
         }
         for f in &history.finals {
             let held = f.value.as_deref().is_some_and(|v| refused.contains(v));
-            assert!(!held, "seed {seed}: n{} holds refused {:?}", f.node, f.value);
+            assert!(
+                !held,
+                "seed {seed}: n{} holds refused {:?}",
+                f.node, f.value
+            );
         }
     }
-    assert!(refused_puts > 50, "the queue overflows: {refused_puts} puts refused");
+    assert!(
+        refused_puts > 50,
+        "the queue overflows: {refused_puts} puts refused"
+    );
 }

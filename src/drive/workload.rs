@@ -421,7 +421,9 @@ impl Client<'_> {
                             .flatten();
                         (EventType::Ok, marker)
                     }
-                    Reply::Status(a) if a.status >= 500 && !a.slow_down() => (EventType::Info, None),
+                    Reply::Status(a) if a.status >= 500 && !a.slow_down() => {
+                        (EventType::Info, None)
+                    }
                     Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
                     Reply::Lost(_) => (EventType::Info, None),
                 };

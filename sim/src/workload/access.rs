@@ -349,7 +349,9 @@ impl Administrator {
         let kind = match transport.call(coordinator, request, self.timeout).await {
             Ok(Response::Client(ClientResponse::Done)) => EventType::Ok,
             Ok(Response::Client(
-                ClientResponse::Error(_) | ClientResponse::ReadUnavailable | ClientResponse::Refused,
+                ClientResponse::Error(_)
+                | ClientResponse::ReadUnavailable
+                | ClientResponse::Refused,
             )) => EventType::Fail,
             _ => EventType::Info,
         };

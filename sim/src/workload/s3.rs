@@ -802,9 +802,9 @@ impl S3Client<'_> {
                 };
                 (EventType::Fail, Value::Absent, Some(object))
             }
-            ClientResponse::ReadUnavailable | ClientResponse::Error(_) | ClientResponse::Refused => {
-                (EventType::Fail, Value::Absent, None)
-            }
+            ClientResponse::ReadUnavailable
+            | ClientResponse::Error(_)
+            | ClientResponse::Refused => (EventType::Fail, Value::Absent, None),
             _ => (EventType::Info, Value::Absent, None),
         }
     }
@@ -902,7 +902,9 @@ fn conditional_outcome(
         Ok(Response::Client(ClientResponse::NotFound)) => {
             (EventType::Fail, Some(FailReason::NotFound))
         }
-        Ok(Response::Client(ClientResponse::Refused)) => (EventType::Fail, Some(FailReason::SlowDown)),
+        Ok(Response::Client(ClientResponse::Refused)) => {
+            (EventType::Fail, Some(FailReason::SlowDown))
+        }
         Ok(Response::Client(ClientResponse::ReadUnavailable | ClientResponse::Error(_))) => {
             (EventType::Fail, None)
         }
