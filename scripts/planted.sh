@@ -39,11 +39,12 @@ declare -A SCENARIO=(
   [anti-entropy-push-only]=mech-anti-entropy
   [ring-read-list-shifted]=mech-ring-placement
   [paxos-accept-ignores-promise]=mech-paxos
+  [refusal-applies]=mech-refusals
 )
 ALL=(lww-node-first quorum-off-by-one read-first-of-r read-repair-skipped
   tombstone-loses-to-older-put hint-deleted-before-ack abd-no-write-back
   sync-off-by-one anti-entropy-push-only ring-read-list-shifted
-  paxos-accept-ignores-promise)
+  paxos-accept-ignores-promise refusal-applies)
 
 bugs=("$@")
 [ ${#bugs[@]} -eq 0 ] && bugs=("${ALL[@]}")

@@ -27,6 +27,24 @@ enum Mode {
     Garbage,
     /// Answers every request `200` with an HTML page.
     Html,
+    /// A correct store that sheds every third PutObject with `503
+    /// SlowDown` before serving it (nothing applied).
+    SlowDown,
+    /// Applies every third PutObject, then answers it `503 SlowDown` (a
+    /// refusal that was not one).
+    SlowDownApplies,
+    /// Applies every third PutObject, then answers it `503
+    /// ServiceUnavailable` (indeterminate: it may have been applied).
+    UnavailableApplies,
+}
+
+impl Mode {
+    fn sheds(self) -> bool {
+        matches!(
+            self,
+            Mode::SlowDown | Mode::SlowDownApplies | Mode::UnavailableApplies
+        )
+    }
 }
 
 #[derive(Default)]
@@ -34,6 +52,8 @@ struct Store {
     /// key → (body, `w` metadata)
     objects: BTreeMap<String, (Vec<u8>, Option<String>)>,
     puts: u64,
+    /// PutObjects asked, for the shedding modes.
+    asked: u64,
 }
 
 /// Serves `mode` on a free loopback port, on a thread of its own, until
@@ -104,7 +124,11 @@ fn answer(stream: TcpStream, mode: Mode, store: &Mutex<Store>) -> std::io::Resul
             vec![],
             b"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code></Error>".to_vec(),
         ),
-        Mode::Correct | Mode::Forgetful => {
+        Mode::Correct
+        | Mode::Forgetful
+        | Mode::SlowDown
+        | Mode::SlowDownApplies
+        | Mode::UnavailableApplies => {
             let mut s = store.lock().unwrap();
             s3(&mut s, mode, &method, key, query, &headers, body)
         }
@@ -179,6 +203,17 @@ fn s3(
             ("204 No Content", vec![], vec![])
         }
         ("PUT", false) => {
+            let shed = mode.sheds() && {
+                s.asked += 1;
+                s.asked.is_multiple_of(3)
+            };
+            let shed_with = |code: &str| {
+                let xml = format!("<Error><Code>{code}</Code></Error>");
+                ("503 Service Unavailable", vec![], xml.into_bytes())
+            };
+            if shed && mode == Mode::SlowDown {
+                return shed_with("SlowDown");
+            }
             let current = s
                 .objects
                 .get(key)
@@ -194,11 +229,15 @@ fn s3(
                 }
             }
             s.puts += 1;
-            if mode == Mode::Correct || s.puts % 2 == 1 {
+            if mode != Mode::Forgetful || s.puts % 2 == 1 {
                 let w = headers.get("x-amz-meta-w").cloned();
                 s.objects.insert(key.to_string(), (body, w));
             }
-            ("200 OK", vec![], vec![])
+            match mode {
+                Mode::SlowDownApplies if shed => shed_with("SlowDown"),
+                Mode::UnavailableApplies if shed => shed_with("ServiceUnavailable"),
+                _ => ("200 OK", vec![], vec![]),
+            }
         }
         _ => ("400 Bad Request", vec![], vec![]),
     }
@@ -270,6 +309,29 @@ fn a_store_that_forgets_acknowledged_writes_fails_with_exit_1() {
     assert!(stdout.contains("breach"), "{stdout}");
     let results = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
     assert!(results.contains("read-after-write"), "{results}");
+}
+
+/// S3's 503 SlowDown is a definite failure (`fail`, `slow-down`): a store
+/// that sheds writes passes, one that applies what it answers SlowDown is
+/// caught; a 503 ServiceUnavailable stays `info`, so applying it is allowed.
+#[test]
+fn slow_down_is_a_failure_and_other_5xx_are_indeterminate() {
+    let run = |mode| {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stdout, stderr) = drive(&short(REGISTERS), &serve(mode), dir.path());
+        let history = std::fs::read_to_string(dir.path().join("out/seeds/1/history.jsonl"))
+            .unwrap_or_default();
+        (code, format!("{stdout}\n{stderr}"), history)
+    };
+    let (code, text, history) = run(Mode::SlowDown);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(history.contains(r#""error":"slow-down""#), "{history}");
+    let (code, text, _) = run(Mode::SlowDownApplies);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("read-after-write"), "{text}");
+    let (code, text, history) = run(Mode::UnavailableApplies);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!history.contains("slow-down") && history.contains(r#""type":"info""#));
 }
 
 #[test]

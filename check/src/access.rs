@@ -109,15 +109,14 @@ pub fn bucket_of(key: &str) -> &str {
     key.split_once('/').map_or(key, |(bucket, _)| bucket)
 }
 
-/// Whether `op` got through: `ok`, or a `fail` with a reason other than
-/// access-denied (an answer about the key — 404, 412, 409 — that a
-/// refused request must not get: it tells whether the key exists).
+/// Whether `op` got through: `ok`, or a `fail` with an answer about the
+/// key — 404, 412, 409 — that a refused request must not get: it tells
+/// whether the key exists. Neither access-denied nor slow-down (turned
+/// away before it was served) got through.
 pub fn got_through(op: &Op) -> bool {
     match op.outcome {
         Outcome::Ok => true,
-        Outcome::Fail => op
-            .error
-            .is_some_and(|e| e != crate::history::FailReason::AccessDenied),
+        Outcome::Fail => op.error.is_some_and(|e| e.answers_about_key()),
         Outcome::Info => false,
     }
 }

@@ -114,6 +114,16 @@ mod tests {
         assert_eq!(result.verdict, Verdict::Valid, "{}", result.explanation);
     }
 
+    /// A 503 SlowDown (turned away before it was served) tells nothing of
+    /// the key: it did not get through. A 404 does.
+    #[test]
+    fn a_request_turned_away_did_not_get_through_an_answer_about_the_key_did() {
+        let slow = judge(&op(1, "mallory", "signed", "fail", Some("slow-down")));
+        assert_eq!(slow.verdict, Verdict::Valid, "{}", slow.explanation);
+        let about_key = judge(&op(1, "mallory", "signed", "fail", Some("not-found")));
+        assert_eq!(about_key.verdict, Verdict::Invalid);
+    }
+
     #[test]
     fn a_never_granted_principal_getting_in_is_caught() {
         let result = judge(&op(1, "mallory", "signed", "ok", None));

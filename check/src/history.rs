@@ -186,7 +186,8 @@ impl Object {
 }
 
 /// Why a `fail` completion did not happen, when the system said (the
-/// `error` field): S3's answers to a conditional write. Each means the
+/// `error` field): S3's answers to a conditional write, a refused sender
+/// or a request turned away before it was served. Each means the
 /// write was **not applied**; the checks hold the store to that as to any
 /// `fail`. A `fail` without it is still a fail (older histories, other
 /// systems), and the field belongs on `fail` lines only.
@@ -205,15 +206,20 @@ pub enum FailReason {
     /// refused the request, before the key was touched (the same answer
     /// whether it exists or not).
     AccessDenied,
+    /// 503 SlowDown: the node turned the request away before serving it (a
+    /// full queue, a node rebuilding its replicas); nothing was applied.
+    /// It says nothing about the key: the request did not get through.
+    SlowDown,
 }
 
 impl FailReason {
     /// Every reason, in a fixed order (reports count them in it).
-    pub const ALL: [FailReason; 4] = [
+    pub const ALL: [FailReason; 5] = [
         FailReason::PreconditionFailed,
         FailReason::ConditionalConflict,
         FailReason::NotFound,
         FailReason::AccessDenied,
+        FailReason::SlowDown,
     ];
 
     /// The name used in the `error` field.
@@ -223,6 +229,7 @@ impl FailReason {
             FailReason::ConditionalConflict => "conditional-conflict",
             FailReason::NotFound => "not-found",
             FailReason::AccessDenied => "access-denied",
+            FailReason::SlowDown => "slow-down",
         }
     }
 
@@ -231,13 +238,26 @@ impl FailReason {
         FailReason::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
-    /// The HTTP status S3 answers with (`412`, `409`, `404`).
+    /// The HTTP status S3 answers with (`412`, `409`, `404`, `403`, `503`).
     pub fn status(self) -> u16 {
         match self {
             FailReason::PreconditionFailed => 412,
             FailReason::ConditionalConflict => 409,
             FailReason::NotFound => 404,
             FailReason::AccessDenied => 403,
+            FailReason::SlowDown => 503,
+        }
+    }
+
+    /// Whether the answer says something about the key (404, 412, 409):
+    /// the request reached it. A refusal of the sender (403) or of the
+    /// request itself (503, before it was served) does not.
+    pub fn answers_about_key(self) -> bool {
+        match self {
+            FailReason::PreconditionFailed
+            | FailReason::ConditionalConflict
+            | FailReason::NotFound => true,
+            FailReason::AccessDenied | FailReason::SlowDown => false,
         }
     }
 }

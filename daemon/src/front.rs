@@ -14,7 +14,10 @@
 //! Status codes: the store's `S3Error`s map to S3's codes by name
 //! ([`store_error`]); `ReadUnavailable`/`WriteUnavailable` (fewer than R or
 //! W replicas answered) are 503 ServiceUnavailable — a write's 503 is
-//! indeterminate, as a timeout is. Bodies: see [`crate::blobs`]; the MD5
+//! indeterminate, as a timeout is; `Refused` (turned away before anything
+//! was applied: a node rebuilding its replicas) is 503 SlowDown, which a
+//! client may take as a definite failure (`storesim drive` records it as
+//! `fail`, `slow-down`). Bodies: see [`crate::blobs`]; the MD5
 //! (S3's ETag) travels with the object as user metadata under
 //! [`ETAG_METADATA`], which clients never see.
 
@@ -63,6 +66,10 @@ pub fn store_error(response: ClientResponse) -> s3s::S3Error {
         ClientResponse::WriteUnavailable => s3_error!(
             ServiceUnavailable,
             "fewer than W replicas acknowledged in time; the write may or may not have happened"
+        ),
+        ClientResponse::Refused => s3_error!(
+            SlowDown,
+            "the node refused the request before applying anything; nothing was written: retry"
         ),
         ClientResponse::PreconditionFailed => s3_error!(PreconditionFailed),
         ClientResponse::NotFound => s3_error!(NoSuchKey, "the object does not exist (If-Match)"),
@@ -600,5 +607,25 @@ impl S3 for Front {
             delete_markers: Some(markers),
             ..Default::default()
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::store_error;
+    use s3s::S3ErrorCode;
+    use store::ClientResponse;
+
+    /// A refusal before anything was applied is S3's 503 SlowDown (a
+    /// definite failure to `storesim drive`); a write that missed its
+    /// quorum stays 503 ServiceUnavailable (indeterminate).
+    #[test]
+    fn a_refusal_is_slow_down_and_a_missed_quorum_is_service_unavailable() {
+        let refused = store_error(ClientResponse::Refused);
+        assert_eq!(refused.code(), &S3ErrorCode::SlowDown);
+        assert_eq!(refused.status_code().map(|s| s.as_u16()), Some(503));
+        let missed = store_error(ClientResponse::WriteUnavailable);
+        assert_eq!(missed.code(), &S3ErrorCode::ServiceUnavailable);
+        assert_eq!(missed.status_code().map(|s| s.as_u16()), Some(503));
     }
 }

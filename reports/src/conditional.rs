@@ -42,7 +42,9 @@ impl Conditional {
                 (Outcome::Fail, Some(FailReason::PreconditionFailed)) => &mut c.precondition_failed,
                 (Outcome::Fail, Some(FailReason::ConditionalConflict)) => &mut c.conflict,
                 (Outcome::Fail, Some(FailReason::NotFound)) => &mut c.not_found,
-                (Outcome::Fail, None | Some(FailReason::AccessDenied)) => &mut c.failed,
+                (Outcome::Fail, None | Some(FailReason::AccessDenied | FailReason::SlowDown)) => {
+                    &mut c.failed
+                }
             };
             *slot += 1;
         }

@@ -317,11 +317,14 @@ struct Boot {
 }
 
 /// Serves `request` on `node` after its service (if any) admits it and
-/// spends its time; a full queue answers at once.
+/// spends its time; a full queue answers at once, and nothing is applied.
 async fn handle(node: Arc<SimNode>, service: Option<Arc<Service>>, request: Request) -> Response {
     if let Some(service) = service
         && let Err(answer) = service.serve(&request).await
     {
+        if store::planted::on(store::planted::Bug::RefusalApplies) {
+            let _ = node.handle(request).await;
+        }
         return answer;
     }
     node.handle(request).await

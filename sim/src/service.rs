@@ -10,8 +10,8 @@
 //! releases it before the handler runs. Waiting on other nodes (a
 //! coordinator's replica calls) holds no slot: a coordinator is not a
 //! thread blocked per request. A request that finds the queue full is
-//! answered at once as unavailable (see [`overflow`]), as a server sheds
-//! load (S3's 503 SlowDown), so queues stay bounded.
+//! answered at once, refused (see [`overflow`]), as a server sheds load
+//! (S3's 503 SlowDown), so queues stay bounded.
 //!
 //! Off by default: without any of the knobs no node gets a `Service`, and
 //! requests are handled at once with no draw, as before.
@@ -20,7 +20,7 @@ use crate::scenario::{Latency, Service as Spec};
 use crate::timescale;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use store::{ClientRequest, ClientResponse, ReplicaResponse, Request, Response};
+use store::{ClientResponse, ReplicaResponse, Request, Response};
 use tokio::sync::Semaphore;
 
 /// One node's service: its time distribution, slots and waiting room.
@@ -86,32 +86,15 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// The answer to a request a full queue turns away: `Refused` to a replica
-/// request (counts as no answer, as from a router), `ReadUnavailable` to a
-/// client's read or listing (nothing happened), `WriteUnavailable` to a
-/// client's write (the history records it as indeterminate, though it was
-/// certainly not applied: a checker must allow it either way).
+/// The answer to a request a full queue turns away, before the handler
+/// ever sees it: `Refused` to a replica request (counts as no answer, as
+/// from a router), `ClientResponse::Refused` to any client request, read
+/// or write, signed or not (S3's 503 SlowDown: nothing was applied, so the
+/// history records a `fail` with `"error":"slow-down"`, and a store that
+/// applied it all the same is caught).
 pub fn overflow(request: &Request) -> Response {
-    let client = match request {
-        Request::Replica(_) => return Response::Replica(ReplicaResponse::Refused),
-        Request::Client(c) => c,
-        Request::Signed(signed) => match &signed.operation {
-            store::auth::Operation::Client(c) => c,
-            store::auth::Operation::GetBucketPolicy { .. } => {
-                return Response::Client(ClientResponse::ReadUnavailable);
-            }
-            // A policy change is a write.
-            _ => return Response::Client(ClientResponse::WriteUnavailable),
-        },
-    };
-    match client {
-        ClientRequest::Get { .. }
-        | ClientRequest::GetObject { .. }
-        | ClientRequest::HeadObject { .. }
-        | ClientRequest::ListObjects { .. }
-        | ClientRequest::ListObjectVersions { .. } => {
-            Response::Client(ClientResponse::ReadUnavailable)
-        }
-        _ => Response::Client(ClientResponse::WriteUnavailable),
+    match request {
+        Request::Replica(_) => Response::Replica(ReplicaResponse::Refused),
+        Request::Client(_) | Request::Signed(_) => Response::Client(ClientResponse::Refused),
     }
 }

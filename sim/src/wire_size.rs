@@ -193,6 +193,7 @@ fn client_response(c: &ClientResponse, answering: Answering) -> u64 {
         | ClientResponse::NotFound
         | ClientResponse::ReadUnavailable
         | ClientResponse::WriteUnavailable
+        | ClientResponse::Refused
         | ClientResponse::Error(_) => 0,
     }
 }

@@ -450,12 +450,13 @@ impl<'a> Client<'a> {
 }
 
 /// Maps the coordinator's answer to the history's completion type, value
-/// and, for a conditional write refused with S3's 412, 409 or 404, the
-/// reason (a `fail`: not applied).
+/// and, for a conditional write refused with S3's 412, 409 or 404, or any
+/// request turned away before it was served (`Refused`, S3's 503
+/// SlowDown), the reason (a `fail`: not applied).
 ///
 /// A timeout is `info` (the request may have been applied); a write that
 /// missed its quorum is `info` too (some replicas may hold it); a read that
-/// missed its quorum or a refused cas did nothing: `fail`.
+/// missed its quorum, a refused cas or a refused request did nothing: `fail`.
 fn outcome(
     f: Function,
     asked: Value,
@@ -475,6 +476,7 @@ fn outcome(
         (Function::Cas, C::ConditionalConflict) => refused(FailReason::ConditionalConflict),
         (Function::Cas, C::NotFound) => refused(FailReason::NotFound),
         (Function::Cas, C::ReadUnavailable) => (EventType::Fail, asked, None),
+        (_, C::Refused) => refused(FailReason::SlowDown),
         _ => (EventType::Info, asked, None),
     }
 }

@@ -277,3 +277,48 @@ fn meets_expectations(file: &std::path::Path, min_seeds: usize) {
         assert!(seed < 30, "{}: {breaches:?} after 30 seeds", file.display());
     }
 }
+
+/// A request a full service queue turns away is answered 503 SlowDown at
+/// once and recorded as a `fail` with `slow-down`; nothing of it is
+/// applied: no refused put's value is ever read or held by a replica at
+/// the end (the planted bug `refusal-applies` breaks exactly this, and
+/// `mech-refusals` catches it).
+#[test]
+fn a_write_refused_by_a_full_queue_is_a_fail_and_writes_nothing() {
+    use check::{EventType, FailReason, Function, Value};
+    let s = scenario("mech-refusals.toml");
+    let mut refused_puts = 0;
+    for seed in 1..=3 {
+        let outcome = run(&s, seed, RunOptions::default());
+        let history = &outcome.history;
+        let refused: std::collections::BTreeSet<&str> = (history.events.iter())
+            .filter(|e| e.kind == EventType::Fail && e.error == Some(FailReason::SlowDown))
+            .filter(|e| e.f == Function::Put)
+            .filter_map(|e| match &e.value {
+                Value::Str(v) => Some(v.as_str()),
+                _ => None,
+            })
+            .collect();
+        refused_puts += refused.len();
+        for e in history.events.iter().filter(|e| e.kind == EventType::Ok) {
+            if let (Function::Get, Value::Str(v)) = (e.f, &e.value) {
+                assert!(
+                    !refused.contains(v.as_str()),
+                    "seed {seed}: read refused {v}"
+                );
+            }
+        }
+        for f in &history.finals {
+            let held = f.value.as_deref().is_some_and(|v| refused.contains(v));
+            assert!(
+                !held,
+                "seed {seed}: n{} holds refused {:?}",
+                f.node, f.value
+            );
+        }
+    }
+    assert!(
+        refused_puts > 50,
+        "the queue overflows: {refused_puts} puts refused"
+    );
+}

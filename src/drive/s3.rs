@@ -64,11 +64,14 @@ pub struct Answer {
 }
 
 impl Reply {
-    /// The history's `error` for a refusal of the sender (403
-    /// AccessDenied), the one failure a denied request may see.
-    pub fn denied(&self) -> Option<check::history::FailReason> {
+    /// The history's `error` for a refusal before the key was touched: of
+    /// the sender (403 AccessDenied, the one failure a denied request may
+    /// see) or of the request (503 SlowDown, see [`Answer::slow_down`]).
+    pub fn refused(&self) -> Option<check::history::FailReason> {
+        use check::history::FailReason;
         match self {
-            Reply::Status(a) if a.access_denied() => Some(check::history::FailReason::AccessDenied),
+            Reply::Status(a) if a.access_denied() => Some(FailReason::AccessDenied),
+            Reply::Status(a) if a.slow_down() => Some(FailReason::SlowDown),
             _ => None,
         }
     }
@@ -87,6 +90,16 @@ impl Answer {
     /// bucket policy or the signature's time), which says nothing of the key.
     pub fn access_denied(&self) -> bool {
         self.status == 403 && self.error_code().as_deref() == Some("AccessDenied")
+    }
+
+    /// Whether this is S3's 503 SlowDown: the server shed the request
+    /// (throttling) rather than serving it, so a write was not applied — a
+    /// `fail`. S3 documents SlowDown as request-rate protection to retry
+    /// with backoff, and only of InternalError that the request "might not
+    /// have processed" (Error best practices); any other 5xx, a 503
+    /// ServiceUnavailable included, stays indeterminate.
+    pub fn slow_down(&self) -> bool {
+        self.status == 503 && self.error_code().as_deref() == Some("SlowDown")
     }
 
     /// `status` and S3 code, for messages (`403 SignatureDoesNotMatch`).

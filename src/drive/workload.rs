@@ -21,7 +21,9 @@
 //! - **Outcomes.** An answer is `ok` or `fail` as S3 means it; a request
 //!   that could not connect is `fail` (never sent); a timeout, a reset, a
 //!   5xx to a write (a quorum write that failed may sit on some replicas)
-//!   is `info`, after which the client continues as a new process.
+//!   is `info`, after which the client continues as a new process — except
+//!   S3's 503 SlowDown, the server shedding the request before serving it:
+//!   `fail` with `"error":"slow-down"` (see `s3::Answer::slow_down`).
 //! - **Versions** (`versioning = "enabled"` or `"suspended"`): a client
 //!   remembers the version ids it has seen (its PUTs' and DELETEs'
 //!   `x-amz-version-id`, its GETs', its ListObjectVersions'; at most
@@ -387,7 +389,7 @@ impl Client<'_> {
                 });
                 log(line.event(EventType::Invoke, Value::Absent, addressed, None));
                 let reply = endpoint.get_version(&key, version.as_deref());
-                let error = reply.denied();
+                let error = reply.refused();
                 let (kind, value, object) = self.got(reply, version.is_some());
                 let read = object.as_ref().and_then(|o| o.version_id.clone());
                 log(line.event(kind, value.clone(), object, error));
@@ -410,7 +412,7 @@ impl Client<'_> {
                 });
                 log(line.event(EventType::Invoke, Value::Absent, addressed, None));
                 let reply = endpoint.delete_version(&key, version.as_deref());
-                let error = reply.denied();
+                let error = reply.refused();
                 let (kind, marker) = match reply {
                     Reply::Status(a) if a.status < 300 || a.status == 404 => {
                         // A plain DELETE in a versioned bucket names its marker.
@@ -419,7 +421,9 @@ impl Client<'_> {
                             .flatten();
                         (EventType::Ok, marker)
                     }
-                    Reply::Status(a) if a.status >= 500 => (EventType::Info, None),
+                    Reply::Status(a) if a.status >= 500 && !a.slow_down() => {
+                        (EventType::Info, None)
+                    }
                     Reply::Status(_) | Reply::NotSent(_) => (EventType::Fail, None),
                     Reply::Lost(_) => (EventType::Info, None),
                 };
@@ -539,6 +543,7 @@ impl Client<'_> {
             {
                 (EventType::Fail, Some(FailReason::NotFound))
             }
+            Reply::Status(a) if a.slow_down() => (EventType::Fail, Some(FailReason::SlowDown)),
             Reply::Status(a) if a.status >= 500 => (EventType::Info, None),
             Reply::Status(a) if a.access_denied() => {
                 (EventType::Fail, Some(FailReason::AccessDenied))
@@ -616,7 +621,7 @@ impl Client<'_> {
             let answer = match endpoint.list_page(prefix, max_keys, token.as_deref()) {
                 Reply::Status(a) if a.status == 200 => a,
                 reply @ (Reply::Status(_) | Reply::NotSent(_)) => {
-                    return (EventType::Fail, Value::Absent, reply.denied());
+                    return (EventType::Fail, Value::Absent, reply.refused());
                 }
                 Reply::Lost(_) => return (EventType::Info, Value::Absent, None),
             };

@@ -187,6 +187,16 @@ pub enum ClientResponse {
     Versions(VersionsPage),
     /// The request was refused; nothing was written.
     Error(S3Error),
+    /// Refused before anything was applied, and nothing ever will be: the
+    /// request is certainly not in effect, unlike `WriteUnavailable` (sent
+    /// to replicas, maybe applied on some). Retry later. S3's 503 SlowDown.
+    /// Answered by a node that turns a request away before serving it: a
+    /// full service queue (the simulator's `service::overflow`, load shed
+    /// before the handler runs) or a rebuilding node asked to coordinate a
+    /// register write (`node::grace`). A client records it as `fail`, so a
+    /// store that applies what it answers `Refused` is caught (a read of
+    /// the refused value is a value never written).
+    Refused,
 }
 
 /// A coordinator's request to one replica of a key.
@@ -442,6 +452,7 @@ impl Response {
             Response::Client(ClientResponse::Listing(_)) => "client-listing",
             Response::Client(ClientResponse::Versions(_)) => "client-versions",
             Response::Client(ClientResponse::Error(_)) => "client-error",
+            Response::Client(ClientResponse::Refused) => "client-refused",
             Response::Replica(ReplicaResponse::Promised { .. }) => "replica-promised",
             Response::Replica(ReplicaResponse::Accepted) => "replica-accepted",
             Response::Replica(ReplicaResponse::Rejected { .. }) => "replica-rejected",

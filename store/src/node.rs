@@ -199,11 +199,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                     "register keys may not start with {RESERVED:?}"
                 ))))
             }
-            // A rebuilding node writes nothing it coordinates (`node::grace`).
+            // A rebuilding node writes nothing it coordinates (`node::grace`):
+            // refused before anything is written, a definite failure.
             (Protocol::Eventual | Protocol::Quorum, Request::Client(request))
                 if self.refuses_to_coordinate(&request) =>
             {
-                Response::Client(ClientResponse::WriteUnavailable)
+                if crate::planted::on(crate::planted::Bug::RefusalApplies) {
+                    let _ = self.coordinate(request).await;
+                }
+                Response::Client(ClientResponse::Refused)
             }
             (Protocol::Eventual | Protocol::Quorum, Request::Client(request)) => {
                 Response::Client(self.coordinate(request).await)

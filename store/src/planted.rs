@@ -52,11 +52,17 @@ pub enum Bug {
     RingReadListShifted,
     /// Paxos: an acceptor accepts a ballot below the one it promised.
     PaxosAcceptIgnoresPromise,
+    /// Refusals: a request answered `Refused` (nothing applied) is applied
+    /// all the same — by a rebuilding node that coordinates the write it
+    /// refuses, and by a simulated node whose full service queue hands the
+    /// request to the handler anyway (`sim::cluster`'s point: the queue is
+    /// the simulation's model of the node's front, so its point sits there).
+    RefusalApplies,
 }
 
 impl Bug {
     /// Every bug, in declaration order.
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::LwwNodeFirst,
         Bug::QuorumOffByOne,
         Bug::ReadFirstOfR,
@@ -68,6 +74,7 @@ impl Bug {
         Bug::AntiEntropyPushOnly,
         Bug::RingReadListShifted,
         Bug::PaxosAcceptIgnoresPromise,
+        Bug::RefusalApplies,
     ];
 
     /// The command-line name (`lww-node-first`, ...).
@@ -84,6 +91,7 @@ impl Bug {
             Bug::AntiEntropyPushOnly => "anti-entropy-push-only",
             Bug::RingReadListShifted => "ring-read-list-shifted",
             Bug::PaxosAcceptIgnoresPromise => "paxos-accept-ignores-promise",
+            Bug::RefusalApplies => "refusal-applies",
         }
     }
 

@@ -108,7 +108,8 @@ fn auth_fields(obj: &Fields) -> Result<Option<Auth>, String> {
 /// The `error` field, if the line has one: one of [`FailReason`]'s names
 /// (whether it suits the event is [`super::validate`]'s question).
 fn error_field(obj: &Fields) -> Result<Option<FailReason>, String> {
-    let expected = "precondition-failed, conditional-conflict, not-found or access-denied";
+    let expected =
+        "precondition-failed, conditional-conflict, not-found, access-denied or slow-down";
     match obj.get("error") {
         None => Ok(None),
         Some(Json::String(name)) => FailReason::from_name(name)

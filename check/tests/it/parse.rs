@@ -280,7 +280,7 @@ fn bad_inputs() -> Vec<(&'static str, String, usize, &'static str)> {
                 r#"{"process":0,"type":"fail","f":"put","key":"k","value":"a","time":2,"error":"teapot"}"#,
             ]),
             2,
-            r#"unknown "error" "teapot" (expected precondition-failed, conditional-conflict, not-found or access-denied)"#,
+            r#"unknown "error" "teapot" (expected precondition-failed, conditional-conflict, not-found, access-denied or slow-down)"#,
         ),
         (
             "error not a string",

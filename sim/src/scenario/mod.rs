@@ -207,8 +207,9 @@ pub struct Service {
     /// Requests in service at once per node (`None`: unlimited).
     pub concurrency: Option<u32>,
     /// Requests a node holds waiting for a slot; one more is answered at
-    /// once as unavailable (`Refused` to a replica request, `ReadUnavailable`
-    /// or `WriteUnavailable` to a client's). Only with `concurrency`.
+    /// once, refused before it is served (`Refused` to a replica request,
+    /// `ClientResponse::Refused`, S3's 503 SlowDown, to a client's). Only
+    /// with `concurrency`.
     pub queue: u32,
     /// Nodes with their own service time, over `time`.
     pub slow: BTreeMap<u32, Latency>,

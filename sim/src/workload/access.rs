@@ -25,7 +25,7 @@ use crate::cluster::SimCluster;
 use crate::recorder::Recorder;
 use crate::scenario::{ADMIN, Auth, Scenario};
 use check::history::{Auth as Sender, AuthKind};
-use check::{Event, EventType, Function, Value};
+use check::{Event, EventType, FailReason, Function, Value};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use store::auth::{AuthConfig, Operation, Policy, PolicyRequest, Signed, policy};
@@ -347,9 +347,11 @@ impl Administrator {
         let request = self.identity.sign(operation, AuthKind::Signed, now());
         let kind = match transport.call(coordinator, request, self.timeout).await {
             Ok(Response::Client(ClientResponse::Done)) => EventType::Ok,
-            Ok(Response::Client(ClientResponse::Error(_) | ClientResponse::ReadUnavailable)) => {
-                EventType::Fail
-            }
+            Ok(Response::Client(
+                ClientResponse::Error(_)
+                | ClientResponse::ReadUnavailable
+                | ClientResponse::Refused,
+            )) => EventType::Fail,
             _ => EventType::Info,
         };
         event.kind = kind;
@@ -359,14 +361,17 @@ impl Administrator {
     }
 }
 
-/// Whether `request`'s answer is a refusal (403).
-pub fn is_denied(answer: &Result<Response, store::TransportError>) -> bool {
-    matches!(
-        answer,
-        Ok(Response::Client(ClientResponse::Error(
-            store::S3Error::AccessDenied
-        )))
-    )
+/// Why `request`'s answer refused it, if it did so before touching the
+/// key: a 403 (`access-denied`) or a request turned away before it was
+/// served (`slow-down`, `ClientResponse::Refused`).
+pub fn refusal(answer: &Result<Response, store::TransportError>) -> Option<FailReason> {
+    match answer {
+        Ok(Response::Client(ClientResponse::Error(store::S3Error::AccessDenied))) => {
+            Some(FailReason::AccessDenied)
+        }
+        Ok(Response::Client(ClientResponse::Refused)) => Some(FailReason::SlowDown),
+        _ => None,
+    }
 }
 
 /// A client request as the envelope's operation.

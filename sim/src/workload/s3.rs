@@ -44,7 +44,7 @@ use check::{Event, EventType, FailReason, Final, Function, Value};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 use store::keyspace::{bucket_key, objects_prefix, placement, split_version_key};
 use store::{
@@ -194,8 +194,9 @@ struct S3Client<'a> {
     /// `[auth]`: this client's identity, and how its current request is signed.
     identity: Option<Identity>,
     sign_as: AuthKind,
-    /// Whether the current operation's last answer was a 403.
-    denied: Arc<AtomicBool>,
+    /// Why the current operation's last answer refused it, when it is a
+    /// 403 or a 503 SlowDown (see [`access::refusal`]).
+    refused: Arc<Mutex<Option<FailReason>>>,
 }
 
 /// Runs one S3 client to completion. Call on the client's own madsim node.
@@ -221,7 +222,7 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         seen: BTreeMap::new(),
         identity,
         sign_as: AuthKind::Signed,
-        denied: Arc::new(AtomicBool::new(false)),
+        refused: Arc::new(Mutex::new(None)),
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -275,16 +276,17 @@ struct Line<'a> {
     f: Function,
     key: &'a str,
     node: u32,
-    /// `[auth]`: the sender, and whether the answer was a 403.
+    /// `[auth]`: the sender.
     sender: Option<Box<Sender>>,
-    denied: Arc<AtomicBool>,
+    /// Why the last answer refused the request (403, 503 SlowDown).
+    refused: Arc<Mutex<Option<FailReason>>>,
 }
 
 impl Line<'_> {
     fn event(&self, kind: EventType, value: Value, time: u64, object: Option<Object>) -> Event {
-        let denied = kind == EventType::Fail && self.denied.load(Ordering::Relaxed);
+        let refused = *self.refused.lock().unwrap_or_else(|e| e.into_inner());
         Event {
-            error: denied.then_some(check::FailReason::AccessDenied),
+            error: refused.filter(|_| kind == EventType::Fail),
             auth: self.sender.clone(),
             process: self.process,
             kind,
@@ -430,7 +432,7 @@ impl S3Client<'_> {
     ) -> EventType {
         let timeout = timescale::to_madsim(self.plan.timeout);
         let signing = (self.identity.clone()).map(|identity| (identity, self.sign_as));
-        let denied = Arc::clone(&self.denied);
+        let refused = Arc::clone(&self.refused);
         // Every page of a listing counts: the operation is in flight until it ends.
         let _in_flight = self.plan.balancer.send(coordinator);
         let call = |request: ClientRequest| {
@@ -441,10 +443,10 @@ impl S3Client<'_> {
                 None => Request::Client(request),
             };
             let answer = transport.call(coordinator, request, timeout);
-            let denied = Arc::clone(&denied);
+            let refused = Arc::clone(&refused);
             async move {
                 let answer = answer.await;
-                denied.store(access::is_denied(&answer), Ordering::Relaxed);
+                *refused.lock().unwrap_or_else(|e| e.into_inner()) = access::refusal(&answer);
                 answer
             }
         };
@@ -520,7 +522,9 @@ impl S3Client<'_> {
                         (EventType::Ok, object)
                     }
                     Ok(Response::Client(
-                        ClientResponse::ReadUnavailable | ClientResponse::Error(_),
+                        ClientResponse::ReadUnavailable
+                        | ClientResponse::Error(_)
+                        | ClientResponse::Refused,
                     )) => (EventType::Fail, None),
                     _ => (EventType::Info, None),
                 };
@@ -571,7 +575,9 @@ impl S3Client<'_> {
                         (EventType::Ok, None)
                     }
                     Ok(Response::Client(
-                        ClientResponse::ReadUnavailable | ClientResponse::Error(_),
+                        ClientResponse::ReadUnavailable
+                        | ClientResponse::Error(_)
+                        | ClientResponse::Refused,
                     )) => (EventType::Fail, None),
                     _ => (EventType::Info, None),
                 };
@@ -677,7 +683,8 @@ impl S3Client<'_> {
         }
         let (kind, error) = conditional_outcome(&response);
         let mut done = line.event(kind, asked, now(), None);
-        done.error = error;
+        // A 403 is the line's (`access::refusal`); the rest are the answer's.
+        done.error = error.or(done.error);
         log.record_event(done);
         kind
     }
@@ -735,20 +742,21 @@ impl S3Client<'_> {
         }
         let (kind, error) = conditional_outcome(&response);
         let mut done = line.event(kind, asked, now(), marker);
-        done.error = error;
+        // A 403 is the line's (`access::refusal`); the rest are the answer's.
+        done.error = error.or(done.error);
         log.record_event(done);
         kind
     }
 
     fn line<'k>(&self, f: Function, key: &'k str, node: u32) -> Line<'k> {
-        self.denied.store(false, Ordering::Relaxed);
+        *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Line {
             process: self.process,
             f,
             key,
             node,
             sender: (self.identity.as_ref()).map(|identity| identity.sender(self.sign_as)),
-            denied: Arc::clone(&self.denied),
+            refused: Arc::clone(&self.refused),
         }
     }
 
@@ -794,9 +802,9 @@ impl S3Client<'_> {
                 };
                 (EventType::Fail, Value::Absent, Some(object))
             }
-            ClientResponse::ReadUnavailable | ClientResponse::Error(_) => {
-                (EventType::Fail, Value::Absent, None)
-            }
+            ClientResponse::ReadUnavailable
+            | ClientResponse::Error(_)
+            | ClientResponse::Refused => (EventType::Fail, Value::Absent, None),
             _ => (EventType::Info, Value::Absent, None),
         }
     }
@@ -855,7 +863,9 @@ impl S3Client<'_> {
                     }));
                     page.continuation
                 }
-                ClientResponse::ReadUnavailable | ClientResponse::Error(_) => {
+                ClientResponse::ReadUnavailable
+                | ClientResponse::Error(_)
+                | ClientResponse::Refused => {
                     return (EventType::Fail, Value::Absent);
                 }
                 _ => return (EventType::Info, Value::Absent),
@@ -891,6 +901,9 @@ fn conditional_outcome(
         }
         Ok(Response::Client(ClientResponse::NotFound)) => {
             (EventType::Fail, Some(FailReason::NotFound))
+        }
+        Ok(Response::Client(ClientResponse::Refused)) => {
+            (EventType::Fail, Some(FailReason::SlowDown))
         }
         Ok(Response::Client(ClientResponse::ReadUnavailable | ClientResponse::Error(_))) => {
             (EventType::Fail, None)

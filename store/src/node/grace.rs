@@ -120,8 +120,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     /// on the replicas it reached before it reached the one still holding
     /// the value it deleted, it brings that value back (a delete seen, then
     /// undone: seed 157 of `ring-gc-grace-repair-first`). Refused before
-    /// anything is written, so the client's `info` is a write that did not
-    /// happen. Always false unless `rejoin = repair-first`.
+    /// anything is written, answered `ClientResponse::Refused`: the client
+    /// knows the write did not happen (`fail`, not `info`). Always false
+    /// unless `rejoin = repair-first`.
     pub(super) fn refuses_to_coordinate(&self, request: &ClientRequest) -> bool {
         let writes = matches!(
             request,

@@ -29,7 +29,7 @@ fn an_away_node_coordinates_no_write_with_repair_first() {
             ];
             for answer in writes {
                 let expected = match refused {
-                    true => ClientResponse::WriteUnavailable,
+                    true => ClientResponse::Refused,
                     false => ClientResponse::Done,
                 };
                 assert_eq!(answer, expected, "{rejoin:?}");
