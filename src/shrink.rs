@@ -317,23 +317,19 @@ fn make_faults_explicit(
         best.seed,
         faults.len()
     );
-    if !goal.reproduced_by(&run.results) {
-        println!("  {what}: no longer fail the same way; shrinking with the drawn faults");
-        return Ok(best);
-    }
-    let how = if same {
-        "the same history"
-    } else {
-        "a different history, the same failure"
-    };
-    println!("  {what}: {how}");
-    Ok(Failing {
-        size: size(&scenario, &run.outcome),
-        anomaly_end: goal.anomaly_end(&run.results),
+    let written = Written {
         doc,
         scenario,
-        seed: best.seed,
-    })
+        run: &run,
+        same,
+    };
+    Ok(keep_written_out(
+        best,
+        written,
+        goal,
+        &what,
+        "the drawn faults",
+    ))
 }
 
 /// The failing scenario with the buggify hits its seed drew written out as
@@ -364,23 +360,57 @@ fn make_hits_explicit(best: Failing, file: &str, goal: &Goal) -> anyhow::Result<
         hits.len(),
         best.seed
     );
+    let same = run.summary.history_hash == drawn.summary.history_hash;
+    let written = Written {
+        doc,
+        scenario,
+        run: &run,
+        same,
+    };
+    Ok(keep_written_out(best, written, goal, &what, "[buggify]"))
+}
+
+/// A failing scenario with what its seed drew written out, and its run.
+struct Written<'a> {
+    doc: ScenarioDoc,
+    scenario: Scenario,
+    run: &'a Evaluated,
+    /// Whether the run's history is the drawn one's.
+    same: bool,
+}
+
+/// The written-out scenario when its run still fails the same way, else
+/// `best` as it was (shrinking then goes on `with` the draws); says which.
+fn keep_written_out(
+    best: Failing,
+    written: Written,
+    goal: &Goal,
+    what: &str,
+    with: &str,
+) -> Failing {
+    let Written {
+        doc,
+        scenario,
+        run,
+        same,
+    } = written;
     if !goal.reproduced_by(&run.results) {
-        println!("  {what}: no longer fail the same way; shrinking with [buggify]");
-        return Ok(best);
+        println!("  {what}: no longer fail the same way; shrinking with {with}");
+        return best;
     }
-    let how = if run.summary.history_hash == drawn.summary.history_hash {
+    let how = if same {
         "the same history"
     } else {
         "a different history, the same failure"
     };
     println!("  {what}: {how}");
-    Ok(Failing {
+    Failing {
         size: size(&scenario, &run.outcome),
         anomaly_end: goal.anomaly_end(&run.results),
         doc,
         scenario,
         seed: best.seed,
-    })
+    }
 }
 
 /// The check to keep failing: the one asked for, else the first that breaks a
