@@ -102,12 +102,31 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     out
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `n` distinct free loopback ports, all bound at once while choosing (so
+/// no two are the same) and taken below Linux's ephemeral range (32768 and
+/// up), so no outbound connection — a node dialling its peers, or anything
+/// else on the machine — can take one between choosing it and a node
+/// binding it. The start is drawn from the process id, so two runs at once
+/// look in different places; every candidate is tried by binding it.
+fn free_ports(n: usize) -> Vec<u16> {
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id().wrapping_mul(2_654_435_761) % SPAN;
+    let mut held = Vec::new();
+    // Bounded: at most SPAN candidates.
+    for step in 0..SPAN {
+        if held.len() == n {
+            break;
+        }
+        let port = (LOW + (start + step * 7) % SPAN) as u16;
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+            held.push(listener);
+        }
+    }
+    assert_eq!(held.len(), n, "no {n} free ports in {LOW}..{}", LOW + SPAN);
+    held.iter()
+        .map(|listener| listener.local_addr().unwrap().port())
+        .collect()
 }
 
 struct Cluster {
@@ -119,9 +138,11 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: &Path, nodes: usize) -> Cluster {
-        let s3: Vec<u16> = (0..nodes).map(|_| free_port()).collect();
-        let peers: Vec<String> = (0..nodes)
-            .map(|_| format!("127.0.0.1:{}", free_port()))
+        let ports = free_ports(2 * nodes);
+        let s3: Vec<u16> = ports[..nodes].to_vec();
+        let peers: Vec<String> = ports[nodes..]
+            .iter()
+            .map(|port| format!("127.0.0.1:{port}"))
             .collect();
         let mut cluster = Cluster {
             dir: dir.to_path_buf(),
