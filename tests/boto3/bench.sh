@@ -8,8 +8,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 count="${1:-500}" size="${2:-1024}"
 venv="$root/target/boto3-venv"
-[[ -x "$venv/bin/python" ]] || { python3 -m venv "$venv"; }
-"$venv/bin/python" -c 'import boto3, moto' 2>/dev/null || "$venv/bin/pip" install -q boto3 'moto[server]'
+bash "$root/tests/venv.sh"
 dir="$(mktemp -d)"
 moto_pid=""
 cleanup() {

@@ -1,20 +1,13 @@
 #!/usr/bin/env bash
 # boto3 from PyPI against a fresh 3-node storesimd cluster on loopback.
-# Makes a venv in target/boto3-venv (pip install boto3, once), builds
+# Makes the venv in target/boto3-venv (tests/venv.sh: boto3, once), builds
 # storesimd, starts the cluster in a temporary folder on free ports, runs
 # tests/boto3/test_storesimd.py, and always stops the cluster.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 venv="$root/target/boto3-venv"
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    # Debian's python3 lacks venv until python3-venv is installed.
-    apt-get install -y -q python3-venv >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-venv >/dev/null; }
-    python3 -m venv "$venv"
-  fi
-  "$venv/bin/pip" install -q boto3
-fi
+bash "$root/tests/venv.sh"
 dir="$(mktemp -d)"
 # Six free ports in a row: S3 on the first three, peers on the next three.
 pick_run() {

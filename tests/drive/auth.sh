@@ -18,7 +18,7 @@ venv="$root/target/boto3-venv"
 out="$root/target/drive"
 bin="${STORESIM:-$root/target/release/storesim}"
 [[ -x "$bin" ]] || cargo build --release --quiet
-[[ -x "$venv/bin/moto_server" ]] || { echo "auth.sh: run tests/drive/run.sh (it installs moto[server])" >&2; exit 2; }
+bash "$root/tests/venv.sh"
 base="$("$venv/bin/python" tests/free_ports.py 7 40000 13)"
 dir="$(mktemp -d)"
 moto_pid=""

@@ -11,7 +11,7 @@ cd "$root"
 venv="$root/target/boto3-venv"
 bin="${STORESIM:-$root/target/release/storesim}"
 [[ -x "$bin" ]] || cargo build --release --quiet
-[[ -x "$venv/bin/moto_server" ]] || { [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"; "$venv/bin/pip" install -q 'moto[server]'; }
+bash "$root/tests/venv.sh"
 dir="$(mktemp -d)"
 moto_pid=""
 cleanup() {

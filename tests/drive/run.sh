@@ -30,13 +30,7 @@ bin="${STORESIM:-$root/target/release/storesim}"
 if [[ ! -x "$bin" ]] || [[ -n "$(find src Cargo.toml -newer "$bin" 2>/dev/null | head -1)" ]]; then
   cargo build --release --quiet
 fi
-if [[ ! -x "$venv/bin/python" ]]; then
-  python3 -m venv "$venv" 2>/dev/null || {
-    apt-get install -y -q python3-venv >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-venv >/dev/null; }
-    python3 -m venv "$venv"
-  }
-fi
-[[ -x "$venv/bin/moto_server" ]] || "$venv/bin/pip" install -q 'moto[server]'
+bash "$root/tests/venv.sh"
 
 # Thirteen free ports in a row: the quorum cluster's S3 on the first three,
 # its peers on the next three, moto, then the eventual cluster's S3 and peers.
