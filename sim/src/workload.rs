@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod balance;
+pub mod known_versions;
 pub mod s3;
 
 use crate::net::{self, SimTransport};

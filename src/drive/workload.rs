@@ -45,7 +45,7 @@ use md5::{Digest, Md5};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::scenario::{CasFrom, Mix, ObjectSize, S3Workload};
-use sim::workload::s3::{KNOWN_MAX, KNOWN_PER_KEY};
+use sim::workload::known_versions::KnownVersions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -152,8 +152,7 @@ pub fn run_client(plan: &ClientPlan, shared: &Shared) {
         shared,
         process: u64::from(plan.client),
         seen: BTreeMap::new(),
-        known: BTreeMap::new(),
-        known_total: 0,
+        known: KnownVersions::default(),
     };
     for seq in 1..=plan.ops {
         let think = plan.think.mul_f64(-(1.0 - rng.r#gen::<f64>()).ln());
@@ -176,8 +175,7 @@ struct Client<'a> {
     /// The last value this client saw of each key (a cas's `from`).
     seen: BTreeMap<String, Option<String>>,
     /// Version ids seen per object key (versioned buckets), newest last.
-    known: BTreeMap<String, Vec<String>>,
-    known_total: usize,
+    known: KnownVersions<String>,
 }
 
 /// One operation's lines: who, what, where.
@@ -345,25 +343,14 @@ impl Client<'_> {
     }
 
     fn pick_version(&self, rng: &mut impl Rng, key: &str) -> Option<String> {
-        let known = self.known.get(key)?;
-        (!known.is_empty()).then(|| known[rng.gen_range(0..known.len())].clone())
+        self.known.pick(rng, key)
     }
 
-    /// Remembers a version id of `key` seen (bounded as the simulator's).
+    /// Remembers a version id of `key` seen.
     fn learn(&mut self, key: &str, version: Option<&str>) {
-        let Some(version) = version else { return };
-        let known = self.known.entry(key.to_string()).or_default();
-        if known.iter().any(|v| v == version) {
-            return;
+        if let Some(version) = version {
+            self.known.learn(key.to_string(), version);
         }
-        if known.len() >= KNOWN_PER_KEY {
-            known.remove(0);
-        } else if self.known_total >= KNOWN_MAX {
-            return;
-        } else {
-            self.known_total += 1;
-        }
-        known.push(version.to_string());
     }
 
     /// Runs one operation against endpoint `node`, records it, and returns
@@ -437,10 +424,9 @@ impl Client<'_> {
                     self.remember(&key, kind, &Value::Absent);
                     self.learn(&key, marker.as_deref());
                 } else if kind == EventType::Ok
-                    && let (Some(id), Some(known)) = (&version, self.known.get_mut(&key))
+                    && let Some(id) = &version
                 {
-                    // Deleted for good: no use addressing it again.
-                    known.retain(|v| v != id);
+                    self.known.forget(key.as_str(), id);
                 }
                 kind
             }

@@ -52,10 +52,7 @@ use store::{
     ReplicaRequest, Request, Response, S3Error, TransportError, Version, Versioning,
 };
 
-/// Most version ids a client remembers per object (the newest kept).
-pub const KNOWN_PER_KEY: usize = 8;
-/// Most version ids a client remembers in all (further ones are not kept).
-pub const KNOWN_MAX: usize = 4096;
+use super::known_versions::{KNOWN_PER_KEY, KnownVersions};
 
 /// The name of bucket `j` (`bucket1`, ...).
 pub fn bucket_name(j: u32) -> String {
@@ -185,8 +182,7 @@ struct S3Client<'a> {
     s3: &'a S3Workload,
     process: u64,
     /// Version ids seen per (bucket, object), oldest first.
-    known: BTreeMap<(u32, u32), Vec<String>>,
-    known_total: usize,
+    known: KnownVersions<(u32, u32)>,
     /// The body this client last saw current per (bucket, object) (`None`:
     /// absent), the `If-Match` of its cas under `cas_from = "seen"`. At
     /// most one per object the workload names.
@@ -217,8 +213,7 @@ pub async fn run_client(plan: ClientPlan, net: NetContext, recorder: Recorder) {
         plan: &plan,
         s3: &s3,
         process: u64::from(plan.client),
-        known: BTreeMap::new(),
-        known_total: 0,
+        known: KnownVersions::default(),
         seen: BTreeMap::new(),
         identity,
         sign_as: AuthKind::Signed,
@@ -402,23 +397,11 @@ impl S3Client<'_> {
     }
 
     fn pick_version(&self, rng: &mut impl Rng, bucket: u32, key: u32) -> Option<String> {
-        let known = self.known.get(&(bucket, key))?;
-        (!known.is_empty()).then(|| known[rng.gen_range(0..known.len())].clone())
+        self.known.pick(rng, &(bucket, key))
     }
 
     fn remember(&mut self, bucket: u32, key: u32, version: &str) {
-        let known = self.known.entry((bucket, key)).or_default();
-        if known.iter().any(|v| v == version) {
-            return;
-        }
-        if known.len() >= KNOWN_PER_KEY {
-            known.remove(0);
-        } else if self.known_total >= KNOWN_MAX {
-            return;
-        } else {
-            self.known_total += 1;
-        }
-        known.push(version.to_string());
+        self.known.learn((bucket, key), version);
     }
 
     /// Runs one operation, records it, and returns how it ended.
