@@ -208,6 +208,35 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         .await
     }
 
+    /// One write round on `bucket/key`'s register (its `null` version's
+    /// key) that first judges `condition` on the current version: when it
+    /// fails the round keeps the value and answers the refusal (412, or
+    /// 404 for `If-Match` on nothing), so the check and the write are one
+    /// atomic step; otherwise `decide` chooses what to propose.
+    async fn write_round<F>(
+        self: &Arc<Self>,
+        bucket: &str,
+        key: &str,
+        condition: Option<&Condition>,
+        decide: F,
+    ) -> ClientResponse
+    where
+        F: Fn(Option<&Entry>, Version) -> (Proposal, ClientResponse) + Sync,
+    {
+        let store_key = version_key(bucket, key, NULL_VERSION);
+        let kind = condition.map_or(Kind::Write, |_| Kind::Conditional);
+        self.paxos(&store_key, kind, |current, ballot| {
+            let etag = current_etag(current);
+            if let Some(refused) =
+                condition.and_then(|c| refusal(c.expected_etag(), etag.as_deref()))
+            {
+                return (Proposal::keep(current), refused);
+            }
+            decide(current, ballot)
+        })
+        .await
+    }
+
     /// PutObject of `meta` (validated by the caller), if `condition` holds
     /// on the current version the round finds.
     pub(super) async fn paxos_put_object(
@@ -218,15 +247,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         condition: Option<&Condition>,
         versioning: Versioning,
     ) -> ClientResponse {
-        let store_key = version_key(bucket, key, NULL_VERSION);
-        let kind = condition.map_or(Kind::Write, |_| Kind::Conditional);
-        self.paxos(&store_key, kind, |current, ballot| {
-            let etag = current_etag(current);
-            if let Some(refused) =
-                condition.and_then(|c| refusal(c.expected_etag(), etag.as_deref()))
-            {
-                return (Proposal::keep(current), refused);
-            }
+        self.write_round(bucket, key, condition, |current, ballot| {
             if !versioned(versioning, current) {
                 let proposal = Proposal {
                     value: None,
@@ -279,15 +300,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             version_id: version_id.map(str::to_string),
             delete_marker: false,
         };
-        let store_key = version_key(bucket, key, NULL_VERSION);
-        let kind = condition.map_or(Kind::Write, |_| Kind::Conditional);
-        self.paxos(&store_key, kind, |current, ballot| {
-            let etag = current_etag(current);
-            if let Some(refused) =
-                condition.and_then(|c| refusal(c.expected_etag(), etag.as_deref()))
-            {
-                return (Proposal::keep(current), refused);
-            }
+        self.write_round(bucket, key, condition, |current, ballot| {
             if !versioned(versioning, current) {
                 let tombstone = Proposal {
                     value: None,
