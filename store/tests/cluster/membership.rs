@@ -16,6 +16,17 @@ fn growable() -> ClusterConfig {
     }
 }
 
+/// A started growable cluster without anti-entropy: only streaming brings a
+/// joining node its ranges.
+fn streaming_only() -> Cluster {
+    let cluster = Cluster::new(ClusterConfig {
+        anti_entropy_interval: None,
+        ..growable()
+    });
+    cluster.start_background();
+    cluster
+}
+
 /// Waits (at most 10 s of simulated time) until every node in `nodes` routes
 /// by a settled layout with exactly `members`; panics otherwise.
 async fn settle(cluster: &Cluster, nodes: &[NodeId], members: &[NodeId]) {
@@ -123,12 +134,7 @@ fn a_join_under_writes_keeps_every_acknowledged_write() {
 #[test]
 fn the_new_owner_streams_from_a_read_quorum_not_from_one_replica() {
     run(162, || async {
-        // No anti-entropy: only streaming brings node 4 its ranges.
-        let cluster = Cluster::new(ClusterConfig {
-            anti_entropy_interval: None,
-            ..growable()
-        });
-        cluster.start_background();
+        let cluster = streaming_only();
         // Writes that node 1 misses: W = 2 of its keys' replicas acknowledge.
         cluster.set_link(1, Link::Down);
         let acked = write_round(&cluster, &[0, 2, 3], 0, 60).await;
@@ -216,12 +222,7 @@ fn one_movement_at_a_time_and_the_layout_survives_a_restart() {
 #[test]
 fn a_node_that_rejoins_streams_again() {
     run(166, || async {
-        // No anti-entropy: only streaming brings node 4 its ranges.
-        let cluster = Cluster::new(ClusterConfig {
-            anti_entropy_interval: None,
-            ..growable()
-        });
-        cluster.start_background();
+        let cluster = streaming_only();
         let all: [NodeId; 5] = [0, 1, 2, 3, 4];
         assert_eq!(write_round(&cluster, &[0, 1, 2, 3], 0, 60).await.len(), 60);
         cluster.node(0).request_change(Change::Join(4)).unwrap();
