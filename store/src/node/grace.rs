@@ -32,13 +32,14 @@
 //! may be away in turn; faults that cut every round for a grace period
 //! (or a grace period shorter than the anti-entropy interval) make every
 //! owner away at once. Waiting for healthy owners would then last forever
-//! (growth fuzz cases 1184, 3577 and 3643 never converged). So a range whose
-//! other owners all answered `Rebuilding` (each alive and rebuilding, none
-//! healthy) counts as rebuilt, with nothing to learn from: the node ends
-//! its rebuild dropping nothing and serves again, and the others then
-//! rebuild from it. No authority is left then, and what a stale owner holds
-//! may come back (a collected delete undone) as it would with
-//! `rejoin = "as-is"`; the replicas converge.
+//! (growth fuzz cases 1184, 3577 and 3643 never converged), and so would
+//! two away owners that each count the other among the R they need. So a
+//! range whose other owners all either sent everything or answered
+//! `Rebuilding` (alive and rebuilding) counts as rebuilt, though fewer than
+//! R vouch for it: the node ends its rebuild dropping nothing and serves
+//! again, and the others then rebuild from it. Too few sources vouch then,
+//! so what a stale owner holds may come back (a collected delete undone) as
+//! it would with `rejoin = "as-is"`; the replicas converge.
 //!
 //! Known limits: an away node waits for R healthy owners per range while
 //! any other owner may be down rather than rebuilding (a down owner cannot
@@ -274,9 +275,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     /// Ends the rebuild if every range has R (at most all) of its other
-    /// owners done, or has only rebuilding ones (stranded: see the module
-    /// doc): drops the stale entries (none if a range was stranded: no
-    /// source can confirm anything), records the contact.
+    /// owners done, or only done and rebuilding ones (stranded: see the
+    /// module doc): drops the stale entries (none if a range was stranded:
+    /// fewer than R sources cannot vouch for a drop), records the contact.
     fn finish_rebuild(&self, others: &[Vec<NodeId>]) {
         let (Some(replica), Some(grace)) = (&self.replica, self.config.gc_grace) else {
             return;
@@ -291,8 +292,10 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let rebuilt = |list: &Vec<NodeId>| {
                 list.iter().filter(|n| done(n)).count() >= read_quorum.min(list.len())
             };
+            // Every other owner either sent everything or is rebuilding too
+            // (which it may never stop doing while this node waits for it).
             let stranded = |list: &Vec<NodeId>| {
-                !list.is_empty() && list.iter().all(|n| rebuild.rebuilding.contains(n))
+                (list.iter()).all(|n| done(n) || rebuild.rebuilding.contains(n))
             };
             if !others.iter().all(|list| rebuilt(list) || stranded(list)) {
                 return;
