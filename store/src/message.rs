@@ -506,6 +506,7 @@ pub const KINDS: &[&str] = &[
     "replica-prepare",
     "replica-promised",
     "replica-read",
+    "replica-rebuilding",
     "replica-refused",
     "replica-rejected",
     "replica-scan",
