@@ -316,16 +316,15 @@ impl ClusterSpec {
         // others' rounds (growth fuzz case 3643).
         if let (Some(grace), Some(period), Rejoin::RepairFirst, Some(s)) =
             (gc_grace, anti_entropy, rejoin, &self.gc_grace)
+            && grace < period * 2
         {
-            if grace < period * 2 {
-                return Err(ctx.err_hint(
-                    s.span(),
-                    format!(
-                        "gc_grace ({grace:?}) with rejoin = \"repair-first\" must be at least twice anti_entropy ({period:?}): a node with no completed round for gc_grace rebuilds, so a shorter grace keeps nodes rebuilding"
-                    ),
-                    Some(format!("set gc_grace to {:?} or more", period * 2)),
-                ));
-            }
+            return Err(ctx.err_hint(
+                s.span(),
+                format!(
+                    "gc_grace ({grace:?}) with rejoin = \"repair-first\" must be at least twice anti_entropy ({period:?}): a node with no completed round for gc_grace rebuilds, so a shorter grace keeps nodes rebuilding"
+                ),
+                Some(format!("set gc_grace to {:?} or more", period * 2)),
+            ));
         }
         Ok((gc_grace, rejoin))
     }
