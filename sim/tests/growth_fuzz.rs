@@ -11,7 +11,8 @@
 //!    README promises holds: `abd` and `paxos` pass every check (all of
 //!    them are linearizable registers or objects, acknowledged writes are
 //!    durable and replicas converge), and `quorum`/`eventual` with
-//!    anti-entropy converge (with `gc_grace` and either `rejoin` too).
+//!    anti-entropy converge (with `gc_grace` too, except `repair-first`
+//!    with S3 bodies: see `promised`).
 //!
 //! The scenario is written as TOML text and read by `Scenario::parse`, as
 //! a user's file would be: the generator draws values in range, and a draw
