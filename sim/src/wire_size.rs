@@ -232,6 +232,7 @@ fn replica_response(r: &ReplicaResponse) -> u64 {
         | ReplicaResponse::LayoutHeld { .. } => FIELD_BYTES * 2,
         ReplicaResponse::Written
         | ReplicaResponse::Refused
+        | ReplicaResponse::Rebuilding
         | ReplicaResponse::Failed
         | ReplicaResponse::Accepted => 0,
     }

@@ -296,6 +296,13 @@ pub enum ReplicaResponse {
     /// The node does not serve this request: it is a router (it holds no
     /// data), or its hint queue is full. Counts as no answer.
     Refused,
+    /// Answer to `Sync` from a node rebuilding after it was away past
+    /// `gc_grace` (`node::grace`): it serves no round yet. Counts as no
+    /// answer, except that a rebuilding node learns from it that this
+    /// owner is alive and rebuilding too: when every other owner of a range
+    /// says so, no healthy owner is left to rebuild from, and waiting would
+    /// last forever.
+    Rebuilding,
     /// Anti-entropy answer: the receiver's entries the sender should merge.
     Sync {
         entries: Vec<(String, Entry)>,
@@ -442,6 +449,7 @@ impl Response {
             Response::Replica(ReplicaResponse::Read(_)) => "replica-read",
             Response::Replica(ReplicaResponse::Written) => "replica-written",
             Response::Replica(ReplicaResponse::Refused) => "replica-refused",
+            Response::Replica(ReplicaResponse::Rebuilding) => "replica-rebuilding",
             Response::Replica(ReplicaResponse::Sync { .. }) => "replica-sync",
             Response::Replica(ReplicaResponse::Failed) => "replica-failed",
             Response::Replica(ReplicaResponse::WrittenBehind { .. }) => "replica-written-behind",
@@ -498,6 +506,7 @@ pub const KINDS: &[&str] = &[
     "replica-prepare",
     "replica-promised",
     "replica-read",
+    "replica-rebuilding",
     "replica-refused",
     "replica-rejected",
     "replica-scan",

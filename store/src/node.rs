@@ -267,7 +267,12 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
                 | ReplicaRequest::Stream { .. }
         );
         if reads && self.rejoining() {
-            return ReplicaResponse::Refused;
+            // Anti-entropy says why, so that a rebuild that finds every
+            // other owner of a range rebuilding too stops waiting for them.
+            return match request {
+                ReplicaRequest::Sync { .. } => ReplicaResponse::Rebuilding,
+                _ => ReplicaResponse::Refused,
+            };
         }
         match request {
             ReplicaRequest::Read { key } => ReplicaResponse::Read(replica.get(&key)),

@@ -309,6 +309,23 @@ impl ClusterSpec {
             }
             Some(s) => one_of(ctx, s, &REJOINS, "rejoin", "expected ")?,
         };
+        // A node is away once no anti-entropy round of its own completed
+        // for gc_grace. Shorter than two periods, one lost round makes it
+        // away, and shorter than one, every node is away at every round:
+        // with repair-first they rebuild for ever, each refusing the
+        // others' rounds (growth fuzz case 3643).
+        if let (Some(grace), Some(period), Rejoin::RepairFirst, Some(s)) =
+            (gc_grace, anti_entropy, rejoin, &self.gc_grace)
+            && grace < period * 2
+        {
+            return Err(ctx.err_hint(
+                s.span(),
+                format!(
+                    "gc_grace ({grace:?}) with rejoin = \"repair-first\" must be at least twice anti_entropy ({period:?}): a node with no completed round for gc_grace rebuilds, so a shorter grace keeps nodes rebuilding"
+                ),
+                Some(format!("set gc_grace to {:?} or more", period * 2)),
+            ));
+        }
         Ok((gc_grace, rejoin))
     }
 

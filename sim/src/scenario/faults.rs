@@ -640,6 +640,7 @@ fn duplicable(kind: &str) -> bool {
             kind,
             "replica-written"
                 | "replica-refused"
+                | "replica-rebuilding"
                 | "replica-failed"
                 | "replica-written-behind"
                 | "replica-promised"

@@ -1378,7 +1378,9 @@ fn cluster_strategy() -> impl Strategy<Value = Cluster> {
                         spares: 0,
                         moves: store::MoveDesign::Correct,
                         membership: false,
-                        gc_grace: anti_entropy.and(Some(replica_timeout)),
+                        // At least two anti-entropy periods, as
+                        // `repair-first` demands.
+                        gc_grace: anti_entropy.map(|period| period * 2 + replica_timeout),
                         rejoin: if read_repair && anti_entropy.is_some() {
                             store::Rejoin::RepairFirst
                         } else {
@@ -1904,6 +1906,15 @@ fn gc_grace_and_rejoin() {
         "rejoin = ^\"later\"",
         "rejoin",
     );
+    // Repair-first needs a grace of two anti-entropy periods or more
+    // (as-is takes any).
+    fails(
+        "[cluster]\nanti_entropy = \"500ms\"\ngc_grace = \"999ms\"\nrejoin = \"repair-first\"\n",
+        "gc_grace = ^\"999ms\"",
+        "must be at least twice anti_entropy (500ms)",
+    );
+    ok("[cluster]\nanti_entropy = \"500ms\"\ngc_grace = \"1s\"\nrejoin = \"repair-first\"\n");
+    ok("[cluster]\nanti_entropy = \"500ms\"\ngc_grace = \"100ms\"\n");
     fails(
         "[cluster]\ngc_grace = \"soon\"\n",
         "gc_grace = ^\"soon\"",

@@ -27,9 +27,24 @@
 //! behind a collected tombstone (its timestamp would be younger still), as
 //! long as clock error is small against the grace period.
 //!
-//! Known limits: an away node waits for R healthy owners per range, so a
-//! range whose owners were all away stays unreadable until an operator acts;
-//! a node cut off from some peers only (a partial partition) is not away.
+//! Away spreads: a rebuilding node answers anti-entropy
+//! [`ReplicaResponse::Rebuilding`], so its peers' rounds fail too and they
+//! may be away in turn; faults that cut every round for a grace period
+//! (or a grace period shorter than the anti-entropy interval) make every
+//! owner away at once. Waiting for healthy owners would then last forever
+//! (growth fuzz cases 1184, 3577 and 3643 never converged), and so would
+//! two away owners that each count the other among the R they need. So a
+//! range whose other owners all either sent everything or answered
+//! `Rebuilding` (alive and rebuilding) counts as rebuilt, though fewer than
+//! R vouch for it: the node ends its rebuild dropping nothing and serves
+//! again, and the others then rebuild from it. Too few sources vouch then,
+//! so what a stale owner holds may come back (a collected delete undone) as
+//! it would with `rejoin = "as-is"`; the replicas converge.
+//!
+//! Known limits: an away node waits for R healthy owners per range while
+//! any other owner may be down rather than rebuilding (a down owner cannot
+//! say which); a node cut off from some peers only (a partial partition) is
+//! not away.
 
 use super::{Node, lock};
 use crate::NodeId;
@@ -41,7 +56,7 @@ use crate::membership::is_node_local;
 use crate::message::{ClientRequest, KeyRange, MAX_SYNC_ENTRIES, ReplicaRequest, ReplicaResponse};
 use crate::transport::Transport;
 use crate::version::{Entry, Version};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Where a node keeps the clock reading of its last completed anti-entropy round.
@@ -66,6 +81,8 @@ struct Rebuild {
     /// Per key, the newest version a source sent (bounded by the keys this
     /// node replicates).
     confirmed: BTreeMap<String, Version>,
+    /// Sources whose latest answer was `Rebuilding` (bounded by the nodes).
+    rebuilding: BTreeSet<NodeId>,
 }
 
 impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
@@ -106,6 +123,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
         state.rebuild = Some(Rebuild {
             sources: BTreeMap::new(),
             confirmed: BTreeMap::new(),
+            rebuilding: BTreeSet::new(),
         });
         true
     }
@@ -214,8 +232,15 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             async move { (source, self.call_replica(source, request).await) }
         });
         for (source, answer) in futures::future::join_all(calls).await {
-            let Some(ReplicaResponse::Sync { entries }) = answer else {
-                continue; // down, cut off or rebuilding itself: ask again next round
+            let entries = match answer {
+                Some(ReplicaResponse::Sync { entries }) => entries,
+                Some(ReplicaResponse::Rebuilding) => {
+                    if let Some(rebuild) = lock(&self.grace).rebuild.as_mut() {
+                        rebuild.rebuilding.insert(source);
+                    }
+                    continue; // ask again next round
+                }
+                _ => continue, // down or cut off: ask again next round
             };
             let mine = (entries.iter())
                 .filter(|(key, _)| !is_node_local(key) && self.replicates_any(key))
@@ -230,6 +255,7 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             let Some(rebuild) = state.rebuild.as_mut() else {
                 return;
             };
+            rebuild.rebuilding.remove(&source);
             for (key, entry) in mine {
                 let newest = rebuild
                     .confirmed
@@ -249,7 +275,9 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
     }
 
     /// Ends the rebuild if every range has R (at most all) of its other
-    /// owners done: drops the stale entries, records the contact.
+    /// owners done, or only done and rebuilding ones (stranded: see the
+    /// module doc): drops the stale entries (none if a range was stranded:
+    /// fewer than R sources cannot vouch for a drop), records the contact.
     fn finish_rebuild(&self, others: &[Vec<NodeId>]) {
         let (Some(replica), Some(grace)) = (&self.replica, self.config.gc_grace) else {
             return;
@@ -261,24 +289,33 @@ impl<T: Transport, C: Clock, D: Disk> Node<T, C, D> {
             };
             let done = |n: &NodeId| rebuild.sources.get(n).is_some_and(|(_, done)| *done);
             let read_quorum = self.config.read_quorum as usize;
-            let ready = (others.iter())
-                .all(|list| list.iter().filter(|n| done(n)).count() >= read_quorum.min(list.len()));
-            if !ready {
+            let rebuilt = |list: &Vec<NodeId>| {
+                list.iter().filter(|n| done(n)).count() >= read_quorum.min(list.len())
+            };
+            // Every other owner either sent everything or is rebuilding too
+            // (which it may never stop doing while this node waits for it).
+            let stranded = |list: &Vec<NodeId>| {
+                (list.iter()).all(|n| done(n) || rebuild.rebuilding.contains(n))
+            };
+            if !others.iter().all(|list| rebuilt(list) || stranded(list)) {
                 return;
             }
-            rebuild.confirmed.clone()
+            let keep_all = others.iter().any(|list| !rebuilt(list));
+            (!keep_all).then(|| rebuild.confirmed.clone())
         };
         let now_ns = self.clock.now_ns();
         let now = u128::from(now_ns);
-        let doomed: Vec<(String, Version)> = replica
-            .scan(&KeyRange::all(), usize::MAX, |key, entry| {
+        let doomed: Vec<(String, Version)> = match &confirmed {
+            None => Vec::new(),
+            Some(confirmed) => replica.scan(&KeyRange::all(), usize::MAX, |key, entry| {
                 !is_node_local(key)
                     && u128::from(entry.version.timestamp) + grace.as_nanos() < now
                     && confirmed.get(key).is_none_or(|v| *v < entry.version)
-            })
-            .into_iter()
-            .map(|(key, entry)| (key, entry.version))
-            .collect();
+            }),
+        }
+        .into_iter()
+        .map(|(key, entry)| (key, entry.version))
+        .collect();
         if replica.remove_if_unchanged(&doomed).is_err() {
             return; // the next round tries again
         }
