@@ -7,11 +7,10 @@
 # plain tests reuse what storesimd's build compiled.
 #
 # From cold, compiling is most of the time, so two jobs run beside the
-# simulator's build and tests: the Python venv (tests/venv.sh) and, at the
-# lowest priority, the builds without madsim, which take what the
-# simulator's build leaves idle (its last crates compile one at a time) and
-# the idle core of its tests. Each job's output is in target/ and is shown
-# if it fails.
+# others: the Python venv (tests/venv.sh) installs while the simulator
+# compiles, and the builds without madsim compile while the simulator's
+# tests run (those leave one of the two cores idle about a third of the
+# time). Each job's output is in target/ and is shown if it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -35,9 +34,8 @@ finish() {
 
 bash tests/venv.sh >target/venv.log 2>&1 &
 venv=$!; jobs_beside+=("$venv")
-# At the lowest priority: it takes the cycles the simulator's build and
-# tests leave idle and never slows them.
-(renice -n 19 "$BASHPID" >/dev/null; plain -p store --no-run && plain --manifest-path daemon/Cargo.toml --no-run) >target/plain-build.log 2>&1 &
+cargo test --workspace --release --no-run
+(plain -p store --no-run && plain --manifest-path daemon/Cargo.toml --no-run) >target/plain-build.log 2>&1 &
 build=$!; jobs_beside+=("$build")
 cargo test --workspace --release
 finish "$build" target/plain-build.log
